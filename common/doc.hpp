@@ -1,0 +1,29 @@
+// The in-memory form of every message body and stored record (a JSON-like tree), and its msgpack
+// wire encoding. Decoding is defensive: it bounds size, depth and container lengths and never
+// throws on bad bytes; callers get a Result naming what was wrong.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "common/result.hpp"
+
+namespace jupiter {
+
+using Doc = nlohmann::json;
+
+// Largest message any Jupiter socket accepts (also set as ZMQ_MAXMSGSIZE).
+inline constexpr std::size_t kMaxMessageBytes = 4u << 20;
+
+// Packs a Doc into msgpack. Maps become msgpack maps with string keys.
+std::string packDoc(const Doc& doc);
+void packDocTo(std::string& out, const Doc& doc);
+
+// Unpacks msgpack bytes into a Doc; refuses trailing bytes, non-string map keys, binary/ext values,
+// nesting deeper than 16 and inputs larger than kMaxMessageBytes.
+Result<Doc> unpackDoc(std::string_view bytes);
+
+}  // namespace jupiter

@@ -1,0 +1,2 @@
+// Placeholder replaced by the domain implementation.
+#pragma once

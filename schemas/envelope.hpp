@@ -1,0 +1,48 @@
+// The envelope every Jupiter message travels in, and its codec. Declared once here; daemons decode
+// with decodeEnvelope(), which checks version, kind, name and body shape before anyone acts on it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/doc.hpp"
+#include "common/result.hpp"
+
+namespace jupiter {
+
+inline constexpr uint32_t kSchemaVersion = 1;
+
+// What a message is for; the wire carries the lower-case name (kindName()).
+enum class Kind { Command, Query, Reply, Error, Events, Heartbeat, Transition, Control };
+
+std::string_view kindName(Kind k);
+std::optional<Kind> parseKind(std::string_view s);
+
+struct Envelope {
+    uint32_t version = kSchemaVersion;
+    Kind kind = Kind::Control;
+    std::string name;               // message name, e.g. "seller.create", "ping"
+    std::string id;                 // request id chosen by the client; replies echo it
+    Doc body = Doc::object();       // fields as declared in schemas/messages.cpp
+    std::optional<uint64_t> seq;    // replies: event sequence the answer reflects
+    std::optional<uint64_t> minSeq; // queries: answer only from a replica that applied this seq
+    std::optional<std::string> node;  // replies: which node answered
+};
+
+std::string encodeEnvelope(const Envelope& e);
+
+// Decodes and validates an envelope: schema version, known kind and name, body fields against the
+// declared schema. Errors carry code "malformed", "bad_version", "unknown_message" or "bad_field".
+Result<Envelope> decodeEnvelope(std::string_view bytes);
+
+// Like decodeEnvelope but only checks the envelope itself, not the body against the catalogue;
+// used by relays (gateway) that must not depend on every message's schema.
+Result<Envelope> decodeEnvelopeHeader(std::string_view bytes);
+
+// Builders for the common replies.
+Envelope makeReply(const Envelope& req, Doc body);
+Envelope makeErrorReply(std::string_view name, std::string_view id, const Error& err);
+
+}  // namespace jupiter

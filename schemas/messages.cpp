@@ -1,0 +1,175 @@
+// Every message of Jupiter, declared once: commands, events, queries, replies, errors, heartbeats,
+// transitions and control requests. Decoders validate against this table; README.md renders it.
+#include "schemas/catalog.hpp"
+
+namespace jupiter {
+namespace {
+
+using F = FieldSpec;
+constexpr auto S = FieldType::String;
+constexpr auto U = FieldType::UInt;
+constexpr auto I = FieldType::Int;
+constexpr auto N = FieldType::Number;
+constexpr auto B = FieldType::Bool;
+constexpr auto M = FieldType::Map;
+constexpr auto A = FieldType::Array;
+
+std::vector<MessageSpec> build() {
+    std::vector<MessageSpec> c;
+    const std::vector<F> sellerFields = {
+        {"first_name", S, true, "given name"},
+        {"last_name", S, true, "family name"},
+        {"doc_type", S, true, "CEDULA, TARJETA_IDENTIDAD, PASAPORTE or CEDULA_EXTRANJERIA"},
+        {"doc_number", S, true, "document number, unique per doc_type"},
+        {"phone", S, true, "phone number"},
+    };
+    // ---- commands (client -> gateway -> broker -> command node)
+    c.push_back({Kind::Command, "seller.create", "register a seller", sellerFields});
+    c.push_back({Kind::Command, "seller.update", "change a seller's fields (only those given)",
+                 {{"id", U, true, "seller id"},
+                  {"first_name", S, false, "given name"},
+                  {"last_name", S, false, "family name"},
+                  {"doc_type", S, false, "document type"},
+                  {"doc_number", S, false, "document number"},
+                  {"phone", S, false, "phone number"}}});
+    c.push_back({Kind::Command, "seller.delete", "delete a seller and all of its sales",
+                 {{"id", U, true, "seller id"}}});
+    c.push_back({Kind::Command, "product.create", "register a product; stock starts at 0",
+                 {{"code", S, true, "product code, unique"},
+                  {"description", S, true, "description"},
+                  {"price", N, true, "unit price, > 0 (stored in cents)"}}});
+    c.push_back({Kind::Command, "product.update", "change a product's fields (only those given)",
+                 {{"id", U, true, "product id"},
+                  {"code", S, false, "product code, unique"},
+                  {"description", S, false, "description"},
+                  {"price", N, false, "unit price, > 0"}}});
+    c.push_back({Kind::Command, "product.delete", "delete a product that has no sales",
+                 {{"id", U, true, "product id"}}});
+    c.push_back({Kind::Command, "stock.receive", "record a stock entry (dated now, UTC) and raise stock",
+                 {{"product", U, true, "product id"}, {"quantity", I, true, "units received, > 0"}}});
+    c.push_back({Kind::Command, "sale.create", "record a sale; lowers the product's stock",
+                 {{"seller", U, true, "seller id"},
+                  {"product", U, true, "product id"},
+                  {"quantity", I, true, "units sold, > 0 and <= stock"},
+                  {"client", S, true, "client name"},
+                  {"invoice", S, true, "invoice number, unique"}}});
+    c.push_back({Kind::Command, "sale.update", "change a sale; stock moves by the difference",
+                 {{"id", U, true, "sale id"},
+                  {"seller", U, false, "seller id"},
+                  {"product", U, false, "product id"},
+                  {"quantity", I, false, "units sold"},
+                  {"client", S, false, "client name"},
+                  {"invoice", S, false, "invoice number, unique"}}});
+    c.push_back({Kind::Command, "sale.delete", "delete a sale; its units go back to stock",
+                 {{"id", U, true, "sale id"}}});
+
+    // ---- events (command node -> bus -> query nodes), full state after the change
+    const std::vector<F> sellerState = {
+        {"id", U, true, "seller id"},         {"first_name", S, true, ""}, {"last_name", S, true, ""},
+        {"doc_type", S, true, ""},            {"doc_number", S, true, ""}, {"phone", S, true, ""}};
+    const std::vector<F> productState = {{"id", U, true, "product id"},
+                                         {"code", S, true, ""},
+                                         {"description", S, true, ""},
+                                         {"price_cents", I, true, "unit price in cents"}};
+    const std::vector<F> saleState = {{"id", U, true, "sale id"},
+                                      {"seller", U, true, ""},
+                                      {"product", U, true, ""},
+                                      {"quantity", I, true, ""},
+                                      {"client", S, true, ""},
+                                      {"invoice", S, true, ""},
+                                      {"at", I, true, "sale date, ms since the Unix epoch (UTC)"}};
+    c.push_back({Kind::Events, "seller.created", "event: a seller was created", sellerState});
+    c.push_back({Kind::Events, "seller.updated", "event: a seller's new state", sellerState});
+    c.push_back({Kind::Events, "seller.deleted", "event: a seller was deleted (its sales' deletions precede it)",
+                 {{"id", U, true, "seller id"}}});
+    c.push_back({Kind::Events, "product.created", "event: a product was created", productState});
+    c.push_back({Kind::Events, "product.updated", "event: a product's new state", productState});
+    c.push_back({Kind::Events, "product.deleted", "event: a product was deleted", {{"id", U, true, ""}}});
+    c.push_back({Kind::Events, "stock.received", "event: a stock entry",
+                 {{"entry", U, true, "stock entry id"},
+                  {"product", U, true, ""},
+                  {"quantity", I, true, ""},
+                  {"at", I, true, "entry date, ms since the Unix epoch (UTC)"}}});
+    c.push_back({Kind::Events, "sale.created", "event: a sale was recorded", saleState});
+    c.push_back({Kind::Events, "sale.updated", "event: a sale's new state", saleState});
+    c.push_back({Kind::Events, "sale.deleted", "event: a sale was deleted", {{"id", U, true, ""}}});
+    c.push_back({Kind::Events, "events", "a batch of consecutive events (publication and replay)",
+                 {{"events", A, true, "[{seq, name, at, body}] in sequence order"},
+                  {"head", U, true, "the command node's head sequence when sent"}}});
+
+    // ---- queries (client -> gateway -> a query node)
+    const std::vector<F> paging = {{"limit", U, false, "max rows (default 100, max 1000)"},
+                                   {"after", U, false, "return rows with id greater than this"}};
+    auto withPaging = [&](std::vector<F> f) {
+        f.insert(f.end(), paging.begin(), paging.end());
+        return f;
+    };
+    c.push_back({Kind::Query, "sales.list", "sales, filtered and paged by id",
+                 withPaging({{"seller", U, false, "only this seller's sales"},
+                             {"product", U, false, "only this product's sales"},
+                             {"client", S, false, "only this client's sales"},
+                             {"from", I, false, "date >= this (ms since epoch, UTC)"},
+                             {"to", I, false, "date < this (ms since epoch, UTC)"}})});
+    c.push_back({Kind::Query, "sale.get", "one sale", {{"id", U, true, "sale id"}}});
+    c.push_back({Kind::Query, "sellers.list", "sellers, paged by id", withPaging({})});
+    c.push_back({Kind::Query, "seller.get", "one seller with its sales count and total",
+                 {{"id", U, true, "seller id"}}});
+    c.push_back({Kind::Query, "products.list", "the inventory: products with stock and value", withPaging({})});
+    c.push_back({Kind::Query, "product.get", "one product with its stock entries", {{"id", U, true, "product id"}}});
+    c.push_back({Kind::Query, "inventory.value", "total inventory value (sum of price x stock)", {}});
+
+    // ---- replies and errors
+    c.push_back({Kind::Reply, "*", "reply to any request; echoes its name and id; body depends on the request",
+                 {{"seq", U, false, "commands: sequence of the last event written"},
+                  {"first_seq", U, false, "commands: sequence of the first event written"},
+                  {"id", U, false, "commands that create: the new entity's id"},
+                  {"duplicate", B, false, "commands: true when this request id was seen before"},
+                  {"items", A, false, "list queries: the rows"}},
+                 true});
+    c.push_back({Kind::Error, "*", "structured error reply to any request",
+                 {{"code", S, true, "stable code: malformed, bad_version, unknown_message, bad_field, rejected, "
+                                    "not_found, unavailable, timeout, too_large, internal"},
+                  {"message", S, true, "what was wrong and what to do", 4096},
+                  {"field", S, false, "the offending field, when there is one"}}});
+
+    // ---- liveness and monitoring
+    c.push_back({Kind::Heartbeat, "heartbeat", "published by every node every interval on topic hb.<node>",
+                 {{"node", S, true, "node name: broker, command, query-N, monitor, gateway"},
+                  {"role", S, true, "broker, command, query, monitor or gateway"},
+                  {"pid", U, true, "process id"},
+                  {"endpoint", S, true, "the node's request endpoint (ping, queries)"},
+                  {"seq", U, true, "applied sequence (query) or head sequence (command); 0 otherwise"},
+                  {"digest", U, false, "query/command: digest of the state at seq"},
+                  {"uptime_ms", U, true, "time since the node started"},
+                  {"interval_ms", U, true, "the sender's heartbeat interval"},
+                  {"route", S, false, "gateway: the query replica in use, or empty"},
+                  {"route_since_ms", I, false, "gateway: wall time the route was chosen"},
+                  {"route_reason", S, false, "gateway: why the route last changed"}}});
+    c.push_back({Kind::Transition, "transition", "published by the monitor on topic tr for every change it logs",
+                 {{"at_ms", I, true, "wall time, ms since epoch"},
+                  {"node", S, true, "the node concerned"},
+                  {"event", S, true, "UP, DOWN or REROUTE"},
+                  {"detail", S, true, "the rest of the log line", 1024},
+                  {"line", S, true, "the full log line", 2048}}});
+
+    // ---- control requests (answered on each node's request endpoint)
+    c.push_back({Kind::Control, "ping", "liveness probe; every node answers with pong", {}});
+    c.push_back({Kind::Control, "pong", "answer to ping",
+                 {{"node", S, true, ""}, {"pid", U, true, ""}, {"seq", U, false, ""}}, true});
+    c.push_back({Kind::Control, "status", "monitor: the cluster's state as the monitor sees it", {}});
+    c.push_back({Kind::Control, "replay", "command node: events from `from` (inclusive), at most `max`",
+                 {{"from", U, true, "first sequence wanted"}, {"max", U, false, "max events (default 1000)"}}});
+    c.push_back({Kind::Control, "digest", "state digest of a node's store at its current sequence", {}});
+    c.push_back({Kind::Control, "keys", "hash of each stored record from `after` on (to locate a divergence)",
+                 {{"after", S, false, "start after this key"}, {"max", U, false, "max keys (default 1000)"}}});
+    return c;
+}
+
+}  // namespace
+
+const std::vector<MessageSpec>& messageCatalog() {
+    static const std::vector<MessageSpec> catalog = build();
+    return catalog;
+}
+
+}  // namespace jupiter

@@ -1,0 +1,215 @@
+// RocksDB-backed store; see store.hpp. Meta keys: "m/seq" and "m/digest" (8-byte little-endian).
+#include "store/store.hpp"
+
+#include <cstring>
+#include <system_error>
+
+#include <fmt/format.h>
+#include <rocksdb/table.h>
+#include <rocksdb/filter_policy.h>
+
+namespace jupiter {
+namespace {
+
+constexpr std::string_view kSeqKey = "m/seq";
+constexpr std::string_view kDigestKey = "m/digest";
+
+std::string u64Bytes(uint64_t v) {
+    std::string s(8, '\0');
+    std::memcpy(s.data(), &v, 8);
+    return s;
+}
+
+uint64_t bytesU64(const std::string& s) {
+    uint64_t v = 0;
+    if (s.size() == 8) std::memcpy(&v, s.data(), 8);
+    return v;
+}
+
+bool isState(std::string_view key) { return key.substr(0, kStatePrefix.size()) == kStatePrefix; }
+
+rocksdb::Slice sl(std::string_view s) { return rocksdb::Slice(s.data(), s.size()); }
+
+void scanIterator(rocksdb::Iterator* it, std::string_view prefix, std::string_view startAfter,
+                  const std::function<bool(std::string_view, std::string_view)>& visit) {
+    if (!startAfter.empty() && startAfter > prefix) {
+        it->Seek(sl(startAfter));
+        if (it->Valid() && it->key().ToStringView() == startAfter) it->Next();
+    } else {
+        it->Seek(sl(prefix));
+    }
+    for (; it->Valid(); it->Next()) {
+        auto k = it->key().ToStringView();
+        if (k.substr(0, prefix.size()) != prefix) break;
+        if (!visit(k, it->value().ToStringView())) break;
+    }
+}
+
+}  // namespace
+
+uint64_t recordHash(std::string_view key, std::string_view value) {
+    // FNV-1a over key, a separator and value, then a SplitMix64 finaliser so that XOR-combining
+    // many hashes does not cancel out structure.
+    uint64_t h = 1469598103934665603ull;
+    auto mix = [&h](std::string_view s) {
+        for (char ch : s) {
+            const auto c = static_cast<unsigned char>(ch);
+            h ^= c;
+            h *= 1099511628211ull;
+        }
+    };
+    mix(key);
+    h ^= 0xff;
+    h *= 1099511628211ull;
+    mix(value);
+    h ^= h >> 30;
+    h *= 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 27;
+    h *= 0x94d049bb133111ebull;
+    h ^= h >> 31;
+    return h;
+}
+
+std::string keyNum(uint64_t n) { return fmt::format("{:016x}", n); }
+
+std::optional<uint64_t> parseKeyNum(std::string_view s) {
+    if (s.size() != 16) return std::nullopt;
+    uint64_t v = 0;
+    for (char c : s) {
+        int d = (c >= '0' && c <= '9') ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
+        if (d < 0) return std::nullopt;
+        v = (v << 4) | static_cast<uint64_t>(d);
+    }
+    return v;
+}
+
+// ---- StoreTxn
+
+StoreTxn::StoreTxn(Store& store)
+    : store_(store), batch_(rocksdb::BytewiseComparator(), 0, true), seq_(store.seq()), digest_(store.digest()) {}
+
+std::optional<std::string> StoreTxn::get(std::string_view key) {
+    std::string v;
+    auto s = batch_.GetFromBatchAndDB(store_.db(), rocksdb::ReadOptions(), sl(key), &v);
+    if (s.IsNotFound()) return std::nullopt;
+    if (!s.ok()) throw std::runtime_error(fmt::format("store read failed at {}: {}", store_.dir().string(), s.ToString()));
+    return v;
+}
+
+void StoreTxn::scan(std::string_view prefix, std::string_view startAfter,
+                    const std::function<bool(std::string_view, std::string_view)>& visit) {
+    std::unique_ptr<rocksdb::Iterator> base(store_.db()->NewIterator(rocksdb::ReadOptions()));
+    std::unique_ptr<rocksdb::Iterator> it(batch_.NewIteratorWithBase(base.release()));
+    scanIterator(it.get(), prefix, startAfter, visit);
+}
+
+void StoreTxn::put(std::string_view key, std::string_view value) {
+    if (isState(key)) {
+        if (auto old = get(key)) digest_ ^= recordHash(key, *old);
+        digest_ ^= recordHash(key, value);
+    }
+    batch_.Put(sl(key), sl(value));
+}
+
+void StoreTxn::del(std::string_view key) {
+    if (isState(key)) {
+        auto old = get(key);
+        if (!old) return;
+        digest_ ^= recordHash(key, *old);
+    }
+    batch_.Delete(sl(key));
+}
+
+// ---- SnapshotView
+
+SnapshotView::SnapshotView(rocksdb::DB* db) : db_(db), snap_(db->GetSnapshot()) { ro_.snapshot = snap_; }
+SnapshotView::~SnapshotView() { db_->ReleaseSnapshot(snap_); }
+
+std::optional<std::string> SnapshotView::get(std::string_view key) {
+    std::string v;
+    auto s = db_->Get(ro_, sl(key), &v);
+    if (s.IsNotFound()) return std::nullopt;
+    if (!s.ok()) throw std::runtime_error("store read failed: " + s.ToString());
+    return v;
+}
+
+void SnapshotView::scan(std::string_view prefix, std::string_view startAfter,
+                        const std::function<bool(std::string_view, std::string_view)>& visit) {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro_));
+    scanIterator(it.get(), prefix, startAfter, visit);
+}
+
+// ---- Store
+
+Store::Store(std::filesystem::path dir, std::unique_ptr<rocksdb::DB> db) : dir_(std::move(dir)), db_(std::move(db)) {
+    if (auto s = get(kSeqKey)) seq_ = bytesU64(*s);
+    if (auto d = get(kDigestKey)) digest_ = bytesU64(*d);
+}
+
+Store::~Store() = default;
+
+Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& dir, Options opts) {
+    std::error_code ec;
+    if (opts.createIfMissing) std::filesystem::create_directories(dir, ec);
+    if (ec)
+        return makeError("store", fmt::format("cannot create data directory {}: {} (check the path and its "
+                                              "permissions, or choose another with --dir)", dir.string(), ec.message()));
+    rocksdb::Options o;
+    o.create_if_missing = opts.createIfMissing;
+    o.paranoid_checks = true;
+    o.IncreaseParallelism(2);
+    o.max_open_files = 256;
+    o.keep_log_file_num = 3;
+    rocksdb::BlockBasedTableOptions t;
+    t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+    o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
+    rocksdb::DB* raw = nullptr;
+    auto s = rocksdb::DB::Open(o, dir.string(), &raw);
+    if (!s.ok()) {
+        std::string hint = "check that the folder is writable and has free space";
+        if (s.IsIOError() && s.ToString().find("lock") != std::string::npos)
+            hint = "another process holds this store; stop it first (jupiter down) or use another --dir";
+        else if (s.IsCorruption())
+            hint = "the store is corrupt; move the folder aside and restart this node: a query node rebuilds "
+                   "itself from the command node";
+        return makeError("store", fmt::format("cannot open store {}: {} ({})", dir.string(), s.ToString(), hint));
+    }
+    return std::unique_ptr<Store>(new Store(dir, std::unique_ptr<rocksdb::DB>(raw)));
+}
+
+Status Store::commit(StoreTxn& txn, bool sync) {
+    if (txn.seq_ != seq_) txn.batch_.Put(sl(kSeqKey), u64Bytes(txn.seq_));
+    if (txn.digest_ != digest_) txn.batch_.Put(sl(kDigestKey), u64Bytes(txn.digest_));
+    if (txn.empty()) return Ok{};
+    rocksdb::WriteOptions wo;
+    wo.sync = sync;
+    auto s = db_->Write(wo, txn.batch_.GetWriteBatch());
+    if (!s.ok())
+        return makeError("store", fmt::format("write to {} failed: {} (check free space and permissions; the node "
+                                              "stops rather than serve data it could not store)",
+                                              dir_.string(), s.ToString()));
+    seq_ = txn.seq_;
+    digest_ = txn.digest_;
+    txn.batch_.Clear();
+    return Ok{};
+}
+
+std::optional<std::string> Store::get(std::string_view key) const {
+    std::string v;
+    auto s = db_->Get(rocksdb::ReadOptions(), sl(key), &v);
+    if (s.IsNotFound()) return std::nullopt;
+    if (!s.ok()) throw std::runtime_error(fmt::format("store read failed at {}: {}", dir_.string(), s.ToString()));
+    return v;
+}
+
+uint64_t Store::recomputeDigest() const {
+    uint64_t d = 0;
+    auto snap = snapshot();
+    snap.scan(kStatePrefix, "", [&d](std::string_view k, std::string_view v) {
+        d ^= recordHash(k, v);
+        return true;
+    });
+    return d;
+}
+
+}  // namespace jupiter
