@@ -1,0 +1,54 @@
+// Heartbeats: what every node publishes on the bus (topic "hb.<node>") from its own event loop,
+// so that a stuck loop falls silent. libzmq's ZMQ_HEARTBEAT_* options are deliberately not used:
+// they can drop healthy connections under backpressure (libzmq #3937, #4767).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <zmq.hpp>
+
+#include "common/clock.hpp"
+#include "common/result.hpp"
+#include "schemas/envelope.hpp"
+
+namespace jupiter {
+
+inline constexpr std::string_view kEventsTopic = "ev";
+inline constexpr std::string_view kHeartbeatTopic = "hb.";
+inline constexpr std::string_view kTransitionTopic = "tr";
+
+struct Heartbeat {
+    std::string node;
+    std::string role;
+    uint64_t pid = 0;
+    std::string endpoint;
+    uint64_t seq = 0;          // applied (query) or head (command) sequence
+    uint64_t digest = 0;
+    uint64_t uptimeMs = 0;
+    uint64_t intervalMs = 100;
+    std::string route;         // gateway only
+    int64_t routeSinceMs = 0;  // gateway only
+    std::string routeReason;   // gateway only
+};
+
+Envelope heartbeatEnvelope(const Heartbeat& hb);
+// Reads a heartbeat from a decoded envelope (already schema-checked).
+Result<Heartbeat> heartbeatFrom(const Envelope& e);
+
+// Publishes this node's heartbeat on a PUB socket connected to the broker's events_in.
+class HeartbeatPublisher {
+public:
+    HeartbeatPublisher(zmq::socket_t& pub, const Clock& clock, Heartbeat base);
+    // Sends one heartbeat with the given sequence and digest; returns false if it could not be sent.
+    bool publish(uint64_t seq, uint64_t digest = 0);
+    Heartbeat& info() { return hb_; }
+
+private:
+    zmq::socket_t& pub_;
+    const Clock& clock_;
+    Heartbeat hb_;
+    TimePoint started_;
+};
+
+}  // namespace jupiter

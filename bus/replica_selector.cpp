@@ -1,0 +1,52 @@
+// Replica choice; see replica_selector.hpp.
+#include "bus/replica_selector.hpp"
+
+#include <fmt/format.h>
+
+namespace jupiter {
+
+ReplicaSelector::ReplicaSelector(std::vector<std::string> preference, uint64_t maxLag)
+    : preference_(std::move(preference)), maxLag_(maxLag) {}
+
+std::optional<std::string> ReplicaSelector::choose(const Liveness& live, uint64_t head,
+                                                   const std::set<std::string>& exclude) const {
+    const std::string* best = nullptr;
+    uint64_t bestSeq = 0;
+    for (const auto& r : preference_) {
+        if (exclude.count(r) || !live.isUp(r)) continue;
+        const Heartbeat* hb = live.last(r);
+        const uint64_t seq = hb ? hb->seq : 0;
+        if (seq + maxLag_ >= head) return r;
+        if (!best || seq > bestSeq) {
+            best = &r;
+            bestSeq = seq;
+        }
+    }
+    if (best) return *best;
+    return std::nullopt;
+}
+
+std::optional<RouteChange> ReplicaSelector::update(const Liveness& live, uint64_t head) {
+    const std::string next = choose(live, head).value_or("");
+    if (next == current_) return std::nullopt;
+    RouteChange c{current_, next, ""};
+    auto rank = [this](const std::string& r) {
+        for (std::size_t i = 0; i < preference_.size(); ++i)
+            if (preference_[i] == r) return i;
+        return preference_.size();
+    };
+    if (next.empty())
+        c.reason = "no query replica available";
+    else if (current_.empty())
+        c.reason = "first live replica";
+    else if (rank(next) < rank(current_))
+        c.reason = "fail-back";
+    else if (!live.isUp(current_))
+        c.reason = fmt::format("{} {}", current_, stateName(live.state(current_)));
+    else
+        c.reason = fmt::format("{} behind the head", current_);
+    current_ = next;
+    return c;
+}
+
+}  // namespace jupiter

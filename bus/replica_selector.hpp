@@ -1,0 +1,42 @@
+// Which query replica the gateway uses: the first in preference order (query-1, query-2, query-3)
+// that is UP and caught up with the head; never one that is DOWN or unknown, even when the others
+// are down too (no "panic mode"). When no UP replica is caught up, the most advanced UP one serves
+// (reads stay available; read-your-writes queries wait on the replica for their sequence).
+#pragma once
+
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "bus/liveness.hpp"
+
+namespace jupiter {
+
+struct RouteChange {
+    std::string from;   // empty: none
+    std::string to;     // empty: none available
+    std::string reason; // e.g. "query-1 DOWN", "fail-back", "query-2 caught up"
+};
+
+class ReplicaSelector {
+public:
+    ReplicaSelector(std::vector<std::string> preference, uint64_t maxLag);
+
+    // The replica to use given current liveness and the command node's head sequence, skipping
+    // those in `exclude` (replicas already tried for one request).
+    std::optional<std::string> choose(const Liveness& live, uint64_t head,
+                                      const std::set<std::string>& exclude = {}) const;
+
+    // Re-evaluates the route; returns a change when the chosen replica differs from the last one.
+    std::optional<RouteChange> update(const Liveness& live, uint64_t head);
+    const std::string& current() const { return current_; }
+    const std::vector<std::string>& preference() const { return preference_; }
+
+private:
+    std::vector<std::string> preference_;
+    uint64_t maxLag_;
+    std::string current_;
+};
+
+}  // namespace jupiter

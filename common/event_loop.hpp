@@ -1,0 +1,65 @@
+// The single-threaded reactor each daemon runs: one poll over the sockets it owns, one named handler
+// per socket, timers driven by the injected Clock, and SIGTERM/SIGINT delivered as a readable fd
+// (signalfd) so that shutdown is just another event.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <vector>
+
+#include <zmq.hpp>
+
+#include "common/clock.hpp"
+
+namespace jupiter {
+
+// Blocks SIGTERM, SIGINT and SIGHUP in the calling thread; call before creating the ZeroMQ context
+// so its I/O threads inherit the mask and the signals are only seen through EventLoop's signalfd.
+void blockTerminationSignals();
+
+class EventLoop {
+public:
+    using Handler = std::function<void()>;
+    using TimerId = uint64_t;
+
+    explicit EventLoop(const Clock& clock);
+    ~EventLoop();
+    EventLoop(const EventLoop&) = delete;
+    EventLoop& operator=(const EventLoop&) = delete;
+
+    // Calls `h` whenever `s` has a message to read. The handler should drain what it can.
+    void onReadable(zmq::socket_t& s, Handler h);
+    // Calls `h` whenever the file descriptor is readable.
+    void onFd(int fd, Handler h);
+    // Stops the loop on SIGTERM or SIGINT (requires blockTerminationSignals() first).
+    void stopOnSignals();
+
+    TimerId every(Millis period, Handler h);
+    TimerId after(Millis delay, Handler h);
+    void cancel(TimerId id);
+
+    // Runs until stop(); returns the signal number that stopped it, or 0.
+    int run();
+    void stop() { running_ = false; }
+    const Clock& clock() const { return clock_; }
+
+private:
+    struct Timer {
+        TimePoint due;
+        Millis period;  // zero: one-shot
+        Handler h;
+    };
+    void fireDueTimers();
+
+    const Clock& clock_;
+    std::vector<zmq::pollitem_t> items_;
+    std::vector<Handler> handlers_;
+    std::map<TimerId, Timer> timers_;
+    TimerId nextTimer_ = 1;
+    bool running_ = false;
+    int signalFd_ = -1;
+    int stopSignal_ = 0;
+};
+
+}  // namespace jupiter

@@ -1,0 +1,50 @@
+// Socket helpers; see zmq_util.hpp.
+#include "common/zmq_util.hpp"
+
+#include "common/doc.hpp"
+
+namespace jupiter {
+
+zmq::socket_t makeSocket(zmq::context_t& ctx, zmq::socket_type type) {
+    zmq::socket_t s(ctx, type);
+    s.set(zmq::sockopt::linger, 0);
+    s.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(kMaxMessageBytes));
+    return s;
+}
+
+std::optional<Frames> recvFrames(zmq::socket_t& s) {
+    Frames frames;
+    while (true) {
+        zmq::message_t m;
+        auto r = s.recv(m, frames.empty() ? zmq::recv_flags::dontwait : zmq::recv_flags::none);
+        if (!r) return std::nullopt;
+        const bool more = m.more();
+        frames.push_back(std::move(m));
+        if (!more) break;
+    }
+    return frames;
+}
+
+bool sendFrames(zmq::socket_t& s, Frames& frames) {
+    try {
+        for (std::size_t i = 0; i < frames.size(); ++i) {
+            auto flags = zmq::send_flags::dontwait;
+            if (i + 1 < frames.size()) flags = flags | zmq::send_flags::sndmore;
+            if (!s.send(frames[i], flags)) return false;
+        }
+        return true;
+    } catch (const zmq::error_t&) {
+        return false;  // EHOSTUNREACH under ROUTER_MANDATORY: the peer is gone
+    }
+}
+
+bool sendFrames(zmq::socket_t& s, std::initializer_list<std::string_view> parts) {
+    Frames frames;
+    frames.reserve(parts.size());
+    for (auto p : parts) frames.push_back(msg(p));
+    return sendFrames(s, frames);
+}
+
+std::string lastEndpoint(zmq::socket_t& s) { return s.get(zmq::sockopt::last_endpoint); }
+
+}  // namespace jupiter

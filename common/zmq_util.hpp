@@ -1,0 +1,34 @@
+// Small helpers around cppzmq used by every daemon: sockets with Jupiter's standard options, and
+// sending/receiving whole multipart messages without blocking.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <zmq.hpp>
+
+namespace jupiter {
+
+using Frames = std::vector<zmq::message_t>;
+
+// A socket with linger 0 (a dying daemon must not hang on unsent messages), ZMQ_MAXMSGSIZE set to
+// kMaxMessageBytes, and IPv6 off.
+zmq::socket_t makeSocket(zmq::context_t& ctx, zmq::socket_type type);
+
+// Receives one whole multipart message without blocking; nullopt when none is waiting.
+std::optional<Frames> recvFrames(zmq::socket_t& s);
+
+// Sends a multipart message without blocking. Returns false when it would block or the peer is
+// unroutable (ROUTER_MANDATORY); the message is then dropped.
+bool sendFrames(zmq::socket_t& s, Frames& frames);
+bool sendFrames(zmq::socket_t& s, std::initializer_list<std::string_view> parts);
+
+inline std::string_view view(const zmq::message_t& m) { return {static_cast<const char*>(m.data()), m.size()}; }
+inline zmq::message_t msg(std::string_view s) { return zmq::message_t(s.data(), s.size()); }
+
+// The endpoint a socket actually bound (resolves tcp://127.0.0.1:* to the chosen port).
+std::string lastEndpoint(zmq::socket_t& s);
+
+}  // namespace jupiter
