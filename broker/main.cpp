@@ -1,0 +1,12 @@
+// jupiter-broker: the bus daemon (see broker.hpp).
+#include "broker/broker.hpp"
+
+int main(int argc, char** argv) {
+    return jupiter::runDaemon(argc, argv, "broker", [](jupiter::DaemonContext& dc) {
+        jupiter::SystemClock clock;
+        zmq::context_t ctx(1);
+        jupiter::Broker broker(ctx, dc, clock);
+        broker.bind();
+        return broker.run();
+    });
+}

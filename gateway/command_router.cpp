@@ -1,0 +1,75 @@
+// Command forwarding with resend; see command_router.hpp.
+#include "gateway/command_router.hpp"
+
+#include <fmt/format.h>
+
+namespace jupiter {
+
+CommandRouter::CommandRouter(const Clock& clock, Settings s, SendFn send, ReplyFn reply)
+    : clock_(clock), s_(s), send_(std::move(send)), reply_(std::move(reply)) {}
+
+void CommandRouter::submit(Frames route, const Envelope& cmd, std::string bytes) {
+    PendingRequest r;
+    r.route = std::move(route);
+    r.bytes = std::move(bytes);
+    r.name = cmd.name;
+    r.id = cmd.id;
+    r.deadline = clock_.now() + s_.totalTimeout;
+    attempt(table_.add(std::move(r)));
+}
+
+void CommandRouter::attempt(PendingRequest& p) {
+    const uint64_t token = table_.newToken(p.serial);
+    if (p.attempts++ > 0) ++resends_;
+    p.target = "broker";
+    p.attemptDeadline = clock_.now() + s_.attemptTimeout;
+    if (!send_(token, p.bytes)) {
+        // The broker is not reachable right now: try again shortly.
+        table_.forgetToken(token);
+        p.target.clear();
+        p.attemptDeadline = clock_.now() + s_.retryBackoff;
+    }
+}
+
+void CommandRouter::onReply(uint64_t token, const std::string& bytes, const Envelope& reply) {
+    PendingRequest* p = table_.byToken(token);
+    table_.forgetToken(token);
+    if (!p) return;
+    const bool notConnected = reply.kind == Kind::Error && reply.body.is_object() &&
+                              reply.body.value("code", "") == "unavailable";
+    if (notConnected && clock_.now() < p->deadline) {
+        p->target.clear();
+        p->attemptDeadline = clock_.now() + s_.retryBackoff;
+        return;
+    }
+    reply_(p->route, bytes);
+    done_.push_back(p->serial);
+    finish();
+}
+
+void CommandRouter::tick() {
+    const TimePoint now = clock_.now();
+    for (auto& [serial, p] : table_.all()) {
+        if (now >= p.deadline) {
+            reply_(p.route,
+                   encodeEnvelope(makeErrorReply(
+                       p.name, p.id,
+                       makeError("timeout", fmt::format("the command node did not answer {} within {} ms ({} "
+                                                        "attempts); it may or may not have been applied: resend it "
+                                                        "with the same request id ({}) to learn its outcome",
+                                                        p.name, toMs(s_.totalTimeout), p.attempts, p.id)))));
+            done_.push_back(serial);
+        } else if (now >= p.attemptDeadline) {
+            attempt(p);
+        }
+    }
+    finish();
+    if (++ticks_ % 1000 == 0) table_.sweepTokens();
+}
+
+void CommandRouter::finish() {
+    for (uint64_t serial : done_) table_.erase(serial);
+    done_.clear();
+}
+
+}  // namespace jupiter

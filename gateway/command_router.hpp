@@ -1,0 +1,47 @@
+// Forwards commands to the command node through the broker and makes the path survive a restart
+// of either: a command not answered within the attempt timeout, or refused by the broker because
+// no command node is connected, is resent with the same request id (the command node remembers
+// outcomes by id, so a resend is applied at most once) until the overall timeout.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "gateway/pending.hpp"
+#include "schemas/envelope.hpp"
+
+namespace jupiter {
+
+class CommandRouter {
+public:
+    struct Settings {
+        Millis attemptTimeout{1500};
+        Millis totalTimeout{10000};
+        Millis retryBackoff{50};   // after the broker said no command node is connected
+    };
+    using SendFn = std::function<bool(uint64_t token, const std::string& bytes)>;
+    using ReplyFn = std::function<void(const Frames& route, const std::string& bytes)>;
+
+    CommandRouter(const Clock& clock, Settings s, SendFn send, ReplyFn reply);
+
+    void submit(Frames route, const Envelope& cmd, std::string bytes);
+    void onReply(uint64_t token, const std::string& bytes, const Envelope& reply);
+    void tick();
+    std::size_t inFlight() const { return table_.size(); }
+    uint64_t resends() const { return resends_; }
+
+private:
+    void attempt(PendingRequest& p);
+    void finish();
+
+    const Clock& clock_;
+    Settings s_;
+    SendFn send_;
+    ReplyFn reply_;
+    PendingTable table_;
+    std::vector<uint64_t> done_;
+    uint64_t resends_ = 0;
+    uint64_t ticks_ = 0;
+};
+
+}  // namespace jupiter

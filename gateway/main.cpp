@@ -1,0 +1,12 @@
+// jupiter-gateway: the clients' single endpoint (see gateway_node.hpp).
+#include "gateway/gateway_node.hpp"
+
+int main(int argc, char** argv) {
+    return jupiter::runDaemon(argc, argv, "gateway", [](jupiter::DaemonContext& dc) {
+        jupiter::SystemClock clock;
+        zmq::context_t ctx(1);
+        jupiter::GatewayNode node(ctx, dc, clock);
+        node.connect();
+        return node.run();
+    });
+}

@@ -1,0 +1,121 @@
+// Query routing with failover; see query_router.hpp.
+#include "gateway/query_router.hpp"
+
+#include <fmt/format.h>
+
+namespace jupiter {
+
+QueryRouter::QueryRouter(const Clock& clock, Liveness& live, ReplicaSelector& selector, Settings s, SendFn send,
+                         ReplyFn reply)
+    : clock_(clock), live_(live), selector_(selector), s_(s), send_(std::move(send)), reply_(std::move(reply)) {}
+
+void QueryRouter::submit(Frames route, const Envelope& query, std::string bytes) {
+    PendingRequest r;
+    r.route = std::move(route);
+    r.bytes = std::move(bytes);
+    r.name = query.name;
+    r.id = query.id;
+    r.minSeq = query.minSeq.value_or(0);
+    r.deadline = clock_.now() + s_.totalTimeout;
+    PendingRequest& p = table_.add(std::move(r));
+    dispatch(p);
+    for (uint64_t serial : done_) table_.erase(serial);
+    done_.clear();
+}
+
+void QueryRouter::dispatch(PendingRequest& p) {
+    const TimePoint now = clock_.now();
+    const uint64_t need = std::max(head_, p.minSeq);
+    for (std::size_t i = 0; i <= selector_.preference().size(); ++i) {
+        auto replica = selector_.choose(live_, need, p.tried);
+        if (!replica) break;
+        const uint64_t token = table_.newToken(p.serial);
+        p.target = *replica;
+        ++p.attempts;
+        p.attemptDeadline = now + (p.minSeq ? s_.waitTimeout : s_.attemptTimeout);
+        if (send_(*replica, token, p.bytes)) {
+            p.waitingSince.reset();
+            return;
+        }
+        // Not connected (ROUTER_MANDATORY refused it) or its queue is full: try the next one.
+        table_.forgetToken(token);
+        p.tried.insert(*replica);
+    }
+    // Nobody could take it. Wait a little for a replica to come back, then say so clearly.
+    p.target.clear();
+    p.tried.clear();
+    if (!p.waitingSince) p.waitingSince = now;
+    if (now - *p.waitingSince >= s_.noReplicaGrace || now >= p.deadline) {
+        fail(p, "unavailable", unavailableMessage());
+        return;
+    }
+    p.attemptDeadline = now + Millis(5);
+}
+
+void QueryRouter::fail(PendingRequest& p, const std::string& code, const std::string& message) {
+    reply_(p.route, encodeEnvelope(makeErrorReply(p.name, p.id, makeError(code, message))));
+    done_.push_back(p.serial);
+}
+
+std::string QueryRouter::unavailableMessage() const {
+    std::string parts;
+    for (const auto& r : selector_.preference()) {
+        const NodeState st = live_.state(r);
+        std::string part = fmt::format("{} {}", r, stateName(st));
+        if (const int64_t since = live_.sinceMs(r); since > 0 && st != NodeState::Unknown)
+            part += fmt::format(" since {}", formatUtcMs(since));
+        if (st == NodeState::Unknown) part += " (never heard from)";
+        else if (st == NodeState::Up) part += " (not reachable from the gateway)";
+        parts += (parts.empty() ? "" : ", ") + part;
+    }
+    return fmt::format("no query replica available: {}; start one with `jupiter start query-1`", parts);
+}
+
+void QueryRouter::onReply(const std::string& replica, uint64_t token, const std::string& bytes, const Envelope& reply) {
+    PendingRequest* p = table_.byToken(token);
+    table_.forgetToken(token);
+    if (!p) return;  // answered already (a slower attempt) or given up: drop
+    const bool retryable = reply.kind == Kind::Error && reply.body.is_object() &&
+                           (reply.body.value("code", "") == "behind" || reply.body.value("code", "") == "internal");
+    if (retryable && clock_.now() < p->deadline) {
+        p->tried.insert(replica);
+        ++retries_;
+        dispatch(*p);
+    } else {
+        reply_(p->route, bytes);
+        done_.push_back(p->serial);
+    }
+    for (uint64_t serial : done_) table_.erase(serial);
+    done_.clear();
+}
+
+void QueryRouter::onReplicaLost(const std::string& replica) {
+    for (auto& [serial, p] : table_.all()) {
+        if (p.target != replica) continue;
+        p.tried.insert(replica);
+        ++retries_;
+        dispatch(p);
+    }
+    for (uint64_t serial : done_) table_.erase(serial);
+    done_.clear();
+}
+
+void QueryRouter::tick() {
+    const TimePoint now = clock_.now();
+    for (auto& [serial, p] : table_.all()) {
+        if (now >= p.deadline) {
+            fail(p, "timeout", fmt::format("no replica answered {} within {} ms", p.name, toMs(s_.totalTimeout)));
+        } else if (now >= p.attemptDeadline) {
+            if (!p.target.empty()) {
+                p.tried.insert(p.target);  // it did not answer in time: try another
+                ++retries_;
+            }
+            dispatch(p);
+        }
+    }
+    for (uint64_t serial : done_) table_.erase(serial);
+    done_.clear();
+    if (++ticks_ % 1000 == 0) table_.sweepTokens();
+}
+
+}  // namespace jupiter

@@ -1,0 +1,64 @@
+// Routes queries to a live query replica and masks its failure from the client: a query whose
+// replica dies (lost connection), stops answering (per-attempt timeout) or is behind the sequence
+// the query needs goes to the next live replica, as in the ZeroMQ guide's Lazy Pirate, except
+// that the retry happens here and the client never sees the failure. Sockets are abstracted as
+// callbacks so the logic is unit-tested with a ManualClock.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "bus/liveness.hpp"
+#include "bus/replica_selector.hpp"
+#include "gateway/pending.hpp"
+#include "schemas/envelope.hpp"
+
+namespace jupiter {
+
+class QueryRouter {
+public:
+    struct Settings {
+        Millis attemptTimeout{250};     // per try, before the query goes elsewhere
+        Millis waitTimeout{1200};       // per try, for queries that wait for a sequence (min_seq)
+        Millis totalTimeout{10000};     // overall, before the client gets an error
+        Millis noReplicaGrace{500};     // how long a query waits for any replica to come back
+    };
+    // Sends `bytes` to `replica` tagged with `token`; false when the replica is unreachable.
+    using SendFn = std::function<bool(const std::string& replica, uint64_t token, const std::string& bytes)>;
+    // Sends `bytes` back to the client at `route`.
+    using ReplyFn = std::function<void(const Frames& route, const std::string& bytes)>;
+
+    QueryRouter(const Clock& clock, Liveness& live, ReplicaSelector& selector, Settings s, SendFn send, ReplyFn reply);
+
+    void submit(Frames route, const Envelope& query, std::string bytes);
+    // A reply arrived from `replica` for `token`.
+    void onReply(const std::string& replica, uint64_t token, const std::string& bytes, const Envelope& reply);
+    // The replica is gone (connection lost or marked down): move its queries elsewhere now.
+    void onReplicaLost(const std::string& replica);
+    // Handles per-attempt and overall deadlines; call often (every few ms).
+    void tick();
+
+    void setHead(uint64_t head) { head_ = std::max(head_, head); }
+    uint64_t head() const { return head_; }
+    std::size_t inFlight() const { return table_.size(); }
+    uint64_t retries() const { return retries_; }
+
+private:
+    void dispatch(PendingRequest& p);
+    void fail(PendingRequest& p, const std::string& code, const std::string& message);
+    std::string unavailableMessage() const;
+
+    const Clock& clock_;
+    Liveness& live_;
+    ReplicaSelector& selector_;
+    Settings s_;
+    SendFn send_;
+    ReplyFn reply_;
+    PendingTable table_;
+    uint64_t head_ = 0;
+    uint64_t retries_ = 0;
+    uint64_t ticks_ = 0;
+    std::vector<uint64_t> done_;
+};
+
+}  // namespace jupiter
