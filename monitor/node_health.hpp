@@ -1,0 +1,55 @@
+// The monitor's judgement of each node, from two independent signals: heartbeats on the bus
+// (Liveness) and its own ping-echo probes. A node is UP only when both hold, so a node whose
+// heartbeats still flow but whose request loop is stuck is caught too. Reports each change of the
+// combined state once, with the evidence. Time comes from the injected Clock.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bus/liveness.hpp"
+
+namespace jupiter {
+
+struct HealthChange {
+    std::string node;
+    NodeState to;
+    std::string reason;
+};
+
+class NodeHealth {
+public:
+    NodeHealth(const Clock& clock, int missLimit, int recoveryBeats, Millis pingTimeout);
+
+    void onHeartbeat(const Heartbeat& hb);
+    // A ping went out to `node` (if none is outstanding); returns the request id to use, or
+    // nullopt when one is still waiting for its echo.
+    std::optional<std::string> pingDue(const std::string& node);
+    void onPong(const std::string& node, const std::string& id);
+    // Re-evaluates every node; returns the combined-state changes since the last call.
+    std::vector<HealthChange> evaluate();
+
+    NodeState state(const std::string& node) const;
+    int64_t rttUs(const std::string& node) const;
+    const Liveness& liveness() const { return live_; }
+
+private:
+    struct Probe {
+        std::string outstandingId;
+        TimePoint sentAt{};
+        bool ok = false;          // last probe answered in time
+        bool everAnswered = false;
+        int64_t rttUs = -1;
+        std::string failReason;
+        uint64_t counter = 0;
+    };
+    const Clock& clock_;
+    Liveness live_;
+    Millis pingTimeout_;
+    std::map<std::string, Probe> probes_;
+    std::map<std::string, NodeState> reported_;
+};
+
+}  // namespace jupiter
