@@ -49,7 +49,7 @@ void QueryRouter::dispatch(PendingRequest& p) {
         fail(p, "unavailable", unavailableMessage());
         return;
     }
-    p.attemptDeadline = now + Millis(5);
+    p.attemptDeadline = std::min(now + Millis(5), *p.waitingSince + s_.noReplicaGrace);
 }
 
 void QueryRouter::fail(PendingRequest& p, const std::string& code, const std::string& message) {

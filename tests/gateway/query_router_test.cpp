@@ -1,0 +1,233 @@
+// QueryRouter and CommandRouter with a ManualClock and hand-written fakes for the sockets: every
+// failover path answers the client exactly once.
+#include <doctest/doctest.h>
+
+#include <map>
+#include <vector>
+
+#include "gateway/command_router.hpp"
+#include "gateway/query_router.hpp"
+
+using namespace jupiter;
+
+namespace {
+
+Heartbeat hb(const std::string& node, uint64_t seq = 0) {
+    Heartbeat h;
+    h.node = node;
+    h.role = "query";
+    h.pid = 1;
+    h.seq = seq;
+    h.intervalMs = 100;
+    return h;
+}
+
+struct Sent {
+    std::string replica;
+    uint64_t token;
+    std::string bytes;
+};
+
+struct Fixture {
+    ManualClock clock;
+    Liveness live{clock, 3, 1};
+    ReplicaSelector selector{{"query-1", "query-2", "query-3"}, 0};
+    std::vector<Sent> sent;
+    std::vector<std::string> replies;
+    std::set<std::string> unreachable;
+    QueryRouter router{clock, live, selector, QueryRouter::Settings{},
+                       [this](const std::string& r, uint64_t t, const std::string& b) {
+                           if (unreachable.count(r)) return false;
+                           sent.push_back({r, t, b});
+                           return true;
+                       },
+                       [this](const Frames&, const std::string& b) { replies.push_back(b); }};
+
+    Fixture() {
+        for (auto n : {"query-1", "query-2", "query-3"}) live.onHeartbeat(hb(n));
+    }
+    void submit(const std::string& id, uint64_t minSeq = 0) {
+        Envelope q;
+        q.kind = Kind::Query;
+        q.name = "sales.list";
+        q.id = id;
+        if (minSeq) q.minSeq = minSeq;
+        router.submit({}, q, encodeEnvelope(q));
+    }
+    void answer(const Sent& s, Doc body = Doc::object()) {
+        Envelope q = *decodeEnvelopeHeader(s.bytes);
+        Envelope r = makeReply(q, std::move(body));
+        r.node = s.replica;
+        router.onReply(s.replica, s.token, encodeEnvelope(r), r);
+    }
+    Envelope reply(std::size_t i) { return *decodeEnvelopeHeader(replies.at(i)); }
+};
+
+}  // namespace
+
+TEST_CASE("query router: a query goes to the preferred replica and its reply to the client") {
+    Fixture f;
+    f.submit("a");
+    REQUIRE(f.sent.size() == 1);
+    CHECK(f.sent[0].replica == "query-1");
+    f.answer(f.sent[0]);
+    REQUIRE(f.replies.size() == 1);
+    CHECK(f.reply(0).id == "a");
+    CHECK(f.router.inFlight() == 0);
+}
+
+TEST_CASE("query router: many queries are in flight at once") {
+    Fixture f;
+    for (int i = 0; i < 50; ++i) f.submit("q" + std::to_string(i));
+    CHECK(f.sent.size() == 50);
+    CHECK(f.router.inFlight() == 50);
+    for (auto it = f.sent.rbegin(); it != f.sent.rend(); ++it) f.answer(*it);
+    CHECK(f.replies.size() == 50);
+}
+
+TEST_CASE("query router: a lost replica's queries go to the next one, and its late reply is dropped") {
+    Fixture f;
+    f.submit("a");
+    f.live.markDown("query-1", "connection lost");
+    f.router.onReplicaLost("query-1");
+    REQUIRE(f.sent.size() == 2);
+    CHECK(f.sent[1].replica == "query-2");
+    f.answer(f.sent[1]);
+    f.answer(f.sent[0]);  // query-1 answers late: no duplicate
+    CHECK(f.replies.size() == 1);
+    CHECK(f.router.retries() == 1);
+}
+
+TEST_CASE("query router: a replica that does not answer in time is skipped for that query") {
+    Fixture f;
+    f.submit("a");
+    f.clock.advance(Millis(251));
+    f.router.tick();
+    REQUIRE(f.sent.size() == 2);
+    CHECK(f.sent[1].replica == "query-2");
+    f.clock.advance(Millis(251));
+    f.router.tick();
+    REQUIRE(f.sent.size() == 3);
+    CHECK(f.sent[2].replica == "query-3");
+    f.answer(f.sent[0]);  // the first, slow replica answers first after all: it wins, once
+    f.answer(f.sent[2]);
+    CHECK(f.replies.size() == 1);
+}
+
+TEST_CASE("query router: an unreachable replica (ROUTER_MANDATORY refusal) is passed over at once") {
+    Fixture f;
+    f.unreachable = {"query-1"};
+    f.submit("a");
+    REQUIRE(f.sent.size() == 1);
+    CHECK(f.sent[0].replica == "query-2");
+}
+
+TEST_CASE("query router: with no live replica the client gets a clear error after the grace period") {
+    Fixture f;
+    for (auto n : {"query-1", "query-2", "query-3"}) f.live.markDown(n, "connection lost");
+    f.submit("a");
+    CHECK(f.sent.empty());
+    CHECK(f.replies.empty());
+    f.clock.advance(Millis(499));
+    f.router.tick();
+    CHECK(f.replies.empty());
+    f.clock.advance(Millis(2));
+    f.router.tick();
+    REQUIRE(f.replies.size() == 1);
+    auto e = f.reply(0);
+    CHECK(e.kind == Kind::Error);
+    CHECK(e.body["code"] == "unavailable");
+    const std::string msg = e.body["message"];
+    CHECK(msg.find("no query replica available: query-1 DOWN since") == 0);
+    CHECK(msg.find("query-3 DOWN") != std::string::npos);
+}
+
+TEST_CASE("query router: a query waiting for a replica is sent as soon as one comes back") {
+    Fixture f;
+    for (auto n : {"query-1", "query-2", "query-3"}) f.live.markDown(n, "connection lost");
+    f.submit("a");
+    f.clock.advance(Millis(100));
+    f.live.onHeartbeat(hb("query-3"));
+    f.router.tick();
+    REQUIRE(f.sent.size() == 1);
+    CHECK(f.sent[0].replica == "query-3");
+}
+
+TEST_CASE("query router: a replica that is behind the query's sequence hands it on") {
+    Fixture f;
+    f.submit("a", 5);
+    REQUIRE(f.sent.size() == 1);
+    Envelope q = *decodeEnvelopeHeader(f.sent[0].bytes);
+    Envelope behind = makeErrorReply(q.name, q.id, makeError("behind", "query-1 has applied 3"));
+    f.router.onReply("query-1", f.sent[0].token, encodeEnvelope(behind), behind);
+    REQUIRE(f.sent.size() == 2);
+    CHECK(f.sent[1].replica == "query-2");
+    CHECK(f.replies.empty());
+}
+
+TEST_CASE("query router: the overall timeout answers with an error") {
+    Fixture f;
+    f.submit("a");
+    for (int i = 0; i < 50; ++i) {
+        f.clock.advance(Millis(251));
+        f.router.tick();
+    }
+    REQUIRE(f.replies.size() == 1);
+    CHECK(f.reply(0).body["code"] == "timeout");
+}
+
+TEST_CASE("command router: resends with the same bytes after a timeout; the first reply wins") {
+    ManualClock clock;
+    std::vector<std::pair<uint64_t, std::string>> sent;
+    std::vector<std::string> replies;
+    CommandRouter router(clock, CommandRouter::Settings{},
+                         [&](uint64_t t, const std::string& b) {
+                             sent.emplace_back(t, b);
+                             return true;
+                         },
+                         [&](const Frames&, const std::string& b) { replies.push_back(b); });
+    Envelope c;
+    c.kind = Kind::Command;
+    c.name = "sale.delete";
+    c.id = "cmd-1";
+    router.submit({}, c, encodeEnvelope(c));
+    clock.advance(Millis(1501));
+    router.tick();
+    REQUIRE(sent.size() == 2);
+    CHECK(sent[0].second == sent[1].second);  // same request id: the command node deduplicates
+    CHECK(sent[0].first != sent[1].first);
+    Envelope r = makeReply(c, {{"seq", 1}});
+    router.onReply(sent[0].first, encodeEnvelope(r), r);
+    router.onReply(sent[1].first, encodeEnvelope(r), r);
+    CHECK(replies.size() == 1);
+    CHECK(router.resends() == 1);
+}
+
+TEST_CASE("command router: 'no command node connected' is retried after a short backoff, then times out") {
+    ManualClock clock;
+    std::vector<uint64_t> sent;
+    std::vector<std::string> replies;
+    CommandRouter router(clock, CommandRouter::Settings{},
+                         [&](uint64_t t, const std::string&) {
+                             sent.push_back(t);
+                             return true;
+                         },
+                         [&](const Frames&, const std::string& b) { replies.push_back(b); });
+    Envelope c;
+    c.kind = Kind::Command;
+    c.name = "sale.delete";
+    c.id = "cmd-2";
+    router.submit({}, c, encodeEnvelope(c));
+    Envelope no = makeErrorReply(c.name, c.id, makeError("unavailable", "no command node"));
+    router.onReply(sent[0], encodeEnvelope(no), no);
+    CHECK(replies.empty());
+    clock.advance(Millis(51));
+    router.tick();
+    CHECK(sent.size() == 2);
+    clock.advance(Millis(10000));
+    router.tick();
+    REQUIRE(replies.size() == 1);
+    auto e = *decodeEnvelopeHeader(replies[0]);
+    CHECK(e.body["code"] == "timeout");
+    CHECK(std::string(e.body["message"]).find("cmd-2") != std::string::npos);
+}

@@ -1,0 +1,70 @@
+// The monitor's combined heartbeat + ping-echo judgement, with a ManualClock.
+#include <doctest/doctest.h>
+
+#include "monitor/node_health.hpp"
+
+using namespace jupiter;
+
+namespace {
+Heartbeat hb(const std::string& node) {
+    Heartbeat h;
+    h.node = node;
+    h.role = "query";
+    h.pid = 7;
+    h.intervalMs = 100;
+    return h;
+}
+}  // namespace
+
+TEST_CASE("node health: UP needs both a heartbeat and an echo") {
+    ManualClock clock;
+    NodeHealth h(clock, 3, 2, Millis(300));
+    h.onHeartbeat(hb("query-1"));
+    CHECK(h.evaluate().empty());
+    auto id = h.pingDue("query-1");
+    REQUIRE(id);
+    CHECK_FALSE(h.pingDue("query-1"));  // one outstanding at a time
+    clock.advance(Millis(1));
+    h.onPong("query-1", *id);
+    auto up = h.evaluate();
+    REQUIRE(up.size() == 1);
+    CHECK(up[0].to == NodeState::Up);
+    CHECK(h.rttUs("query-1") == 1000);
+}
+
+TEST_CASE("node health: heartbeats flowing but no echo (stuck request loop) is DOWN") {
+    ManualClock clock;
+    NodeHealth h(clock, 3, 2, Millis(300));
+    h.onHeartbeat(hb("query-1"));
+    h.onPong("query-1", *h.pingDue("query-1"));
+    h.evaluate();
+    h.pingDue("query-1");
+    for (int i = 0; i < 3; ++i) {
+        clock.advance(Millis(100));
+        h.onHeartbeat(hb("query-1"));
+    }
+    CHECK(h.evaluate().empty());
+    clock.advance(Millis(1));
+    CHECK(h.pingDue("query-1"));  // the old one timed out: mark and send a new one
+    auto down = h.evaluate();
+    REQUIRE(down.size() == 1);
+    CHECK(down[0].to == NodeState::Down);
+    CHECK(down[0].reason.find("no echo to ping") == 0);
+}
+
+TEST_CASE("node health: silence is DOWN with the heartbeat age; a late echo of an old ping is ignored") {
+    ManualClock clock;
+    NodeHealth h(clock, 3, 2, Millis(300));
+    h.onHeartbeat(hb("query-2"));
+    auto first = *h.pingDue("query-2");
+    h.onPong("query-2", first);
+    h.evaluate();
+    auto second = *h.pingDue("query-2");
+    clock.advance(Millis(301));
+    auto down = h.evaluate();
+    REQUIRE(down.size() == 1);
+    CHECK(down[0].reason == "no heartbeat for 301 ms");
+    h.onPong("query-2", first);  // stale id
+    CHECK(h.evaluate().empty());
+    (void)second;
+}
