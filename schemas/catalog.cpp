@@ -71,7 +71,7 @@ Status validateBody(const MessageSpec& spec, const Doc& body) {
             continue;
         }
         if (!matches(f.type, *it))
-            return makeError("bad_field", fmt::format("field '{}' of '{}' must be a {}, got {}", f.name, spec.name,
+            return makeError("bad_field", fmt::format("field '{}' of '{}' must be of type {}, got {}", f.name, spec.name,
                                                       fieldTypeName(f.type), docTypeName(*it)));
         if (f.type == FieldType::String && it->get_ref<const std::string&>().size() > f.maxLen)
             return makeError("bad_field", fmt::format("field '{}' of '{}' is longer than {} bytes", f.name,

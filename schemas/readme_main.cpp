@@ -1,0 +1,25 @@
+// jupiter-schemas: prints schemas/README.md from the catalogue, so the documentation is generated
+// from the one declaration and a test keeps the two in step.
+#include <iostream>
+
+#include "schemas/catalog.hpp"
+
+int main() {
+    std::cout << "# Jupiter messages (schema version " << jupiter::kSchemaVersion << ")\n\n"
+              << "Generated from `schemas/messages.cpp` by `build/bin/jupiter-schemas > schemas/README.md`; a test\n"
+                 "fails when the two disagree.\n\n"
+                 "Every message is one msgpack map, the **envelope**, sent as the last frame of a ZeroMQ message\n"
+                 "(frames before it are routing: identities, tokens, an empty delimiter). Bus messages are two\n"
+                 "frames: a topic (`ev` events, `hb.<node>` heartbeats, `tr` transitions) and the envelope.\n\n"
+                 "| envelope field | type | meaning |\n| --- | --- | --- |\n"
+                 "| `v` | unsigned integer | schema version; a node refuses any other (`bad_version`) |\n"
+                 "| `kind` | string | command, query, reply, error, events, heartbeat, transition, control |\n"
+                 "| `name` | string | the message name below (`unknown_message` otherwise) |\n"
+                 "| `id` | string | request id chosen by the client; replies echo it; commands are deduplicated by it |\n"
+                 "| `body` | map | the fields below, checked for presence and type (`bad_field`) |\n"
+                 "| `seq` | unsigned integer, optional | replies: the event sequence the answer reflects |\n"
+                 "| `min_seq` | unsigned integer, optional | queries: answer only from a replica that applied it |\n"
+                 "| `node` | string, optional | replies: the node that answered |\n\n"
+                 "Messages larger than 4 MiB are refused by every socket (ZMQ_MAXMSGSIZE).\n"
+              << jupiter::catalogMarkdown();
+}
