@@ -1,0 +1,143 @@
+// Record encoding and typed state reads; see records.hpp.
+#include "domain/records.hpp"
+
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "domain/keys.hpp"
+
+namespace jupiter {
+
+Doc sellerDoc(const Seller& s) {
+    return Doc{{"id", s.id},
+               {"first_name", s.firstName},
+               {"last_name", s.lastName},
+               {"doc_type", s.docType},
+               {"doc_number", s.docNumber},
+               {"phone", s.phone}};
+}
+
+Seller sellerFromDoc(const Doc& d) {
+    Seller s;
+    s.id = d.at("id").get<uint64_t>();
+    s.firstName = d.at("first_name").get<std::string>();
+    s.lastName = d.at("last_name").get<std::string>();
+    s.docType = d.at("doc_type").get<std::string>();
+    s.docNumber = d.at("doc_number").get<std::string>();
+    s.phone = d.at("phone").get<std::string>();
+    return s;
+}
+
+Doc productEventDoc(const Product& p) {
+    return Doc{{"id", p.id}, {"code", p.code}, {"description", p.description}, {"price_cents", p.priceCents}};
+}
+
+Doc productRecordDoc(const Product& p) {
+    Doc d = productEventDoc(p);
+    d["stock"] = p.stock;
+    d["received"] = p.received;
+    return d;
+}
+
+Product productFromEvent(const Doc& d) {
+    Product p;
+    p.id = d.at("id").get<uint64_t>();
+    p.code = d.at("code").get<std::string>();
+    p.description = d.at("description").get<std::string>();
+    p.priceCents = d.at("price_cents").get<int64_t>();
+    return p;
+}
+
+Product productFromRecord(const Doc& d) {
+    Product p = productFromEvent(d);
+    p.stock = d.at("stock").get<int64_t>();
+    p.received = d.at("received").get<int64_t>();
+    return p;
+}
+
+Doc saleDoc(const Sale& s) {
+    return Doc{{"id", s.id},         {"seller", s.seller},   {"product", s.product}, {"quantity", s.quantity},
+               {"client", s.client}, {"invoice", s.invoice}, {"at", s.at}};
+}
+
+Sale saleFromDoc(const Doc& d) {
+    Sale s;
+    s.id = d.at("id").get<uint64_t>();
+    s.seller = d.at("seller").get<uint64_t>();
+    s.product = d.at("product").get<uint64_t>();
+    s.quantity = d.at("quantity").get<int64_t>();
+    s.client = d.at("client").get<std::string>();
+    s.invoice = d.at("invoice").get<std::string>();
+    s.at = d.at("at").get<int64_t>();
+    return s;
+}
+
+Doc entryDoc(const StockEntry& e) {
+    return Doc{{"entry", e.entry}, {"product", e.product}, {"quantity", e.quantity}, {"at", e.at}};
+}
+
+StockEntry entryFromDoc(const Doc& d) {
+    StockEntry e;
+    e.entry = d.at("entry").get<uint64_t>();
+    e.product = d.at("product").get<uint64_t>();
+    e.quantity = d.at("quantity").get<int64_t>();
+    e.at = d.at("at").get<int64_t>();
+    return e;
+}
+
+Doc decodeRecord(std::string_view key, std::string_view bytes) {
+    auto doc = unpackDoc(bytes);
+    if (!doc) throw std::runtime_error(fmt::format("corrupt record at '{}': {}", key, doc.error().message));
+    return std::move(doc.value());
+}
+
+namespace {
+
+// Reads and converts one record; a stored record of the wrong shape is corruption, not input.
+template <class T, class Convert>
+std::optional<T> load(ReadView& view, const std::string& key, Convert convert) {
+    auto bytes = view.get(key);
+    if (!bytes) return std::nullopt;
+    try {
+        return convert(decodeRecord(key, *bytes));
+    } catch (const Doc::exception& e) {
+        throw std::runtime_error(fmt::format("corrupt record at '{}': {}", key, e.what()));
+    }
+}
+
+}  // namespace
+
+std::optional<Seller> loadSeller(ReadView& view, uint64_t id) {
+    return load<Seller>(view, keys::seller(id), sellerFromDoc);
+}
+
+std::optional<Product> loadProduct(ReadView& view, uint64_t id) {
+    return load<Product>(view, keys::product(id), productFromRecord);
+}
+
+std::optional<Sale> loadSale(ReadView& view, uint64_t id) { return load<Sale>(view, keys::sale(id), saleFromDoc); }
+
+std::optional<uint64_t> loadIndex(ReadView& view, const std::string& key) {
+    return load<uint64_t>(view, key, [](const Doc& d) { return d.get<uint64_t>(); });
+}
+
+uint64_t loadNextId(ReadView& view, std::string_view entity) {
+    return loadIndex(view, keys::next(entity)).value_or(1);
+}
+
+void storeSeller(Txn& txn, const Seller& s) { txn.put(keys::seller(s.id), packDoc(sellerDoc(s))); }
+void storeProduct(Txn& txn, const Product& p) { txn.put(keys::product(p.id), packDoc(productRecordDoc(p))); }
+void storeSale(Txn& txn, const Sale& s) { txn.put(keys::sale(s.id), packDoc(saleDoc(s))); }
+void storeIndex(Txn& txn, const std::string& key, uint64_t id) { txn.put(key, packDoc(Doc(id))); }
+
+std::vector<uint64_t> indexedIds(ReadView& view, std::string_view prefix) {
+    std::vector<uint64_t> ids;
+    view.scan(prefix, "", [&](std::string_view key, std::string_view) {
+        if (auto id = keys::trailingId(key)) ids.push_back(*id);
+        return true;
+    });
+    return ids;
+}
+
+}  // namespace jupiter
