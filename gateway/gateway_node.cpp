@@ -117,7 +117,7 @@ void GatewayNode::onClient() {
         } else if (env->kind == Kind::Command) {
             commandRouter_.submit(std::move(req->route), *env, std::move(req->bytes));
         } else if (env->kind == Kind::Control && env->name == "ping") {
-            sendReply(frontend_, req->route, makePong(*env, "gateway", queries_.head()));
+            sendReply(frontend_, req->route, makePong(*env, "gateway", queries_.latestHead()));
         } else {
             sendReply(frontend_, req->route,
                       makeErrorReply(env->name, env->id,
@@ -215,6 +215,6 @@ void GatewayNode::onTimer() {
     commandRouter_.tick();
 }
 
-void GatewayNode::onHeartbeatTimer() { heartbeat_.publish(queries_.head()); }
+void GatewayNode::onHeartbeatTimer() { heartbeat_.publish(queries_.latestHead()); }
 
 }  // namespace jupiter

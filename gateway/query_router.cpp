@@ -25,7 +25,7 @@ void QueryRouter::submit(Frames route, const Envelope& query, std::string bytes)
 
 void QueryRouter::dispatch(PendingRequest& p) {
     const TimePoint now = clock_.now();
-    const uint64_t need = std::max(head_, p.minSeq);
+    const uint64_t need = std::max(settledHead_, p.minSeq);
     for (std::size_t i = 0; i <= selector_.preference().size(); ++i) {
         auto replica = selector_.choose(live_, need, p.tried);
         if (!replica) break;

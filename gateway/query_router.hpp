@@ -38,8 +38,16 @@ public:
     // Handles per-attempt and overall deadlines; call often (every few ms).
     void tick();
 
-    void setHead(uint64_t head) { head_ = std::max(head_, head); }
-    uint64_t head() const { return head_; }
+    // Learns the command node's head from its heartbeat. Replicas are judged against the head of
+    // the heartbeat before (what the command node had one interval ago): heartbeats are sampled
+    // at different instants, so comparing with the newest head would call every replica "behind"
+    // for a moment after each write and make the route flap.
+    void setHead(uint64_t head) {
+        settledHead_ = std::max(settledHead_, latestHead_);
+        latestHead_ = std::max(latestHead_, head);
+    }
+    uint64_t head() const { return settledHead_; }
+    uint64_t latestHead() const { return latestHead_; }
     std::size_t inFlight() const { return table_.size(); }
     uint64_t retries() const { return retries_; }
 
@@ -55,7 +63,8 @@ private:
     SendFn send_;
     ReplyFn reply_;
     PendingTable table_;
-    uint64_t head_ = 0;
+    uint64_t settledHead_ = 0;
+    uint64_t latestHead_ = 0;
     uint64_t retries_ = 0;
     uint64_t ticks_ = 0;
     std::vector<uint64_t> done_;

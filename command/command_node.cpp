@@ -1,0 +1,148 @@
+// Command node implementation; see command_node.hpp.
+#include "command/command_node.hpp"
+
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "bus/request.hpp"
+#include "command/event_log.hpp"
+#include "store/inspect.hpp"
+
+namespace jupiter {
+namespace {
+
+constexpr std::size_t kPublishChunk = 500;
+constexpr std::size_t kMaxReplay = 5000;
+constexpr int kMaxGroup = 1024;
+
+}  // namespace
+
+CommandNode::CommandNode(zmq::context_t& ctx, const DaemonContext& dc, const Clock& clock, Store& store)
+    : dc_(dc),
+      store_(store),
+      loop_(clock),
+      processor_(store, clock, dc.config.syncDurable),
+      commands_(makeSocket(ctx, zmq::socket_type::router)),
+      control_(makeSocket(ctx, zmq::socket_type::router)),
+      pub_(makeSocket(ctx, zmq::socket_type::pub)),
+      heartbeat_(pub_, clock,
+                 Heartbeat{"command", "command", static_cast<uint64_t>(getpid()), dc.node->endpoint, 0, 0, 0,
+                           static_cast<uint64_t>(dc.config.heartbeatIntervalMs), "", 0, ""}) {
+    pub_.set(zmq::sockopt::sndhwm, 200000);
+}
+
+void CommandNode::connect() {
+    try {
+        control_.bind(dc_.node->bind);
+    } catch (const zmq::error_t& e) {
+        throw std::runtime_error(fmt::format("cannot bind {}: {} (is another cluster using this port?)",
+                                             dc_.node->bind, e.what()));
+    }
+    commands_.connect(dc_.config.broker.backend);
+    pub_.connect(dc_.config.broker.eventsIn);
+}
+
+int CommandNode::run() {
+    loop_.onReadable(commands_, [this] { onCommand(); });
+    loop_.onReadable(control_, [this] { onControl(); });
+    loop_.every(Millis(dc_.config.heartbeatIntervalMs), [this] { onHeartbeatTimer(); });
+    loop_.stopOnSignals();
+    dc_.log->info("serving commands from {} at head sequence {} ({} writes)", dc_.config.broker.backend,
+                  store_.seq(), dc_.config.syncDurable ? "durable" : "async");
+    onHeartbeatTimer();
+    loop_.run();
+    return exitCode_;
+}
+
+// One group per call: decide everything that is waiting, commit once, then answer and publish.
+void CommandNode::onCommand() {
+    for (int i = 0; i < kMaxGroup; ++i) {
+        auto frames = recvFrames(commands_);
+        if (!frames) break;
+        auto req = splitRequest(std::move(*frames));
+        if (!req) continue;
+        auto env = decodeEnvelope(req->bytes);
+        if (!env) {
+            sendReply(commands_, req->route, makeErrorReply("?", "", env.error()));
+            continue;
+        }
+        if (env->kind != Kind::Command) {
+            sendReply(commands_, req->route,
+                      makeErrorReply(env->name, env->id,
+                                     makeError("unknown_message", fmt::format("the command channel takes commands, "
+                                                                              "not {}", kindName(env->kind)))));
+            continue;
+        }
+        processor_.handle(std::move(req->route), *env);
+    }
+    if (!processor_.hasPending()) return;
+    auto group = processor_.commit();
+    if (!group) {
+        dc_.log->critical("{}", group.error().message);
+        exitCode_ = 1;
+        loop_.stop();
+        return;
+    }
+    for (auto& r : group->replies) {
+        Frames out;
+        for (auto& f : r.route) out.push_back(std::move(f));
+        out.push_back(msg(r.bytes));
+        if (!sendFrames(commands_, out)) dc_.log->warn("could not send a reply (broker gone); the sender retries");
+    }
+    if (!group->events.empty()) publishEvents(group->events);
+}
+
+void CommandNode::publishEvents(const Doc& events) {
+    for (std::size_t i = 0; i < events.size(); i += kPublishChunk) {
+        Envelope e;
+        e.kind = Kind::Events;
+        e.name = "events";
+        Doc chunk = Doc::array();
+        for (std::size_t j = i; j < std::min(events.size(), i + kPublishChunk); ++j) chunk.push_back(events[j]);
+        e.body = {{"events", std::move(chunk)}, {"head", store_.seq()}};
+        // A drop (HWM, broker down) is repaired by the replicas' replay from our event log.
+        sendFrames(pub_, {kEventsTopic, encodeEnvelope(e)});
+    }
+}
+
+void CommandNode::onControl() {
+    for (int i = 0; i < 256; ++i) {
+        auto frames = recvFrames(control_);
+        if (!frames) return;
+        auto req = splitRequest(std::move(*frames));
+        if (!req) continue;
+        auto env = decodeEnvelope(req->bytes);
+        if (!env) {
+            sendReply(control_, req->route, makeErrorReply("?", "", env.error()));
+            continue;
+        }
+        Envelope reply;
+        if (env->kind == Kind::Control && env->name == "ping") {
+            reply = makePong(*env, "command", store_.seq());
+        } else if (env->kind == Kind::Control && env->name == "replay") {
+            const uint64_t from = env->body["from"].get<uint64_t>();
+            const auto max = std::min<uint64_t>(env->body.value("max", uint64_t{1000}), kMaxReplay);
+            reply = makeReply(*env, {{"events", readEvents(store_, from, static_cast<std::size_t>(max))},
+                                     {"head", store_.seq()}});
+        } else if (env->kind == Kind::Control && env->name == "digest") {
+            reply = makeReply(*env, digestReply(store_));
+        } else if (env->kind == Kind::Control && env->name == "keys") {
+            reply = makeReply(*env, keysReply(store_, env->body.value("after", std::string()),
+                                              static_cast<std::size_t>(std::min<uint64_t>(
+                                                  env->body.value("max", uint64_t{1000}), 10000))));
+        } else {
+            reply = makeErrorReply(env->name, env->id,
+                                   makeError("unknown_message",
+                                             fmt::format("the command node's endpoint answers ping, replay, digest "
+                                                         "and keys; send {} through the gateway", env->name)));
+        }
+        reply.seq = store_.seq();
+        reply.node = "command";
+        sendReply(control_, req->route, reply);
+    }
+}
+
+void CommandNode::onHeartbeatTimer() { heartbeat_.publish(store_.seq(), store_.digest()); }
+
+}  // namespace jupiter

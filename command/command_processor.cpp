@@ -1,0 +1,112 @@
+// Group-commit command processing; see command_processor.hpp.
+#include "command/command_processor.hpp"
+
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "command/event_log.hpp"
+#include "domain/decider.hpp"
+#include "domain/projection.hpp"
+
+namespace jupiter {
+namespace {
+
+constexpr std::string_view kDedupCountKey = "m/dedup_n";
+
+std::string dedupKey(const std::string& rid) { return "d/" + rid; }
+std::string dedupOrderKey(uint64_t n) { return "x/" + keyNum(n); }
+
+}  // namespace
+
+CommandProcessor::CommandProcessor(Store& store, const Clock& clock, bool sync, uint64_t dedupKeep)
+    : store_(store), clock_(clock), sync_(sync), dedupKeep_(dedupKeep), txn_(store.begin()) {
+    if (auto n = store_.get(kDedupCountKey); n && n->size() == 8) std::memcpy(&dedupCount_, n->data(), 8);
+}
+
+void CommandProcessor::remember(const std::string& rid, const Envelope& reply) {
+    Doc rec = {{"kind", kindName(reply.kind)}, {"body", reply.body}};
+    if (reply.seq) rec["seq"] = *reply.seq;
+    txn_->put(dedupKey(rid), packDoc(rec));
+    ++dedupCount_;
+    txn_->put(dedupOrderKey(dedupCount_), rid);
+    std::string n(8, '\0');
+    std::memcpy(n.data(), &dedupCount_, 8);
+    txn_->put(kDedupCountKey, n);
+    if (dedupCount_ > dedupKeep_) {
+        const std::string oldKey = dedupOrderKey(dedupCount_ - dedupKeep_);
+        if (auto old = txn_->get(oldKey)) {
+            txn_->del(dedupKey(*old));
+            txn_->del(oldKey);
+        }
+    }
+}
+
+void CommandProcessor::handle(Frames route, const Envelope& cmd) {
+    Envelope reply;
+    if (cmd.id.empty()) {
+        reply = makeErrorReply(cmd.name, cmd.id,
+                               makeError("bad_field", "a command needs a request id (envelope field 'id') so that "
+                                                      "a resend is not applied twice"));
+        pending_.push_back({std::move(route), encodeEnvelope(reply)});
+        return;
+    }
+    if (auto seen = txn_->get(dedupKey(cmd.id))) {
+        auto rec = unpackDoc(*seen);
+        if (rec && rec->is_object()) {
+            reply.kind = parseKind(rec->value("kind", "reply")).value_or(Kind::Reply);
+            reply.name = cmd.name;
+            reply.id = cmd.id;
+            reply.body = rec->value("body", Doc::object());
+            reply.body["duplicate"] = true;
+            if (rec->contains("seq")) reply.seq = (*rec)["seq"].get<uint64_t>();
+            pending_.push_back({std::move(route), encodeEnvelope(reply)});
+            return;
+        }
+    }
+    const int64_t now = clock_.wallMs();
+    Result<Decision> decision = makeError("internal", "not decided");
+    try {
+        decision = decide(cmd.name, cmd.body, *txn_, now);
+    } catch (const std::exception& e) {
+        decision = makeError("internal", fmt::format("the command node could not decide {}: {}", cmd.name, e.what()));
+    }
+    if (!decision) {
+        reply = makeErrorReply(cmd.name, cmd.id, decision.error());
+    } else {
+        const uint64_t first = txn_->seq() + 1;
+        uint64_t seq = txn_->seq();
+        for (const auto& ev : decision->events) {
+            ++seq;
+            if (auto ok = applyEvent(ev.name, ev.body, *txn_); !ok)
+                throw std::logic_error(fmt::format("event {} {} produced by {} does not apply: {}", seq, ev.name,
+                                                   cmd.name, ok.error().message));
+            Doc evDoc = makeEventDoc(seq, ev.name, now, ev.body);
+            txn_->put(eventKey(seq), packDoc(evDoc));
+            events_.push_back(std::move(evDoc));
+        }
+        txn_->setSeq(seq);
+        Doc body = decision->reply.is_object() ? decision->reply : Doc::object();
+        body["seq"] = seq;
+        body["first_seq"] = first;
+        body["events"] = decision->events.size();
+        reply = makeReply(cmd, std::move(body));
+        reply.seq = seq;
+    }
+    reply.node = "command";
+    remember(cmd.id, reply);
+    pending_.push_back({std::move(route), encodeEnvelope(reply)});
+}
+
+Result<CommandProcessor::Group> CommandProcessor::commit() {
+    Group g;
+    if (auto ok = store_.commit(*txn_, sync_); !ok) return ok.error();
+    g.replies = std::move(pending_);
+    g.events = std::move(events_);
+    pending_.clear();
+    events_ = Doc::array();
+    txn_ = store_.begin();
+    return g;
+}
+
+}  // namespace jupiter

@@ -1,0 +1,58 @@
+// Turns commands into durable events with group commit: commands handled in one turn of the event
+// loop share one transaction and one WAL sync. Each command is deduplicated by its request id
+// (remembered outcomes live in the same store, written in the same batch as the events), decided
+// against the write model as the group has left it so far, and its events applied at once, so the
+// next command of the group sees them. Nothing is acknowledged before commit() returns.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "common/clock.hpp"
+#include "common/result.hpp"
+#include "common/zmq_util.hpp"
+#include "schemas/envelope.hpp"
+#include "store/store.hpp"
+
+namespace jupiter {
+
+// How many request outcomes are remembered for deduplication (oldest forgotten first). A client
+// that resends a command after this many newer commands gets it applied again; at the default
+// that is 100,000 commands, hours of a busy client's retries.
+inline constexpr uint64_t kDefaultDedupKeep = 100'000;
+
+class CommandProcessor {
+public:
+    struct Reply {
+        Frames route;
+        std::string bytes;
+    };
+    struct Group {
+        std::vector<Reply> replies;
+        Doc events = Doc::array();  // {seq, name, at, body} written by this group
+    };
+
+    CommandProcessor(Store& store, const Clock& clock, bool sync, uint64_t dedupKeep = kDefaultDedupKeep);
+
+    // Adds one command (already decoded and schema-checked) to the current group.
+    void handle(Frames route, const Envelope& cmd);
+    bool hasPending() const { return !pending_.empty(); }
+    // Commits the group (one synced write) and returns what to send. An Error means the disk
+    // refused the write: the node must stop; nothing of the group was acknowledged.
+    Result<Group> commit();
+    uint64_t head() const { return store_.seq(); }
+
+private:
+    void remember(const std::string& rid, const Envelope& reply);
+
+    Store& store_;
+    const Clock& clock_;
+    bool sync_;
+    uint64_t dedupKeep_;
+    uint64_t dedupCount_ = 0;
+    std::unique_ptr<StoreTxn> txn_;
+    std::vector<Reply> pending_;
+    Doc events_ = Doc::array();
+};
+
+}  // namespace jupiter

@@ -1,0 +1,21 @@
+// The command node's event log: every event under "e/<seq>", written in the same atomic batch as
+// the state it produced. Query nodes replay from it to fill gaps and to build a new replica.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "common/doc.hpp"
+#include "store/store.hpp"
+
+namespace jupiter {
+
+std::string eventKey(uint64_t seq);
+
+// An event as stored and as sent on the bus: {seq, name, at, body}.
+Doc makeEventDoc(uint64_t seq, std::string_view name, int64_t atMs, const Doc& body);
+
+// Events from `from` (inclusive), at most `max`, in order.
+Doc readEvents(const Store& store, uint64_t from, std::size_t max);
+
+}  // namespace jupiter

@@ -1,0 +1,17 @@
+// jupiter-command: the command node daemon (see command_node.hpp).
+#include "command/command_node.hpp"
+
+int main(int argc, char** argv) {
+    return jupiter::runDaemon(argc, argv, "command", [](jupiter::DaemonContext& dc) {
+        auto store = jupiter::Store::open(dc.config.nodeDataDir("command"), {});
+        if (!store) {
+            dc.log->critical("{}", store.error().message);
+            return 4;
+        }
+        jupiter::SystemClock clock;
+        zmq::context_t ctx(1);
+        jupiter::CommandNode node(ctx, dc, clock, **store);
+        node.connect();
+        return node.run();
+    });
+}

@@ -1,0 +1,57 @@
+// The query node daemon: keeps its own RocksDB read model in step with the event log (Replicator)
+// and answers queries, pings and digests on its ROUTER endpoint from the same loop that publishes
+// its heartbeat. A query that asks for a sequence this replica has not applied yet (read your own
+// writes) waits here, a bounded time, instead of being answered stale.
+#pragma once
+
+#include <deque>
+
+#include <zmq.hpp>
+
+#include "bus/heartbeat.hpp"
+#include "bus/request.hpp"
+#include "common/daemon.hpp"
+#include "common/event_loop.hpp"
+#include "query/replicator.hpp"
+#include "store/store.hpp"
+
+namespace jupiter {
+
+class QueryNode {
+public:
+    QueryNode(zmq::context_t& ctx, const DaemonContext& dc, const Clock& clock, Store& store);
+    void connect();
+    int run();
+
+private:
+    struct Parked {
+        Frames route;
+        Envelope query;
+        TimePoint deadline;
+    };
+    void onRequest();
+    void onBus();
+    void onReplayReply();
+    void onTimer();
+    void onHeartbeatTimer();
+    void answer(const Frames& route, const Envelope& q);
+    void afterApply(const Result<std::size_t>& r);
+    void requestReplayIfDue();
+
+    const DaemonContext& dc_;
+    const Clock& clock_;
+    Store& store_;
+    EventLoop loop_;
+    Replicator replicator_;
+    zmq::socket_t router_;  // queries, pings, digests
+    zmq::socket_t sub_;     // events and the command node's heartbeat
+    zmq::socket_t pub_;     // our heartbeat
+    zmq::socket_t replay_;  // DEALER to the command node's endpoint
+    HeartbeatPublisher heartbeat_;
+    std::deque<Parked> parked_;
+    uint64_t dropLiveEvery_ = 0;  // test hook: JUPITER_DROP_LIVE_EVERY=N drops every Nth live batch
+    uint64_t liveBatches_ = 0;
+    int exitCode_ = 0;
+};
+
+}  // namespace jupiter

@@ -1,0 +1,101 @@
+// Replica catch-up and event application; see replicator.hpp.
+#include "query/replicator.hpp"
+
+#include <fmt/format.h>
+
+#include "domain/projection.hpp"
+#include "schemas/catalog.hpp"
+
+namespace jupiter {
+
+namespace {
+constexpr Millis kLiveGrace{30};
+}  // namespace
+
+Status validateEventItem(const Doc& item) {
+    if (!item.is_object()) return makeError("malformed", "an event must be a map");
+    auto seq = item.find("seq");
+    auto name = item.find("name");
+    auto at = item.find("at");
+    auto body = item.find("body");
+    if (seq == item.end() || !seq->is_number_unsigned() || seq->get<uint64_t>() == 0)
+        return makeError("bad_field", "event field 'seq' must be an unsigned integer > 0");
+    if (name == item.end() || !name->is_string()) return makeError("bad_field", "event field 'name' must be a string");
+    if (at == item.end() || !at->is_number_integer()) return makeError("bad_field", "event field 'at' must be an integer");
+    if (body == item.end() || !body->is_object()) return makeError("bad_field", "event field 'body' must be a map");
+    const MessageSpec* spec = findMessage(Kind::Events, name->get_ref<const std::string&>());
+    if (!spec || spec->name == "events")
+        return makeError("unknown_message", fmt::format("unknown event '{}'", name->get<std::string>()));
+    return validateBody(*spec, *body);
+}
+
+Replicator::Replicator(Store& store, const Clock& clock, Millis replayTimeout)
+    : store_(store), clock_(clock), replayTimeout_(replayTimeout), head_(store.seq()) {}
+
+void Replicator::onHead(uint64_t head) { head_ = std::max(head_, head); }
+
+Result<std::size_t> Replicator::apply(const Doc& events) {
+    if (!events.is_array()) return makeError("malformed", "events must be an array");
+    auto txn = store_.begin();
+    uint64_t seq = store_.seq();
+    std::size_t n = 0;
+    for (const auto& item : events) {
+        if (auto ok = validateEventItem(item); !ok) {
+            ++gaps_;  // treat a bad item as missing: the replay from the event log brings it again
+            gap_ = true;
+            break;
+        }
+        const uint64_t s = item["seq"].get<uint64_t>();
+        if (s <= seq) continue;  // already applied
+        if (s != seq + 1) {
+            ++gaps_;
+            gap_ = true;
+            break;
+        }
+        if (auto ok = applyEvent(item["name"].get_ref<const std::string&>(), item["body"], *txn); !ok)
+            throw std::logic_error(fmt::format("event {} does not apply to this read model ({}); move the node's "
+                                               "data folder aside and restart it to rebuild from the command node",
+                                               s, ok.error().message));
+        seq = s;
+        ++n;
+    }
+    if (n == 0) return std::size_t{0};
+    txn->setSeq(seq);
+    // No fsync: after a crash the lost tail is simply replayed from the command node.
+    if (auto ok = store_.commit(*txn, false); !ok) return ok.error();
+    head_ = std::max(head_, seq);
+    behindSince_.reset();  // progress: the live stream is flowing
+    return n;
+}
+
+Result<std::size_t> Replicator::onLive(const Doc& events, uint64_t head) {
+    onHead(head);
+    return apply(events);
+}
+
+Result<std::size_t> Replicator::onReplay(const Doc& events, uint64_t head) {
+    outstanding_ = false;
+    // The command node's own word on its head replaces guesses (a parked query's sequence, the
+    // start-up probe), which may point past the real head.
+    head_ = std::max(head, applied());
+    return apply(events);
+}
+
+std::optional<uint64_t> Replicator::replayDue() {
+    if (applied() >= head_) {
+        behindSince_.reset();
+        gap_ = false;
+        return std::nullopt;
+    }
+    // Behind without a known gap usually means the next live batch is on its way; give it a
+    // moment before asking for a replay of what would arrive anyway.
+    if (!behindSince_) behindSince_ = clock_.now();
+    if (!gap_ && clock_.now() - *behindSince_ < kLiveGrace) return std::nullopt;
+    if (outstanding_ && clock_.now() - outstandingSince_ < replayTimeout_) return std::nullopt;
+    outstanding_ = true;
+    outstandingSince_ = clock_.now();
+    gap_ = false;
+    return applied() + 1;
+}
+
+}  // namespace jupiter

@@ -1,0 +1,55 @@
+// Keeps a query node's read model in step with the command node's event log (the Clone pattern of
+// the ZeroMQ guide): events arrive live from the bus; a gap in sequence numbers, a restart, a slow
+// join or a head sequence (from the command node's heartbeat) ahead of ours triggers a replay
+// request for the missing range, in bounded chunks, until caught up. Each batch of events and the
+// applied sequence change in one atomic write; events at or below the applied sequence are ignored.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include "common/clock.hpp"
+#include "common/doc.hpp"
+#include "common/result.hpp"
+#include "store/store.hpp"
+
+namespace jupiter {
+
+class Replicator {
+public:
+    Replicator(Store& store, const Clock& clock, Millis replayTimeout);
+
+    // Applies a live batch ({seq, name, at, body} items); returns the number applied. Items past a
+    // gap are dropped (the replay brings them). An Error means the store refused the write.
+    Result<std::size_t> onLive(const Doc& events, uint64_t head);
+    // Applies a replay reply.
+    Result<std::size_t> onReplay(const Doc& events, uint64_t head);
+    // Learns the command node's head (from its heartbeat).
+    void onHead(uint64_t head);
+
+    // If a replay request should be sent now, the sequence to replay from (marks it outstanding).
+    std::optional<uint64_t> replayDue();
+
+    uint64_t applied() const { return store_.seq(); }
+    uint64_t head() const { return head_; }
+    uint64_t lag() const { return head_ > applied() ? head_ - applied() : 0; }
+    uint64_t gapsSeen() const { return gaps_; }
+
+private:
+    Result<std::size_t> apply(const Doc& events);
+
+    Store& store_;
+    const Clock& clock_;
+    Millis replayTimeout_;
+    uint64_t head_ = 0;
+    bool outstanding_ = false;
+    bool gap_ = false;                 // a gap was seen: replay at once
+    std::optional<TimePoint> behindSince_;  // behind the head without a known gap since
+    TimePoint outstandingSince_{};
+    uint64_t gaps_ = 0;
+};
+
+// Checks one event item: {seq: uint, name: a known event, at: int, body: valid for that event}.
+Status validateEventItem(const Doc& item);
+
+}  // namespace jupiter
