@@ -1,0 +1,60 @@
+// Cluster control for benchmarks; see cluster_control.hpp.
+#include "bench/cluster_control.hpp"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "common/ports.hpp"
+
+namespace jupiter::bench {
+
+std::filesystem::path binDir() { return std::filesystem::read_symlink("/proc/self/exe").parent_path(); }
+
+ClusterControl::ClusterControl(std::filesystem::path dir, bool start) : dir_(std::move(dir)), owned_(start) {
+    if (start) {
+        const int base = findFreePortRange(kPortsUsed);
+        if (cli(fmt::format("up --base-port {}", base), true) != 0)
+            throw std::runtime_error("could not start a cluster in " + dir_.string());
+    }
+    auto c = loadConfig(dir_ / "jupiter.toml");
+    if (!c) throw std::runtime_error(c.error().message);
+    config_ = std::move(c.value());
+}
+
+ClusterControl::~ClusterControl() {
+    if (owned_) {
+        cli("down");
+        std::error_code ec;
+        std::filesystem::remove_all(dir_, ec);
+    }
+}
+
+int ClusterControl::cli(const std::string& args, bool verbose) const {
+    const std::string cmd = fmt::format("'{}' {} --dir '{}'{}", (binDir() / "jupiter").string(), args, dir_.string(),
+                                        verbose ? "" : " >/dev/null 2>&1");
+    const int rc = std::system(cmd.c_str());
+    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+int ClusterControl::pid(const std::string& node) const {
+    std::ifstream in(config_.pidFile(node));
+    int p = 0;
+    in >> p;
+    return p;
+}
+
+long ClusterControl::rssKiB(const std::string& node) const {
+    const int p = pid(node);
+    if (p <= 0) return 0;
+    std::ifstream in(fmt::format("/proc/{}/status", p));
+    for (std::string line; std::getline(in, line);)
+        if (line.rfind("VmRSS:", 0) == 0) return std::strtol(line.c_str() + 6, nullptr, 10);
+    return 0;
+}
+
+}  // namespace jupiter::bench

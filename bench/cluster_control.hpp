@@ -1,0 +1,34 @@
+// How the benchmarks drive a cluster: through the `jupiter` CLI beside them (up, down, kill,
+// start), its configuration file, its pidfiles and /proc for memory.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "common/config.hpp"
+
+namespace jupiter::bench {
+
+class ClusterControl {
+public:
+    // Uses the cluster in `dir`; with `start`, brings one up there first (and down at the end).
+    ClusterControl(std::filesystem::path dir, bool start);
+    ~ClusterControl();
+    const Config& config() const { return config_; }
+    std::string endpoint(const std::string& node) const { return config_.node(node)->endpoint; }
+    // Runs `jupiter ARGS --dir DIR`; returns its exit code (output goes to /dev/null unless verbose).
+    int cli(const std::string& args, bool verbose = false) const;
+    int pid(const std::string& node) const;
+    // Resident memory of a node in KiB (0 if not running).
+    long rssKiB(const std::string& node) const;
+
+private:
+    std::filesystem::path dir_;
+    bool owned_;
+    Config config_;
+};
+
+// The folder the running executable lives in (the other Jupiter binaries are beside it).
+std::filesystem::path binDir();
+
+}  // namespace jupiter::bench

@@ -1,0 +1,52 @@
+// Closed-loop load: N clients (one DEALER socket each, one request in flight each) driven from a
+// single thread with one poll, so 64 clients do not need 64 threads on a 2-core machine. Records
+// every outcome, its latency and its completion time.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <zmq.hpp>
+
+#include "common/clock.hpp"
+#include "schemas/envelope.hpp"
+
+namespace jupiter::bench {
+
+struct Sample {
+    int64_t doneUs;    // completion, microseconds since the load started
+    int64_t latencyUs;
+    bool ok;
+};
+
+struct LoadResult {
+    uint64_t ok = 0;
+    uint64_t failed = 0;
+    double seconds = 0;
+    std::vector<Sample> samples;
+    std::map<std::string, uint64_t> servedBy;
+    std::vector<std::string> errors;  // first few failure messages
+
+    double rate() const { return seconds > 0 ? static_cast<double>(ok) / seconds : 0; }
+    int64_t percentileUs(double p) const;
+    int64_t maxUs() const;
+    // The longest time between two consecutive successful completions.
+    int64_t longestGapUs() const;
+};
+
+struct LoadSpec {
+    std::string endpoint;
+    int clients = 1;
+    Millis duration{2000};
+    Millis requestTimeout{10000};
+    // Builds request number `n` (the id is set by the engine).
+    std::function<Envelope(uint64_t n)> make;
+    const std::atomic<bool>* stop = nullptr;  // optional early stop
+};
+
+LoadResult runLoad(zmq::context_t& ctx, const LoadSpec& spec);
+
+}  // namespace jupiter::bench

@@ -1,0 +1,142 @@
+// jupiter-bench: measures Jupiter on the machine it runs on and prints a table plus JSON.
+// `jupiter-bench all` starts its own cluster in a temporary folder; the other subcommands take
+// --dir to use a running cluster (default $JUPITER_DIR or ./jupiter-data).
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "bench/scenarios.hpp"
+
+using namespace jupiter;
+using namespace jupiter::bench;
+
+namespace {
+
+std::string defaultDir() {
+    const char* env = std::getenv("JUPITER_DIR");
+    return env ? env : "jupiter-data";
+}
+
+void printLoadRow(const Doc& d) {
+    fmt::print("  {:<12} {:>4} clients  {:>9} /s  p50 {:>6} us  p99 {:>7} us  max {:>8} us  failed {}\n",
+               d.value("target", std::string("")), d.value("clients", 0), d.value("per_second", 0),
+               d.value("p50_us", 0), d.value("p99_us", 0), d.value("max_us", 0), d.value("failed", 0));
+}
+
+int runAll(const std::string& jsonOut, int seconds) {
+    zmq::context_t ctx(1);
+    const auto dir = std::filesystem::temp_directory_path() / fmt::format("jupiter-bench-{}", getpid());
+    ClusterControl cluster(dir, true);
+    seedData(ctx, cluster);
+    const Millis dur(seconds * 1000);
+    Doc report = Doc::object();
+    char host[256] = {};
+    gethostname(host, sizeof host - 1);
+    report["machine"] = {{"cores", std::thread::hardware_concurrency()}, {"host", host}};
+
+    fmt::print("queries (sale.get):\n");
+    Doc queries = Doc::array();
+    for (int c : {1, 8, 64}) {
+        for (Doc d : {benchEcho(ctx, c, dur), benchQueries(ctx, cluster, c, dur, 1), benchQueries(ctx, cluster, c, dur, 0)}) {
+            printLoadRow(d);
+            queries.push_back(d);
+        }
+    }
+    report["queries"] = queries;
+    fmt::print("durable commands (stock.receive):\n");
+    Doc rocks = benchRocksSync(2000);
+    fmt::print("  plain synced RocksDB puts: {} /s\n", rocks.value("per_second", 0));
+    Doc commands = Doc::array();
+    for (int c : {1, 8, 64}) {
+        Doc d = benchCommands(ctx, cluster, c, dur);
+        d["target"] = "gateway";
+        printLoadRow(d);
+        commands.push_back(d);
+    }
+    report["rocksdb_synced_writes"] = rocks;
+    report["commands"] = commands;
+    Doc lag = benchReplicationLag(ctx, cluster, 300);
+    fmt::print("replication lag (ack -> applied on all three): p50 {} us, p99 {} us, max {} us\n",
+               lag.value("p50_us", 0), lag.value("p99_us", 0), lag.value("max_us", 0));
+    report["replication_lag"] = lag;
+    Doc catchUp = benchCatchUp(ctx, cluster, 10000);
+    fmt::print("catch-up of a replica {} events behind: {:.2f} s, {} events/s\n", catchUp.value("behind_events", 0),
+               catchUp.value("seconds", 0.0), catchUp.value("events_per_second", 0));
+    report["catch_up"] = catchUp;
+    Doc failover = benchFailover(ctx, cluster, 8);
+    for (const char* k : {"kill_9", "sigstop"}) {
+        const Doc& d = failover[k];
+        fmt::print("failover {:<8} failed {}  longest gap {} us  max latency {} us  monitor detection {} ms  gateway "
+                   "reroute {} ms  fail-back {} ms\n",
+                   k, d.value("failed", 0), d.value("longest_gap_us", 0), d.value("max_us", 0),
+                   d.value("monitor_detection_ms", 0), d.value("gateway_reroute_ms", 0), d.value("fail_back_ms", 0));
+    }
+    report["failover"] = failover;
+    report["rss_kib"] = daemonMemory(cluster);
+    fmt::print("resident memory (KiB): {}\n", report["rss_kib"].dump());
+    if (!jsonOut.empty()) std::ofstream(jsonOut) << report.dump(2) << "\n";
+    else fmt::print("{}\n", report.dump(2));
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"Jupiter benchmarks"};
+    app.require_subcommand(1);
+    std::string dir = defaultDir(), json;
+    int clients = 8, durationMs = 3000, replica = 0, seconds = 3;
+    bool quiet = false;
+
+    auto* all = app.add_subcommand("all", "start a cluster in a temp folder and measure everything");
+    all->add_option("--json", json, "write the JSON report to this file");
+    all->add_option("--seconds", seconds, "duration of each load")->check(CLI::Range(1, 60));
+
+    auto* queries = app.add_subcommand("queries", "query load through the gateway or one replica");
+    auto* commands = app.add_subcommand("commands", "durable command load through the gateway");
+    for (auto* sc : {queries, commands}) {
+        sc->add_option("--dir", dir, "cluster folder");
+        sc->add_option("--clients", clients, "concurrent clients")->check(CLI::Range(1, 1024));
+        sc->add_option("--duration", durationMs, "milliseconds")->check(CLI::Range(100, 600000));
+        sc->add_flag("--quiet", quiet, "one summary line");
+    }
+    queries->add_option("--replica", replica, "straight to query-N instead of the gateway")->check(CLI::Range(0, 3));
+    auto* echo = app.add_subcommand("echo", "plain ZeroMQ echo over loopback (the transport's limit)");
+    echo->add_option("--clients", clients)->check(CLI::Range(1, 1024));
+    echo->add_option("--duration", durationMs)->check(CLI::Range(100, 600000));
+    auto* failover = app.add_subcommand("failover", "kill -9 and SIGSTOP of query-1 under a query load");
+    failover->add_option("--dir", dir, "cluster folder");
+    failover->add_option("--clients", clients)->check(CLI::Range(1, 1024));
+    CLI11_PARSE(app, argc, argv);
+
+    try {
+        if (*all) return runAll(json, seconds);
+        zmq::context_t ctx(1);
+        Doc d;
+        if (*echo) {
+            d = benchEcho(ctx, clients, Millis(durationMs));
+        } else {
+            ClusterControl cluster(dir, false);
+            if (*queries) d = benchQueries(ctx, cluster, clients, Millis(durationMs), replica);
+            if (*commands) d = benchCommands(ctx, cluster, clients, Millis(durationMs));
+            if (*failover) d = benchFailover(ctx, cluster, clients);
+        }
+        if (quiet) {
+            fmt::print("{} ok, {} failed, {} /s, p99 {} us, longest gap between replies {} us\n", d.value("ok", 0),
+                       d.value("failed", 0), d.value("per_second", 0), d.value("p99_us", 0),
+                       d.value("longest_gap_us", 0));
+        } else {
+            fmt::print("{}\n", d.dump(2));
+        }
+        return d.value("failed", 0) == 0 ? 0 : 1;
+    } catch (const std::exception& e) {
+        std::cerr << "jupiter-bench: " << e.what() << "\n";
+        return 2;
+    }
+}

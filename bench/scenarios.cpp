@@ -1,0 +1,295 @@
+// Benchmark scenarios; see scenarios.hpp.
+#include "bench/scenarios.hpp"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <ctime>
+#include <fstream>
+#include <thread>
+
+#include <fmt/format.h>
+#include <rocksdb/db.h>
+
+#include "client/client.hpp"
+#include "common/zmq_util.hpp"
+
+namespace jupiter::bench {
+namespace {
+
+using steady = std::chrono::steady_clock;
+
+int64_t nowWallMs() {
+    return std::chrono::duration_cast<Millis>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+Doc summary(const LoadResult& r) {
+    return Doc{{"ok", r.ok},
+               {"failed", r.failed},
+               {"per_second", static_cast<int64_t>(r.rate())},
+               {"p50_us", r.percentileUs(0.50)},
+               {"p99_us", r.percentileUs(0.99)},
+               {"max_us", r.maxUs()},
+               {"longest_gap_us", r.longestGapUs()},
+               {"errors", r.errors}};
+}
+
+Result<Envelope> call(zmq::context_t& ctx, const std::string& ep, Kind k, const std::string& name, Doc body) {
+    Client c(ctx, ep);
+    return c.call(makeRequest(k, name, std::move(body)), Millis(10000), 2);
+}
+
+// Seeding must work, or every later figure is meaningless.
+void mustSucceed(const Result<Envelope>& r, const char* what) {
+    if (!r.ok()) throw std::runtime_error(fmt::format("seeding ({}) failed: {}", what, r.error().message));
+    if (r->kind != Kind::Reply) throw std::runtime_error(fmt::format("seeding ({}) was refused: {}", what, r->body.dump()));
+}
+
+uint64_t replicaSeq(zmq::context_t& ctx, const std::string& ep) {
+    Client c(ctx, ep);
+    auto r = c.call(makeRequest(Kind::Control, "ping", Doc::object()), Millis(500), 1);
+    return r.ok() && r->body.contains("seq") ? r->body["seq"].get<uint64_t>() : 0;
+}
+
+// Transition-log lines for `node` and `event` at or after `sinceMs`; the first one's time.
+int64_t firstTransition(const ClusterControl& cluster, const std::string& what, int64_t sinceMs) {
+    std::ifstream in(cluster.config().transitionLog());
+    for (std::string line; std::getline(in, line);) {
+        if (line.find(what) == std::string::npos) continue;
+        const int64_t t = parseUtcMs(line.substr(0, line.find(' ')));
+        if (t >= sinceMs) return t;
+    }
+    return 0;
+}
+
+}  // namespace
+
+int64_t parseUtcMs(const std::string& s) {
+    std::tm tm{};
+    int ms = 0;
+    if (std::sscanf(s.c_str(), "%d-%d-%dT%d:%d:%d.%dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
+                    &tm.tm_sec, &ms) != 7)
+        return 0;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    return static_cast<int64_t>(timegm(&tm)) * 1000 + ms;
+}
+
+void seedData(zmq::context_t& ctx, const ClusterControl& cluster) {
+    const std::string gw = cluster.endpoint("gateway");
+    for (int i = 1; i <= 10; ++i) {
+        mustSucceed(call(ctx, gw, Kind::Command, "seller.create",
+             {{"first_name", fmt::format("Seller{}", i)}, {"last_name", "Bench"}, {"doc_type", "CEDULA"},
+              {"doc_number", fmt::format("B{}-{}", i, getpid())}, {"phone", "300"}}), "seller");
+        mustSucceed(call(ctx, gw, Kind::Command, "product.create",
+             {{"code", fmt::format("BP{}-{}", i, getpid())}, {"description", "bench product"}, {"price", 9.99 * i}}), "product");
+    }
+    auto first = call(ctx, gw, Kind::Query, "products.list", {{"limit", 1000}});
+    for (const auto& p : first.ok() ? first->body.value("items", Doc::array()) : Doc::array())
+        mustSucceed(call(ctx, gw, Kind::Command, "stock.receive", {{"product", p["id"]}, {"quantity", 1000000}}), "stock");
+    auto sellers = call(ctx, gw, Kind::Query, "sellers.list", {{"limit", 1}});
+    const auto products = first.ok() ? first->body.value("items", Doc::array()) : Doc::array();
+    if (!sellers.ok() || sellers->body["items"].empty() || products.empty()) return;
+    const auto seller = sellers->body["items"][0]["id"];
+    for (int i = 0; i < 100; ++i)
+        mustSucceed(call(ctx, gw, Kind::Command, "sale.create",
+             {{"seller", seller}, {"product", products[static_cast<std::size_t>(i) % products.size()]["id"]},
+              {"quantity", 1}, {"client", "bench"}, {"invoice", fmt::format("BI-{}-{}", getpid(), i)}}), "sale");
+}
+
+Doc benchQueries(zmq::context_t& ctx, const ClusterControl& cluster, int clients, Millis duration, int replica) {
+    LoadSpec spec;
+    spec.endpoint = replica > 0 ? cluster.endpoint(fmt::format("query-{}", replica)) : cluster.endpoint("gateway");
+    spec.clients = clients;
+    spec.duration = duration;
+    spec.make = [](uint64_t n) { return makeRequest(Kind::Query, "sale.get", {{"id", 1 + n % 100}}, ""); };
+    Doc d = summary(runLoad(ctx, spec));
+    d["clients"] = clients;
+    d["target"] = replica > 0 ? fmt::format("query-{}", replica) : "gateway";
+    return d;
+}
+
+Doc benchEcho(zmq::context_t& ctx, int clients, Millis duration) {
+    zmq::socket_t server = makeSocket(ctx, zmq::socket_type::router);
+    server.bind("tcp://127.0.0.1:*");
+    const std::string ep = lastEndpoint(server);
+    std::atomic<bool> stop{false};
+    std::thread echo([&] {
+        zmq::pollitem_t item{server.handle(), 0, ZMQ_POLLIN, 0};
+        while (!stop) {
+            if (zmq::poll(&item, 1, Millis(50)) <= 0) continue;
+            while (auto frames = recvFrames(server)) sendFrames(server, *frames);
+        }
+    });
+    LoadSpec spec;
+    spec.endpoint = ep;
+    spec.clients = clients;
+    spec.duration = duration;
+    // A reply-shaped envelope of the size of a sale.get answer, echoed back as is.
+    spec.make = [](uint64_t n) {
+        Envelope e = makeRequest(Kind::Reply, "sale.get",
+                                 {{"id", n}, {"seller", 1}, {"product", 2}, {"quantity", 1}, {"client", "bench"},
+                                  {"invoice", "BI-1234-56"}, {"at", 1795838306572}, {"unit_price_cents", 999},
+                                  {"total_cents", 999}},
+                                 "");
+        e.node = "echo";
+        return e;
+    };
+    LoadResult r = runLoad(ctx, spec);
+    stop = true;
+    echo.join();
+    Doc d = summary(r);
+    d["clients"] = clients;
+    d["target"] = "zmq echo";
+    return d;
+}
+
+Doc benchCommands(zmq::context_t& ctx, const ClusterControl& cluster, int clients, Millis duration) {
+    auto products = call(ctx, cluster.endpoint("gateway"), Kind::Query, "products.list", {{"limit", 1}});
+    const uint64_t product = products.ok() && !products->body["items"].empty()
+                                 ? products->body["items"][0]["id"].get<uint64_t>()
+                                 : 1;
+    LoadSpec spec;
+    spec.endpoint = cluster.endpoint("gateway");
+    spec.clients = clients;
+    spec.duration = duration;
+    spec.make = [product](uint64_t) {
+        return makeRequest(Kind::Command, "stock.receive", {{"product", product}, {"quantity", 1}}, "");
+    };
+    Doc d = summary(runLoad(ctx, spec));
+    d["clients"] = clients;
+    return d;
+}
+
+Doc benchRocksSync(int writes) {
+    const auto dir = std::filesystem::temp_directory_path() / fmt::format("jupiter-bench-rocks-{}", getpid());
+    rocksdb::Options o;
+    o.create_if_missing = true;
+    rocksdb::DB* raw = nullptr;
+    if (!rocksdb::DB::Open(o, dir.string(), &raw).ok()) return Doc{{"error", "cannot open " + dir.string()}};
+    std::unique_ptr<rocksdb::DB> db(raw);
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    const std::string value(120, 'v');
+    const auto start = steady::now();
+    for (int i = 0; i < writes; ++i) db->Put(wo, fmt::format("k{:08}", i), value);
+    const double secs = std::chrono::duration<double>(steady::now() - start).count();
+    db.reset();
+    std::filesystem::remove_all(dir);
+    return Doc{{"writes", writes}, {"per_second", static_cast<int64_t>(writes / secs)}};
+}
+
+Doc benchReplicationLag(zmq::context_t& ctx, const ClusterControl& cluster, int commands) {
+    Client gw(ctx, cluster.endpoint("gateway"));
+    std::vector<std::unique_ptr<Client>> replicas;
+    for (int r = 1; r <= 3; ++r)
+        replicas.push_back(std::make_unique<Client>(ctx, cluster.endpoint(fmt::format("query-{}", r))));
+    auto products = call(ctx, cluster.endpoint("gateway"), Kind::Query, "products.list", {{"limit", 1}});
+    const auto product = products.ok() && !products->body["items"].empty() ? products->body["items"][0]["id"] : Doc(1);
+    std::vector<int64_t> lags;
+    for (int i = 0; i < commands; ++i) {
+        auto ack = gw.call(makeRequest(Kind::Command, "stock.receive", {{"product", product}, {"quantity", 1}}),
+                           Millis(5000), 2);
+        const auto acked = steady::now();
+        if (!ack.ok() || ack->kind != Kind::Reply) continue;
+        const uint64_t seq = ack->body["seq"].get<uint64_t>();
+        // Each replica answers a query that needs `seq` as soon as it has applied it.
+        std::vector<std::string> ids;
+        for (auto& r : replicas) {
+            Envelope q = makeRequest(Kind::Query, "inventory.value", Doc::object());
+            q.minSeq = seq;
+            ids.push_back(q.id);
+            r->send(q);
+        }
+        int64_t worst = 0;
+        for (std::size_t k = 0; k < replicas.size(); ++k) {
+            while (auto rep = replicas[k]->receive(Millis(2000))) {
+                if (rep->id != ids[k]) continue;
+                worst = std::max<int64_t>(worst, std::chrono::duration_cast<Micros>(steady::now() - acked).count());
+                break;
+            }
+        }
+        lags.push_back(worst);
+        std::this_thread::sleep_for(Millis(2));
+    }
+    std::sort(lags.begin(), lags.end());
+    auto pct = [&](double p) { return lags.empty() ? 0 : lags[static_cast<std::size_t>(p * static_cast<double>(lags.size() - 1))]; };
+    return Doc{{"commands", lags.size()}, {"p50_us", pct(0.5)}, {"p99_us", pct(0.99)}, {"max_us", lags.empty() ? 0 : lags.back()}};
+}
+
+Doc benchCatchUp(zmq::context_t& ctx, const ClusterControl& cluster, int events) {
+    cluster.cli("kill query-3 --signal KILL");
+    std::this_thread::sleep_for(Millis(200));
+    LoadSpec spec;
+    spec.endpoint = cluster.endpoint("gateway");
+    spec.clients = 32;
+    spec.duration = Millis(600000);
+    std::atomic<bool> stop{false};
+    std::atomic<uint64_t> issued{0};
+    spec.stop = &stop;
+    auto products = call(ctx, cluster.endpoint("gateway"), Kind::Query, "products.list", {{"limit", 1}});
+    const auto product = products.ok() && !products->body["items"].empty() ? products->body["items"][0]["id"] : Doc(1);
+    spec.make = [&](uint64_t n) {
+        if (n + 1 >= static_cast<uint64_t>(events)) stop = true;
+        ++issued;
+        return makeRequest(Kind::Command, "stock.receive", {{"product", product}, {"quantity", 1}}, "");
+    };
+    runLoad(ctx, spec);
+    const uint64_t head = replicaSeq(ctx, cluster.endpoint("command"));
+    const uint64_t before = 0;
+    const auto start = steady::now();
+    cluster.cli("start query-3");
+    uint64_t seq = before;
+    while (steady::now() - start < std::chrono::seconds(120)) {
+        seq = replicaSeq(ctx, cluster.endpoint("query-3"));
+        if (seq >= head) break;
+        std::this_thread::sleep_for(Millis(5));
+    }
+    const double secs = std::chrono::duration<double>(steady::now() - start).count();
+    return Doc{{"behind_events", issued.load()}, {"head", head}, {"seconds", secs},
+               {"events_per_second", static_cast<int64_t>(static_cast<double>(issued.load()) / secs)},
+               {"caught_up", seq >= head}};
+}
+
+Doc benchFailover(zmq::context_t& ctx, const ClusterControl& cluster, int clients) {
+    Doc out = Doc::object();
+    for (const std::string fault : {"kill", "stop"}) {
+        std::atomic<bool> stop{false};
+        LoadSpec spec;
+        spec.endpoint = cluster.endpoint("gateway");
+        spec.clients = clients;
+        spec.duration = Millis(600000);
+        spec.stop = &stop;
+        spec.make = [](uint64_t n) { return makeRequest(Kind::Query, "sale.get", {{"id", 1 + n % 100}}, ""); };
+        LoadResult result;
+        std::thread load([&] { result = runLoad(ctx, spec); });
+        std::this_thread::sleep_for(Millis(1500));
+        const int64_t faultAt = nowWallMs();
+        if (fault == "kill") cluster.cli("kill query-1 --signal KILL");
+        else cluster.cli("kill query-1 --signal STOP");
+        std::this_thread::sleep_for(Millis(1500));
+        const int64_t recoverAt = nowWallMs();
+        if (fault == "kill") cluster.cli("start query-1");
+        else cluster.cli("kill query-1 --signal CONT");
+        std::this_thread::sleep_for(Millis(2000));
+        stop = true;
+        load.join();
+        const int64_t down = firstTransition(cluster, "query-1 DOWN", faultAt);
+        const int64_t reroute = firstTransition(cluster, "REROUTE query-1 -> ", faultAt - 1000);
+        const int64_t back = firstTransition(cluster, "(fail-back)", recoverAt);
+        Doc d = summary(result);
+        d["monitor_detection_ms"] = down ? down - faultAt : -1;
+        d["gateway_reroute_ms"] = reroute ? std::max<int64_t>(0, reroute - faultAt) : -1;
+        d["fail_back_ms"] = back ? back - recoverAt : -1;
+        out[fault == "kill" ? "kill_9" : "sigstop"] = d;
+    }
+    return out;
+}
+
+Doc daemonMemory(const ClusterControl& cluster) {
+    Doc d = Doc::object();
+    for (const auto& n : allNodeNames()) d[n] = cluster.rssKiB(n);
+    return d;
+}
+
+}  // namespace jupiter::bench

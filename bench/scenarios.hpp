@@ -1,0 +1,36 @@
+// The benchmark scenarios: each measures one figure on the machine it runs on and returns it as
+// JSON (so `jupiter-bench all` can print a table and write a document).
+#pragma once
+
+#include <zmq.hpp>
+
+#include "bench/cluster_control.hpp"
+#include "bench/load_engine.hpp"
+#include "common/doc.hpp"
+
+namespace jupiter::bench {
+
+// Loads a small data set (sellers, products, stock, sales) so that queries have work to do.
+void seedData(zmq::context_t& ctx, const ClusterControl& cluster);
+
+// Queries per second and latency, through the gateway (replica = 0) or straight to query-N.
+Doc benchQueries(zmq::context_t& ctx, const ClusterControl& cluster, int clients, Millis duration, int replica);
+// The transport's own limit: a plain ZeroMQ DEALER/ROUTER echo over loopback, same message size.
+Doc benchEcho(zmq::context_t& ctx, int clients, Millis duration);
+// Durable commands per second through the gateway.
+Doc benchCommands(zmq::context_t& ctx, const ClusterControl& cluster, int clients, Millis duration);
+// The machine's plain synced RocksDB write rate (one writer, one put per synced write).
+Doc benchRocksSync(int writes);
+// Command acknowledged -> applied on all three replicas, at a steady rate.
+Doc benchReplicationLag(zmq::context_t& ctx, const ClusterControl& cluster, int commands);
+// Catch-up speed of a replica that was down while `events` events were written.
+Doc benchCatchUp(zmq::context_t& ctx, const ClusterControl& cluster, int events);
+// Kill -9 and SIGSTOP of the replica in use under a query load.
+Doc benchFailover(zmq::context_t& ctx, const ClusterControl& cluster, int clients);
+// Resident memory of each daemon.
+Doc daemonMemory(const ClusterControl& cluster);
+
+// Parses "2026-11-28T10:15:01.123Z" back to ms since the epoch (0 when it does not parse).
+int64_t parseUtcMs(const std::string& s);
+
+}  // namespace jupiter::bench

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Sets everything up and runs Jupiter's main job: start a cluster as daemons, send commands,
+# query the replicas, kill the replica in use while queries run, watch the monitor see it and the
+# gateway reroute (no query fails), restart it, watch the fail-back, and stop the cluster.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh build >/dev/null
+export PATH="$PWD/build/bin:$PATH"
+export JUPITER_DIR=${JUPITER_DIR:-$(mktemp -d /tmp/jupiter-demo.XXXXXX)}
+trap 'jupiter down >/dev/null 2>&1 || true' EXIT
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+run() { printf '$ %s\n' "$*"; "$@"; }
+
+step "Start the cluster (broker, command node, three query nodes, monitor, gateway)"
+run jupiter up --base-port "${JUPITER_BASE_PORT:-7700}"
+
+step "Send commands through the gateway"
+run jupiter send seller.create first_name=Ana last_name=Ruiz doc_type=CEDULA doc_number=1020 phone=3001234567
+run jupiter send seller.create first_name=Luis last_name=Mora doc_type=PASAPORTE doc_number=AX77 phone=3109876543
+run jupiter send product.create code=LAP-14 description="Laptop 14in" price=1299.90
+run jupiter send product.create code=MOU-01 description="Mouse" price=19.50
+run jupiter send stock.receive product=1 quantity=12
+run jupiter send stock.receive product=2 quantity=40
+run jupiter send sale.create seller=1 product=1 quantity=2 client="Luz Gómez" invoice=F-0001
+run jupiter send sale.create seller=2 product=2 quantity=5 client="Pedro Díaz" invoice=F-0002
+step "A command that breaks a rule is rejected with its reason (exit code 1)"
+run jupiter send sale.create seller=1 product=1 quantity=99 client=Eva invoice=F-0003 || true
+
+step "Queries (read your own writes: the CLI waits for the sequence of its last send)"
+run jupiter query sales.list
+run jupiter query products.list
+run jupiter query seller.get id=1
+step "Every replica has the same data"
+for r in 1 2 3; do run jupiter query inventory.value --replica "$r"; done
+run jupiter status
+
+step "Kill -9 the replica in use while a client sends queries"
+jupiter watch --for 4000 &
+watcher=$!
+jupiter bench queries --clients 4 --duration 3000 --quiet > "$JUPITER_DIR/load.txt" &
+load=$!
+sleep 1
+run jupiter kill query-1 --signal KILL
+wait "$load"; wait "$watcher" || true
+echo "query load while query-1 died:"; cat "$JUPITER_DIR/load.txt"
+run jupiter status
+
+step "Restart it: the gateway fails back to query-1"
+jupiter watch --for 2500 &
+watcher=$!
+sleep 0.2
+run jupiter start query-1
+wait "$watcher" || true
+run jupiter query inventory.value
+
+step "The monitor's transition log"
+cat "$JUPITER_DIR/log/transitions.log"
+
+step "Stop the cluster"
+run jupiter down
+trap - EXIT

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Sets everything up and runs Jupiter's whole test suite: a -Werror build with every unit and
+# integration test, then an AddressSanitizer/UndefinedBehaviorSanitizer build of the same suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=$(nproc)
+
+echo "== build (warnings are errors)"
+scripts/setup.sh build -DJUPITER_WERROR=ON
+echo "== tests"
+ctest --test-dir build --output-on-failure -j "$jobs" --timeout 300
+
+echo "== build with ASan + UBSan"
+scripts/setup.sh build-asan -DJUPITER_WERROR=ON -DJUPITER_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+echo "== tests under sanitizers"
+ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir build-asan --output-on-failure -j "$jobs" --timeout 600

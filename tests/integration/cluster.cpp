@@ -1,0 +1,108 @@
+// Integration test harness; see cluster.hpp.
+#include "cluster.hpp"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <random>
+#include <thread>
+
+#include <doctest/doctest.h>
+#include "common/ports.hpp"
+#include <fmt/format.h>
+
+namespace jupiter::testing {
+CliResult runCli(const std::string& args, const std::vector<std::string>& env) {
+    std::string cmd;
+    for (const auto& e : env) cmd += e + " ";
+    cmd += std::string(JUPITER_BIN_DIR) + "/jupiter " + args + " 2>&1";
+    CliResult r;
+    FILE* p = popen(cmd.c_str(), "r");
+    if (!p) return r;
+    std::array<char, 4096> buf{};
+    std::size_t n;
+    while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.output.append(buf.data(), n);
+    const int status = pclose(p);
+    r.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return r;
+}
+
+int findFreeBasePort() {
+    const int base = findFreePortRange(kPortsUsed);
+    if (base == 0) FAIL("no free range of loopback ports found");
+    return base;
+}
+
+Cluster::Cluster() {
+    dir_ = std::filesystem::temp_directory_path() /
+           fmt::format("jupiter-it-{}-{}", getpid(), std::random_device{}());
+    std::filesystem::create_directories(dir_);
+    CliResult up;
+    for (int attempt = 0; attempt < 3; ++attempt) {
+        const int base = findFreeBasePort();
+        up = cli(fmt::format("up --base-port {}", base));
+        if (up.exitCode == 0) break;
+        // A port taken between the check and the bind: tear down and try another range.
+        cli("down");
+        std::filesystem::remove_all(dir_);
+        std::filesystem::create_directories(dir_);
+    }
+    INFO(up.output);
+    REQUIRE(up.exitCode == 0);
+    auto cfg = loadConfig(dir_ / "jupiter.toml");
+    REQUIRE(cfg.ok());
+    config_ = std::move(cfg.value());
+}
+
+Cluster::~Cluster() {
+    cli("down");
+    for (const auto& n : allNodeNames())
+        if (int p = pid(n); p > 0) kill(p, SIGKILL);
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+}
+
+CliResult Cluster::cli(const std::string& args) const {
+    return runCli(args, {"JUPITER_DIR=" + dir_.string()});
+}
+
+Result<Envelope> Cluster::send(const std::string& name, Doc body, const std::string& id) {
+    Client c(ctx_, endpoint("gateway"));
+    return c.call(makeRequest(Kind::Command, name, std::move(body), id), Millis(5000), 3);
+}
+
+Result<Envelope> Cluster::query(const std::string& name, Doc body, int replica, uint64_t minSeq) {
+    Client c(ctx_, replica > 0 ? endpoint(fmt::format("query-{}", replica)) : endpoint("gateway"));
+    Envelope q = makeRequest(Kind::Query, name, std::move(body));
+    if (minSeq) q.minSeq = minSeq;
+    return c.call(q, Millis(5000), 2);
+}
+
+int Cluster::pid(const std::string& node) const {
+    std::ifstream in(config_.pidFile(node));
+    int p = 0;
+    in >> p;
+    return p;
+}
+
+std::vector<std::string> Cluster::transitions() const {
+    std::vector<std::string> lines;
+    std::ifstream in(config_.transitionLog());
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    return lines;
+}
+
+bool Cluster::waitFor(const std::function<bool()>& cond, Millis timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (cond()) return true;
+        std::this_thread::sleep_for(Millis(20));
+    }
+    return cond();
+}
+
+}  // namespace jupiter::testing

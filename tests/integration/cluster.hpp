@@ -1,0 +1,59 @@
+// Test harness for integration tests: a real Jupiter cluster started with the `jupiter` CLI as
+// separate daemon processes, on free loopback ports, in a temporary folder that is removed (and
+// every process stopped) when the fixture goes out of scope.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <zmq.hpp>
+
+#include "client/client.hpp"
+#include "common/config.hpp"
+
+namespace jupiter::testing {
+
+struct CliResult {
+    int exitCode = -1;
+    std::string output;  // stdout and stderr together
+};
+
+// Runs build/bin/jupiter with `args` (shell-quoted by the caller) and returns its exit code and output.
+CliResult runCli(const std::string& args, const std::vector<std::string>& env = {});
+
+// A base port such that base .. base+kPortsUsed-1 are all free on 127.0.0.1 right now.
+int findFreeBasePort();
+
+class Cluster {
+public:
+    Cluster();   // `jupiter up` in a fresh temp dir; fails the test if it does not come up
+    ~Cluster();  // `jupiter down`, kill -9 of anything left, rm -rf the folder
+    Cluster(const Cluster&) = delete;
+    Cluster& operator=(const Cluster&) = delete;
+
+    CliResult cli(const std::string& args) const;
+    const Config& config() const { return config_; }
+    const std::filesystem::path& dir() const { return dir_; }
+    std::string endpoint(const std::string& node) const { return config_.node(node)->endpoint; }
+    zmq::context_t& ctx() { return ctx_; }
+
+    // A command through the gateway; returns the reply (reply or error envelope).
+    Result<Envelope> send(const std::string& name, Doc body, const std::string& id = newRequestId("t"));
+    // A query through the gateway, or straight to query-N when replica > 0.
+    Result<Envelope> query(const std::string& name, Doc body = Doc::object(), int replica = 0, uint64_t minSeq = 0);
+    // The pid a node's pidfile names (0 if none).
+    int pid(const std::string& node) const;
+    // Lines of the monitor's transition log.
+    std::vector<std::string> transitions() const;
+    // Polls `cond` every 20 ms until it holds or `timeout` passes; returns whether it held.
+    static bool waitFor(const std::function<bool()>& cond, Millis timeout);
+
+private:
+    std::filesystem::path dir_;
+    Config config_;
+    zmq::context_t ctx_{1};
+};
+
+}  // namespace jupiter::testing

@@ -1,0 +1,137 @@
+// Heartbeats, the monitor and rerouting with real daemons: kill -9, SIGSTOP, all replicas down,
+// and a dead monitor, under a steady query load. Outcomes and orderings only, no timings.
+#include <doctest/doctest.h>
+
+#include <signal.h>
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "cluster.hpp"
+#include "load.hpp"
+
+using namespace jupiter;
+using jupiter::testing::Cluster;
+using jupiter::testing::QueryLoad;
+
+namespace {
+
+// Index of the first transition line containing all of `parts` at or after `from`, or -1.
+long findLine(const std::vector<std::string>& lines, std::initializer_list<std::string> parts, long from = 0) {
+    for (long i = from; i < static_cast<long>(lines.size()); ++i) {
+        bool all = true;
+        for (const auto& p : parts) all = all && lines[static_cast<std::size_t>(i)].find(p) != std::string::npos;
+        if (all) return i;
+    }
+    return -1;
+}
+
+bool waitForLine(Cluster& c, std::initializer_list<std::string> parts, long from = 0) {
+    return Cluster::waitFor([&] { return findLine(c.transitions(), parts, from) >= 0; }, Millis(10000));
+}
+
+void seed(Cluster& c) {
+    auto r = c.send("product.create", {{"code", "P1"}, {"description", "d"}, {"price", 10}});
+    REQUIRE(r.ok());
+    REQUIRE(r->kind == Kind::Reply);
+}
+
+std::string joined(const std::vector<std::string>& v) {
+    std::string s;
+    for (const auto& x : v) s += x + "\n";
+    return s;
+}
+
+}  // namespace
+
+TEST_CASE("failover: kill -9 of the replica in use loses no query; restart brings fail-back") {
+    Cluster c;
+    seed(c);
+    REQUIRE(waitForLine(c, {"gateway REROUTE", "-> query-1"}));
+    QueryLoad load(c.ctx(), c.endpoint("gateway"), 4);
+    REQUIRE(Cluster::waitFor([&] { return load.ok() > 200; }, Millis(10000)));
+    REQUIRE(c.cli("kill query-1 --signal KILL").exitCode == 0);
+    REQUIRE(waitForLine(c, {"query-1 DOWN"}));
+    REQUIRE(waitForLine(c, {"gateway REROUTE query-1 -> query-2"}));
+    const uint64_t afterKill = load.ok();
+    REQUIRE(Cluster::waitFor([&] { return load.ok() > afterKill + 200; }, Millis(10000)));
+    CHECK(load.lastServedBy() == "query-2");
+
+    const long mark = static_cast<long>(c.transitions().size());
+    auto st = c.cli("start query-1");
+    INFO(st.output);
+    REQUIRE(st.exitCode == 0);
+    REQUIRE(waitForLine(c, {"query-1 UP"}, mark));
+    REQUIRE(waitForLine(c, {"gateway REROUTE query-2 -> query-1 (fail-back)"}, mark));
+    const uint64_t afterBack = load.ok();
+    REQUIRE(Cluster::waitFor([&] { return load.ok() > afterBack + 200; }, Millis(10000)));
+    load.stop();
+    INFO(joined(load.failures()));
+    CHECK(load.failed() == 0);
+    CHECK(load.lastServedBy() == "query-1");
+    const auto lines = c.transitions();
+    const long down = findLine(lines, {"query-1 DOWN"});
+    const long reroute = findLine(lines, {"REROUTE query-1 -> query-2"});
+    const long up = findLine(lines, {"query-1 UP"}, down);
+    CHECK(down >= 0);
+    CHECK(reroute >= 0);
+    CHECK(up > down);
+}
+
+TEST_CASE("failover: a SIGSTOPped replica is marked DOWN, masked, and UP again after SIGCONT") {
+    Cluster c;
+    seed(c);
+    REQUIRE(waitForLine(c, {"gateway REROUTE", "-> query-1"}));
+    QueryLoad load(c.ctx(), c.endpoint("gateway"), 4);
+    REQUIRE(Cluster::waitFor([&] { return load.ok() > 100; }, Millis(10000)));
+    REQUIRE(c.cli("kill query-1 --signal STOP").exitCode == 0);
+    REQUIRE(waitForLine(c, {"query-1 DOWN"}));
+    REQUIRE(waitForLine(c, {"REROUTE query-1 -> query-2"}));
+    const uint64_t during = load.ok();
+    REQUIRE(Cluster::waitFor([&] { return load.ok() > during + 100; }, Millis(10000)));
+    const long mark = static_cast<long>(c.transitions().size());
+    REQUIRE(c.cli("kill query-1 --signal CONT").exitCode == 0);
+    REQUIRE(waitForLine(c, {"query-1 UP"}, mark));
+    REQUIRE(waitForLine(c, {"REROUTE query-2 -> query-1 (fail-back)"}, mark));
+    load.stop();
+    INFO(joined(load.failures()));
+    CHECK(load.failed() == 0);
+}
+
+TEST_CASE("failover: with all replicas dead queries get a clear error; one back and they succeed") {
+    Cluster c;
+    seed(c);
+    for (const char* n : {"query-1", "query-2", "query-3"}) REQUIRE(c.cli(fmt::format("kill {}", n)).exitCode == 0);
+    REQUIRE(waitForLine(c, {"REROUTE", "-> none"}));
+    auto r = c.query("inventory.value");
+    REQUIRE(r.ok());
+    REQUIRE(r->kind == Kind::Error);
+    CHECK(r->body["code"] == "unavailable");
+    const std::string msg = r->body["message"];
+    CHECK(msg.find("no query replica available: query-1 DOWN since") == 0);
+    auto cliQuery = c.cli("query inventory.value");
+    CHECK(cliQuery.exitCode != 0);
+    CHECK(cliQuery.output.find("no query replica available") != std::string::npos);
+
+    REQUIRE(c.cli("start query-3").exitCode == 0);
+    REQUIRE(Cluster::waitFor([&] {
+        auto q = c.query("inventory.value");
+        return q.ok() && q->kind == Kind::Reply && q->node == "query-3";
+    }, Millis(10000)));
+}
+
+TEST_CASE("failover: queries keep flowing with the monitor dead") {
+    Cluster c;
+    seed(c);
+    REQUIRE(c.cli("kill monitor").exitCode == 0);
+    QueryLoad load(c.ctx(), c.endpoint("gateway"), 2);
+    REQUIRE(Cluster::waitFor([&] { return load.ok() > 100; }, Millis(10000)));
+    REQUIRE(c.cli("kill query-1").exitCode == 0);
+    const uint64_t after = load.ok();
+    REQUIRE(Cluster::waitFor([&] { return load.ok() > after + 100; }, Millis(10000)));
+    load.stop();
+    INFO(joined(load.failures()));
+    CHECK(load.failed() == 0);
+    CHECK(load.lastServedBy() == "query-2");
+}
