@@ -1,0 +1,113 @@
+// Group commit and request-id deduplication of the command node, on a real RocksDB store.
+#include <doctest/doctest.h>
+
+#include <random>
+
+#include "command/command_processor.hpp"
+#include "command/event_log.hpp"
+#include "schemas/envelope.hpp"
+
+using namespace jupiter;
+
+namespace {
+
+struct TempStore {
+    std::filesystem::path path = std::filesystem::temp_directory_path() /
+                                 ("jupiter-cmd-test-" + std::to_string(std::random_device{}()));
+    std::unique_ptr<Store> store;
+    TempStore() { reopen(); }
+    void reopen() {
+        store.reset();
+        store = std::move(Store::open(path, {}).value());
+    }
+    ~TempStore() {
+        store.reset();
+        std::filesystem::remove_all(path);
+    }
+};
+
+Envelope product(const std::string& rid, const std::string& code) {
+    Envelope e;
+    e.kind = Kind::Command;
+    e.name = "product.create";
+    e.id = rid;
+    e.body = {{"code", code}, {"description", "d"}, {"price", 2.5}};
+    return e;
+}
+
+Envelope decodeReply(const CommandProcessor::Reply& r) { return decodeEnvelopeHeader(r.bytes).value(); }
+
+}  // namespace
+
+TEST_CASE("command processor: a group of commands shares one commit, in order, with consecutive sequences") {
+    TempStore t;
+    ManualClock clock;
+    CommandProcessor p(*t.store, clock, true);
+    p.handle({}, product("r1", "A"));
+    p.handle({}, product("r2", "B"));
+    p.handle({}, product("r3", "A"));  // duplicate code: decided against the group's own first write
+    CHECK(t.store->seq() == 0);        // nothing durable (nor acknowledged) before commit
+    auto g = p.commit();
+    REQUIRE(g.ok());
+    REQUIRE(g->replies.size() == 3);
+    CHECK(decodeReply(g->replies[0]).body["seq"] == 1);
+    CHECK(decodeReply(g->replies[1]).body["seq"] == 2);
+    CHECK(decodeReply(g->replies[2]).kind == Kind::Error);
+    CHECK(g->events.size() == 2);
+    CHECK(t.store->seq() == 2);
+    CHECK(readEvents(*t.store, 1, 10).size() == 2);
+    CHECK(readEvents(*t.store, 2, 10)[0]["seq"] == 2);
+}
+
+TEST_CASE("command processor: a resent request id returns the original outcome and is not applied again") {
+    TempStore t;
+    ManualClock clock;
+    {
+        CommandProcessor p(*t.store, clock, true);
+        p.handle({}, product("same", "A"));
+        p.handle({}, product("same", "A"));  // in the same group
+        auto g = p.commit();
+        REQUIRE(g.ok());
+        CHECK(decodeReply(g->replies[1]).body["duplicate"] == true);
+        CHECK(decodeReply(g->replies[1]).body["seq"] == 1);
+        CHECK(g->events.size() == 1);
+    }
+    t.reopen();  // after a restart, still remembered
+    CommandProcessor p(*t.store, clock, true);
+    p.handle({}, product("same", "A"));
+    Envelope rejected = product("bad", "A");  // rejected outcomes are remembered too
+    p.handle({}, rejected);
+    auto g = p.commit();
+    REQUIRE(g.ok());
+    auto dup = decodeReply(g->replies[0]);
+    CHECK(dup.kind == Kind::Reply);
+    CHECK(dup.body["id"] == 1);
+    CHECK(dup.body["duplicate"] == true);
+    CHECK(t.store->seq() == 1);
+    p.handle({}, rejected);
+    auto again = p.commit();
+    CHECK(decodeReply(again->replies[0]).kind == Kind::Error);
+    CHECK(decodeReply(again->replies[0]).body["duplicate"] == true);
+}
+
+TEST_CASE("command processor: remembered outcomes are bounded, oldest forgotten first") {
+    TempStore t;
+    ManualClock clock;
+    CommandProcessor p(*t.store, clock, false, 3);
+    for (int i = 1; i <= 5; ++i) p.handle({}, product("r" + std::to_string(i), "C" + std::to_string(i)));
+    REQUIRE(p.commit().ok());
+    CHECK_FALSE(t.store->get("d/r1"));
+    CHECK_FALSE(t.store->get("d/r2"));
+    CHECK(t.store->get("d/r3"));
+    CHECK(t.store->get("d/r5"));
+}
+
+TEST_CASE("command processor: a command without a request id is refused") {
+    TempStore t;
+    ManualClock clock;
+    CommandProcessor p(*t.store, clock, false);
+    p.handle({}, product("", "A"));
+    auto g = p.commit();
+    CHECK(decodeReply(g->replies[0]).body["code"] == "bad_field");
+    CHECK(t.store->seq() == 0);
+}
