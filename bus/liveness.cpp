@@ -67,6 +67,12 @@ std::vector<LivenessChange> Liveness::tick() {
     return out;
 }
 
+void Liveness::refreshAll() {
+    const TimePoint now = clock_.now();
+    for (auto& [name, e] : nodes_)
+        if (e.seen) e.lastAt = now;
+}
+
 NodeState Liveness::state(const std::string& node) const {
     auto it = nodes_.find(node);
     return it == nodes_.end() ? NodeState::Unknown : it->second.state;

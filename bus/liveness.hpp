@@ -35,6 +35,10 @@ public:
     // Checks every node against its deadline; returns the nodes that just went DOWN.
     std::vector<LivenessChange> tick();
 
+    // Gives every node a fresh deadline from now, without changing any state: used when the bus
+    // itself was silent (broker restart), so that silence is not blamed on the nodes.
+    void refreshAll();
+
     NodeState state(const std::string& node) const;
     bool isUp(const std::string& node) const { return state(node) == NodeState::Up; }
     // The last heartbeat received from `node`, if any.

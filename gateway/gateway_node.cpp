@@ -164,6 +164,14 @@ void GatewayNode::onBus() {
         auto hb = heartbeatFrom(*env);
         if (!hb) continue;
         if (hb->role == "command") queries_.setHead(hb->seq);
+        if (hb->role == "broker") {
+            lastBrokerBeat_ = clock_.now();
+            if (!busUp_) {
+                live_.refreshAll();
+                busUp_ = true;
+                dc_.log->info("the bus is up (broker heartbeat)");
+            }
+        }
         if (hb->role != "query") continue;
         if (auto change = live_.onHeartbeat(*hb))
             dc_.log->info("{} {} ({})", change->node, stateName(change->to), change->reason);
@@ -206,9 +214,17 @@ void GatewayNode::updateRoute() {
 }
 
 void GatewayNode::onTimer() {
-    for (const auto& change : live_.tick()) {
-        dc_.log->warn("{} {} ({})", change.node, stateName(change.to), change.reason);
-        queries_.onReplicaLost(change.node);
+    const auto busDeadline = Millis(dc_.config.heartbeatIntervalMs * dc_.config.heartbeatLiveness);
+    if (busUp_ && clock_.now() - lastBrokerBeat_ > busDeadline) {
+        busUp_ = false;
+        dc_.log->warn("no broker heartbeat for {} ms: judging replicas by their connections until the bus is back "
+                      "(check the broker: jupiter status)", toMs(clock_.now() - lastBrokerBeat_));
+    }
+    if (busUp_) {
+        for (const auto& change : live_.tick()) {
+            dc_.log->warn("{} {} ({})", change.node, stateName(change.to), change.reason);
+            queries_.onReplicaLost(change.node);
+        }
     }
     updateRoute();
     queries_.tick();

@@ -52,6 +52,11 @@ private:
     CommandRouter commandRouter_;
     HeartbeatPublisher heartbeat_;
     std::map<std::string, std::string> replicaByEndpoint_;
+    // The bus is judged by the broker's own heartbeat. While it is silent, the replicas' silence
+    // says nothing about them: their liveness is frozen and only lost connections and request
+    // timeouts count, so a broker restart does not take every replica out of service.
+    bool busUp_ = false;
+    TimePoint lastBrokerBeat_{};
 };
 
 }  // namespace jupiter

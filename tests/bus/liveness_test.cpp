@@ -140,3 +140,16 @@ TEST_CASE("replica selector: excluded replicas are skipped for one request") {
     CHECK(sel.choose(live, 0, {"query-1", "query-2"}) == "query-3");
     CHECK_FALSE(sel.choose(live, 0, {"query-1", "query-2", "query-3"}));
 }
+
+TEST_CASE("liveness: refreshAll gives fresh deadlines without changing states") {
+    ManualClock clock;
+    Liveness live(clock, 3, 1);
+    live.onHeartbeat(hb("query-1"));
+    clock.advance(Millis(250));
+    live.refreshAll();
+    clock.advance(Millis(250));
+    CHECK(live.tick().empty());
+    CHECK(live.isUp("query-1"));
+    clock.advance(Millis(51));
+    CHECK(live.tick().size() == 1);
+}
