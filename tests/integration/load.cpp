@@ -47,4 +47,38 @@ std::string QueryLoad::lastServedBy() const {
     return last_;
 }
 
+CommandLoad::CommandLoad(zmq::context_t& ctx, std::string endpoint, uint64_t product, int threads, uint64_t total)
+    : ctx_(ctx), endpoint_(std::move(endpoint)), product_(product), total_(total) {
+    for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { run(); });
+}
+
+CommandLoad::~CommandLoad() { wait(); }
+
+void CommandLoad::wait() {
+    for (auto& t : threads_)
+        if (t.joinable()) t.join();
+}
+
+void CommandLoad::run() {
+    Client c(ctx_, endpoint_);
+    while (next_.fetch_add(1) < total_) {
+        const Envelope cmd = makeRequest(Kind::Command, "stock.receive", {{"product", product_}, {"quantity", 1}});
+        const auto giveUp = std::chrono::steady_clock::now() + std::chrono::seconds(90);
+        bool done = false;
+        for (int attempt = 0; !done && std::chrono::steady_clock::now() < giveUp; ++attempt) {
+            if (attempt > 0) ++resends_;
+            auto r = c.call(cmd, Millis(3000), 1);  // same request id on every attempt
+            if (!r.ok() || r->kind != Kind::Reply) continue;
+            done = true;
+            ++acked_;
+            if (r->body.value("duplicate", false)) ++duplicates_;
+            uint64_t seq = r->body["seq"].get<uint64_t>();
+            uint64_t cur = maxSeq_.load();
+            while (seq > cur && !maxSeq_.compare_exchange_weak(cur, seq)) {
+            }
+        }
+        if (!done) ++abandoned_;
+    }
+}
+
 }  // namespace jupiter::testing

@@ -38,4 +38,29 @@ private:
     std::vector<std::thread> threads_;
 };
 
+// Sends `total` commands (stock.receive of one unit each) from `threads` clients through the
+// gateway. Each command keeps its request id and is resent until acknowledged, as a careful
+// client would, so after any crash the product's stock must equal `total` exactly: a lost
+// acknowledged command would make it lower, a command applied twice would make it higher.
+class CommandLoad {
+public:
+    CommandLoad(zmq::context_t& ctx, std::string endpoint, uint64_t product, int threads, uint64_t total);
+    ~CommandLoad();
+    void wait();
+    uint64_t acked() const { return acked_; }
+    uint64_t duplicates() const { return duplicates_; }
+    uint64_t resends() const { return resends_; }
+    uint64_t maxSeq() const { return maxSeq_; }
+    uint64_t abandoned() const { return abandoned_; }
+
+private:
+    void run();
+    zmq::context_t& ctx_;
+    std::string endpoint_;
+    uint64_t product_;
+    uint64_t total_;
+    std::atomic<uint64_t> next_{0}, acked_{0}, duplicates_{0}, resends_{0}, maxSeq_{0}, abandoned_{0};
+    std::vector<std::thread> threads_;
+};
+
 }  // namespace jupiter::testing

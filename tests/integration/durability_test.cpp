@@ -1,0 +1,168 @@
+// Nothing lost, nothing applied twice, every replica identical: kill -9 of the command node, a
+// query node and the broker in the middle of bursts, dropped events, a new empty replica, and
+// unusable data folders. Real processes; outcomes only.
+#include <doctest/doctest.h>
+
+#include <signal.h>
+
+#include <fstream>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "client/verify.hpp"
+#include "cluster.hpp"
+#include "load.hpp"
+
+using namespace jupiter;
+using jupiter::testing::Cluster;
+using jupiter::testing::CommandLoad;
+
+namespace {
+
+uint64_t createProduct(Cluster& c) {
+    auto r = c.send("product.create", {{"code", "STOCK"}, {"description", "counter"}, {"price", 1}});
+    REQUIRE(r.ok());
+    REQUIRE(r->kind == Kind::Reply);
+    return r->body["id"].get<uint64_t>();
+}
+
+int64_t stockOn(Cluster& c, uint64_t product, int replica, uint64_t minSeq) {
+    auto r = c.query("product.get", {{"id", product}}, replica, minSeq);
+    REQUIRE(r.ok());
+    INFO(r->body.dump());
+    REQUIRE(r->kind == Kind::Reply);
+    return r->body["stock"].get<int64_t>();
+}
+
+void requireConverged(Cluster& c) {
+    auto v = verifyCluster(c.ctx(), c.config(), Millis(60000));
+    INFO((v.ok() ? v->toDoc().dump() : v.error().message));
+    REQUIRE(v.ok());
+    CHECK(v->agree);
+    auto cli = c.cli("verify");
+    INFO(cli.output);
+    CHECK(cli.exitCode == 0);
+}
+
+void restart(Cluster& c, const std::string& node) {
+    auto r = c.cli("start " + node);
+    INFO(r.output);
+    REQUIRE(r.exitCode == 0);
+}
+
+void killNine(Cluster& c, const std::string& node) {
+    const int pid = c.pid(node);
+    REQUIRE(pid > 0);
+    REQUIRE(kill(pid, SIGKILL) == 0);
+    REQUIRE(Cluster::waitFor([&] { return kill(pid, 0) != 0; }, Millis(5000)));
+}
+
+// The product's stock must equal the number of commands on the write model and on every replica.
+void requireExactlyOnce(Cluster& c, uint64_t product, const CommandLoad& load, uint64_t total) {
+    CHECK(load.abandoned() == 0);
+    CHECK(load.acked() == total);
+    for (int r = 1; r <= 3; ++r) {
+        INFO("query-" << r);
+        CHECK(stockOn(c, product, r, load.maxSeq()) == static_cast<int64_t>(total));
+    }
+}
+
+}  // namespace
+
+TEST_CASE("durability: kill -9 of the command node mid-burst loses no acknowledged command and applies none twice") {
+    Cluster c;
+    const uint64_t product = createProduct(c);
+    const uint64_t total = 3000;
+    CommandLoad load(c.ctx(), c.endpoint("gateway"), product, 16, total);
+    REQUIRE(Cluster::waitFor([&] { return load.acked() > 500; }, Millis(60000)));
+    killNine(c, "command");
+    std::this_thread::sleep_for(Millis(300));
+    restart(c, "command");
+    load.wait();
+    requireExactlyOnce(c, product, load, total);
+    requireConverged(c);
+}
+
+TEST_CASE("durability: kill -9 of a query node during a burst of 10,000 commands; it catches up and converges") {
+    Cluster c;
+    const uint64_t product = createProduct(c);
+    const uint64_t total = 10000;
+    CommandLoad load(c.ctx(), c.endpoint("gateway"), product, 32, total);
+    REQUIRE(Cluster::waitFor([&] { return load.acked() > 2000; }, Millis(60000)));
+    killNine(c, "query-2");
+    REQUIRE(Cluster::waitFor([&] { return load.acked() > 5000; }, Millis(60000)));
+    restart(c, "query-2");
+    load.wait();
+    requireExactlyOnce(c, product, load, total);
+    requireConverged(c);
+}
+
+TEST_CASE("durability: kill -9 of the broker during a burst; nothing acknowledged is lost, replicas converge") {
+    Cluster c;
+    const uint64_t product = createProduct(c);
+    const uint64_t total = 3000;
+    CommandLoad load(c.ctx(), c.endpoint("gateway"), product, 16, total);
+    REQUIRE(Cluster::waitFor([&] { return load.acked() > 500; }, Millis(60000)));
+    killNine(c, "broker");
+    std::this_thread::sleep_for(Millis(300));
+    restart(c, "broker");
+    load.wait();
+    requireExactlyOnce(c, product, load, total);
+    requireConverged(c);
+}
+
+TEST_CASE("durability: a replica that drops live events on purpose recovers every gap by replay") {
+    Cluster c;
+    killNine(c, "query-3");
+    auto started = testing::runCli("start query-3", {"JUPITER_DIR=" + c.dir().string(), "JUPITER_DROP_LIVE_EVERY=3"});
+    INFO(started.output);
+    REQUIRE(started.exitCode == 0);
+    const uint64_t product = createProduct(c);
+    CommandLoad load(c.ctx(), c.endpoint("gateway"), product, 8, 2000);
+    load.wait();
+    requireExactlyOnce(c, product, load, 2000);
+    requireConverged(c);
+}
+
+TEST_CASE("durability: a fresh, empty query node joining after 10,000 events builds its read model and converges") {
+    Cluster c;
+    const uint64_t product = createProduct(c);
+    killNine(c, "query-3");
+    std::filesystem::remove_all(c.config().nodeDataDir("query-3"));
+    CommandLoad load(c.ctx(), c.endpoint("gateway"), product, 32, 10000);
+    load.wait();
+    restart(c, "query-3");
+    CHECK(stockOn(c, product, 3, load.maxSeq()) == 10000);
+    requireConverged(c);
+}
+
+TEST_CASE("durability: unusable data folders stop the daemon with a message naming the path") {
+    Cluster c;
+    createProduct(c);
+    SUBCASE("corrupt store") {
+        killNine(c, "query-2");
+        for (auto& f : std::filesystem::directory_iterator(c.config().nodeDataDir("query-2")))
+            if (f.path().filename().string().rfind("MANIFEST", 0) == 0) std::ofstream(f.path()) << "garbage";
+        auto r = c.cli("start query-2");
+        CHECK(r.exitCode != 0);
+        std::ifstream log(c.config().logFile("query-2"));
+        std::string text((std::istreambuf_iterator<char>(log)), {});
+        CHECK(text.find("cannot open store " + c.config().nodeDataDir("query-2").string()) != std::string::npos);
+        CHECK(text.find("move the folder aside") != std::string::npos);
+    }
+    SUBCASE("data path is not a folder") {
+        killNine(c, "query-1");
+        std::filesystem::remove_all(c.config().nodeDataDir("query-1"));
+        std::ofstream(c.config().nodeDataDir("query-1")) << "a file where the store should be";
+        auto r = c.cli("start query-1");
+        CHECK(r.exitCode != 0);
+        std::ifstream log(c.config().logFile("query-1"));
+        std::string text((std::istreambuf_iterator<char>(log)), {});
+        CHECK(text.find(c.config().nodeDataDir("query-1").string()) != std::string::npos);
+    }
+    // The rest of the cluster keeps serving.
+    auto q = c.query("products.list");
+    REQUIRE(q.ok());
+    CHECK(q->kind == Kind::Reply);
+}
