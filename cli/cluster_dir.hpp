@@ -1,0 +1,35 @@
+// The folder a CLI invocation works on: which one (--dir, $JUPITER_DIR, ./jupiter-data), the
+// cluster configuration inside it, and the small state the CLI keeps there between invocations.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "common/config.hpp"
+#include "common/result.hpp"
+
+namespace jupiter::cli {
+
+// `option` if given, else $JUPITER_DIR if set and non-empty, else ./jupiter-data; made absolute
+// so that pidfiles and logs do not depend on where the daemons are started from.
+std::filesystem::path resolveDir(const std::string& option);
+
+// DIR/jupiter.toml.
+std::filesystem::path configPath(const std::filesystem::path& dir);
+
+// Loads DIR/jupiter.toml. The error (code "config") names the file and, when it is missing, says
+// how to create it.
+Result<Config> openCluster(const std::filesystem::path& dir);
+
+// The sequence of this folder's last successful `jupiter send` (DIR/run/cli-last-seq), so a query
+// in the same script waits for a replica that has seen it; nullopt when there is none.
+std::optional<uint64_t> readLastSeq(const Config& config);
+// Records it; a failure only costs read-your-own-writes, so it is reported as false, not thrown.
+bool writeLastSeq(const Config& config, uint64_t seq);
+
+// Writes `text` to `path` through a temporary file and a rename, so a reader never sees half a file.
+Status writeFileAtomically(const std::filesystem::path& path, const std::string& text);
+
+}  // namespace jupiter::cli

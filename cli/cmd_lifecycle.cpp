@@ -1,0 +1,315 @@
+// `jupiter up | down | start | kill | config`: starting, stopping and disturbing the daemons of
+// the cluster in one folder. Only processes proven to be that folder's daemons (they hold its
+// pidfile locks) are ever signalled.
+#include <signal.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "cli/cluster_dir.hpp"
+#include "cli/commands.hpp"
+#include "cli/exit_codes.hpp"
+#include "cli/ping.hpp"
+#include "cli/processes.hpp"
+#include "cli/table.hpp"
+
+namespace jupiter::cli {
+namespace {
+
+using Steady = std::chrono::steady_clock;
+
+constexpr Millis kStartTimeout{15000};  // per node, from spawn to its first pong
+constexpr Millis kLockGrace{3000};      // a daemon that has not locked its pidfile by then has died
+constexpr Millis kDetachTimeout{5000};  // for the launching process to exit
+constexpr Millis kPingEvery{200};
+constexpr Millis kProbeTimeout{300};    // "is anything already running?" pings
+constexpr Millis kStopTimeout{5000};    // SIGTERM to SIGKILL
+constexpr std::size_t kLogLines = 20;
+
+void printError(const std::string& message) { fmt::print(stderr, "jupiter: {}\n", message); }
+
+// What we know about one node before touching the cluster.
+struct Probe {
+    std::string node;
+    std::string endpoint;
+    std::optional<pid_t> lockPid;  // the live process holding its pidfile
+    std::optional<Pong> pong;      // whatever answers ping on its endpoint
+    bool running() const { return lockPid.has_value() || pong.has_value(); }
+};
+
+std::vector<Probe> probeCluster(zmq::context_t& ctx, const Config& config) {
+    std::vector<Probe> out;
+    std::vector<std::string> endpoints;
+    for (const auto& n : config.nodes) {
+        out.push_back({n.name, n.endpoint, lockedPid(config.pidFile(n.name)), std::nullopt});
+        endpoints.push_back(n.endpoint);
+    }
+    auto pongs = pingAll(ctx, endpoints, kProbeTimeout);
+    for (std::size_t i = 0; i < out.size(); ++i) out[i].pong = std::move(pongs[i]);
+    return out;
+}
+
+// One line on a node that is already running, saying how we know: a pong without a lock means a
+// process this folder does not own (another cluster on the same ports, most likely).
+std::string describeRunning(const Config& config, const Probe& p) {
+    if (p.lockPid)
+        return fmt::format("{} is running (pid {}, pidfile {}){}", p.node, *p.lockPid, config.pidFile(p.node).string(),
+                           p.pong ? "" : " but does not answer ping");
+    return fmt::format("{}: something answers ping at {} as '{}' (pid {}) without this folder's pidfile; another "
+                       "cluster on the same ports? give this one other ports with `--base-port` in a new --dir",
+                       p.node, p.endpoint, p.pong->body.value("node", "?"), p.pong->body.value("pid", 0));
+}
+
+void printLogTail(const Config& config, const std::string& node) {
+    const auto log = config.logFile(node);
+    const std::string tail = tailFile(log, kLogLines);
+    if (tail.empty()) {
+        fmt::print(stderr, "  ({} is empty or missing)\n", log.string());
+        return;
+    }
+    fmt::print(stderr, "  last lines of {}:\n", log.string());
+    std::istringstream in(tail);
+    for (std::string line; std::getline(in, line);) fmt::print(stderr, "    {}\n", line);
+}
+
+// Spawns `node` and waits for its pong. Returns its table row, or nullopt after saying why it did
+// not come up (with the tail of its log, where a detached daemon reports its problems).
+std::optional<Doc> startNode(zmq::context_t& ctx, const Config& config, const std::filesystem::path& configFile,
+                             const std::string& node) {
+    const NodeConfig* nc = config.node(node);
+    if (!nc) {
+        printError(fmt::format("{} has no node {}", configFile.string(), node));
+        return std::nullopt;
+    }
+    if (auto s = spawnDaemon(binDir(), node, configFile, kDetachTimeout); !s) {
+        printError(fmt::format("cannot start {}: {}", node, s.error().message));
+        printLogTail(config, node);
+        return std::nullopt;
+    }
+    const auto spawned = Steady::now();
+    bool locked = false, died = false;
+    auto worthWaiting = [&] {
+        if (lockedPid(config.pidFile(node))) return locked = true;
+        // Once the pidfile was locked, losing the lock means the daemon exited.
+        died = locked || Steady::now() - spawned > kLockGrace;
+        return !died;
+    };
+    auto pong = waitForPong(ctx, nc->endpoint, kStartTimeout, kPingEvery, worthWaiting);
+    if (!pong) {
+        printError(died ? fmt::format("{} exited during start-up", node)
+                        : fmt::format("{} did not answer ping at {} within {} s", node, nc->endpoint,
+                                      kStartTimeout.count() / 1000));
+        printLogTail(config, node);
+        return std::nullopt;
+    }
+    if (pong->body.value("node", "") != node) {
+        printError(fmt::format("{} answered as '{}': another cluster uses the same ports?", nc->endpoint,
+                               pong->body.value("node", "?")));
+        return std::nullopt;
+    }
+    return Doc{{"node", node}, {"pid", pong->body.value("pid", 0)}, {"endpoint", nc->endpoint}, {"state", "UP"}};
+}
+
+const std::vector<std::string> kNodeColumns = {"node", "pid", "endpoint", "state"};
+
+}  // namespace
+
+int runUp(const UpOptions& o) {
+    const auto dir = resolveDir(o.dir);
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) {
+        printError(fmt::format("cannot create {}: {} (choose another --dir)", dir.string(), ec.message()));
+        return kExitUsage;
+    }
+    const auto file = configPath(dir);
+    bool wrote = false;
+    if (!std::filesystem::exists(file, ec)) {
+        const int port = o.basePortGiven ? o.basePort : kDefaultBasePort;
+        if (auto s = writeFileAtomically(file, defaultConfigToml(dir, port)); !s) {
+            printError(s.error().message);
+            return kExitUsage;
+        }
+        wrote = true;
+    }
+    auto cfg = loadConfig(file);
+    if (!cfg) {
+        printError(cfg.error().message);
+        return kExitUsage;
+    }
+    if (o.basePortGiven && !wrote) {
+        auto wanted = parseConfig(defaultConfigToml(dir, o.basePort), "");
+        const std::string have = cfg->node("broker")->endpoint;
+        if (!wanted || wanted->node("broker")->endpoint != have) {
+            printError(fmt::format("{} already exists and puts the broker at {}, not at port {}; drop --base-port "
+                                   "to reuse it, edit it, or use another --dir",
+                                   file.string(), have, o.basePort));
+            return kExitUsage;
+        }
+    }
+
+    zmq::context_t ctx(1);
+    bool anyRunning = false;
+    for (const auto& p : probeCluster(ctx, *cfg)) {
+        if (!p.running()) continue;
+        if (!anyRunning) fmt::print(stderr, "jupiter: not starting anything: the cluster in {} is (partly) running\n",
+                                    dir.string());
+        anyRunning = true;
+        fmt::print(stderr, "  {}\n", describeRunning(*cfg, p));
+    }
+    if (anyRunning) {
+        fmt::print(stderr, "  see `jupiter status --dir {0}`, or stop it with `jupiter down --dir {0}`\n", dir.string());
+        return kExitFailed;
+    }
+    if (wrote) fmt::print("wrote {}\n", file.string());
+
+    Doc rows = Doc::array();
+    for (const auto& node : allNodeNames()) {
+        auto row = startNode(ctx, *cfg, file, node);
+        if (!row) {
+            if (!rows.empty())
+                fmt::print(stderr, "  the nodes started so far are still running: `jupiter status --dir {0}` shows "
+                                   "them, `jupiter down --dir {0}` stops them\n", dir.string());
+            return kExitFailed;
+        }
+        rows.push_back(std::move(*row));
+    }
+    fmt::print("{}", renderTable(rows, kNodeColumns));
+    fmt::print("cluster up in {}; clients use the gateway at {}\n", dir.string(), cfg->node("gateway")->endpoint);
+    return kExitOk;
+}
+
+int runStart(const std::string& dirOption, const std::string& node) {
+    const auto dir = resolveDir(dirOption);
+    auto cfg = openCluster(dir);
+    if (!cfg) {
+        printError(cfg.error().message);
+        return kExitUsage;
+    }
+    const NodeConfig* nc = cfg->node(node);
+    if (!nc) {
+        printError(fmt::format("{} has no node {}", configPath(dir).string(), node));
+        return kExitUsage;
+    }
+    zmq::context_t ctx(1);
+    Probe p{node, nc->endpoint, lockedPid(cfg->pidFile(node)), std::nullopt};
+    p.pong = std::move(pingAll(ctx, {nc->endpoint}, kProbeTimeout)[0]);
+    if (p.running()) {
+        printError(fmt::format("not starting {}: {}", node, describeRunning(*cfg, p)));
+        return kExitFailed;
+    }
+    auto row = startNode(ctx, *cfg, configPath(dir), node);
+    if (!row) return kExitFailed;
+    fmt::print("{}", renderTable(Doc::array({*row}), kNodeColumns));
+    return kExitOk;
+}
+
+int runDown(const std::string& dirOption) {
+    const auto dir = resolveDir(dirOption);
+    auto cfg = openCluster(dir);
+    if (!cfg) {
+        printError(cfg.error().message);
+        return kExitUsage;
+    }
+    struct Victim {
+        std::string node;
+        pid_t pid;
+    };
+    std::vector<Victim> victims;
+    // Clients' entry point first, the bus last, so nodes do not log each other's departures as faults
+    // for longer than needed.
+    const auto& names = allNodeNames();
+    for (auto it = names.rbegin(); it != names.rend(); ++it) {
+        auto pid = lockedPid(cfg->pidFile(*it));
+        if (!pid) continue;
+        if (*pid <= 0) {
+            printError(fmt::format("{}: its pidfile is locked but names no pid; try again in a moment", *it));
+            continue;
+        }
+        kill(*pid, SIGTERM);
+        kill(*pid, SIGCONT);  // a node stopped with `jupiter kill --signal STOP` must run to see SIGTERM
+        victims.push_back({*it, *pid});
+    }
+    if (victims.empty()) {
+        fmt::print("nothing running in {}\n", dir.string());
+        return kExitOk;
+    }
+    const auto deadline = Steady::now() + kStopTimeout;
+    int rc = kExitOk;
+    for (const auto& v : victims) {
+        const auto left = std::max(Millis(0), std::chrono::duration_cast<Millis>(deadline - Steady::now()));
+        if (waitForExit(v.pid, cfg->pidFile(v.node), left)) {
+            fmt::print("stopped {} (pid {})\n", v.node, v.pid);
+            continue;
+        }
+        // Still holding its lock, so still the same process: safe to kill.
+        if (lockedPid(cfg->pidFile(v.node)) == v.pid) kill(v.pid, SIGKILL);
+        if (waitForExit(v.pid, cfg->pidFile(v.node), Millis(2000))) {
+            fmt::print("killed {} (pid {}): it did not stop within {} s of SIGTERM; see {}\n", v.node, v.pid,
+                       kStopTimeout.count() / 1000, cfg->logFile(v.node).string());
+        } else {
+            printError(fmt::format("{} (pid {}) survives SIGKILL; check it with `ps -o stat -p {}`", v.node, v.pid,
+                                   v.pid));
+            rc = kExitFailed;
+        }
+    }
+    return rc;
+}
+
+int runKill(const std::string& dirOption, const std::string& node, const std::string& signalName) {
+    const auto sig = parseSignal(signalName);
+    if (!sig) {
+        printError(fmt::format("unknown signal '{}' (accepted: KILL, TERM, STOP, CONT)", signalName));
+        return kExitUsage;
+    }
+    const auto dir = resolveDir(dirOption);
+    auto cfg = openCluster(dir);
+    if (!cfg) {
+        printError(cfg.error().message);
+        return kExitUsage;
+    }
+    if (!cfg->node(node)) {
+        printError(fmt::format("{} has no node {}", configPath(dir).string(), node));
+        return kExitUsage;
+    }
+    const auto pid = lockedPid(cfg->pidFile(node));
+    if (!pid || *pid <= 0) {
+        printError(fmt::format("{} is not running in {} (no live process holds {})", node, dir.string(),
+                               cfg->pidFile(node).string()));
+        return kExitFailed;
+    }
+    if (kill(*pid, *sig) != 0) {
+        printError(fmt::format("cannot signal {} (pid {}): {}", node, *pid, std::strerror(errno)));
+        return kExitFailed;
+    }
+    std::string what = fmt::format("sent SIG{} to {} (pid {})", sigabbrev_np(*sig), node, *pid);
+    // Wait for a KILL or TERM to take effect, so a `jupiter start` right after finds the node gone.
+    if (*sig == SIGKILL || *sig == SIGTERM)
+        what += waitForExit(*pid, cfg->pidFile(node), kStopTimeout)
+                    ? "; it exited"
+                    : fmt::format("; still running after {} s (stopped? send CONT)", kStopTimeout.count() / 1000);
+    fmt::print("{}\n", what);
+    return kExitOk;
+}
+
+int runConfig(const std::string& dirOption) {
+    const auto dir = resolveDir(dirOption);
+    const auto file = configPath(dir);
+    std::ifstream in(file);
+    if (!in) {
+        printError(fmt::format("no cluster configuration at {}; `jupiter up --dir {}` writes one", file.string(),
+                               dir.string()));
+        return kExitUsage;
+    }
+    std::stringstream ss;
+    ss << in.rdbuf();
+    fmt::print("# {}\n{}", file.string(), ss.str());
+    return kExitOk;
+}
+
+}  // namespace jupiter::cli

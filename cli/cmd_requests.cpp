@@ -1,0 +1,189 @@
+// `jupiter send | query | status`: one request to the cluster and its answer, readable or --json.
+#include <cstdio>
+
+#include <fmt/format.h>
+#include <zmq.hpp>
+
+#include "cli/assignments.hpp"
+#include "cli/cluster_dir.hpp"
+#include "cli/commands.hpp"
+#include "cli/exit_codes.hpp"
+#include "cli/ping.hpp"
+#include "cli/processes.hpp"
+#include "cli/replies.hpp"
+#include "cli/table.hpp"
+#include "client/client.hpp"
+
+namespace jupiter::cli {
+namespace {
+
+constexpr int kAttempts = 3;
+constexpr Millis kStatusTimeout{800};
+constexpr int kStatusAttempts = 2;
+constexpr Millis kFallbackPingTimeout{500};
+
+void printError(const std::string& message) { fmt::print(stderr, "jupiter: {}\n", message); }
+
+std::string unreachable(const std::string& what, const std::string& endpoint, const std::filesystem::path& dir,
+                        int attempts, int timeoutMs) {
+    return fmt::format("no answer from the {} at {} ({} attempts of {} ms); is the cluster running? try "
+                       "`jupiter status --dir {}`, or `jupiter up --dir {}` to start it",
+                       what, endpoint, attempts, timeoutMs, dir.string(), dir.string());
+}
+
+void printJson(const Envelope& e) { fmt::print("{}\n", envelopeJson(e).dump(2)); }
+
+// Prints an Error reply (JSON on stdout, or one line on stderr) and returns the exit code.
+int reportError(const Envelope& reply, bool json) {
+    if (json)
+        printJson(reply);
+    else
+        fmt::print(stderr, "{}", renderErrorReply(reply));
+    return kExitFailed;
+}
+
+// Shared by send and query: the config, the typed body, and the exit code if either failed.
+struct Prepared {
+    Config config;
+    Doc body;
+};
+std::optional<Prepared> prepare(const RequestOptions& o, Kind kind, std::filesystem::path& dir, int& rc) {
+    dir = resolveDir(o.dir);
+    auto body = parseAssignments(kind, o.name, o.fields);
+    if (!body) {
+        printError(body.error().message);
+        rc = kExitUsage;
+        return std::nullopt;
+    }
+    auto cfg = openCluster(dir);
+    if (!cfg) {
+        printError(cfg.error().message);
+        rc = kExitUsage;
+        return std::nullopt;
+    }
+    return Prepared{std::move(cfg.value()), std::move(body.value())};
+}
+
+}  // namespace
+
+int runSend(const RequestOptions& o) {
+    std::filesystem::path dir;
+    int rc = kExitOk;
+    auto p = prepare(o, Kind::Command, dir, rc);
+    if (!p) return rc;
+    const std::string endpoint = p->config.node("gateway")->endpoint;
+    zmq::context_t ctx(1);
+    Client client(ctx, endpoint);
+    // One id for every attempt: the command node deduplicates by id, so a resend cannot apply twice.
+    auto reply = client.call(makeRequest(Kind::Command, o.name, std::move(p->body), newRequestId("cli")),
+                             Millis(o.timeoutMs), kAttempts);
+    if (!reply) {
+        printError(unreachable("gateway", endpoint, dir, kAttempts, o.timeoutMs));
+        return kExitUnreachable;
+    }
+    if (reply->kind == Kind::Error) return reportError(*reply, o.json);
+    if (reply->kind != Kind::Reply) {
+        printError(fmt::format("unexpected {} '{}' in answer to {}", kindName(reply->kind), reply->name, o.name));
+        return kExitFailed;
+    }
+    if (reply->body.is_object() && reply->body.contains("seq") && reply->body["seq"].is_number_unsigned())
+        if (!writeLastSeq(p->config, reply->body["seq"].get<uint64_t>()))
+            printError("could not record the sequence in run/cli-last-seq: a following query may not see this write");
+    if (o.json)
+        printJson(*reply);
+    else
+        fmt::print("{}", renderCommandReply(*reply));
+    return kExitOk;
+}
+
+int runQuery(const RequestOptions& o) {
+    std::filesystem::path dir;
+    int rc = kExitOk;
+    auto p = prepare(o, Kind::Query, dir, rc);
+    if (!p) return rc;
+    std::string target = "gateway";
+    if (o.replica > 0) target = fmt::format("query-{}", o.replica);
+    const NodeConfig* node = p->config.node(target);
+    if (!node) {
+        printError(fmt::format("{} has no node {}", configPath(dir).string(), target));
+        return kExitUsage;
+    }
+    Envelope req = makeRequest(Kind::Query, o.name, std::move(p->body), newRequestId("cli"));
+    // Read-your-own-writes: an answer from a replica that has not applied our last send would be stale.
+    const uint64_t minSeq = o.after ? *o.after : readLastSeq(p->config).value_or(0);
+    if (minSeq > 0) req.minSeq = minSeq;
+    zmq::context_t ctx(1);
+    Client client(ctx, node->endpoint);
+    auto reply = client.call(req, Millis(o.timeoutMs), kAttempts);
+    if (!reply) {
+        printError(unreachable(target, node->endpoint, dir, kAttempts, o.timeoutMs));
+        return kExitUnreachable;
+    }
+    if (reply->kind == Kind::Error) return reportError(*reply, o.json);
+    if (reply->kind != Kind::Reply) {
+        printError(fmt::format("unexpected {} '{}' in answer to {}", kindName(reply->kind), reply->name, o.name));
+        return kExitFailed;
+    }
+    if (o.json)
+        printJson(*reply);
+    else
+        fmt::print("{}", renderQueryReply(*reply));
+    return kExitOk;
+}
+
+int runStatus(const std::string& dirOption, bool json) {
+    const auto dir = resolveDir(dirOption);
+    auto cfg = openCluster(dir);
+    if (!cfg) {
+        printError(cfg.error().message);
+        return kExitUsage;
+    }
+    zmq::context_t ctx(1);
+    const std::string monitorEp = cfg->node("monitor")->endpoint;
+    Client client(ctx, monitorEp);
+    auto reply = client.call(makeRequest(Kind::Control, "status", Doc::object(), newRequestId("cli")),
+                             kStatusTimeout, kStatusAttempts);
+    if (reply && reply->kind == Kind::Error) return reportError(*reply, json);
+    if (reply) {
+        if (json)
+            printJson(*reply);
+        else
+            fmt::print("{}", renderStatus(reply->body));
+        return kExitOk;
+    }
+
+    // Without the monitor there are no heartbeat ages or lags, but a direct ping still tells who is up.
+    std::vector<std::string> endpoints;
+    for (const auto& n : cfg->nodes) endpoints.push_back(n.endpoint);
+    const auto pongs = pingAll(ctx, endpoints, kFallbackPingTimeout);
+    Doc rows = Doc::array();
+    bool anyUp = false;
+    for (std::size_t i = 0; i < cfg->nodes.size(); ++i) {
+        const auto& n = cfg->nodes[i];
+        const auto lock = lockedPid(cfg->pidFile(n.name));
+        const auto& pong = pongs[i];
+        anyUp = anyUp || pong.has_value();
+        Doc row = {{"node", n.name}, {"role", n.role}, {"endpoint", n.endpoint}};
+        // A locked pidfile without a pong: the process exists but its loop does not answer (stopped?).
+        row["state"] = pong ? "UP" : (lock ? "NO ANSWER" : "DOWN");
+        row["pid"] = pong ? pong->body.value("pid", Doc(0)) : (lock && *lock > 0 ? Doc(*lock) : Doc("-"));
+        row["seq"] = pong && pong->body.contains("seq") ? pong->body["seq"] : Doc("-");
+        row["ping rtt"] = pong ? formatRtt(Doc(pong->rtt.count())) : "-";
+        row["rtt_us"] = pong ? Doc(pong->rtt.count()) : Doc();
+        rows.push_back(std::move(row));
+    }
+    if (json) {
+        fmt::print("{}\n", Doc{{"monitor", "down"}, {"nodes", rows}}.dump(2));
+    } else {
+        fmt::print(stderr, "jupiter: the monitor at {} does not answer; showing direct pings instead\n", monitorEp);
+        fmt::print("{}", renderTable(rows, {"node", "role", "state", "pid", "seq", "ping rtt", "endpoint"}));
+    }
+    if (!anyUp) {
+        printError(fmt::format("no node of {} answers; start the cluster with `jupiter up --dir {}`",
+                               configPath(dir).string(), dir.string()));
+        return kExitUnreachable;
+    }
+    return kExitOk;
+}
+
+}  // namespace jupiter::cli

@@ -1,0 +1,78 @@
+// `jupiter watch`: prints the monitor's transition lines (UP, DOWN, REROUTE) as they are published
+// on the bus, until interrupted or for a given time. The broker is only told about, not required.
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+
+#include <fmt/format.h>
+#include <zmq.hpp>
+
+#include "bus/heartbeat.hpp"
+#include "cli/cluster_dir.hpp"
+#include "cli/commands.hpp"
+#include "cli/exit_codes.hpp"
+#include "cli/ping.hpp"
+#include "common/zmq_util.hpp"
+
+namespace jupiter::cli {
+
+int runWatch(const std::string& dirOption, int forMs) {
+    const auto dir = resolveDir(dirOption);
+    auto cfg = openCluster(dir);
+    if (!cfg) {
+        fmt::print(stderr, "jupiter: {}\n", cfg.error().message);
+        return kExitUsage;
+    }
+    // SIGINT/SIGTERM arrive on a descriptor polled with the socket, so a Ctrl-C ends the loop
+    // between two messages instead of interrupting a print or a zmq call.
+    sigset_t stops;
+    sigemptyset(&stops);
+    sigaddset(&stops, SIGINT);
+    sigaddset(&stops, SIGTERM);
+    sigprocmask(SIG_BLOCK, &stops, nullptr);
+    const int sigFd = signalfd(-1, &stops, SFD_CLOEXEC | SFD_NONBLOCK);
+
+    zmq::context_t ctx(1);
+    auto sub = makeSocket(ctx, zmq::socket_type::sub);
+    sub.set(zmq::sockopt::subscribe, std::string(kTransitionTopic));
+    sub.connect(cfg->broker.eventsOut);
+    // Watching may start before the cluster does, so silence is reported, not fatal.
+    if (!pingAll(ctx, {cfg->node("broker")->endpoint}, Millis(500))[0])
+        fmt::print(stderr, "jupiter: the broker at {} does not answer yet; waiting for transitions anyway\n",
+                   cfg->node("broker")->endpoint);
+    fmt::print(stderr, "watching transitions from {} ({})\n", cfg->broker.eventsOut,
+               forMs > 0 ? fmt::format("for {} ms", forMs) : std::string("Ctrl-C to stop"));
+
+    const auto deadline = std::chrono::steady_clock::now() + Millis(forMs);
+    while (true) {
+        long waitMs = -1;
+        if (forMs > 0) {
+            waitMs = std::chrono::duration_cast<Millis>(deadline - std::chrono::steady_clock::now()).count();
+            if (waitMs <= 0) break;
+        }
+        zmq::pollitem_t items[] = {{sub.handle(), 0, ZMQ_POLLIN, 0}, {nullptr, sigFd, ZMQ_POLLIN, 0}};
+        const int nItems = sigFd >= 0 ? 2 : 1;
+        try {
+            zmq::poll(items, static_cast<size_t>(nItems), Millis(waitMs));
+        } catch (const zmq::error_t& e) {
+            if (e.num() == EINTR) continue;  // e.g. resumed after Ctrl-Z
+            throw;
+        }
+        if (nItems == 2 && (items[1].revents & ZMQ_POLLIN)) break;
+        if (!(items[0].revents & ZMQ_POLLIN)) continue;
+        while (auto frames = recvFrames(sub)) {
+            if (frames->size() != 2) continue;
+            auto env = decodeEnvelope(view((*frames)[1]));
+            if (!env || env->kind != Kind::Transition || !env->body.contains("line")) continue;
+            fmt::print("{}\n", env->body["line"].get<std::string>());
+            std::fflush(stdout);
+        }
+    }
+    if (sigFd >= 0) close(sigFd);
+    return kExitOk;
+}
+
+}  // namespace jupiter::cli

@@ -1,0 +1,41 @@
+// The `jupiter` subcommands, one function each, called by main.cpp once CLI11 has parsed the
+// arguments. Each returns the process exit code (cli/exit_codes.hpp) and prints its own messages.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace jupiter::cli {
+
+// Cluster life cycle (cmd_lifecycle.cpp).
+struct UpOptions {
+    std::string dir;
+    int basePort = 0;
+    bool basePortGiven = false;
+};
+int runUp(const UpOptions& o);
+int runDown(const std::string& dir);
+int runStart(const std::string& dir, const std::string& node);
+int runKill(const std::string& dir, const std::string& node, const std::string& signal);
+int runConfig(const std::string& dir);
+
+// Requests (cmd_requests.cpp).
+struct RequestOptions {
+    std::string dir;
+    std::string name;
+    std::vector<std::string> fields;  // field=value words
+    bool json = false;
+    int timeoutMs = 3000;
+    int replica = 0;                  // query: 0 = through the gateway
+    std::optional<uint64_t> after;    // query: minimum sequence the answer must reflect
+};
+int runSend(const RequestOptions& o);
+int runQuery(const RequestOptions& o);
+int runStatus(const std::string& dir, bool json);
+
+// Transitions as they happen (cmd_watch.cpp); forMs = 0 means until SIGINT/SIGTERM.
+int runWatch(const std::string& dir, int forMs);
+
+}  // namespace jupiter::cli

@@ -1,0 +1,128 @@
+// `jupiter`: the command-line client of a Jupiter cluster. Parses the command line with CLI11 and
+// hands each subcommand to its run function (commands.hpp); exit codes are in exit_codes.hpp.
+#include <cstdio>
+#include <exception>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "cli/commands.hpp"
+#include "cli/exit_codes.hpp"
+#include "common/config.hpp"
+
+using namespace jupiter;
+using namespace jupiter::cli;
+
+namespace {
+
+constexpr const char* kDirHelp = "cluster folder holding jupiter.toml, data, logs and pidfiles "
+                                 "(default: $JUPITER_DIR, else ./jupiter-data)";
+constexpr const char* kFieldsHelp = "message fields as field=value (types come from the schema catalogue)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"jupiter: start, use and watch a Jupiter sales cluster (CQRS over ZeroMQ).\n"
+                 "Exit codes: 0 ok, 1 rejected or failed, 2 usage or configuration error, 3 cluster unreachable."};
+    app.require_subcommand(1);
+    std::string dir;
+    // --dir is accepted before or after the subcommand.
+    app.add_option("--dir", dir, kDirHelp);
+    auto withDir = [&](CLI::App* sub) { sub->add_option("--dir", dir, kDirHelp); };
+
+    UpOptions up;
+    auto* upCmd = app.add_subcommand("up", "write DIR/jupiter.toml if absent, start every daemon and wait until "
+                                           "each answers ping");
+    withDir(upCmd);
+    auto* basePort = upCmd->add_option("--base-port", up.basePort,
+                                       fmt::format("first of {} consecutive loopback ports (default {})", kPortsUsed,
+                                                   kDefaultBasePort))
+                         ->check(CLI::Range(1, 65535 - kPortsUsed + 1));
+
+    auto* downCmd = app.add_subcommand("down", "stop every running daemon of the cluster (SIGTERM, then SIGKILL "
+                                               "after 5 s)");
+    withDir(downCmd);
+
+    std::string node, signalName = "KILL";
+    auto* startCmd = app.add_subcommand("start", "start one daemon of the cluster and wait until it answers ping");
+    withDir(startCmd);
+    startCmd->add_option("node", node, "broker, command, query-1..3, monitor or gateway")
+        ->required()
+        ->check(CLI::IsMember(allNodeNames()));
+    auto* killCmd = app.add_subcommand("kill", "send a signal to one daemon (fault injection)");
+    withDir(killCmd);
+    killCmd->add_option("node", node, "broker, command, query-1..3, monitor or gateway")
+        ->required()
+        ->check(CLI::IsMember(allNodeNames()));
+    killCmd->add_option("--signal", signalName, "KILL, TERM, STOP or CONT")->capture_default_str();
+
+    RequestOptions req;
+    uint64_t after = 0;
+    auto* sendCmd = app.add_subcommand("send", "send a command through the gateway, e.g. "
+                                               "`jupiter send product.create code=P1 description=Pen price=1.50`");
+    withDir(sendCmd);
+    sendCmd->add_option("name", req.name, "command name (seller.create, sale.update, ...)")->required();
+    sendCmd->add_option("fields", req.fields, kFieldsHelp);
+    sendCmd->add_flag("--json", req.json, "print the reply envelope as JSON");
+    sendCmd->add_option("--timeout", req.timeoutMs, "per-attempt timeout in ms (3 attempts, same request id)")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 600000));
+
+    auto* queryCmd = app.add_subcommand("query", "ask a query through the gateway or one replica, e.g. "
+                                                 "`jupiter query sales.list seller=2 limit=20`");
+    withDir(queryCmd);
+    queryCmd->add_option("name", req.name, "query name (sales.list, seller.get, inventory.value, ...)")->required();
+    queryCmd->add_option("fields", req.fields, kFieldsHelp);
+    queryCmd->add_flag("--json", req.json, "print the reply envelope as JSON");
+    queryCmd->add_option("--replica", req.replica, "ask query-N directly instead of the gateway")
+        ->check(CLI::Range(1, 3));
+    auto* afterOpt = queryCmd->add_option("--after", after,
+                                          "answer only from a replica that applied this sequence (default: the "
+                                          "last `jupiter send` from this folder)");
+    queryCmd->add_option("--timeout", req.timeoutMs, "per-attempt timeout in ms (3 attempts)")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 600000));
+
+    bool statusJson = false;
+    auto* statusCmd = app.add_subcommand("status", "the cluster as the monitor sees it (falls back to direct pings)");
+    withDir(statusCmd);
+    statusCmd->add_flag("--json", statusJson, "print the monitor's reply as JSON");
+
+    int forMs = 0;
+    auto* watchCmd = app.add_subcommand("watch", "print UP/DOWN/REROUTE transitions as they happen");
+    withDir(watchCmd);
+    watchCmd->add_option("--for", forMs, "stop after this many ms (default: until Ctrl-C)")->check(CLI::Range(0, 86400000));
+
+    auto* configCmd = app.add_subcommand("config", "print the path and content of the configuration in use");
+    withDir(configCmd);
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        // Help is a success; every other parse error is a usage error, whatever CLI11's own code.
+        return app.exit(e) == 0 ? kExitOk : kExitUsage;
+    }
+
+    try {
+        if (upCmd->parsed()) {
+            up.dir = dir;
+            up.basePortGiven = basePort->count() > 0;
+            return runUp(up);
+        }
+        if (downCmd->parsed()) return runDown(dir);
+        if (startCmd->parsed()) return runStart(dir, node);
+        if (killCmd->parsed()) return runKill(dir, node, signalName);
+        if (configCmd->parsed()) return runConfig(dir);
+        if (statusCmd->parsed()) return runStatus(dir, statusJson);
+        if (watchCmd->parsed()) return runWatch(dir, forMs);
+        req.dir = dir;
+        if (afterOpt->count() > 0) req.after = after;
+        if (sendCmd->parsed()) return runSend(req);
+        if (queryCmd->parsed()) return runQuery(req);
+    } catch (const std::exception& e) {
+        // Bad input is reported by the run functions; reaching here is a bug or a broken system.
+        fmt::print(stderr, "jupiter: unexpected error: {}\n", e.what());
+        return kExitFailed;
+    }
+    return kExitUsage;
+}

@@ -1,0 +1,71 @@
+// Pings from the CLI; see ping.hpp.
+#include "cli/ping.hpp"
+
+#include <algorithm>
+#include <memory>
+#include <thread>
+
+#include "client/client.hpp"
+
+namespace jupiter::cli {
+namespace {
+
+using Steady = std::chrono::steady_clock;
+
+// Time left until `deadline`, never negative.
+Millis leftUntil(Steady::time_point deadline) {
+    return std::max(Millis(0), std::chrono::duration_cast<Millis>(deadline - Steady::now()));
+}
+
+}  // namespace
+
+std::vector<std::optional<Pong>> pingAll(zmq::context_t& ctx, const std::vector<std::string>& endpoints,
+                                         Millis timeout) {
+    std::vector<std::unique_ptr<Client>> clients;
+    std::vector<std::string> ids;
+    const auto sent = Steady::now();
+    for (const auto& ep : endpoints) {
+        clients.push_back(std::make_unique<Client>(ctx, ep));
+        ids.push_back(newRequestId("cli-ping"));
+        clients.back()->send(makeRequest(Kind::Control, "ping", Doc::object(), ids.back()));
+    }
+    // Poll every socket in turn without blocking, so each pong is timed when it arrives rather
+    // than when a slow neighbour's wait ends (Client does not expose its socket for zmq::poll).
+    const auto deadline = sent + timeout;
+    std::vector<std::optional<Pong>> out(endpoints.size());
+    std::size_t answered = 0;
+    while (answered < clients.size() && Steady::now() < deadline) {
+        bool progress = false;
+        for (std::size_t i = 0; i < clients.size(); ++i) {
+            if (out[i]) continue;
+            auto raw = clients[i]->receiveRaw(Millis(0));
+            if (!raw) continue;
+            progress = true;
+            auto rep = decodeEnvelopeHeader(*raw);
+            if (!rep) continue;
+            if (rep->id != ids[i] || rep->kind != Kind::Control || rep->name != "pong") continue;
+            out[i] = Pong{rep->body, std::chrono::duration_cast<Micros>(Steady::now() - sent)};
+            ++answered;
+        }
+        if (!progress) std::this_thread::sleep_for(Millis(1));
+    }
+    return out;
+}
+
+std::optional<Pong> waitForPong(zmq::context_t& ctx, const std::string& endpoint, Millis timeout, Millis every,
+                                const std::function<bool()>& stillWorthWaiting) {
+    const auto deadline = Steady::now() + timeout;
+    Client client(ctx, endpoint);
+    while (true) {
+        const auto sent = Steady::now();
+        const Millis wait = std::min(every, leftUntil(deadline));
+        auto rep = client.call(makeRequest(Kind::Control, "ping", Doc::object(), newRequestId("cli-ping")), wait, 1);
+        if (rep && rep->kind == Kind::Control && rep->name == "pong")
+            return Pong{rep->body, std::chrono::duration_cast<Micros>(Steady::now() - sent)};
+        // A refused connection makes call() return at once: do not spin.
+        if (Steady::now() - sent < every) std::this_thread::sleep_for(every - (Steady::now() - sent));
+        if (Steady::now() >= deadline || !stillWorthWaiting()) return std::nullopt;
+    }
+}
+
+}  // namespace jupiter::cli

@@ -1,0 +1,85 @@
+// CLI: which daemon binary and arguments each node gets, signal names, and telling a live daemon
+// from a stale pidfile by its lock.
+#include <doctest/doctest.h>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include "cli/processes.hpp"
+
+using namespace jupiter;
+using namespace jupiter::cli;
+
+namespace {
+
+// A fresh folder under the temp dir, removed at scope exit.
+struct TempDir {
+    std::filesystem::path path = std::filesystem::temp_directory_path() /
+                                 ("jupiter-cli-test-" + std::to_string(getpid()) + "-" +
+                                  std::to_string(std::random_device{}()));
+    TempDir() { std::filesystem::create_directories(path); }
+    ~TempDir() {
+        std::error_code ec;
+        std::filesystem::remove_all(path, ec);
+    }
+};
+
+}  // namespace
+
+TEST_CASE("cli: each node is started from its daemon binary with the cluster's config") {
+    CHECK(daemonBinary("broker") == "jupiter-broker");
+    CHECK(daemonBinary("query-3") == "jupiter-query");
+    CHECK(daemonArgs("gateway", "/d/jupiter.toml") ==
+          std::vector<std::string>{"jupiter-gateway", "--config", "/d/jupiter.toml", "--daemon"});
+    CHECK(daemonArgs("query-2", "/d/jupiter.toml") ==
+          std::vector<std::string>{"jupiter-query", "--config", "/d/jupiter.toml", "--daemon", "--id", "2"});
+}
+
+TEST_CASE("cli: signal names are accepted with or without SIG, in any case") {
+    CHECK(parseSignal("KILL") == SIGKILL);
+    CHECK(parseSignal("sigterm") == SIGTERM);
+    CHECK(parseSignal("Stop") == SIGSTOP);
+    CHECK(parseSignal("SIGCONT") == SIGCONT);
+    CHECK(!parseSignal("HUP"));
+    CHECK(!parseSignal(""));
+}
+
+TEST_CASE("cli: only a locked pidfile counts as a running daemon") {
+    TempDir dir;
+    const auto pidFile = dir.path / "gateway.pid";
+    CHECK(!lockedPid(pidFile));  // no file
+
+    {
+        std::ofstream(pidFile) << "999999\n";
+    }
+    CHECK(!lockedPid(pidFile));  // a stale pid that nobody holds must never be signalled
+
+    // flock locks belong to an open file description, so a second open() in this process conflicts
+    // just as another process would.
+    const int fd = open(pidFile.c_str(), O_RDWR | O_CLOEXEC);
+    REQUIRE(fd >= 0);
+    REQUIRE(flock(fd, LOCK_EX | LOCK_NB) == 0);
+    CHECK(lockedPid(pidFile) == pid_t{999999});
+    REQUIRE(ftruncate(fd, 0) == 0);
+    CHECK(lockedPid(pidFile) == pid_t{0});  // locked, pid not written yet
+    close(fd);
+    CHECK(!lockedPid(pidFile));
+}
+
+TEST_CASE("cli: the tail of a log is its last lines") {
+    TempDir dir;
+    const auto log = dir.path / "x.log";
+    {
+        std::ofstream out(log);
+        for (int i = 1; i <= 30; ++i) out << "line " << i << "\n";
+    }
+    CHECK(tailFile(log, 2) == "line 29\nline 30\n");
+    CHECK(tailFile(log, 100).rfind("line 1\n", 0) == 0);
+    CHECK(tailFile(dir.path / "missing.log", 5).empty());
+}
