@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include <random>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -127,8 +128,10 @@ TEST_CASE("cqrs: a restarted query node still has its data (RocksDB, not memory)
     }
     const Doc before = items(c.query("products.list", {{"limit", 100}}, 2, last));
     REQUIRE(before["items"].size() == 30);
+    const int pid = c.pid("query-2");
+    REQUIRE(pid > 0);
     REQUIRE(c.cli("kill query-2 --signal TERM").exitCode == 0);
-    REQUIRE(Cluster::waitFor([&] { return kill(c.pid("query-2"), 0) != 0; }, Millis(5000)));
+    REQUIRE(Cluster::waitFor([&] { return kill(pid, 0) != 0; }, Millis(5000)));
     // With the command node stopped, query-2 cannot replay anything: what it serves is on its disk.
     REQUIRE(c.cli("kill command --signal STOP").exitCode == 0);
     auto started = c.cli("start query-2");
