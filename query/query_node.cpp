@@ -92,6 +92,7 @@ void QueryNode::onRequest() {
         Envelope reply;
         if (env->kind == Kind::Control && env->name == "ping") {
             reply = makePong(*env, dc_.node->name, store_.seq());
+            reply.body["gaps"] = replicator_.gapsSeen();  // how many gaps replay has repaired
         } else if (env->kind == Kind::Control && env->name == "digest") {
             reply = makeReply(*env, digestReply(store_));
         } else if (env->kind == Kind::Control && env->name == "keys") {

@@ -123,6 +123,11 @@ TEST_CASE("durability: a replica that drops live events on purpose recovers ever
     load.wait();
     requireExactlyOnce(c, product, load, 2000);
     requireConverged(c);
+    // The hook really dropped batches, and replay repaired the gaps.
+    Client ping(c.ctx(), c.endpoint("query-3"));
+    auto pong = ping.call(makeRequest(Kind::Control, "ping", Doc::object()), Millis(2000));
+    REQUIRE(pong.ok());
+    CHECK(pong->body["gaps"].get<uint64_t>() > 0);
 }
 
 TEST_CASE("durability: a fresh, empty query node joining after 10,000 events builds its read model and converges") {
