@@ -60,9 +60,17 @@ std::string describeRunning(const Config& config, const Probe& p) {
     if (p.lockPid)
         return fmt::format("{} is running (pid {}, pidfile {}){}", p.node, *p.lockPid, config.pidFile(p.node).string(),
                            p.pong ? "" : " but does not answer ping");
-    return fmt::format("{}: something answers ping at {} as '{}' (pid {}) without this folder's pidfile; another "
-                       "cluster on the same ports? give this one other ports with `--base-port` in a new --dir",
+    return fmt::format("{}: something answers ping at {} as '{}' (pid {}), but this folder holds no pidfile for it",
                        p.node, p.endpoint, p.pong->body.value("node", "?"), p.pong->body.value("pid", 0));
+}
+
+// What to do about running nodes found by probeCluster: stop ours, or move away from theirs.
+void printRunningHint(const std::filesystem::path& dir, bool ours, bool foreign) {
+    if (ours)
+        fmt::print(stderr, "  see `jupiter status --dir {0}`, or stop it with `jupiter down --dir {0}`\n", dir.string());
+    if (foreign)
+        fmt::print(stderr, "  another cluster (another --dir) uses these ports: stop it there, or give this one "
+                           "other ports with `jupiter up --dir NEW_DIR --base-port P`\n");
 }
 
 void printLogTail(const Config& config, const std::string& node) {
@@ -154,19 +162,25 @@ int runUp(const UpOptions& o) {
     }
 
     zmq::context_t ctx(1);
-    bool anyRunning = false;
+    bool ours = false, foreign = false;
     for (const auto& p : probeCluster(ctx, *cfg)) {
         if (!p.running()) continue;
-        if (!anyRunning) fmt::print(stderr, "jupiter: not starting anything: the cluster in {} is (partly) running\n",
-                                    dir.string());
-        anyRunning = true;
+        if (!ours && !foreign)
+            fmt::print(stderr, "jupiter: not starting anything: nodes of the cluster in {} are already running\n",
+                       dir.string());
+        (p.lockPid ? ours : foreign) = true;
         fmt::print(stderr, "  {}\n", describeRunning(*cfg, p));
     }
-    if (anyRunning) {
-        fmt::print(stderr, "  see `jupiter status --dir {0}`, or stop it with `jupiter down --dir {0}`\n", dir.string());
+    if (ours || foreign) {
+        printRunningHint(dir, ours, foreign);
+        // A configuration written just now would pin these ports for the next attempt.
+        if (wrote) std::filesystem::remove(file, ec);
         return kExitFailed;
     }
     if (wrote) fmt::print("wrote {}\n", file.string());
+    // The last `send` sequence belongs to the previous run; if the data was wiped since, it would
+    // be ahead of the new head and make every query wait for a sequence that never comes.
+    std::filesystem::remove(cfg->dir / "run" / "cli-last-seq", ec);
 
     Doc rows = Doc::array();
     for (const auto& node : allNodeNames()) {
@@ -201,6 +215,7 @@ int runStart(const std::string& dirOption, const std::string& node) {
     p.pong = std::move(pingAll(ctx, {nc->endpoint}, kProbeTimeout)[0]);
     if (p.running()) {
         printError(fmt::format("not starting {}: {}", node, describeRunning(*cfg, p)));
+        printRunningHint(dir, p.lockPid.has_value(), !p.lockPid);
         return kExitFailed;
     }
     auto row = startNode(ctx, *cfg, configPath(dir), node);

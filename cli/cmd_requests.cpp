@@ -1,4 +1,5 @@
 // `jupiter send | query | status`: one request to the cluster and its answer, readable or --json.
+#include <algorithm>
 #include <cstdio>
 
 #include <fmt/format.h>
@@ -8,6 +9,7 @@
 #include "cli/cluster_dir.hpp"
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/patient_call.hpp"
 #include "cli/ping.hpp"
 #include "cli/processes.hpp"
 #include "cli/replies.hpp"
@@ -17,18 +19,34 @@
 namespace jupiter::cli {
 namespace {
 
-constexpr int kAttempts = 3;
 constexpr Millis kStatusTimeout{800};
 constexpr int kStatusAttempts = 2;
 constexpr Millis kFallbackPingTimeout{500};
 
+// How long to wait for `target`. The gateway answers every request within its client_timeout_ms
+// (with an error saying why, if need be), so while it is alive the CLI waits a little longer than
+// that, rather than report "no answer" a moment before the gateway's more useful explanation.
+PatiencePolicy policyFor(const RequestOptions& o, const Config& config, bool viaGateway) {
+    PatiencePolicy p;
+    if (o.timeoutMs > 0) p.attemptTimeout = Millis(o.timeoutMs);
+    p.budget = p.attemptTimeout * p.attempts;
+    if (viaGateway) p.budget = std::max(p.budget, Millis(config.clientTimeoutMs + 1000));
+    return p;
+}
+
 void printError(const std::string& message) { fmt::print(stderr, "jupiter: {}\n", message); }
 
-std::string unreachable(const std::string& what, const std::string& endpoint, const std::filesystem::path& dir,
-                        int attempts, int timeoutMs) {
-    return fmt::format("no answer from the {} at {} ({} attempts of {} ms); is the cluster running? try "
-                       "`jupiter status --dir {}`, or `jupiter up --dir {}` to start it",
-                       what, endpoint, attempts, timeoutMs, dir.string(), dir.string());
+// The message for a request that got no reply, and its exit code: a dead server means the cluster
+// is unreachable (3); a live one that stays silent is a failed request (1).
+int reportNoReply(const Error& err, const std::filesystem::path& dir) {
+    if (err.code == "timeout") {
+        fmt::print(stderr, "jupiter: {}; see `jupiter status --dir {}` and the logs in {}\n", err.message, dir.string(),
+                   (dir / "log").string());
+        return kExitFailed;
+    }
+    fmt::print(stderr, "jupiter: {}; is the cluster running? try `jupiter status --dir {}`, or `jupiter up --dir {}` "
+                       "to start it\n", err.message, dir.string(), dir.string());
+    return kExitUnreachable;
 }
 
 void printJson(const Envelope& e) { fmt::print("{}\n", envelopeJson(e).dump(2)); }
@@ -73,14 +91,10 @@ int runSend(const RequestOptions& o) {
     if (!p) return rc;
     const std::string endpoint = p->config.node("gateway")->endpoint;
     zmq::context_t ctx(1);
-    Client client(ctx, endpoint);
-    // One id for every attempt: the command node deduplicates by id, so a resend cannot apply twice.
-    auto reply = client.call(makeRequest(Kind::Command, o.name, std::move(p->body), newRequestId("cli")),
-                             Millis(o.timeoutMs), kAttempts);
-    if (!reply) {
-        printError(unreachable("gateway", endpoint, dir, kAttempts, o.timeoutMs));
-        return kExitUnreachable;
-    }
+    // One id for every send: the command node deduplicates by id, so a resend cannot apply twice.
+    auto reply = callPatiently(ctx, endpoint, makeRequest(Kind::Command, o.name, std::move(p->body), newRequestId("cli")),
+                               policyFor(o, p->config, true));
+    if (!reply) return reportNoReply(reply.error(), dir);
     if (reply->kind == Kind::Error) return reportError(*reply, o.json);
     if (reply->kind != Kind::Reply) {
         printError(fmt::format("unexpected {} '{}' in answer to {}", kindName(reply->kind), reply->name, o.name));
@@ -113,12 +127,8 @@ int runQuery(const RequestOptions& o) {
     const uint64_t minSeq = o.after ? *o.after : readLastSeq(p->config).value_or(0);
     if (minSeq > 0) req.minSeq = minSeq;
     zmq::context_t ctx(1);
-    Client client(ctx, node->endpoint);
-    auto reply = client.call(req, Millis(o.timeoutMs), kAttempts);
-    if (!reply) {
-        printError(unreachable(target, node->endpoint, dir, kAttempts, o.timeoutMs));
-        return kExitUnreachable;
-    }
+    auto reply = callPatiently(ctx, node->endpoint, req, policyFor(o, p->config, o.replica == 0));
+    if (!reply) return reportNoReply(reply.error(), dir);
     if (reply->kind == Kind::Error) return reportError(*reply, o.json);
     if (reply->kind != Kind::Reply) {
         printError(fmt::format("unexpected {} '{}' in answer to {}", kindName(reply->kind), reply->name, o.name));

@@ -27,7 +27,7 @@ struct RequestOptions {
     std::string name;
     std::vector<std::string> fields;  // field=value words
     bool json = false;
-    int timeoutMs = 3000;
+    int timeoutMs = 0;                // wait before checking the server is alive (0: 3000 ms)
     int replica = 0;                  // query: 0 = through the gateway
     std::optional<uint64_t> after;    // query: minimum sequence the answer must reflect
 };

@@ -64,8 +64,9 @@ int main(int argc, char** argv) {
     sendCmd->add_option("name", req.name, "command name (seller.create, sale.update, ...)")->required();
     sendCmd->add_option("fields", req.fields, kFieldsHelp);
     sendCmd->add_flag("--json", req.json, "print the reply envelope as JSON");
-    sendCmd->add_option("--timeout", req.timeoutMs, "per-attempt timeout in ms (3 attempts, same request id)")
-        ->capture_default_str()
+    sendCmd->add_option("--timeout", req.timeoutMs,
+                        "ms to wait before checking the gateway is alive; up to 3 sends, same request id (default "
+                        "3000; a live gateway is waited for longer than its client_timeout_ms)")
         ->check(CLI::Range(1, 600000));
 
     auto* queryCmd = app.add_subcommand("query", "ask a query through the gateway or one replica, e.g. "
@@ -79,8 +80,9 @@ int main(int argc, char** argv) {
     auto* afterOpt = queryCmd->add_option("--after", after,
                                           "answer only from a replica that applied this sequence (default: the "
                                           "last `jupiter send` from this folder)");
-    queryCmd->add_option("--timeout", req.timeoutMs, "per-attempt timeout in ms (3 attempts)")
-        ->capture_default_str()
+    queryCmd->add_option("--timeout", req.timeoutMs,
+                         "ms to wait before checking the server is alive; up to 3 sends (default 3000; a live "
+                         "gateway is waited for longer than its client_timeout_ms)")
         ->check(CLI::Range(1, 600000));
 
     bool statusJson = false;
