@@ -77,12 +77,15 @@ LoadResult runLoad(zmq::context_t& ctx, const LoadSpec& spec) {
             bool done = false, ok = false;
             if (items[i].revents & ZMQ_POLLIN) {
                 while (auto frames = recvFrames(s.sock)) {
-                    auto env = decodeEnvelopeHeader(view(frames->back()));
+                    auto env = peekEnvelope(view(frames->back()));
                     if (!env || env->id != s.id) continue;  // a stale reply
                     done = true;
                     ok = env->kind == Kind::Reply;
-                    if (ok) ++r.servedBy[env->node.value_or("?")];
-                    else if (r.errors.size() < 10) r.errors.push_back(env->body.dump());
+                    if (ok) ++r.servedBy[env->node.empty() ? "?" : env->node];
+                    else if (r.errors.size() < 10) {
+                        auto full = decodeEnvelopeHeader(view(frames->back()));
+                        r.errors.push_back(full ? full->body.dump() : env->errorCode);
+                    }
                     break;
                 }
             } else if (clock::now() - s.sent > spec.requestTimeout) {

@@ -1,5 +1,4 @@
 // msgpack <-> Doc conversion with msgpack-cxx; see doc.hpp for the guarantees.
-#define MSGPACK_NO_BOOST 1
 #include "common/doc.hpp"
 
 #include <msgpack.hpp>

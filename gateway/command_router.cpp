@@ -31,12 +31,11 @@ void CommandRouter::attempt(PendingRequest& p) {
     }
 }
 
-void CommandRouter::onReply(uint64_t token, const std::string& bytes, const Envelope& reply) {
+void CommandRouter::onReply(uint64_t token, const std::string& bytes, const EnvelopePeek& reply) {
     PendingRequest* p = table_.byToken(token);
     table_.forgetToken(token);
     if (!p) return;
-    const bool notConnected = reply.kind == Kind::Error && reply.body.is_object() &&
-                              reply.body.value("code", "") == "unavailable";
+    const bool notConnected = reply.kind == Kind::Error && reply.errorCode == "unavailable";
     if (notConnected && clock_.now() < p->deadline) {
         p->target.clear();
         p->attemptDeadline = clock_.now() + s_.retryBackoff;

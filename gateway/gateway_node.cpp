@@ -135,7 +135,7 @@ void GatewayNode::onReplica() {
         if (!frames) return;
         if (frames->size() != 3) continue;
         auto token = decodeToken(view((*frames)[1]));
-        auto env = decodeEnvelopeHeader(view((*frames)[2]));
+        auto env = peekEnvelope(view((*frames)[2]));
         if (!token || !env) continue;
         queries_.onReply(std::string(view((*frames)[0])), *token, std::string(view((*frames)[2])), *env);
     }
@@ -148,7 +148,7 @@ void GatewayNode::onCommandReply() {
         if (!frames) return;
         if (frames->size() != 2) continue;
         auto token = decodeToken(view((*frames)[0]));
-        auto env = decodeEnvelopeHeader(view((*frames)[1]));
+        auto env = peekEnvelope(view((*frames)[1]));
         if (!token || !env) continue;
         commandRouter_.onReply(*token, std::string(view((*frames)[1])), *env);
     }

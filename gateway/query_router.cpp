@@ -71,12 +71,12 @@ std::string QueryRouter::unavailableMessage() const {
     return fmt::format("no query replica available: {}; start one with `jupiter start query-1`", parts);
 }
 
-void QueryRouter::onReply(const std::string& replica, uint64_t token, const std::string& bytes, const Envelope& reply) {
+void QueryRouter::onReply(const std::string& replica, uint64_t token, const std::string& bytes,
+                          const EnvelopePeek& reply) {
     PendingRequest* p = table_.byToken(token);
     table_.forgetToken(token);
     if (!p) return;  // answered already (a slower attempt) or given up: drop
-    const bool retryable = reply.kind == Kind::Error && reply.body.is_object() &&
-                           (reply.body.value("code", "") == "behind" || reply.body.value("code", "") == "internal");
+    const bool retryable = reply.kind == Kind::Error && (reply.errorCode == "behind" || reply.errorCode == "internal");
     if (retryable && clock_.now() < p->deadline) {
         p->tried.insert(replica);
         ++retries_;

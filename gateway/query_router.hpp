@@ -32,7 +32,7 @@ public:
 
     void submit(Frames route, const Envelope& query, std::string bytes);
     // A reply arrived from `replica` for `token`.
-    void onReply(const std::string& replica, uint64_t token, const std::string& bytes, const Envelope& reply);
+    void onReply(const std::string& replica, uint64_t token, const std::string& bytes, const EnvelopePeek& reply);
     // The replica is gone (connection lost or marked down): move its queries elsewhere now.
     void onReplicaLost(const std::string& replica);
     // Handles per-attempt and overall deadlines; call often (every few ms).

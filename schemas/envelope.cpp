@@ -3,6 +3,8 @@
 
 #include <array>
 
+#include <msgpack.hpp>
+
 #include <fmt/format.h>
 
 #include "schemas/catalog.hpp"
@@ -87,6 +89,59 @@ Result<Envelope> decodeEnvelope(std::string_view bytes) {
                                      kindName(e->kind), e->name));
     if (auto ok = validateBody(*spec, e->body); !ok) return ok.error();
     return e;
+}
+
+std::optional<EnvelopePeek> peekEnvelope(std::string_view bytes) {
+    if (bytes.empty() || bytes.size() > kMaxMessageBytes) return std::nullopt;
+    try {
+        std::size_t off = 0;
+        const msgpack::unpack_limit limit(65536, 65536, 1u << 20, 1u << 20, 1u << 20, 17);
+        msgpack::object_handle oh = msgpack::unpack(bytes.data(), bytes.size(), off, nullptr, nullptr, limit);
+        const msgpack::object& o = oh.get();
+        if (off != bytes.size() || o.type != msgpack::type::MAP) return std::nullopt;
+        auto str = [](const msgpack::object& v) -> std::optional<std::string_view> {
+            if (v.type != msgpack::type::STR) return std::nullopt;
+            return std::string_view(v.via.str.ptr, v.via.str.size);
+        };
+        EnvelopePeek p;
+        bool haveKind = false, haveId = false;
+        const msgpack::object* body = nullptr;
+        for (uint32_t i = 0; i < o.via.map.size; ++i) {
+            const auto& kv = o.via.map.ptr[i];
+            auto key = str(kv.key);
+            if (!key) return std::nullopt;
+            if (*key == "v") {
+                if (kv.val.type != msgpack::type::POSITIVE_INTEGER || kv.val.via.u64 != kSchemaVersion) return std::nullopt;
+            } else if (*key == "kind") {
+                auto k = str(kv.val);
+                auto kind = k ? parseKind(*k) : std::nullopt;
+                if (!kind) return std::nullopt;
+                p.kind = *kind;
+                haveKind = true;
+            } else if (*key == "id") {
+                auto id = str(kv.val);
+                if (!id) return std::nullopt;
+                p.id = std::string(*id);
+                haveId = true;
+            } else if (*key == "node") {
+                if (auto n = str(kv.val)) p.node = std::string(*n);
+            } else if (*key == "body") {
+                if (kv.val.type != msgpack::type::MAP) return std::nullopt;
+                body = &kv.val;
+            }
+        }
+        if (!haveKind || !haveId || !body) return std::nullopt;
+        if (p.kind == Kind::Error) {
+            for (uint32_t i = 0; i < body->via.map.size; ++i) {
+                const auto& kv = body->via.map.ptr[i];
+                if (str(kv.key) == std::optional<std::string_view>("code"))
+                    if (auto c = str(kv.val)) p.errorCode = std::string(*c);
+            }
+        }
+        return p;
+    } catch (const std::exception&) {
+        return std::nullopt;
+    }
 }
 
 Envelope makeReply(const Envelope& req, Doc body) {

@@ -41,6 +41,17 @@ Result<Envelope> decodeEnvelope(std::string_view bytes);
 // used by relays (gateway) that must not depend on every message's schema.
 Result<Envelope> decodeEnvelopeHeader(std::string_view bytes);
 
+// The routing-relevant part of an envelope, read without building the body: relays (the gateway,
+// load generators) need only the kind, the id, who answered and an error's code, and decoding a
+// whole reply (say a page of sales) per hop would cost more than everything else they do.
+struct EnvelopePeek {
+    Kind kind = Kind::Control;
+    std::string id;
+    std::string errorCode;  // body.code of an error, else empty
+    std::string node;
+};
+std::optional<EnvelopePeek> peekEnvelope(std::string_view bytes);
+
 // Builders for the common replies.
 Envelope makeReply(const Envelope& req, Doc body);
 Envelope makeErrorReply(std::string_view name, std::string_view id, const Error& err);

@@ -165,3 +165,24 @@ TEST_CASE("schemas/README.md documents exactly the catalogue") {
     INFO("regenerate with: build/bin/jupiter-schemas > schemas/README.md");
     CHECK(ss.str().find(generated) != std::string::npos);
 }
+
+TEST_CASE("peekEnvelope reads kind, id, node and an error's code, and refuses what decode refuses") {
+    Envelope e = makeErrorReply("sale.get", "q-9", makeError("behind", "later"));
+    e.node = "query-2";
+    auto p = peekEnvelope(encodeEnvelope(e));
+    REQUIRE(p);
+    CHECK(p->kind == Kind::Error);
+    CHECK(p->id == "q-9");
+    CHECK(p->errorCode == "behind");
+    CHECK(p->node == "query-2");
+    CHECK_FALSE(peekEnvelope("junk"));
+    CHECK_FALSE(peekEnvelope(packDoc({{"v", 2}, {"kind", "reply"}, {"id", "x"}, {"body", Doc::object()}})));
+    CHECK_FALSE(peekEnvelope(packDoc({{"v", 1}, {"kind", "reply"}, {"id", "x"}})));
+    std::mt19937_64 rng(99);
+    const std::string valid = encodeEnvelope(e);
+    for (int i = 0; i < 5000; ++i) {
+        std::string m = valid;
+        m[rng() % m.size()] = static_cast<char>(rng());
+        (void)peekEnvelope(m);  // never crashes or throws
+    }
+}
