@@ -37,7 +37,7 @@ run jupiter status
 step "Kill -9 the replica in use while a client sends queries"
 jupiter watch --for 4000 &
 watcher=$!
-jupiter bench queries --clients 4 --duration 3000 --quiet > "$JUPITER_DIR/load.txt" &
+jupiter-bench queries --clients 4 --duration 3000 --quiet > "$JUPITER_DIR/load.txt" &
 load=$!
 sleep 1
 run jupiter kill query-1 --signal KILL
