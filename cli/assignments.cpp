@@ -24,8 +24,8 @@ bool parseWhole(std::string_view s, T& out) {
     return ec == std::errc() && ptr == end;
 }
 
-// Converts one value to the field's declared type; nullopt-like failure reported as the expected
-// kind of value ("an unsigned integer") so the caller can phrase the error.
+// Converts one value to the field's declared type. A failure's message is only what was expected
+// ("a whole number >= 0"); the caller adds the field and the value.
 Result<Doc> convert(FieldType type, std::string_view value) {
     switch (type) {
         case FieldType::String:

@@ -1,5 +1,6 @@
 // `jupiter watch`: prints the monitor's transition lines (UP, DOWN, REROUTE) as they are published
-// on the bus, until interrupted or for a given time. The broker is only told about, not required.
+// on the bus, until interrupted or for a given time. It may start before the cluster does: a broker
+// that does not answer yet is reported, not fatal.
 #include <signal.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
