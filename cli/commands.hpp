@@ -35,6 +35,9 @@ int runSend(const RequestOptions& o);
 int runQuery(const RequestOptions& o);
 int runStatus(const std::string& dir, bool json);
 
+// Convergence check (cmd_verify.cpp): waits up to waitMs for the replicas to reach the head.
+int runVerify(const std::string& dir, bool json, int waitMs);
+
 // Transitions as they happen (cmd_watch.cpp); forMs = 0 means until SIGINT/SIGTERM.
 int runWatch(const std::string& dir, int forMs);
 

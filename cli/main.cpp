@@ -95,6 +95,16 @@ int main(int argc, char** argv) {
     withDir(watchCmd);
     watchCmd->add_option("--for", forMs, "stop after this many ms (default: until Ctrl-C)")->check(CLI::Range(0, 86400000));
 
+    bool verifyJson = false;
+    int verifyWaitMs = 30000;
+    auto* verifyCmd = app.add_subcommand("verify", "check that every replica holds exactly the write model's state "
+                                                   "(non-zero exit on divergence)");
+    withDir(verifyCmd);
+    verifyCmd->add_flag("--json", verifyJson, "print the report as JSON");
+    verifyCmd->add_option("--wait", verifyWaitMs, "ms to wait for the replicas to reach the head")
+        ->check(CLI::Range(0, 3600000))
+        ->capture_default_str();
+
     auto* configCmd = app.add_subcommand("config", "print the path and content of the configuration in use");
     withDir(configCmd);
 
@@ -117,6 +127,7 @@ int main(int argc, char** argv) {
         if (configCmd->parsed()) return runConfig(dir);
         if (statusCmd->parsed()) return runStatus(dir, statusJson);
         if (watchCmd->parsed()) return runWatch(dir, forMs);
+        if (verifyCmd->parsed()) return runVerify(dir, verifyJson, verifyWaitMs);
         req.dir = dir;
         if (afterOpt->count() > 0) req.after = after;
         if (sendCmd->parsed()) return runSend(req);
