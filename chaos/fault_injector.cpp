@@ -1,0 +1,167 @@
+// Fault injection and recovery; see fault_injector.hpp.
+#include "chaos/fault_injector.hpp"
+
+#include <signal.h>
+
+#include <algorithm>
+#include <array>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "chaos/transitions.hpp"
+#include "cli/processes.hpp"
+
+namespace jupiter::chaos {
+namespace {
+
+using Steady = std::chrono::steady_clock;
+
+const std::array<std::string, 3> kReplicas = {"query-1", "query-2", "query-3"};
+constexpr Millis kMinHold{1000};
+constexpr Millis kMaxHold{3000};
+constexpr Millis kExitTimeout{10000};
+
+int64_t wallNowMs() { return SystemClock().wallMs(); }
+
+}  // namespace
+
+std::string FaultRecord::label() const { return fmt::format("{} {}", faultKindName(kind), target); }
+
+FaultInjector::FaultInjector(const bench::ClusterControl& cluster, const ChaosOptions& options)
+    : cluster_(cluster), options_(options), rng_(options.seed) {}
+
+FaultInjector::~FaultInjector() {
+    for (const auto& a : active_) {
+        try {
+            recover(a);
+        } catch (...) {
+            // A destructor must not throw; the report already names what was not recovered.
+        }
+    }
+}
+
+// Doubles from the generator's raw bits rather than std::uniform_real_distribution, whose output
+// differs between standard libraries: the same seed must give the same schedule everywhere.
+double FaultInjector::draw() { return static_cast<double>(rng_() >> 11) * 0x1.0p-53; }
+
+Millis FaultInjector::drawGap() {
+    const double every = static_cast<double>(options_.every.count());
+    return Millis(static_cast<int64_t>(every * (0.6 + 0.8 * draw())));
+}
+
+void FaultInjector::run(TimePoint until, const std::atomic<bool>& stop) {
+    TimePoint next = Steady::now() + drawGap();
+    while (true) {
+        const TimePoint now = Steady::now();
+        const bool ending = now >= until || stop.load();
+        // Recover in due order; at the end, everything at once.
+        for (std::size_t i = 0; i < active_.size();) {
+            if (ending || now >= active_[i].due) {
+                const Active a = active_[i];
+                active_.erase(active_.begin() + static_cast<std::ptrdiff_t>(i));
+                recover(a);
+            } else {
+                ++i;
+            }
+        }
+        if (ending) return;
+        if (now >= next) {
+            injectNext(until);
+            next += drawGap();
+        }
+        TimePoint wake = std::min(next, until);
+        for (const auto& a : active_) wake = std::min(wake, a.due);
+        std::this_thread::sleep_for(std::clamp(std::chrono::duration_cast<Millis>(wake - Steady::now()), Millis(1),
+                                               Millis(50)));
+    }
+}
+
+void FaultInjector::injectNext(TimePoint until) {
+    // Every draw is made whatever happens next, so one skipped fault does not shift the rest of the
+    // schedule: the same seed gives the same times, kinds and first-choice targets.
+    const auto kind = options_.faults[std::min(options_.faults.size() - 1,
+                                               static_cast<std::size_t>(draw() * static_cast<double>(options_.faults.size())))];
+    const auto first = static_cast<std::size_t>(draw() * static_cast<double>(kReplicas.size()));
+    const Millis hold = kMinHold + Millis(static_cast<int64_t>(draw() * static_cast<double>((kMaxHold - kMinHold).count())));
+    const TimePoint now = Steady::now();
+    // Too close to the end to hold it and see the monitor react: the run's last moments stay calm.
+    if (now + kMinHold > until) return;
+
+    std::string target;
+    for (std::size_t i = 0; i < kReplicas.size() && target.empty(); ++i) {
+        const std::string& candidate = kReplicas[(first + i) % kReplicas.size()];
+        // Only a replica back in service is disturbed again, so each fault meets a working replica
+        // and its detection, reroute and return can be told apart from the previous one's.
+        if (!healthy(candidate)) continue;
+        bool otherHealthy = false;
+        for (const auto& other : kReplicas)
+            if (other != candidate && healthy(other)) otherHealthy = true;
+        if (otherHealthy) target = candidate;
+    }
+    const auto pidFile = cluster_.config().pidFile(target.empty() ? kReplicas[0] : target);
+    const auto pid = target.empty() ? std::nullopt : cli::lockedPid(pidFile);
+    if (!pid || *pid <= 0) {
+        notes_.push_back(fmt::format("{}: a {} was skipped: {}", formatUtcMs(wallNowMs()), faultKindName(kind),
+                                     target.empty() ? "no replica was UP with another UP beside it"
+                                                    : target + " has no running process"));
+        return;
+    }
+
+    FaultRecord f;
+    f.kind = kind;
+    f.target = target;
+    f.atMs = wallNowMs();
+    switch (kind) {
+        case FaultKind::Kill:
+            kill(*pid, SIGKILL);
+            if (!cli::waitForExit(*pid, pidFile, kExitTimeout)) f.problem = "did not exit after SIGKILL";
+            break;
+        case FaultKind::Stop:
+            kill(*pid, SIGSTOP);
+            break;
+        case FaultKind::Restart:
+            kill(*pid, SIGTERM);
+            if (!cli::waitForExit(*pid, pidFile, kExitTimeout)) f.problem = "did not exit within 10 s of SIGTERM";
+            break;
+    }
+    faults_.push_back(f);
+    const Active a{faults_.size() - 1, Steady::now() + hold, *pid};
+    // A restart is recovered at once: the time to come back is the fault.
+    if (kind == FaultKind::Restart) recover(a);
+    else active_.push_back(a);
+}
+
+void FaultInjector::recover(const Active& a) {
+    FaultRecord& f = faults_[a.record];
+    f.recoverAtMs = wallNowMs();
+    if (f.kind == FaultKind::Stop) {
+        // The pid we stopped cannot have exited meanwhile (a stopped process runs nothing), so it
+        // is still that replica's daemon.
+        kill(a.pid, SIGCONT);
+    } else {
+        startNode(f.target, f.problem);
+    }
+    f.recoveredMs = wallNowMs();
+}
+
+bool FaultInjector::startNode(const std::string& node, std::string& problem) {
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        if (cluster_.cli("start " + node) == 0) return true;
+        std::this_thread::sleep_for(Millis(500));
+    }
+    problem += (problem.empty() ? "" : "; ") + fmt::format("`jupiter start {}` failed twice (see {})", node,
+                                                          cluster_.config().logFile(node).string());
+    return false;
+}
+
+bool FaultInjector::healthy(const std::string& replica) const {
+    for (const auto& a : active_)
+        if (faults_[a.record].target == replica) return false;
+    const auto all = readTransitions(cluster_.config().transitionLog());
+    for (auto it = all.rbegin(); it != all.rend(); ++it)
+        if (it->node == replica && (it->event == "UP" || it->event == "DOWN")) return it->event == "UP";
+    return true;  // never reported on: the monitor has not judged it, so trust the cluster being up
+}
+
+}  // namespace jupiter::chaos
