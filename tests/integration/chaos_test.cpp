@@ -1,0 +1,109 @@
+// jupiter-chaos end to end: a short seeded run of kills and stops on a cluster the tool starts for
+// itself must lose no query and no command, converge, and name every fault in its reports and its
+// timeline. Outcomes only: no timing thresholds.
+#include <doctest/doctest.h>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "common/doc.hpp"
+
+using jupiter::Doc;
+
+namespace {
+
+// A fresh folder under the system temp dir, removed with everything in it at scope exit.
+struct TempDir {
+    std::filesystem::path path = std::filesystem::temp_directory_path() /
+                                 fmt::format("jupiter-chaos-it-{}-{}", getpid(), std::random_device{}());
+    TempDir() { std::filesystem::create_directories(path); }
+    ~TempDir() {
+        std::error_code ec;
+        std::filesystem::remove_all(path, ec);
+    }
+};
+
+struct Run {
+    int exitCode = -1;
+    std::string output;
+};
+
+Run runChaos(const std::string& args) {
+    const std::string cmd = fmt::format("'{}/jupiter-chaos' {} 2>&1", JUPITER_BIN_DIR, args);
+    Run r;
+    FILE* p = popen(cmd.c_str(), "r");
+    if (!p) return r;
+    std::array<char, 4096> buf{};
+    std::size_t n;
+    while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.output.append(buf.data(), n);
+    const int status = pclose(p);
+    r.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return r;
+}
+
+std::string slurp(const std::filesystem::path& file) {
+    std::ifstream in(file);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+}  // namespace
+
+TEST_CASE("chaos: a short seeded kill/stop run loses nothing, converges and reports every fault") {
+    TempDir tmp;
+    const auto noCluster = tmp.path / "no-cluster";  // nothing runs there: the tool starts its own
+    const auto out = tmp.path / "out";
+    const Run run = runChaos(fmt::format("--dir '{}' --duration 8s --every 2s --faults kill,stop --seed 42 --out '{}'",
+                                         noCluster.string(), out.string()));
+    INFO(run.output);
+    CHECK(run.exitCode == 0);
+
+    const std::string json = slurp(out / "report.json");
+    REQUIRE_FALSE(json.empty());
+    const Doc report = Doc::parse(json);
+    CHECK(report["failed_queries"].get<uint64_t>() == 0);
+    CHECK(report["lost_commands"].get<uint64_t>() == 0);
+    CHECK(report["converged"].get<bool>());
+    CHECK(report["acknowledged_commands"].get<uint64_t>() > 0);
+    CHECK(report["ok_queries"].get<uint64_t>() + report["failed_queries"].get<uint64_t>() ==
+          report["total_queries"].get<uint64_t>());
+    const Doc& faults = report["faults"];
+    REQUIRE(faults.is_array());
+    CHECK(faults.size() >= 2);
+
+    const std::string text = slurp(out / "report.txt");
+    const std::string svg = slurp(out / "timeline.svg");
+    for (const auto& f : faults) {
+        const std::string label = f["label"].get<std::string>();
+        CHECK(label.find(f["kind"].get<std::string>() == "kill" ? "kill query-" : "stop query-") == 0);
+        CHECK_MESSAGE(text.find(label) != std::string::npos, label);
+        CHECK_MESSAGE(svg.find(label) != std::string::npos, label);
+    }
+    CHECK(text.find("PASS") != std::string::npos);
+
+    CHECK(svg.rfind("<svg", 0) == 0);
+    const auto last = svg.find_last_not_of(" \n");
+    REQUIRE(last != std::string::npos);
+    CHECK(svg.substr(0, last + 1).ends_with("</svg>"));
+    for (const char* lane : {"query-1", "query-2", "query-3", "gateway uses"})
+        CHECK_MESSAGE(svg.find(fmt::format(">{}</text>", lane)) != std::string::npos, lane);
+    CHECK(std::filesystem::exists(out / "transitions.log"));
+}
+
+TEST_CASE("chaos: a bad option is refused before any cluster is touched, naming the option") {
+    TempDir tmp;
+    const Run run = runChaos(fmt::format("--dir '{}' --duration 5x", tmp.path.string()));
+    CHECK(run.exitCode == 2);
+    CHECK(run.output.find("--duration '5x'") != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(tmp.path / "chaos"));
+}
