@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "client/verify.hpp"
+#include "store/store.hpp"
 #include "cluster.hpp"
 #include "load.hpp"
 
@@ -170,4 +171,31 @@ TEST_CASE("durability: unusable data folders stop the daemon with a message nami
     auto q = c.query("products.list");
     REQUIRE(q.ok());
     CHECK(q->kind == Kind::Reply);
+}
+
+TEST_CASE("durability: verify detects a diverged replica and names the first differing record") {
+    Cluster c;
+    const uint64_t product = createProduct(c);
+    const int pid = c.pid("query-2");
+    REQUIRE(c.cli("kill query-2 --signal TERM").exitCode == 0);
+    REQUIRE(Cluster::waitFor([&] { return kill(pid, 0) != 0; }, Millis(5000)));
+    {
+        // Tamper with query-2's read model behind the cluster's back.
+        auto store = Store::open(c.config().nodeDataDir("query-2"), {});
+        REQUIRE(store.ok());
+        auto txn = (*store)->begin();
+        txn->put("s/product/" + keyNum(product) + "x", "tampered");
+        REQUIRE((*store)->commit(*txn, true).ok());
+    }
+    restart(c, "query-2");
+    auto v = verifyCluster(c.ctx(), c.config(), Millis(20000));
+    REQUIRE(v.ok());
+    CHECK_FALSE(v->agree);
+    REQUIRE(v->differences.size() == 1);
+    CHECK(v->differences[0].find("query-2") == 0);
+    CHECK(v->differences[0].find("s/product/" + keyNum(product) + "x") != std::string::npos);
+    auto cli = c.cli("verify");
+    INFO(cli.output);
+    CHECK(cli.exitCode == 1);
+    CHECK(cli.output.find("disagree: query-2") != std::string::npos);
 }
