@@ -1,10 +1,15 @@
 // Fault injection and recovery; see fault_injector.hpp.
 #include "chaos/fault_injector.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <thread>
 
 #include <fmt/format.h>
@@ -23,6 +28,35 @@ constexpr Millis kMaxHold{3000};
 constexpr Millis kExitTimeout{10000};
 
 int64_t wallNowMs() { return SystemClock().wallMs(); }
+
+// `jupiter start NODE --dir DIR`, quietly, in a process group of its own. Not system(): system()
+// ignores SIGINT in the caller while the child runs, which would swallow the user's Ctrl-C, and a
+// terminal's Ctrl-C must not reach a half-done `jupiter start` either. Returns its exit code.
+int startWithCli(const Config& config, const std::string& node) {
+    const std::string exe = (bench::binDir() / "jupiter").string();
+    const std::string dir = config.source.parent_path().string();
+    std::vector<std::string> args = {exe, "start", node, "--dir", dir};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t files;
+    posix_spawn_file_actions_init(&files);
+    posix_spawn_file_actions_addopen(&files, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&files, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup(&attr, 0);
+    pid_t pid = 0;
+    const int rc = posix_spawn(&pid, exe.c_str(), &files, &attr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&files);
+    posix_spawnattr_destroy(&attr);
+    if (rc != 0) return -1;
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR) return -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
 
 }  // namespace
 
@@ -147,7 +181,7 @@ void FaultInjector::recover(const Active& a) {
 
 bool FaultInjector::startNode(const std::string& node, std::string& problem) {
     for (int attempt = 0; attempt < 2; ++attempt) {
-        if (cluster_.cli("start " + node) == 0) return true;
+        if (startWithCli(cluster_.config(), node) == 0) return true;
         std::this_thread::sleep_for(Millis(500));
     }
     problem += (problem.empty() ? "" : "; ") + fmt::format("`jupiter start {}` failed twice (see {})", node,

@@ -18,7 +18,8 @@ std::string human(int64_t us) {
     return fmt::format("{:.2f} s", ms / 1000.0);
 }
 
-std::string humanMs(int64_t ms) { return human(ms * 1000); }
+// Whole milliseconds (log-line and signal times have no finer resolution), seconds from 1 s on.
+std::string humanMs(int64_t ms) { return ms < 1000 ? fmt::format("{} ms", ms) : human(ms * 1000); }
 
 Doc optionalMs(const std::optional<int64_t>& v) { return v ? Doc(*v) : Doc(nullptr); }
 
