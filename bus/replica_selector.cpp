@@ -5,8 +5,26 @@
 
 namespace jupiter {
 
-ReplicaSelector::ReplicaSelector(std::vector<std::string> preference, uint64_t maxLag)
-    : preference_(std::move(preference)), maxLag_(maxLag) {}
+ReplicaSelector::ReplicaSelector(std::vector<std::string> preference, uint64_t maxLag, uint64_t leaveLag)
+    : preference_(std::move(preference)), maxLag_(maxLag), leaveLag_(std::max(maxLag, leaveLag)) {}
+
+std::size_t ReplicaSelector::rank(const std::string& replica) const {
+    for (std::size_t i = 0; i < preference_.size(); ++i)
+        if (preference_[i] == replica) return i;
+    return preference_.size();
+}
+
+bool ReplicaSelector::keeps(const Liveness& live, uint64_t head, const std::string& replica) const {
+    if (replica.empty() || !live.isUp(replica)) return false;
+    const Heartbeat* hb = live.last(replica);
+    return (hb ? hb->seq : 0) + leaveLag_ >= head;
+}
+
+std::optional<std::string> ReplicaSelector::route(const Liveness& live, uint64_t head,
+                                                  const std::set<std::string>& exclude) const {
+    if (!exclude.count(current_) && keeps(live, head, current_)) return current_;
+    return choose(live, head, exclude);
+}
 
 std::optional<std::string> ReplicaSelector::choose(const Liveness& live, uint64_t head,
                                                    const std::set<std::string>& exclude) const {
@@ -27,14 +45,12 @@ std::optional<std::string> ReplicaSelector::choose(const Liveness& live, uint64_
 }
 
 std::optional<RouteChange> ReplicaSelector::update(const Liveness& live, uint64_t head) {
-    const std::string next = choose(live, head).value_or("");
+    std::string next = choose(live, head).value_or("");
+    // Stay on a replica that is only a little behind, unless a better-ranked one is caught up.
+    if (next != current_ && keeps(live, head, current_) && (next.empty() || rank(next) > rank(current_)))
+        next = current_;
     if (next == current_) return std::nullopt;
     RouteChange c{current_, next, ""};
-    auto rank = [this](const std::string& r) {
-        for (std::size_t i = 0; i < preference_.size(); ++i)
-            if (preference_[i] == r) return i;
-        return preference_.size();
-    };
     if (next.empty())
         c.reason = "no query replica available";
     else if (current_.empty())

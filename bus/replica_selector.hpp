@@ -21,12 +21,21 @@ struct RouteChange {
 
 class ReplicaSelector {
 public:
-    ReplicaSelector(std::vector<std::string> preference, uint64_t maxLag);
+    // maxLag: how far behind the head a replica may be and still count as caught up (to be
+    // chosen, or failed back to). leaveLag: how far behind the replica in use may fall before the
+    // route leaves it; the gap between the two is hysteresis, so a replica that lags for a moment
+    // under load does not make the route flap.
+    ReplicaSelector(std::vector<std::string> preference, uint64_t maxLag, uint64_t leaveLag = 1000);
 
     // The replica to use given current liveness and the command node's head sequence, skipping
     // those in `exclude` (replicas already tried for one request).
     std::optional<std::string> choose(const Liveness& live, uint64_t head,
                                       const std::set<std::string>& exclude = {}) const;
+
+    // The replica for an ordinary query: the route in use while it stays eligible (UP, not
+    // excluded, within leaveLag of the head), otherwise choose().
+    std::optional<std::string> route(const Liveness& live, uint64_t head,
+                                     const std::set<std::string>& exclude = {}) const;
 
     // Re-evaluates the route; returns a change when the chosen replica differs from the last one.
     std::optional<RouteChange> update(const Liveness& live, uint64_t head);
@@ -36,6 +45,9 @@ public:
 private:
     std::vector<std::string> preference_;
     uint64_t maxLag_;
+    uint64_t leaveLag_;
+    std::size_t rank(const std::string& replica) const;
+    bool keeps(const Liveness& live, uint64_t head, const std::string& replica) const;
     std::string current_;
 };
 

@@ -126,7 +126,8 @@ endpoint = "{}"         # clients send commands and queries here
 query_timeout_ms = 250       # per attempt, before the query goes to another replica
 command_timeout_ms = 1500    # per attempt, before the command is resent (same request id)
 client_timeout_ms = 10000    # total, before the client gets an error
-max_lag_events = 0           # a replica further behind the head than this is not chosen
+max_lag_events = 0           # a replica further behind the head than this is not chosen (nor failed back to)
+leave_lag_events = 1000      # the replica in use is left only when it falls further behind than this
 )",
                        dir.string(), ep(0), ep(1), ep(2), ep(3), ep(4), ep(5), ep(6), ep(7), ep(8), ep(9), ep(10));
 }
@@ -198,7 +199,8 @@ Result<Config> parseConfig(std::string_view text, const std::filesystem::path& s
     for (auto s : {readInt(gw, "gateway", "query_timeout_ms", 5, 60000, c.queryTimeoutMs),
                    readInt(gw, "gateway", "command_timeout_ms", 5, 60000, c.commandTimeoutMs),
                    readInt(gw, "gateway", "client_timeout_ms", 10, 600000, c.clientTimeoutMs),
-                   readInt(gw, "gateway", "max_lag_events", 0, 1000000000, c.maxLagEvents)})
+                   readInt(gw, "gateway", "max_lag_events", 0, 1000000000, c.maxLagEvents),
+                   readInt(gw, "gateway", "leave_lag_events", 0, 1000000000, c.leaveLagEvents)})
         if (!s) return fail(s.error());
     // Two nodes binding the same address would fail later with a less helpful message.
     std::map<std::string, std::string> seen;

@@ -38,7 +38,8 @@ struct Config {
     int queryTimeoutMs = 250;                  // gateway: per-attempt timeout before trying another replica
     int commandTimeoutMs = 1500;               // gateway: per-attempt timeout before resending a command
     int clientTimeoutMs = 10000;               // gateway: total time a request may take before an error
-    int maxLagEvents = 0;                      // gateway: how far behind the head a replica may be and serve
+    int maxLagEvents = 0;                      // gateway: how far behind the head a replica may be to be chosen
+    int leaveLagEvents = 1000;                 // gateway: how far behind the replica in use may fall before the route leaves it
     int pingIntervalMs = 100;                  // monitor
     int pingTimeoutMs = 300;                   // monitor
     bool syncDurable = true;                   // command node: fsync the WAL before acknowledging

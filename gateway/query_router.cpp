@@ -27,7 +27,10 @@ void QueryRouter::dispatch(PendingRequest& p) {
     const TimePoint now = clock_.now();
     const uint64_t need = std::max(settledHead_, p.minSeq);
     for (std::size_t i = 0; i <= selector_.preference().size(); ++i) {
-        auto replica = selector_.choose(live_, need, p.tried);
+        // Ordinary queries follow the route (sticky); read-your-writes queries want a replica
+        // that already has their sequence.
+        auto replica = p.minSeq > settledHead_ ? selector_.choose(live_, need, p.tried)
+                                               : selector_.route(live_, need, p.tried);
         if (!replica) break;
         const uint64_t token = table_.newToken(p.serial);
         p.target = *replica;

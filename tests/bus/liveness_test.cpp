@@ -20,7 +20,7 @@ Heartbeat hb(const std::string& node, uint64_t seq = 0, uint64_t pid = 100) {
 
 }  // namespace
 
-TEST_CASE("liveness: first heartbeat makes a node UP, silence makes it DOWN after the miss limit") {
+TEST_CASE("liveness: first heartbeat makes a node UP - silence makes it DOWN after the miss limit") {
     ManualClock clock;
     Liveness live(clock, 3, 3);
     CHECK(live.state("query-1") == NodeState::Unknown);
@@ -70,7 +70,7 @@ TEST_CASE("liveness: a gap in the recovering run starts the count over (hysteres
     CHECK(live.onHeartbeat(hb("query-1")));
 }
 
-TEST_CASE("liveness: hard evidence marks DOWN at once, and a restarted process (new pid) counts from one") {
+TEST_CASE("liveness: hard evidence marks DOWN at once - and a restarted process (new pid) counts from one") {
     ManualClock clock;
     Liveness live(clock, 3, 2);
     live.onHeartbeat(hb("query-2", 0, 1));
@@ -84,10 +84,10 @@ TEST_CASE("liveness: hard evidence marks DOWN at once, and a restarted process (
     CHECK(live.onHeartbeat(hb("query-2", 0, 2)));
 }
 
-TEST_CASE("replica selector: preference order, never a DOWN replica, fail-back when caught up") {
+TEST_CASE("replica selector: preference order - never a DOWN replica - fail-back when caught up") {
     ManualClock clock;
     Liveness live(clock, 3, 1);
-    ReplicaSelector sel({"query-1", "query-2", "query-3"}, 0);
+    ReplicaSelector sel({"query-1", "query-2", "query-3"}, 0, 0);
     CHECK_FALSE(sel.choose(live, 0));
     auto none = sel.update(live, 0);
     CHECK_FALSE(none);  // still nothing to route to
@@ -152,4 +152,26 @@ TEST_CASE("liveness: refreshAll gives fresh deadlines without changing states") 
     CHECK(live.isUp("query-1"));
     clock.advance(Millis(51));
     CHECK(live.tick().size() == 1);
+}
+
+TEST_CASE("replica selector: the replica in use is kept while it is only a little behind (hysteresis)") {
+    ManualClock clock;
+    Liveness live(clock, 3, 1);
+    ReplicaSelector sel({"query-1", "query-2", "query-3"}, 0, 100);
+    for (auto n : {"query-1", "query-2", "query-3"}) live.onHeartbeat(hb(n, 1000));
+    REQUIRE(sel.update(live, 1000)->to == "query-1");
+    live.onHeartbeat(hb("query-1", 950));  // 50 behind under load: stays
+    CHECK_FALSE(sel.update(live, 1000));
+    CHECK(sel.route(live, 1000) == "query-1");
+    CHECK(sel.choose(live, 1000) == "query-2");  // a strict choice would have moved
+    live.onHeartbeat(hb("query-1", 850));  // 150 behind: leaves
+    auto away = sel.update(live, 1000);
+    REQUIRE(away);
+    CHECK(away->to == "query-2");
+    CHECK(away->reason == "query-1 behind the head");
+    live.onHeartbeat(hb("query-1", 990));  // back within reach but not caught up: no fail-back yet
+    CHECK_FALSE(sel.update(live, 1000));
+    live.onHeartbeat(hb("query-1", 1000));
+    CHECK(sel.update(live, 1000)->reason == "fail-back");
+    CHECK(sel.route(live, 1000, {"query-1"}) == "query-2");
 }

@@ -80,7 +80,7 @@ Envelope request() { return makeRequest(Kind::Query, "inventory.value", Doc::obj
 
 }  // namespace
 
-TEST_CASE("cli: a live server is waited for beyond one attempt, without a resend") {
+TEST_CASE("cli: a live server is waited for beyond one attempt - without a resend") {
     zmq::context_t ctx(1);
     FakeServer server(ctx, Millis(150));
     auto r = callPatiently(ctx, server.endpoint(), request(), fastPolicy(Millis(3000)));
@@ -90,7 +90,7 @@ TEST_CASE("cli: a live server is waited for beyond one attempt, without a resend
     CHECK(server.requests() == 1);
 }
 
-TEST_CASE("cli: a live server that never answers is a timeout, a missing one unavailable") {
+TEST_CASE("cli: a live server that never answers is a timeout - a missing one unavailable") {
     zmq::context_t ctx(1);
     {
         FakeServer server(ctx, Millis(-1));

@@ -41,7 +41,7 @@ TEST_CASE("cli: each node is started from its daemon binary with the cluster's c
           std::vector<std::string>{"jupiter-query", "--config", "/d/jupiter.toml", "--daemon", "--id", "2"});
 }
 
-TEST_CASE("cli: signal names are accepted with or without SIG, in any case") {
+TEST_CASE("cli: signal names are accepted with or without SIG - in any case") {
     CHECK(parseSignal("KILL") == SIGKILL);
     CHECK(parseSignal("sigterm") == SIGTERM);
     CHECK(parseSignal("Stop") == SIGSTOP);

@@ -41,7 +41,7 @@ TEST_CASE("cli: errors say rejected for refused commands and failed otherwise") 
     CHECK(renderErrorReply(reply(Kind::Error, "x", Doc::object())) == "failed  x:  [?]\n");
 }
 
-TEST_CASE("cli: a list query prints its rows, a paging hint and who served it") {
+TEST_CASE("cli: a list query prints its rows - a paging hint and who served it") {
     const Doc body = Doc::parse(R"({"items": [{"id": 1, "code": "P1", "price_cents": 150, "stock": 4}],
                                     "next_after": 1})");
     const std::string out = renderQueryReply(reply(Kind::Reply, "products.list", body, 120, "query-2"));
@@ -56,7 +56,7 @@ TEST_CASE("cli: a list query prints its rows, a paging hint and who served it") 
     CHECK(none == "(no rows)\nserved by query-1 at seq 0\n");
 }
 
-TEST_CASE("cli: a single-object query prints the object, then each nested list as its own table") {
+TEST_CASE("cli: a single-object query prints the object - then each nested list as its own table") {
     const Doc body = Doc::parse(R"({"id": 1, "code": "P1", "stock": 40, "value_cents": 6000,
                                     "entries": [{"entry": 1, "quantity": 40, "at": 1700000000123}]})");
     const std::string out = renderQueryReply(reply(Kind::Reply, "product.get", body, 3, "query-1"));
@@ -87,7 +87,7 @@ TEST_CASE("cli: --json prints the whole envelope") {
     CHECK(bare["node"].is_null());
 }
 
-TEST_CASE("cli: status shows each node's health, the gateway's route and the head") {
+TEST_CASE("cli: status shows each node's health - the gateway's route and the head") {
     const Doc body = Doc::parse(R"({"nodes": [
         {"node": "query-1", "role": "query", "state": "UP", "pid": 41, "age_ms": 35, "seq": 118, "lag": 2,
          "rtt_us": 412, "endpoint": "tcp://127.0.0.1:7706"},

@@ -35,7 +35,7 @@ TEST_CASE("cli: cells follow the key's meaning") {
     CHECK(formatCell("tags", Doc::array({1, 2})) == "[1,2]");
 }
 
-TEST_CASE("cli: columns put identity first, money after plain fields, the date last") {
+TEST_CASE("cli: columns put identity first - money after plain fields - the date last") {
     const Doc rows = Doc::parse(R"([{"at": 1, "total_cents": 2, "quantity": 3, "zeta": 4, "id": 5, "client": "c",
                                      "entries": [{"a": 1}]}, {"extra": 1}])");
     CHECK(columnsOf(rows) == std::vector<std::string>{"id", "client", "quantity", "extra", "zeta", "total_cents", "at"});

@@ -39,7 +39,7 @@ Envelope decodeReply(const CommandProcessor::Reply& r) { return decodeEnvelopeHe
 
 }  // namespace
 
-TEST_CASE("command processor: a group of commands shares one commit, in order, with consecutive sequences") {
+TEST_CASE("command processor: a group of commands shares one commit - in order - with consecutive sequences") {
     TempStore t;
     ManualClock clock;
     CommandProcessor p(*t.store, clock, true);
@@ -90,7 +90,7 @@ TEST_CASE("command processor: a resent request id returns the original outcome a
     CHECK(decodeReply(again->replies[0]).body["duplicate"] == true);
 }
 
-TEST_CASE("command processor: remembered outcomes are bounded, oldest forgotten first") {
+TEST_CASE("command processor: remembered outcomes are bounded - oldest forgotten first") {
     TempStore t;
     ManualClock clock;
     CommandProcessor p(*t.store, clock, false, 3);

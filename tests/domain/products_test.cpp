@@ -115,7 +115,7 @@ TEST_CASE("domain: product.update refusals") {
     CHECK(mentions(price.message, "price"));
 }
 
-TEST_CASE("domain: product.delete is refused while the product has sales, then removes it and its entries") {
+TEST_CASE("domain: product.delete is refused while the product has sales - then removes it and its entries") {
     Domain d;
     const auto s = d.seller("1");
     const auto p = d.product("P", 5);

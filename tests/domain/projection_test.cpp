@@ -34,7 +34,7 @@ std::string divergence(Store& store, const std::string& name, const Doc& body) {
 
 }  // namespace
 
-TEST_CASE("domain: created events advance the id counter to max(next, id + 1)") {
+TEST_CASE("domain: created events advance the id counter to max(next - id + 1)") {
     Domain d;
     applyAll(d.store(), {{"seller.created", sellerEvent(5, "a")}});
     CHECK(d.record(keys::next("seller")) == 6);

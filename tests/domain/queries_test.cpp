@@ -35,7 +35,7 @@ struct Books {
 
 }  // namespace
 
-TEST_CASE("domain: sales.list returns flat rows with current prices, filtered and paged") {
+TEST_CASE("domain: sales.list returns flat rows with current prices - filtered and paged") {
     Books b;
     auto all = b.d.ask("sales.list", Doc::object());
     CHECK(ids(all) == std::vector<uint64_t>{1, 2, 3, 4, 5, 6});
@@ -81,7 +81,7 @@ TEST_CASE("domain: list limits outside 1..1000 are bad_field") {
     CHECK(b.d.ask("sales.list", Doc{{"limit", 1000}})["items"].size() == 6);
 }
 
-TEST_CASE("domain: sale.get answers the row, at the product's current price") {
+TEST_CASE("domain: sale.get answers the row - at the product's current price") {
     Books b;
     b.d.ok("product.update", Doc{{"id", 1}, {"price", 3}});
     auto row = b.d.ask("sale.get", Doc{{"id", 5}});
@@ -119,7 +119,7 @@ TEST_CASE("domain: sellers.list and seller.get with its sales count and total") 
     CHECK(mentions(missing.error().message, "seller 8"));
 }
 
-TEST_CASE("domain: products.list, product.get with entries, and inventory.value") {
+TEST_CASE("domain: products.list - product.get with entries - and inventory.value") {
     Books b;  // rice 100 - 8 = 92, beans 100 - 8 = 92
     b.d.now = 77;
     b.d.receive(2, 8);

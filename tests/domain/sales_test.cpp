@@ -28,7 +28,7 @@ struct Shop {
 
 }  // namespace
 
-TEST_CASE("domain: sale.create lowers the stock, dates the sale and indexes it") {
+TEST_CASE("domain: sale.create lowers the stock - dates the sale and indexes it") {
     Shop s;
     s.d.now = 99'000;
     auto reply = s.d.ok("sale.create", s.saleBody(s.ana, s.rice, 4, "F-1"));

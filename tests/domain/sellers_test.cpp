@@ -43,7 +43,7 @@ TEST_CASE("domain: seller.create rejects a doc_type outside the enum") {
     CHECK(mentions(e.message, "CEDULA_EXTRANJERIA"));
 }
 
-TEST_CASE("domain: seller.create rejects each blank text field, naming it") {
+TEST_CASE("domain: seller.create rejects each blank text field - naming it") {
     Domain d;
     for (const char* field : {"first_name", "last_name", "doc_number", "phone", "doc_type"}) {
         CAPTURE(field);

@@ -86,7 +86,7 @@ TEST_CASE("query router: many queries are in flight at once") {
     CHECK(f.replies.size() == 50);
 }
 
-TEST_CASE("query router: a lost replica's queries go to the next one, and its late reply is dropped") {
+TEST_CASE("query router: a lost replica's queries go to the next one - and its late reply is dropped") {
     Fixture f;
     f.submit("a");
     f.live.markDown("query-1", "connection lost");
@@ -177,7 +177,7 @@ TEST_CASE("query router: the overall timeout answers with an error") {
     CHECK(f.reply(0).body["code"] == "timeout");
 }
 
-TEST_CASE("command router: resends with the same bytes after a timeout; the first reply wins") {
+TEST_CASE("command router: resends with the same bytes after a timeout - the first reply wins") {
     ManualClock clock;
     std::vector<std::pair<uint64_t, std::string>> sent;
     std::vector<std::string> replies;
@@ -204,7 +204,7 @@ TEST_CASE("command router: resends with the same bytes after a timeout; the firs
     CHECK(router.resends() == 1);
 }
 
-TEST_CASE("command router: 'no command node connected' is retried after a short backoff, then times out") {
+TEST_CASE("command router: 'no command node connected' is retried after a short backoff - then times out") {
     ManualClock clock;
     std::vector<uint64_t> sent;
     std::vector<std::string> replies;

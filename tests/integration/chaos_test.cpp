@@ -59,7 +59,7 @@ std::string slurp(const std::filesystem::path& file) {
 
 }  // namespace
 
-TEST_CASE("chaos: a short seeded kill/stop run loses nothing, converges and reports every fault") {
+TEST_CASE("chaos: a short seeded kill/stop run loses nothing - converges and reports every fault") {
     TempDir tmp;
     const auto noCluster = tmp.path / "no-cluster";  // nothing runs there: the tool starts its own
     const auto out = tmp.path / "out";
@@ -100,7 +100,7 @@ TEST_CASE("chaos: a short seeded kill/stop run loses nothing, converges and repo
     CHECK(std::filesystem::exists(out / "transitions.log"));
 }
 
-TEST_CASE("chaos: a bad option is refused before any cluster is touched, naming the option") {
+TEST_CASE("chaos: a bad option is refused before any cluster is touched - naming the option") {
     TempDir tmp;
     const Run run = runChaos(fmt::format("--dir '{}' --duration 5x", tmp.path.string()));
     CHECK(run.exitCode == 2);

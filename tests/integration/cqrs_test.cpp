@@ -95,7 +95,7 @@ TEST_CASE("cqrs: commands reach all three replicas and they agree exactly") {
     CHECK(digests.size() == 1);
 }
 
-TEST_CASE("cqrs: the CLI sends, rejects with a reason, and queries each replica") {
+TEST_CASE("cqrs: the CLI sends - rejects with a reason - and queries each replica") {
     Cluster c;
     auto created = c.cli("send seller.create first_name=Ana last_name=Ruiz doc_type=CEDULA doc_number=1020 "
                          "phone=3001234567");
@@ -118,7 +118,7 @@ TEST_CASE("cqrs: the CLI sends, rejects with a reason, and queries each replica"
     CHECK(Doc::parse(json.output)["body"]["first_name"] == "Ana");
 }
 
-TEST_CASE("cqrs: a restarted query node still has its data (RocksDB, not memory)") {
+TEST_CASE("cqrs: a restarted query node still has its data (RocksDB - not memory)") {
     Cluster c;
     uint64_t last = 0;
     for (int i = 1; i <= 30; ++i) {

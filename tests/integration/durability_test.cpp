@@ -85,7 +85,7 @@ TEST_CASE("durability: kill -9 of the command node mid-burst loses no acknowledg
     requireConverged(c);
 }
 
-TEST_CASE("durability: kill -9 of a query node during a burst of 10,000 commands; it catches up and converges") {
+TEST_CASE("durability: kill -9 of a query node during a burst of 10 000 commands - it catches up and converges") {
     Cluster c;
     const uint64_t product = createProduct(c);
     const uint64_t total = 10000;
@@ -99,7 +99,7 @@ TEST_CASE("durability: kill -9 of a query node during a burst of 10,000 commands
     requireConverged(c);
 }
 
-TEST_CASE("durability: kill -9 of the broker during a burst; nothing acknowledged is lost, replicas converge") {
+TEST_CASE("durability: kill -9 of the broker during a burst - nothing acknowledged is lost - replicas converge") {
     Cluster c;
     const uint64_t product = createProduct(c);
     const uint64_t total = 3000;
@@ -131,7 +131,7 @@ TEST_CASE("durability: a replica that drops live events on purpose recovers ever
     CHECK(pong->body["gaps"].get<uint64_t>() > 0);
 }
 
-TEST_CASE("durability: a fresh, empty query node joining after 10,000 events builds its read model and converges") {
+TEST_CASE("durability: a fresh - empty query node joining after 10 000 events builds its read model and converges") {
     Cluster c;
     const uint64_t product = createProduct(c);
     killNine(c, "query-3");

@@ -45,7 +45,7 @@ std::string joined(const std::vector<std::string>& v) {
 
 }  // namespace
 
-TEST_CASE("failover: kill -9 of the replica in use loses no query; restart brings fail-back") {
+TEST_CASE("failover: kill -9 of the replica in use loses no query - restart brings fail-back") {
     Cluster c;
     seed(c);
     REQUIRE(waitForLine(c, {"gateway REROUTE", "-> query-1"}));
@@ -79,7 +79,7 @@ TEST_CASE("failover: kill -9 of the replica in use loses no query; restart bring
     CHECK(up > down);
 }
 
-TEST_CASE("failover: a SIGSTOPped replica is marked DOWN, masked, and UP again after SIGCONT") {
+TEST_CASE("failover: a SIGSTOPped replica is marked DOWN - masked - and UP again after SIGCONT") {
     Cluster c;
     seed(c);
     REQUIRE(waitForLine(c, {"gateway REROUTE", "-> query-1"}));
@@ -99,7 +99,7 @@ TEST_CASE("failover: a SIGSTOPped replica is marked DOWN, masked, and UP again a
     CHECK(load.failed() == 0);
 }
 
-TEST_CASE("failover: with all replicas dead queries get a clear error; one back and they succeed") {
+TEST_CASE("failover: with all replicas dead queries get a clear error - one back and they succeed") {
     Cluster c;
     seed(c);
     for (const char* n : {"query-1", "query-2", "query-3"}) REQUIRE(c.cli(fmt::format("kill {}", n)).exitCode == 0);

@@ -52,7 +52,7 @@ TEST_CASE("node health: heartbeats flowing but no echo (stuck request loop) is D
     CHECK(down[0].reason.find("no echo to ping") == 0);
 }
 
-TEST_CASE("node health: silence is DOWN with the heartbeat age; a late echo of an old ping is ignored") {
+TEST_CASE("node health: silence is DOWN with the heartbeat age - a late echo of an old ping is ignored") {
     ManualClock clock;
     NodeHealth h(clock, 3, 2, Millis(300));
     h.onHeartbeat(hb("query-2"));

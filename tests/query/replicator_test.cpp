@@ -33,7 +33,7 @@ Doc batch(uint64_t from, uint64_t to) {
 
 }  // namespace
 
-TEST_CASE("replicator: applies in order, ignores duplicates") {
+TEST_CASE("replicator: applies in order - ignores duplicates") {
     TempStore t;
     ManualClock clock;
     Replicator r(*t.store, clock, Millis(1000));
@@ -43,7 +43,7 @@ TEST_CASE("replicator: applies in order, ignores duplicates") {
     CHECK_FALSE(r.replayDue());
 }
 
-TEST_CASE("replicator: a gap asks for a replay at once, and the replay fills it") {
+TEST_CASE("replicator: a gap asks for a replay at once - and the replay fills it") {
     TempStore t;
     ManualClock clock;
     Replicator r(*t.store, clock, Millis(1000));
@@ -59,7 +59,7 @@ TEST_CASE("replicator: a gap asks for a replay at once, and the replay fills it"
     CHECK_FALSE(r.replayDue());
 }
 
-TEST_CASE("replicator: behind the head without a gap waits briefly for the live stream, then replays") {
+TEST_CASE("replicator: behind the head without a gap waits briefly for the live stream - then replays") {
     TempStore t;
     ManualClock clock;
     Replicator r(*t.store, clock, Millis(1000));
@@ -86,7 +86,7 @@ TEST_CASE("replicator: a replay reply's head replaces a guessed head") {
     CHECK_FALSE(r.replayDue());
 }
 
-TEST_CASE("replicator: a malformed event is treated as missing, never applied") {
+TEST_CASE("replicator: a malformed event is treated as missing - never applied") {
     TempStore t;
     ManualClock clock;
     Replicator r(*t.store, clock, Millis(1000));

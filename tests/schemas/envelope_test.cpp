@@ -109,7 +109,7 @@ TEST_CASE("the decoder names what is wrong") {
     CHECK(decodeEnvelope(packDoc(Doc::array({1, 2}))).error().code == "malformed");
 }
 
-TEST_CASE("the decoder refuses truncated bytes, trailing bytes and oversized input") {
+TEST_CASE("the decoder refuses truncated bytes - trailing bytes and oversized input") {
     const std::string bytes = encodeEnvelope(sampleCommand());
     for (std::size_t n = 0; n < bytes.size(); ++n) {
         auto r = decodeEnvelope(std::string_view(bytes).substr(0, n));
@@ -166,7 +166,7 @@ TEST_CASE("schemas/README.md documents exactly the catalogue") {
     CHECK(ss.str().find(generated) != std::string::npos);
 }
 
-TEST_CASE("peekEnvelope reads kind, id, node and an error's code, and refuses what decode refuses") {
+TEST_CASE("peekEnvelope reads kind - id - node and an error's code - and refuses what decode refuses") {
     Envelope e = makeErrorReply("sale.get", "q-9", makeError("behind", "later"));
     e.node = "query-2";
     auto p = peekEnvelope(encodeEnvelope(e));

@@ -53,7 +53,7 @@ TEST_CASE("store: a transaction sees its own writes and commits atomically with 
     CHECK((*again)->digest() == (*again)->recomputeDigest());
 }
 
-TEST_CASE("store: the running digest equals a full recomputation after puts, overwrites and deletes") {
+TEST_CASE("store: the running digest equals a full recomputation after puts - overwrites and deletes") {
     TempDir dir;
     auto store = Store::open(dir.path / "db", {});
     REQUIRE(store.ok());
@@ -72,7 +72,7 @@ TEST_CASE("store: the running digest equals a full recomputation after puts, ove
     }
 }
 
-TEST_CASE("store: the digest depends on content, not on write order") {
+TEST_CASE("store: the digest depends on content - not on write order") {
     TempDir dir;
     auto a = Store::open(dir.path / "a", {});
     auto b = Store::open(dir.path / "b", {});
