@@ -45,6 +45,19 @@ void mustSucceed(const Result<Envelope>& r, const char* what) {
     if (r->kind != Kind::Reply) throw std::runtime_error(fmt::format("seeding ({}) was refused: {}", what, r->body.dump()));
 }
 
+// Requests for query loads: sale.get over the sales that exist (a fixed-size answer), or
+// inventory.value on a cluster without sales.
+std::function<Envelope(uint64_t)> queryMaker(zmq::context_t& ctx, const ClusterControl& cluster) {
+    std::vector<uint64_t> ids;
+    auto sales = call(ctx, cluster.endpoint("gateway"), Kind::Query, "sales.list", {{"limit", 100}});
+    if (sales.ok() && sales->kind == Kind::Reply)
+        for (const auto& row : sales->body.value("items", Doc::array())) ids.push_back(row["id"].get<uint64_t>());
+    return [ids](uint64_t n) {
+        if (ids.empty()) return makeRequest(Kind::Query, "inventory.value", Doc::object(), "");
+        return makeRequest(Kind::Query, "sale.get", {{"id", ids[n % ids.size()]}}, "");
+    };
+}
+
 uint64_t replicaSeq(zmq::context_t& ctx, const std::string& ep) {
     Client c(ctx, ep);
     auto r = c.call(makeRequest(Kind::Control, "ping", Doc::object()), Millis(500), 1);
@@ -102,7 +115,7 @@ Doc benchQueries(zmq::context_t& ctx, const ClusterControl& cluster, int clients
     spec.endpoint = replica > 0 ? cluster.endpoint(fmt::format("query-{}", replica)) : cluster.endpoint("gateway");
     spec.clients = clients;
     spec.duration = duration;
-    spec.make = [](uint64_t n) { return makeRequest(Kind::Query, "sale.get", {{"id", 1 + n % 100}}, ""); };
+    spec.make = queryMaker(ctx, cluster);
     Doc d = summary(runLoad(ctx, spec));
     d["clients"] = clients;
     d["target"] = replica > 0 ? fmt::format("query-{}", replica) : "gateway";
@@ -260,7 +273,7 @@ Doc benchFailover(zmq::context_t& ctx, const ClusterControl& cluster, int client
         spec.clients = clients;
         spec.duration = Millis(600000);
         spec.stop = &stop;
-        spec.make = [](uint64_t n) { return makeRequest(Kind::Query, "sale.get", {{"id", 1 + n % 100}}, ""); };
+        spec.make = queryMaker(ctx, cluster);
         LoadResult result;
         std::thread load([&] { result = runLoad(ctx, spec); });
         std::this_thread::sleep_for(Millis(1500));

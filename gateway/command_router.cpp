@@ -8,7 +8,7 @@ namespace jupiter {
 CommandRouter::CommandRouter(const Clock& clock, Settings s, SendFn send, ReplyFn reply)
     : clock_(clock), s_(s), send_(std::move(send)), reply_(std::move(reply)) {}
 
-void CommandRouter::submit(Frames route, const Envelope& cmd, std::string bytes) {
+void CommandRouter::submit(Frames route, const EnvelopePeek& cmd, std::string bytes) {
     PendingRequest r;
     r.route = std::move(route);
     r.bytes = std::move(bytes);

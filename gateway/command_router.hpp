@@ -24,7 +24,7 @@ public:
 
     CommandRouter(const Clock& clock, Settings s, SendFn send, ReplyFn reply);
 
-    void submit(Frames route, const Envelope& cmd, std::string bytes);
+    void submit(Frames route, const EnvelopePeek& cmd, std::string bytes);
     void onReply(uint64_t token, const std::string& bytes, const EnvelopePeek& reply);
     void tick();
     std::size_t inFlight() const { return table_.size(); }

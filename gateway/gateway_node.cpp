@@ -107,17 +107,21 @@ void GatewayNode::onClient() {
         if (!frames) return;
         auto req = splitRequest(std::move(*frames));
         if (!req) continue;
+        // Queries and commands are routed on their header alone: the replica or the command node
+        // validates the body (and answers a structured error), so the gateway does not decode
+        // every body twice. Anything else is decoded in full here.
+        if (auto peek = peekEnvelope(req->bytes); peek && (peek->kind == Kind::Query || peek->kind == Kind::Command)) {
+            if (peek->kind == Kind::Query) queries_.submit(std::move(req->route), *peek, std::move(req->bytes));
+            else commandRouter_.submit(std::move(req->route), *peek, std::move(req->bytes));
+            continue;
+        }
         auto env = decodeEnvelope(req->bytes);
         if (!env) {
             auto hdr = decodeEnvelopeHeader(req->bytes);
             sendReply(frontend_, req->route, makeErrorReply(hdr ? hdr->name : "?", hdr ? hdr->id : "", env.error()));
             continue;
         }
-        if (env->kind == Kind::Query) {
-            queries_.submit(std::move(req->route), *env, std::move(req->bytes));
-        } else if (env->kind == Kind::Command) {
-            commandRouter_.submit(std::move(req->route), *env, std::move(req->bytes));
-        } else if (env->kind == Kind::Control && env->name == "ping") {
+        if (env->kind == Kind::Control && env->name == "ping") {
             sendReply(frontend_, req->route, makePong(*env, "gateway", queries_.latestHead()));
         } else {
             sendReply(frontend_, req->route,

@@ -9,13 +9,13 @@ QueryRouter::QueryRouter(const Clock& clock, Liveness& live, ReplicaSelector& se
                          ReplyFn reply)
     : clock_(clock), live_(live), selector_(selector), s_(s), send_(std::move(send)), reply_(std::move(reply)) {}
 
-void QueryRouter::submit(Frames route, const Envelope& query, std::string bytes) {
+void QueryRouter::submit(Frames route, const EnvelopePeek& query, std::string bytes) {
     PendingRequest r;
     r.route = std::move(route);
     r.bytes = std::move(bytes);
     r.name = query.name;
     r.id = query.id;
-    r.minSeq = query.minSeq.value_or(0);
+    r.minSeq = query.minSeq;
     r.deadline = clock_.now() + s_.totalTimeout;
     PendingRequest& p = table_.add(std::move(r));
     dispatch(p);

@@ -30,7 +30,7 @@ public:
 
     QueryRouter(const Clock& clock, Liveness& live, ReplicaSelector& selector, Settings s, SendFn send, ReplyFn reply);
 
-    void submit(Frames route, const Envelope& query, std::string bytes);
+    void submit(Frames route, const EnvelopePeek& query, std::string bytes);
     // A reply arrived from `replica` for `token`.
     void onReply(const std::string& replica, uint64_t token, const std::string& bytes, const EnvelopePeek& reply);
     // The replica is gone (connection lost or marked down): move its queries elsewhere now.

@@ -123,6 +123,13 @@ std::optional<EnvelopePeek> peekEnvelope(std::string_view bytes) {
                 if (!id) return std::nullopt;
                 p.id = std::string(*id);
                 haveId = true;
+            } else if (*key == "name") {
+                auto n = str(kv.val);
+                if (!n) return std::nullopt;
+                p.name = std::string(*n);
+            } else if (*key == "min_seq") {
+                if (kv.val.type != msgpack::type::POSITIVE_INTEGER) return std::nullopt;
+                p.minSeq = kv.val.via.u64;
             } else if (*key == "node") {
                 if (auto n = str(kv.val)) p.node = std::string(*n);
             } else if (*key == "body") {

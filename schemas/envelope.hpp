@@ -46,9 +46,11 @@ Result<Envelope> decodeEnvelopeHeader(std::string_view bytes);
 // whole reply (say a page of sales) per hop would cost more than everything else they do.
 struct EnvelopePeek {
     Kind kind = Kind::Control;
+    std::string name;
     std::string id;
     std::string errorCode;  // body.code of an error, else empty
     std::string node;
+    uint64_t minSeq = 0;
 };
 std::optional<EnvelopePeek> peekEnvelope(std::string_view bytes);
 
