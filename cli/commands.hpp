@@ -41,4 +41,7 @@ int runVerify(const std::string& dir, bool json, int waitMs);
 // Transitions as they happen (cmd_watch.cpp); forMs = 0 means until SIGINT/SIGTERM.
 int runWatch(const std::string& dir, int forMs);
 
+// `jupiter chaos|bench ARGS…` runs jupiter-chaos|jupiter-bench from beside `jupiter` (cmd_tools.cpp).
+int runTool(const std::string& tool, const std::string& dir, const std::vector<std::string>& args);
+
 }  // namespace jupiter::cli

@@ -108,6 +108,16 @@ int main(int argc, char** argv) {
     auto* configCmd = app.add_subcommand("config", "print the path and content of the configuration in use");
     withDir(configCmd);
 
+    // The tools parse their own options: everything after the subcommand is passed on untouched.
+    auto* chaosCmd = app.add_subcommand("chaos", "availability experiment: query and command load while replicas are "
+                                                 "killed and stopped (runs jupiter-chaos; `jupiter chaos --help`)")
+                         ->prefix_command();
+    auto* benchCmd = app.add_subcommand("bench", "benchmarks: queries, commands, echo, failover, all (runs "
+                                                 "jupiter-bench; `jupiter bench --help`)")
+                         ->prefix_command();
+    chaosCmd->set_help_flag();
+    benchCmd->set_help_flag();
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -128,6 +138,8 @@ int main(int argc, char** argv) {
         if (statusCmd->parsed()) return runStatus(dir, statusJson);
         if (watchCmd->parsed()) return runWatch(dir, forMs);
         if (verifyCmd->parsed()) return runVerify(dir, verifyJson, verifyWaitMs);
+        if (chaosCmd->parsed()) return runTool("chaos", dir, chaosCmd->remaining());
+        if (benchCmd->parsed()) return runTool("bench", dir, benchCmd->remaining());
         req.dir = dir;
         if (afterOpt->count() > 0) req.after = after;
         if (sendCmd->parsed()) return runSend(req);

@@ -37,8 +37,9 @@ struct Run {
     std::string output;
 };
 
-Run runChaos(const std::string& args) {
-    const std::string cmd = fmt::format("'{}/jupiter-chaos' {} 2>&1", JUPITER_BIN_DIR, args);
+// program: "jupiter-chaos", or "jupiter chaos" (the CLI's front door to the same tool).
+Run runChaos(const std::string& args, const std::string& program = "jupiter-chaos") {
+    const std::string cmd = fmt::format("'{}/{}' {} 2>&1", JUPITER_BIN_DIR, program, args);
     Run r;
     FILE* p = popen(cmd.c_str(), "r");
     if (!p) return r;
@@ -101,9 +102,12 @@ TEST_CASE("chaos: a short seeded kill/stop run loses nothing - converges and rep
 }
 
 TEST_CASE("chaos: a bad option is refused before any cluster is touched - naming the option") {
-    TempDir tmp;
-    const Run run = runChaos(fmt::format("--dir '{}' --duration 5x", tmp.path.string()));
-    CHECK(run.exitCode == 2);
-    CHECK(run.output.find("--duration '5x'") != std::string::npos);
-    CHECK_FALSE(std::filesystem::exists(tmp.path / "chaos"));
+    for (const char* program : {"jupiter-chaos", "jupiter' 'chaos"}) {
+        TempDir tmp;
+        const Run run = runChaos(fmt::format("--dir '{}' --duration 5x", tmp.path.string()), program);
+        INFO(program, run.output);
+        CHECK(run.exitCode == 2);
+        CHECK(run.output.find("--duration '5x'") != std::string::npos);
+        CHECK_FALSE(std::filesystem::exists(tmp.path / "chaos"));
+    }
 }
