@@ -48,7 +48,8 @@ NodeState NodeHealth::state(const std::string& node) const {
 
 int64_t NodeHealth::rttUs(const std::string& node) const {
     auto it = probes_.find(node);
-    return it == probes_.end() ? -1 : it->second.rttUs;
+    // A round trip is only news while the node still echoes: a dead node shows none, not its last.
+    return it == probes_.end() || !it->second.ok ? -1 : it->second.rttUs;
 }
 
 std::vector<HealthChange> NodeHealth::evaluate() {

@@ -32,6 +32,7 @@ public:
     std::vector<HealthChange> evaluate();
 
     NodeState state(const std::string& node) const;
+    // The last echo's round trip; -1 while the latest ping is unanswered past its timeout.
     int64_t rttUs(const std::string& node) const;
     const Liveness& liveness() const { return live_; }
 

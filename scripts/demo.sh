@@ -9,7 +9,19 @@ export PATH="$PWD/build/bin:$PATH"
 export JUPITER_DIR=${JUPITER_DIR:-$(mktemp -d /tmp/jupiter-demo.XXXXXX)}
 trap 'jupiter down >/dev/null 2>&1 || true' EXIT
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-run() { printf '$ %s\n' "$*"; "$@"; }
+# Echo each command as it would be typed (key="two words" quoted), then run it.
+run() {
+    printf '$'
+    for a in "$@"; do
+        if [[ $a =~ [[:space:]] ]]; then
+            if [[ $a == *=* ]]; then printf ' %s="%s"' "${a%%=*}" "${a#*=}"; else printf ' "%s"' "$a"; fi
+        else
+            printf ' %s' "$a"
+        fi
+    done
+    printf '\n'
+    "$@"
+}
 
 step "Start the cluster (broker, command node, three query nodes, monitor, gateway)"
 run jupiter up --base-port "${JUPITER_BASE_PORT:-7700}"

@@ -50,6 +50,7 @@ TEST_CASE("node health: heartbeats flowing but no echo (stuck request loop) is D
     REQUIRE(down.size() == 1);
     CHECK(down[0].to == NodeState::Down);
     CHECK(down[0].reason.find("no echo to ping") == 0);
+    CHECK(h.rttUs("query-1") == -1);  // no stale round trip for a node that stopped answering
 }
 
 TEST_CASE("node health: silence is DOWN with the heartbeat age - a late echo of an old ping is ignored") {
