@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -27,15 +28,24 @@ int64_t LoadResult::maxUs() const {
     return m;
 }
 
-int64_t LoadResult::longestGapUs() const {
+namespace {
+
+// The longest time between consecutive successful completions, and when it ended.
+std::pair<int64_t, int64_t> longestGap(const std::vector<Sample>& samples) {
     std::vector<int64_t> done;
     for (const auto& s : samples)
         if (s.ok) done.push_back(s.doneUs);
     std::sort(done.begin(), done.end());
-    int64_t gap = 0;
-    for (std::size_t i = 1; i < done.size(); ++i) gap = std::max(gap, done[i] - done[i - 1]);
+    std::pair<int64_t, int64_t> gap{0, 0};
+    for (std::size_t i = 1; i < done.size(); ++i)
+        if (done[i] - done[i - 1] > gap.first) gap = {done[i] - done[i - 1], done[i]};
     return gap;
 }
+
+}  // namespace
+
+int64_t LoadResult::longestGapUs() const { return longestGap(samples).first; }
+int64_t LoadResult::longestGapEndUs() const { return longestGap(samples).second; }
 
 LoadResult runLoad(zmq::context_t& ctx, const LoadSpec& spec) {
     using clock = std::chrono::steady_clock;
@@ -54,6 +64,7 @@ LoadResult runLoad(zmq::context_t& ctx, const LoadSpec& spec) {
     for (auto& s : slots) items.push_back({s.sock.handle(), 0, ZMQ_POLLIN, 0});
 
     LoadResult r;
+    r.startWallMs = std::chrono::duration_cast<Millis>(std::chrono::system_clock::now().time_since_epoch()).count();
     const auto start = clock::now();
     const auto end = start + spec.duration;
     uint64_t n = 0;

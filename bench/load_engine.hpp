@@ -26,6 +26,7 @@ struct LoadResult {
     uint64_t ok = 0;
     uint64_t failed = 0;
     double seconds = 0;
+    int64_t startWallMs = 0;  // when the load started (Unix ms), to place samples beside faults
     std::vector<Sample> samples;
     std::map<std::string, uint64_t> servedBy;
     std::vector<std::string> errors;  // first few failure messages
@@ -35,6 +36,8 @@ struct LoadResult {
     int64_t maxUs() const;
     // The longest time between two consecutive successful completions.
     int64_t longestGapUs() const;
+    // When the longest gap ended, microseconds since the load started.
+    int64_t longestGapEndUs() const;
 };
 
 struct LoadSpec {

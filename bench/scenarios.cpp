@@ -287,13 +287,18 @@ Doc benchFailover(zmq::context_t& ctx, const ClusterControl& cluster, int client
         std::this_thread::sleep_for(Millis(2000));
         stop = true;
         load.join();
-        const int64_t down = firstTransition(cluster, "query-1 DOWN", faultAt);
+        // "Z query-1 DOWN": the monitor's own line, not a gateway REROUTE line that quotes the reason.
+        const int64_t down = firstTransition(cluster, "Z query-1 DOWN", faultAt);
         const int64_t reroute = firstTransition(cluster, "REROUTE query-1 -> ", faultAt - 1000);
         const int64_t back = firstTransition(cluster, "(fail-back)", recoverAt);
         Doc d = summary(result);
         d["monitor_detection_ms"] = down ? down - faultAt : -1;
         d["gateway_reroute_ms"] = reroute ? std::max<int64_t>(0, reroute - faultAt) : -1;
         d["fail_back_ms"] = back ? back - recoverAt : -1;
+        // Where the longest client-visible gap was: around the fault, or around the recovery.
+        const int64_t gapEndMs = result.startWallMs + result.longestGapEndUs() / 1000;
+        d["longest_gap_ended_after_fault_ms"] = gapEndMs - faultAt;
+        d["longest_gap_ended_after_recovery_ms"] = gapEndMs - recoverAt;
         out[fault == "kill" ? "kill_9" : "sigstop"] = d;
     }
     return out;

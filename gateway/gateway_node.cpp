@@ -38,7 +38,7 @@ GatewayNode::GatewayNode(zmq::context_t& ctx, const DaemonContext& dc, const Clo
                QueryRouter::Settings{Millis(dc.config.queryTimeoutMs), Millis(1200), Millis(dc.config.clientTimeoutMs),
                                      Millis(500)},
                [this](const std::string& replica, uint64_t token, const std::string& bytes) {
-                   return sendFrames(replicas_, {replica, encodeToken(token), bytes});
+                   return connected_.count(replica) > 0 && sendFrames(replicas_, {replica, encodeToken(token), bytes});
                },
                [this](const Frames& route, const std::string& bytes) { replyToClient(route, bytes); }),
       commandRouter_(clock,
@@ -67,7 +67,7 @@ void GatewayNode::connect() {
                                              dc_.node->bind, e.what()));
     }
     const std::string monitorEp = fmt::format("inproc://gateway-replicas-{}", static_cast<const void*>(this));
-    if (zmq_socket_monitor(replicas_.handle(), monitorEp.c_str(), ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_CONNECTED) != 0)
+    if (zmq_socket_monitor(replicas_.handle(), monitorEp.c_str(), ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_SUCCEEDED) != 0)
         throw std::runtime_error("cannot monitor the replica socket");
     monitor_.connect(monitorEp);
     for (const auto* n : dc_.config.queryNodes()) {
@@ -193,8 +193,13 @@ void GatewayNode::onConnectionEvent() {
         std::memcpy(&event, (*frames)[0].data(), 2);
         auto it = replicaByEndpoint_.find(std::string(view((*frames)[1])));
         if (it == replicaByEndpoint_.end()) continue;
-        if (event == ZMQ_EVENT_DISCONNECTED) replicaDown(it->second, "connection lost");
-        else if (event == ZMQ_EVENT_CONNECTED) dc_.log->debug("connected to {}", it->second);
+        if (event == ZMQ_EVENT_DISCONNECTED) {
+            connected_.erase(it->second);
+            replicaDown(it->second, "connection lost");
+        } else if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
+            connected_.insert(it->second);
+            dc_.log->debug("connected to {}", it->second);
+        }
     }
 }
 

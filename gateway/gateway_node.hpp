@@ -6,6 +6,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 
 #include <zmq.hpp>
 
@@ -52,6 +53,10 @@ private:
     CommandRouter commandRouter_;
     HeartbeatPublisher heartbeat_;
     std::map<std::string, std::string> replicaByEndpoint_;
+    // Replicas our own connection reaches now (handshake done, no disconnect since). Heartbeats come
+    // via the broker and may say UP before we are reconnected to a restarted replica; a query sent
+    // then would wait in the socket's queue until the reconnect, so it goes to the next one instead.
+    std::set<std::string> connected_;
     // The bus is judged by the broker's own heartbeat. While it is silent, the replicas' silence
     // says nothing about them: their liveness is frozen and only lost connections and request
     // timeouts count, so a broker restart does not take every replica out of service.
