@@ -12,13 +12,6 @@
 namespace jupiter {
 namespace {
 
-Decision one(std::string name, Doc body, Doc reply = Doc::object()) {
-    Decision d;
-    d.events.push_back(NewEvent{std::move(name), std::move(body)});
-    d.reply = std::move(reply);
-    return d;
-}
-
 // Every seller field of `body` that is present, checked, copied into `s`.
 Status takeSellerFields(const Doc& body, Seller& s, bool required) {
     for (auto [field, target] : {std::pair{"first_name", &s.firstName}, std::pair{"last_name", &s.lastName},
@@ -43,7 +36,7 @@ Result<Decision> sellerCreate(const Doc& body, ReadView& state) {
     if (auto st = takeSellerFields(body, s, true); !st) return st.error();
     s.id = loadNextId(state, "seller");
     if (auto st = checkDocFree(state, s); !st) return st.error();
-    return one("seller.created", sellerDoc(s), Doc{{"id", s.id}});
+    return oneEvent("seller.created", sellerDoc(s), Doc{{"id", s.id}});
 }
 
 Result<Decision> sellerUpdate(const Doc& body, ReadView& state) {
@@ -60,7 +53,7 @@ Result<Decision> sellerUpdate(const Doc& body, ReadView& state) {
     s = *current;
     if (auto st = takeSellerFields(body, s, false); !st) return st.error();
     if (auto st = checkDocFree(state, s); !st) return st.error();
-    return one("seller.updated", sellerDoc(s));
+    return oneEvent("seller.updated", sellerDoc(s));
 }
 
 // Deleting a seller deletes its sales first, so the log itself says which units went back to stock.
@@ -101,7 +94,7 @@ Result<Decision> productCreate(const Doc& body, ReadView& state) {
     if (auto st = takeProductFields(body, p, true); !st) return st.error();
     p.id = loadNextId(state, "product");
     if (auto st = checkCodeFree(state, p); !st) return st.error();
-    return one("product.created", productEventDoc(p), Doc{{"id", p.id}});
+    return oneEvent("product.created", productEventDoc(p), Doc{{"id", p.id}});
 }
 
 Result<Decision> productUpdate(const Doc& body, ReadView& state) {
@@ -117,7 +110,7 @@ Result<Decision> productUpdate(const Doc& body, ReadView& state) {
     p = *current;
     if (auto st = takeProductFields(body, p, false); !st) return st.error();
     if (auto st = checkCodeFree(state, p); !st) return st.error();
-    return one("product.updated", productEventDoc(p));
+    return oneEvent("product.updated", productEventDoc(p));
 }
 
 Result<Decision> productDelete(const Doc& body, ReadView& state) {
@@ -127,7 +120,7 @@ Result<Decision> productDelete(const Doc& body, ReadView& state) {
     if (auto sales = indexedIds(state, keys::productSales(id)); !sales.empty())
         return rejected(fmt::format("product {} has {} sale{}; delete them first", id, sales.size(),
                                     sales.size() == 1 ? "" : "s"));
-    return one("product.deleted", Doc{{"id", id}});
+    return oneEvent("product.deleted", Doc{{"id", id}});
 }
 
 Result<Decision> stockReceive(const Doc& body, ReadView& state, int64_t nowMs) {
@@ -142,7 +135,7 @@ Result<Decision> stockReceive(const Doc& body, ReadView& state, int64_t nowMs) {
                                     p->id, p->received, e.quantity, kMaxReceivedUnits));
     e.entry = loadNextId(state, "entry");
     e.at = nowMs;
-    return one("stock.received", entryDoc(e), Doc{{"id", e.entry}});
+    return oneEvent("stock.received", entryDoc(e), Doc{{"id", e.entry}});
 }
 
 }  // namespace

@@ -24,6 +24,14 @@ struct Decision {
     Doc reply;  // fields for the client: {"id": n} for creates, {} otherwise
 };
 
+// The common case: a command that produces exactly one event.
+inline Decision oneEvent(std::string name, Doc body, Doc reply = Doc::object()) {
+    Decision d;
+    d.events.push_back(NewEvent{std::move(name), std::move(body)});
+    d.reply = std::move(reply);
+    return d;
+}
+
 // Validates command `name` (body already schema-checked) against the state read through `state`
 // and returns the events it produces, or an Error: "bad_field" (a value breaks a field rule; the
 // message names the field), "not_found" (a referenced id does not exist), "rejected" (a business

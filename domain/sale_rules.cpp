@@ -10,13 +10,6 @@
 namespace jupiter {
 namespace {
 
-Decision one(std::string name, Doc body, Doc reply = Doc::object()) {
-    Decision d;
-    d.events.push_back(NewEvent{std::move(name), std::move(body)});
-    d.reply = std::move(reply);
-    return d;
-}
-
 // Value rules of every sale field present in `body`, copied into `s`.
 Status takeSaleFields(const Doc& body, Sale& s, bool required) {
     takeId(body, "seller", s.seller);
@@ -49,7 +42,7 @@ Result<Decision> saleCreate(const Doc& body, ReadView& state, int64_t nowMs) {
         return rejected(fmt::format("quantity {} exceeds the stock of product {} ({} units); receive stock first",
                                     s.quantity, p->id, p->stock));
     s.at = nowMs;
-    return one("sale.created", saleDoc(s), Doc{{"id", s.id}});
+    return oneEvent("sale.created", saleDoc(s), Doc{{"id", s.id}});
 }
 
 // The old units go back to the old product before the new ones are taken, so moving a sale to
@@ -81,14 +74,14 @@ Result<Decision> saleUpdate(const Doc& body, ReadView& state) {
         return rejected(fmt::format("quantity {} exceeds the stock of product {} ({} units); receive stock first",
                                     s.quantity, p->id, available));
     }
-    return one("sale.updated", saleDoc(s));
+    return oneEvent("sale.updated", saleDoc(s));
 }
 
 Result<Decision> saleDelete(const Doc& body, ReadView& state) {
     uint64_t id = 0;
     takeId(body, "id", id);
     if (!loadSale(state, id)) return notFound("sale", id);
-    return one("sale.deleted", Doc{{"id", id}});
+    return oneEvent("sale.deleted", Doc{{"id", id}});
 }
 
 }  // namespace jupiter

@@ -93,12 +93,9 @@ void QueryNode::onRequest() {
         if (env->kind == Kind::Control && env->name == "ping") {
             reply = makePong(*env, dc_.node->name, store_.seq());
             reply.body["gaps"] = replicator_.gapsSeen();  // how many gaps replay has repaired
-        } else if (env->kind == Kind::Control && env->name == "digest") {
-            reply = makeReply(*env, digestReply(store_));
-        } else if (env->kind == Kind::Control && env->name == "keys") {
-            reply = makeReply(*env, keysReply(store_, env->body.value("after", std::string()),
-                                              static_cast<std::size_t>(std::min<uint64_t>(
-                                                  env->body.value("max", uint64_t{1000}), 10000))));
+        } else if (auto inspected = env->kind == Kind::Control ? inspectRequest(store_, env->name, env->body)
+                                                               : std::nullopt) {
+            reply = makeReply(*env, std::move(*inspected));
         } else {
             reply = makeErrorReply(env->name, env->id,
                                    makeError("unknown_message",

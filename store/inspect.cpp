@@ -1,6 +1,7 @@
 // Store inspection for verify; see inspect.hpp.
 #include "store/inspect.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 namespace jupiter {
@@ -29,6 +30,14 @@ Doc keysReply(const Store& store, const std::string& after, std::size_t max) {
         return keys.size() < max;
     });
     return Doc{{"keys", keys}, {"next", keys.size() < max ? std::string() : last}};
+}
+
+std::optional<Doc> inspectRequest(const Store& store, const std::string& name, const Doc& body) {
+    if (name == "digest") return digestReply(store);
+    if (name != "keys") return std::nullopt;
+    const auto after = body.value("after", std::string());
+    const auto max = std::min<uint64_t>(body.value("max", uint64_t{1000}), 10000);
+    return keysReply(store, after, static_cast<std::size_t>(max));
 }
 
 }  // namespace jupiter

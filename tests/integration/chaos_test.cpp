@@ -3,11 +3,8 @@
 // timeline. Outcomes only: no timing thresholds.
 #include <doctest/doctest.h>
 
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <array>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -15,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "cluster.hpp"
 #include "common/doc.hpp"
 
 using jupiter::Doc;
@@ -32,23 +30,11 @@ struct TempDir {
     }
 };
 
-struct Run {
-    int exitCode = -1;
-    std::string output;
-};
+using Run = jupiter::testing::CliResult;
 
 // program: "jupiter-chaos", or "jupiter chaos" (the CLI's front door to the same tool).
 Run runChaos(const std::string& args, const std::string& program = "jupiter-chaos") {
-    const std::string cmd = fmt::format("'{}/{}' {} 2>&1", JUPITER_BIN_DIR, program, args);
-    Run r;
-    FILE* p = popen(cmd.c_str(), "r");
-    if (!p) return r;
-    std::array<char, 4096> buf{};
-    std::size_t n;
-    while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.output.append(buf.data(), n);
-    const int status = pclose(p);
-    r.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return r;
+    return jupiter::testing::runShell(fmt::format("'{}/{}' {}", JUPITER_BIN_DIR, program, args));
 }
 
 std::string slurp(const std::filesystem::path& file) {

@@ -19,7 +19,11 @@ namespace jupiter::testing {
 CliResult runCli(const std::string& args, const std::vector<std::string>& env) {
     std::string cmd;
     for (const auto& e : env) cmd += e + " ";
-    cmd += std::string(JUPITER_BIN_DIR) + "/jupiter " + args + " 2>&1";
+    return runShell(cmd + std::string(JUPITER_BIN_DIR) + "/jupiter " + args);
+}
+
+CliResult runShell(const std::string& command) {
+    const std::string cmd = command + " 2>&1";
     CliResult r;
     FILE* p = popen(cmd.c_str(), "r");
     if (!p) return r;

@@ -22,6 +22,8 @@ struct CliResult {
 
 // Runs build/bin/jupiter with `args` (shell-quoted by the caller) and returns its exit code and output.
 CliResult runCli(const std::string& args, const std::vector<std::string>& env = {});
+// Runs a shell command line; its stdout and stderr together, and its exit code.
+CliResult runShell(const std::string& command);
 
 // A base port such that base .. base+kPortsUsed-1 are all free on 127.0.0.1 right now.
 int findFreeBasePort();
