@@ -3,6 +3,8 @@
 
 #include <unistd.h>
 
+#include <cstring>
+
 #include <fmt/format.h>
 
 #include "bus/request.hpp"
@@ -17,6 +19,7 @@ MonitorNode::MonitorNode(zmq::context_t& ctx, const DaemonContext& dc, const Clo
       pinger_(makeSocket(ctx, zmq::socket_type::router)),
       sub_(makeSocket(ctx, zmq::socket_type::sub)),
       pub_(makeSocket(ctx, zmq::socket_type::pub)),
+      events_(makeSocket(ctx, zmq::socket_type::pair)),
       health_(clock, dc.config.heartbeatLiveness, dc.config.recoveryHeartbeats, Millis(dc.config.pingTimeoutMs)),
       heartbeat_(pub_, clock,
                  Heartbeat{"monitor", "monitor", static_cast<uint64_t>(getpid()), dc.node->endpoint, 0, 0, 0,
@@ -43,10 +46,15 @@ void MonitorNode::connect() {
         throw std::runtime_error(fmt::format("cannot bind {}: {} (is another cluster using this port?)",
                                              dc_.node->bind, e.what()));
     }
+    const std::string eventsEp = fmt::format("inproc://monitor-pinger-{}", static_cast<const void*>(this));
+    if (zmq_socket_monitor(pinger_.handle(), eventsEp.c_str(), ZMQ_EVENT_DISCONNECTED) != 0)
+        throw std::runtime_error("cannot monitor the probe socket");
+    events_.connect(eventsEp);
     for (const auto& n : dc_.config.nodes) {
         if (n.name == "monitor") continue;
         pinger_.set(zmq::sockopt::connect_routing_id, n.name);
         pinger_.connect(n.endpoint);
+        nodeByEndpoint_[n.endpoint] = n.name;
     }
     sub_.set(zmq::sockopt::subscribe, kHeartbeatTopic);
     sub_.connect(dc_.config.broker.eventsOut);
@@ -56,6 +64,7 @@ void MonitorNode::connect() {
 int MonitorNode::run() {
     loop_.onReadable(router_, [this] { onRequest(); });
     loop_.onReadable(pinger_, [this] { onPong(); });
+    loop_.onReadable(events_, [this] { onConnectionEvent(); });
     loop_.onReadable(sub_, [this] { onBus(); });
     loop_.every(Millis(dc_.config.pingIntervalMs), [this] { onPingTimer(); });
     loop_.every(Millis(10), [this] { onCheckTimer(); });
@@ -128,6 +137,20 @@ void MonitorNode::onPong() {
         if (!env || env->name != "pong") continue;
         health_.onPong(std::string(view((*frames)[0])), env->id);
     }
+}
+
+// Socket monitor events: [event (2 bytes) + value (4 bytes), endpoint].
+void MonitorNode::onConnectionEvent() {
+    for (int i = 0; i < 64; ++i) {
+        auto frames = recvFrames(events_);
+        if (!frames) break;
+        if (frames->size() != 2 || (*frames)[0].size() < 6) continue;
+        uint16_t event = 0;
+        std::memcpy(&event, (*frames)[0].data(), 2);
+        auto it = nodeByEndpoint_.find(std::string(view((*frames)[1])));
+        if (event == ZMQ_EVENT_DISCONNECTED && it != nodeByEndpoint_.end()) health_.onConnectionLost(it->second);
+    }
+    onCheckTimer();
 }
 
 void MonitorNode::onCheckTimer() {

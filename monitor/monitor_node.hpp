@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <map>
+#include <string>
 
 #include <zmq.hpp>
 
@@ -27,6 +28,7 @@ private:
     void onRequest();
     void onBus();
     void onPong();
+    void onConnectionEvent();
     void onPingTimer();
     void onCheckTimer();
     void onHeartbeatTimer();
@@ -40,6 +42,8 @@ private:
     zmq::socket_t pinger_;  // ROUTER connected to every node, ROUTER_MANDATORY
     zmq::socket_t sub_;
     zmq::socket_t pub_;
+    zmq::socket_t events_;  // PAIR: disconnect events of pinger_
+    std::map<std::string, std::string> nodeByEndpoint_;
     NodeHealth health_;
     HeartbeatPublisher heartbeat_;
     std::FILE* log_ = nullptr;

@@ -36,6 +36,13 @@ void NodeHealth::onPong(const std::string& node, const std::string& id) {
     p.everAnswered = true;
 }
 
+void NodeHealth::onConnectionLost(const std::string& node) {
+    Probe& p = probes_[node];
+    p.outstandingId.clear();
+    p.ok = false;
+    p.failReason = "connection lost";
+}
+
 NodeState NodeHealth::state(const std::string& node) const {
     const NodeState hb = live_.state(node);
     auto it = probes_.find(node);

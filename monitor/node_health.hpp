@@ -28,6 +28,9 @@ public:
     // nullopt when one is still waiting for its echo.
     std::optional<std::string> pingDue(const std::string& node);
     void onPong(const std::string& node, const std::string& id);
+    // Our probe connection to `node` dropped (its process died or closed): the echo cannot come,
+    // so the node is DOWN now rather than after the ping timeout. A later echo brings it back.
+    void onConnectionLost(const std::string& node);
     // Re-evaluates every node; returns the combined-state changes since the last call.
     std::vector<HealthChange> evaluate();
 

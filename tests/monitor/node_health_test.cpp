@@ -69,3 +69,33 @@ TEST_CASE("node health: silence is DOWN with the heartbeat age - a late echo of 
     CHECK(h.evaluate().empty());
     (void)second;
 }
+
+TEST_CASE("node health: a lost probe connection is DOWN at once - an echo after reconnecting brings it back") {
+    ManualClock clock;
+    NodeHealth h(clock, 3, 2, Millis(300));
+    h.onHeartbeat(hb("query-1"));
+    h.onPong("query-1", *h.pingDue("query-1"));
+    REQUIRE(h.evaluate().size() == 1);
+    const auto lateId = h.pingDue("query-1");
+    REQUIRE(lateId);
+    clock.advance(Millis(1));
+    h.onConnectionLost("query-1");
+    auto down = h.evaluate();
+    REQUIRE(down.size() == 1);
+    CHECK(down[0].to == NodeState::Down);
+    CHECK(down[0].reason == "connection lost");
+    h.onPong("query-1", *lateId);  // an echo of a ping sent before the loss proves nothing
+    CHECK(h.evaluate().empty());
+    CHECK(h.state("query-1") == NodeState::Down);
+    // Restarted: heartbeats and a fresh echo.
+    for (int i = 0; i < 3; ++i) {
+        clock.advance(Millis(100));
+        h.onHeartbeat(hb("query-1"));
+    }
+    const auto id = h.pingDue("query-1");
+    REQUIRE(id);
+    h.onPong("query-1", *id);
+    auto up = h.evaluate();
+    REQUIRE(up.size() == 1);
+    CHECK(up[0].to == NodeState::Up);
+}
