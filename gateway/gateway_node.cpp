@@ -178,6 +178,7 @@ void GatewayNode::onBus() {
             }
         }
         if (hb->role != "query") continue;
+        if (!firstReplicaBeat_) firstReplicaBeat_ = clock_.now();
         if (auto change = live_.onHeartbeat(*hb))
             dc_.log->info("{} {} ({})", change->node, stateName(change->to), change->reason);
     }
@@ -211,6 +212,11 @@ void GatewayNode::replicaDown(const std::string& replica, const std::string& rea
 }
 
 void GatewayNode::updateRoute() {
+    // At start the replicas' first heartbeats arrive one by one within an interval; choosing on the
+    // first would log a REROUTE (fail-back) for each later arrival. Until the route is chosen,
+    // queries still go to the best live replica (ReplicaSelector::route falls back to choose).
+    if (!firstReplicaBeat_ || clock_.now() - *firstReplicaBeat_ < Millis(dc_.config.heartbeatIntervalMs * 3 / 2))
+        return;
     if (auto change = selector_.update(live_, queries_.head())) {
         auto& hb = heartbeat_.info();
         hb.route = change->to;

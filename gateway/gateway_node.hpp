@@ -6,6 +6,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <set>
 
 #include <zmq.hpp>
@@ -62,6 +63,7 @@ private:
     // timeouts count, so a broker restart does not take every replica out of service.
     bool busUp_ = false;
     TimePoint lastBrokerBeat_{};
+    std::optional<TimePoint> firstReplicaBeat_;  // the route is first chosen 1.5 intervals after it
 };
 
 }  // namespace jupiter
