@@ -123,7 +123,8 @@ ping_timeout_ms = 300
 
 [gateway]
 endpoint = "{}"         # clients send commands and queries here
-query_timeout_ms = 250       # per attempt, before the query goes to another replica
+query_timeout_ms = 250       # per attempt, before the query goes to another replica (the ceiling)
+query_timeout_min_ms = 50    # the floor: once answers are seen, the timeout follows their latency in between
 command_timeout_ms = 1500    # per attempt, before the command is resent (same request id)
 client_timeout_ms = 10000    # total, before the client gets an error
 max_lag_events = 0           # a replica further behind the head than this is not chosen (nor failed back to)
@@ -197,11 +198,14 @@ Result<Config> parseConfig(std::string_view text, const std::filesystem::path& s
         if (!s) return fail(s.error());
     const toml::table& gw = *root["gateway"].as_table();
     for (auto s : {readInt(gw, "gateway", "query_timeout_ms", 5, 60000, c.queryTimeoutMs),
+                   readInt(gw, "gateway", "query_timeout_min_ms", 1, 60000, c.queryTimeoutMinMs),
                    readInt(gw, "gateway", "command_timeout_ms", 5, 60000, c.commandTimeoutMs),
                    readInt(gw, "gateway", "client_timeout_ms", 10, 600000, c.clientTimeoutMs),
                    readInt(gw, "gateway", "max_lag_events", 0, 1000000000, c.maxLagEvents),
                    readInt(gw, "gateway", "leave_lag_events", 0, 1000000000, c.leaveLagEvents)})
         if (!s) return fail(s.error());
+    if (c.queryTimeoutMinMs > c.queryTimeoutMs)
+        return fail(makeError("config", "[gateway] query_timeout_min_ms must not exceed query_timeout_ms"));
     // Two nodes binding the same address would fail later with a less helpful message.
     std::map<std::string, std::string> seen;
     auto claim = [&](const std::string& what, const std::string& ep) -> Status {

@@ -36,6 +36,7 @@ struct Config {
     int heartbeatLiveness = 3;                 // missed intervals before a node is DOWN
     int recoveryHeartbeats = 3;                // fresh heartbeats in a row before it is UP again
     int queryTimeoutMs = 250;                  // gateway: per-attempt timeout before trying another replica
+    int queryTimeoutMinMs = 50;                // gateway: its floor once latency has been observed
     int commandTimeoutMs = 1500;               // gateway: per-attempt timeout before resending a command
     int clientTimeoutMs = 10000;               // gateway: total time a request may take before an error
     int maxLagEvents = 0;                      // gateway: how far behind the head a replica may be to be chosen

@@ -36,7 +36,7 @@ GatewayNode::GatewayNode(zmq::context_t& ctx, const DaemonContext& dc, const Clo
                 static_cast<uint64_t>(dc.config.leaveLagEvents)),
       queries_(clock, live_, selector_,
                QueryRouter::Settings{Millis(dc.config.queryTimeoutMs), Millis(1200), Millis(dc.config.clientTimeoutMs),
-                                     Millis(500)},
+                                     Millis(500), Millis(dc.config.queryTimeoutMinMs), Millis(1000)},
                [this](const std::string& replica, uint64_t token, const std::string& bytes) {
                    return connected_.count(replica) > 0 && sendFrames(replicas_, {replica, encodeToken(token), bytes});
                },

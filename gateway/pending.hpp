@@ -25,6 +25,7 @@ struct PendingRequest {
     uint64_t minSeq = 0;
     TimePoint deadline{};             // answer (or error) by then
     TimePoint attemptDeadline{};      // resend/reroute after this
+    TimePoint attemptSentAt{};        // when the current attempt went out (latency samples)
     std::string target;               // where the current attempt went ("" = waiting)
     std::set<std::string> tried;      // replicas that failed this request
     int attempts = 0;

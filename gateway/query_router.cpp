@@ -1,6 +1,9 @@
 // Query routing with failover; see query_router.hpp.
 #include "gateway/query_router.hpp"
 
+#include <algorithm>
+#include <cmath>
+
 #include <fmt/format.h>
 
 namespace jupiter {
@@ -23,19 +26,57 @@ void QueryRouter::submit(Frames route, const EnvelopePeek& query, std::string by
     done_.clear();
 }
 
+Millis QueryRouter::attemptTimeoutFor(const std::string& name) const {
+    auto it = latency_.find(name);
+    if (it == latency_.end()) return s_.attemptTimeout;
+    const auto rto = Millis(static_cast<int64_t>((it->second.srttUs + 4 * it->second.rttvarUs) / 1000.0) + 1);
+    return std::clamp(rto, s_.minAttemptTimeout, s_.attemptTimeout);
+}
+
+bool QueryRouter::suspect(const std::string& replica) const {
+    auto it = suspects_.find(replica);
+    return it != suspects_.end() && it->second > clock_.now();
+}
+
+void QueryRouter::learnLatency(const std::string& name, Micros sample) {
+    auto it = latency_.find(name);
+    if (it == latency_.end()) {
+        if (latency_.size() >= 64) return;  // unknown names are refused by the replica anyway
+        latency_[name] = Latency{static_cast<double>(sample.count()), static_cast<double>(sample.count()) / 2};
+        return;
+    }
+    Latency& l = it->second;
+    const double r = static_cast<double>(sample.count());
+    l.rttvarUs = 0.75 * l.rttvarUs + 0.25 * std::abs(l.srttUs - r);
+    l.srttUs = 0.875 * l.srttUs + 0.125 * r;
+}
+
+// Ordinary queries follow the route (sticky); read-your-writes queries want a replica that already
+// has their sequence. Suspects are avoided while anyone else can take the query.
+std::optional<std::string> QueryRouter::pick(const PendingRequest& p, uint64_t need) const {
+    auto choose = [&](const std::set<std::string>& exclude) {
+        return p.minSeq > settledHead_ ? selector_.choose(live_, need, exclude) : selector_.route(live_, need, exclude);
+    };
+    if (!suspects_.empty()) {
+        std::set<std::string> exclude = p.tried;
+        for (const auto& [replica, until] : suspects_)
+            if (until > clock_.now()) exclude.insert(replica);
+        if (auto r = choose(exclude)) return r;
+    }
+    return choose(p.tried);
+}
+
 void QueryRouter::dispatch(PendingRequest& p) {
     const TimePoint now = clock_.now();
     const uint64_t need = std::max(settledHead_, p.minSeq);
     for (std::size_t i = 0; i <= selector_.preference().size(); ++i) {
-        // Ordinary queries follow the route (sticky); read-your-writes queries want a replica
-        // that already has their sequence.
-        auto replica = p.minSeq > settledHead_ ? selector_.choose(live_, need, p.tried)
-                                               : selector_.route(live_, need, p.tried);
+        auto replica = pick(p, need);
         if (!replica) break;
         const uint64_t token = table_.newToken(p.serial);
         p.target = *replica;
         ++p.attempts;
-        p.attemptDeadline = now + (p.minSeq ? s_.waitTimeout : s_.attemptTimeout);
+        p.attemptSentAt = now;
+        p.attemptDeadline = now + (p.minSeq ? s_.waitTimeout : attemptTimeoutFor(p.name));
         if (send_(*replica, token, p.bytes)) {
             p.waitingSince.reset();
             return;
@@ -76,9 +117,12 @@ std::string QueryRouter::unavailableMessage() const {
 
 void QueryRouter::onReply(const std::string& replica, uint64_t token, const std::string& bytes,
                           const EnvelopePeek& reply) {
+    suspects_.erase(replica);  // it answers again
     PendingRequest* p = table_.byToken(token);
     table_.forgetToken(token);
     if (!p) return;  // answered already (a slower attempt) or given up: drop
+    if (replica == p->target && !p->minSeq && reply.kind == Kind::Reply)
+        learnLatency(p->name, std::chrono::duration_cast<Micros>(clock_.now() - p->attemptSentAt));
     const bool retryable = reply.kind == Kind::Error && (reply.errorCode == "behind" || reply.errorCode == "internal");
     if (retryable && clock_.now() < p->deadline) {
         p->tried.insert(replica);
@@ -111,6 +155,7 @@ void QueryRouter::tick() {
         } else if (now >= p.attemptDeadline) {
             if (!p.target.empty()) {
                 p.tried.insert(p.target);  // it did not answer in time: try another
+                if (!p.minSeq) suspects_[p.target] = now + s_.suspectFor;  // and spare it new queries
                 ++retries_;
             }
             dispatch(p);
@@ -119,6 +164,7 @@ void QueryRouter::tick() {
     for (uint64_t serial : done_) table_.erase(serial);
     done_.clear();
     if (++ticks_ % 1000 == 0) table_.sweepTokens();
+    std::erase_if(suspects_, [&](const auto& kv) { return kv.second <= now; });
 }
 
 }  // namespace jupiter

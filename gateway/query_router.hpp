@@ -6,6 +6,8 @@
 #pragma once
 
 #include <functional>
+#include <map>
+#include <optional>
 #include <string>
 
 #include "bus/liveness.hpp"
@@ -22,6 +24,13 @@ public:
         Millis waitTimeout{1200};       // per try, for queries that wait for a sequence (min_seq)
         Millis totalTimeout{10000};     // overall, before the client gets an error
         Millis noReplicaGrace{500};     // how long a query waits for any replica to come back
+        // Once answers have been seen for a query name, its per-attempt timeout follows their
+        // latency (smoothed mean + 4 deviations, as TCP's retransmission timer) between these two
+        // bounds instead of always waiting attemptTimeout.
+        Millis minAttemptTimeout{50};
+        // A replica that let an attempt time out gets no new queries for this long (or until it
+        // answers anything), unless no other replica can take them.
+        Millis suspectFor{1000};
     };
     // Sends `bytes` to `replica` tagged with `token`; false when the replica is unreachable.
     using SendFn = std::function<bool(const std::string& replica, uint64_t token, const std::string& bytes)>;
@@ -49,10 +58,19 @@ public:
     uint64_t head() const { return settledHead_; }
     uint64_t latestHead() const { return latestHead_; }
     std::size_t inFlight() const { return table_.size(); }
+    // The per-attempt timeout a query `name` gets now (not for min_seq queries).
+    Millis attemptTimeoutFor(const std::string& name) const;
+    bool suspect(const std::string& replica) const;
     uint64_t retries() const { return retries_; }
 
 private:
+    struct Latency {
+        double srttUs = 0;
+        double rttvarUs = 0;
+    };
     void dispatch(PendingRequest& p);
+    std::optional<std::string> pick(const PendingRequest& p, uint64_t need) const;
+    void learnLatency(const std::string& name, Micros sample);
     void fail(PendingRequest& p, const std::string& code, const std::string& message);
     std::string unavailableMessage() const;
 
@@ -68,6 +86,8 @@ private:
     uint64_t retries_ = 0;
     uint64_t ticks_ = 0;
     std::vector<uint64_t> done_;
+    std::map<std::string, Latency> latency_;     // by query name (bounded: names come from clients)
+    std::map<std::string, TimePoint> suspects_;  // replica -> avoided until
 };
 
 }  // namespace jupiter

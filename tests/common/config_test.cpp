@@ -13,6 +13,7 @@ TEST_CASE("config: the embedded default describes all seven nodes on consecutive
     CHECK(c->node("gateway")->endpoint == "tcp://127.0.0.1:23010");
     CHECK(c->queryNodes().size() == 3);
     CHECK(c->heartbeatIntervalMs == 100);
+    CHECK(c->queryTimeoutMinMs == 50);
     CHECK(c->syncDurable);
     CHECK(c->pidFile("query-2") == "/tmp/jx/run/query-2.pid");
 }
@@ -34,6 +35,8 @@ TEST_CASE("config: errors name the key and the accepted values") {
     CHECK(r4.error().message.find("unknown table [monitr]") != std::string::npos);
     auto r5 = replace("endpoint = \"tcp://127.0.0.1:23007\"", "endpoint = \"tcp://127.0.0.1:23006\"");
     CHECK(r5.error().message.find("both use tcp://127.0.0.1:23006") != std::string::npos);
+    auto r7 = replace("query_timeout_min_ms = 50", "query_timeout_min_ms = 500");
+    CHECK(r7.error().message.find("query_timeout_min_ms must not exceed query_timeout_ms") != std::string::npos);
     auto r6 = parseConfig("[cluster\n", "/etc/jupiter.toml");
     CHECK(r6.error().message.find("/etc/jupiter.toml: not valid TOML at line 1") == 0);
 }

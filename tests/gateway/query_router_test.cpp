@@ -116,6 +116,74 @@ TEST_CASE("query router: a replica that does not answer in time is skipped for t
     CHECK(f.replies.size() == 1);
 }
 
+TEST_CASE("query router: a replica that let a query time out gets no new queries until it answers again") {
+    Fixture f;
+    f.submit("a");
+    f.clock.advance(Millis(251));
+    f.router.tick();
+    REQUIRE(f.sent.size() == 2);
+    CHECK(f.sent[1].replica == "query-2");
+    CHECK(f.router.suspect("query-1"));
+    f.submit("b");  // query-1 is still UP by its heartbeats, but suspect: b goes to query-2 at once
+    REQUIRE(f.sent.size() == 3);
+    CHECK(f.sent[2].replica == "query-2");
+    f.answer(f.sent[0]);  // query-1 wakes up and answers a: it wins, and query-1 is trusted again
+    CHECK_FALSE(f.router.suspect("query-1"));
+    f.submit("c");
+    REQUIRE(f.sent.size() == 4);
+    CHECK(f.sent[3].replica == "query-1");
+    f.answer(f.sent[1]);  // query-2's copy of a: dropped
+    f.answer(f.sent[2]);
+    f.answer(f.sent[3]);
+    REQUIRE(f.replies.size() == 3);
+}
+
+TEST_CASE("query router: suspicion expires - and a suspect still serves when nobody else can") {
+    Fixture f;
+    f.submit("a");
+    f.clock.advance(Millis(251));
+    f.router.tick();
+    f.clock.advance(Millis(1000));
+    f.router.tick();
+    CHECK_FALSE(f.router.suspect("query-1"));
+    f.submit("b");
+    CHECK(f.sent.back().replica == "query-1");
+
+    Fixture g;
+    g.live.markDown("query-2", "test");
+    g.live.markDown("query-3", "test");
+    g.submit("a");
+    g.clock.advance(Millis(251));
+    g.router.tick();  // query-1 suspect, and the only live replica: it still gets queries
+    g.submit("b");
+    g.clock.advance(Millis(5));
+    g.router.tick();  // and a, after the short wait for another replica, is sent to it again
+    REQUIRE(g.sent.size() == 3);
+    CHECK(g.sent[1].replica == "query-1");
+    CHECK(g.sent[2].replica == "query-1");
+}
+
+TEST_CASE("query router: the per-attempt timeout follows the observed latency - within its bounds") {
+    Fixture f;
+    CHECK(f.router.attemptTimeoutFor("sales.list") == Millis(250));  // nothing seen yet
+    for (int i = 0; i < 30; ++i) {
+        f.submit("q" + std::to_string(i));
+        f.clock.advance(Millis(2));
+        f.answer(f.sent.back());
+    }
+    CHECK(f.router.attemptTimeoutFor("sales.list") == Millis(50));  // ~2 ms answers: the floor
+    f.submit("slow");
+    f.clock.advance(Millis(51));
+    f.router.tick();  // not 250 ms: a stopped replica costs the client ~50 ms
+    CHECK(f.sent.back().replica == "query-2");
+    for (int i = 0; i < 30; ++i) {
+        f.submit("h" + std::to_string(i));
+        f.clock.advance(Millis(400));
+        f.answer(f.sent.back());
+    }
+    CHECK(f.router.attemptTimeoutFor("sales.list") == Millis(250));  // slow answers: the ceiling
+}
+
 TEST_CASE("query router: an unreachable replica (ROUTER_MANDATORY refusal) is passed over at once") {
     Fixture f;
     f.unreachable = {"query-1"};
