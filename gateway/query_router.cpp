@@ -76,7 +76,9 @@ void QueryRouter::dispatch(PendingRequest& p) {
         p.target = *replica;
         ++p.attempts;
         p.attemptSentAt = now;
-        p.attemptDeadline = now + (p.minSeq ? s_.waitTimeout : attemptTimeoutFor(p.name));
+        // Only a query for a sequence the cluster may not have yet can be parked by the replica;
+        // a min_seq already behind the head is answered like any other query.
+        p.attemptDeadline = now + (p.minSeq > settledHead_ ? s_.waitTimeout : attemptTimeoutFor(p.name));
         if (send_(*replica, token, p.bytes)) {
             p.waitingSince.reset();
             return;
@@ -121,7 +123,7 @@ void QueryRouter::onReply(const std::string& replica, uint64_t token, const std:
     PendingRequest* p = table_.byToken(token);
     table_.forgetToken(token);
     if (!p) return;  // answered already (a slower attempt) or given up: drop
-    if (replica == p->target && !p->minSeq && reply.kind == Kind::Reply)
+    if (replica == p->target && p->minSeq <= settledHead_ && reply.kind == Kind::Reply)
         learnLatency(p->name, std::chrono::duration_cast<Micros>(clock_.now() - p->attemptSentAt));
     const bool retryable = reply.kind == Kind::Error && (reply.errorCode == "behind" || reply.errorCode == "internal");
     if (retryable && clock_.now() < p->deadline) {
@@ -155,7 +157,7 @@ void QueryRouter::tick() {
         } else if (now >= p.attemptDeadline) {
             if (!p.target.empty()) {
                 p.tried.insert(p.target);  // it did not answer in time: try another
-                if (!p.minSeq) suspects_[p.target] = now + s_.suspectFor;  // and spare it new queries
+                suspects_[p.target] = now + s_.suspectFor;  // and spare it new queries
                 ++retries_;
             }
             dispatch(p);

@@ -184,6 +184,27 @@ TEST_CASE("query router: the per-attempt timeout follows the observed latency - 
     CHECK(f.router.attemptTimeoutFor("sales.list") == Millis(250));  // slow answers: the ceiling
 }
 
+TEST_CASE("query router: a min_seq the cluster already has does not wait like a read-your-writes query") {
+    Fixture f;
+    f.router.setHead(10);
+    f.router.setHead(10);  // settled at 10
+    for (int i = 0; i < 30; ++i) {
+        f.submit("q" + std::to_string(i), 5);
+        f.clock.advance(Millis(2));
+        f.answer(f.sent.back());
+    }
+    f.submit("old-seq", 5);
+    f.clock.advance(Millis(51));
+    f.router.tick();
+    CHECK(f.sent.back().replica == "query-2");  // the ordinary adaptive timeout, not 1.2 s
+    f.answer(f.sent.back());
+    f.submit("new-seq", 11);  // past the head: the replica may park it, so it gets the long wait
+    const auto target = f.sent.back().replica;
+    f.clock.advance(Millis(300));
+    f.router.tick();
+    CHECK(f.sent.back().replica == target);
+}
+
 TEST_CASE("query router: an unreachable replica (ROUTER_MANDATORY refusal) is passed over at once") {
     Fixture f;
     f.unreachable = {"query-1"};
