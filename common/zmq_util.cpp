@@ -1,6 +1,8 @@
 // Socket helpers; see zmq_util.hpp.
 #include "common/zmq_util.hpp"
 
+#include <cstring>
+
 #include "common/doc.hpp"
 
 namespace jupiter {
@@ -46,5 +48,16 @@ bool sendFrames(zmq::socket_t& s, std::initializer_list<std::string_view> parts)
 }
 
 std::string lastEndpoint(zmq::socket_t& s) { return s.get(zmq::sockopt::last_endpoint); }
+
+std::optional<SocketEvent> recvSocketEvent(zmq::socket_t& monitorPair) {
+    while (auto frames = recvFrames(monitorPair)) {
+        if (frames->size() != 2 || (*frames)[0].size() < 6) continue;
+        SocketEvent e;
+        std::memcpy(&e.event, (*frames)[0].data(), sizeof e.event);
+        e.endpoint = std::string(view((*frames)[1]));
+        return e;
+    }
+    return std::nullopt;
+}
 
 }  // namespace jupiter

@@ -2,6 +2,7 @@
 // sending/receiving whole multipart messages without blocking.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,6 +28,14 @@ bool sendFrames(zmq::socket_t& s, std::initializer_list<std::string_view> parts)
 
 inline std::string_view view(const zmq::message_t& m) { return {static_cast<const char*>(m.data()), m.size()}; }
 inline zmq::message_t msg(std::string_view s) { return zmq::message_t(s.data(), s.size()); }
+
+// One event from a zmq_socket_monitor PAIR socket: [event id (2 bytes) + value (4 bytes), endpoint].
+struct SocketEvent {
+    uint16_t event = 0;  // ZMQ_EVENT_*
+    std::string endpoint;
+};
+// The next well-formed event without blocking; nullopt when none is waiting.
+std::optional<SocketEvent> recvSocketEvent(zmq::socket_t& monitorPair);
 
 // The endpoint a socket actually bound (resolves tcp://127.0.0.1:* to the chosen port).
 std::string lastEndpoint(zmq::socket_t& s);

@@ -3,7 +3,6 @@
 
 #include <unistd.h>
 
-#include <cstring>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -187,17 +186,14 @@ void GatewayNode::onBus() {
 
 void GatewayNode::onConnectionEvent() {
     for (int i = 0; i < 64; ++i) {
-        auto frames = recvFrames(monitor_);
-        if (!frames) return;
-        if (frames->size() != 2 || (*frames)[0].size() < 6) continue;
-        uint16_t event = 0;
-        std::memcpy(&event, (*frames)[0].data(), 2);
-        auto it = replicaByEndpoint_.find(std::string(view((*frames)[1])));
+        auto ev = recvSocketEvent(monitor_);
+        if (!ev) return;
+        auto it = replicaByEndpoint_.find(ev->endpoint);
         if (it == replicaByEndpoint_.end()) continue;
-        if (event == ZMQ_EVENT_DISCONNECTED) {
+        if (ev->event == ZMQ_EVENT_DISCONNECTED) {
             connected_.erase(it->second);
             replicaDown(it->second, "connection lost");
-        } else if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
+        } else if (ev->event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
             connected_.insert(it->second);
             dc_.log->debug("connected to {}", it->second);
         }

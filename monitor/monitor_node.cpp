@@ -3,8 +3,6 @@
 
 #include <unistd.h>
 
-#include <cstring>
-
 #include <fmt/format.h>
 
 #include "bus/request.hpp"
@@ -139,16 +137,12 @@ void MonitorNode::onPong() {
     }
 }
 
-// Socket monitor events: [event (2 bytes) + value (4 bytes), endpoint].
 void MonitorNode::onConnectionEvent() {
     for (int i = 0; i < 64; ++i) {
-        auto frames = recvFrames(events_);
-        if (!frames) break;
-        if (frames->size() != 2 || (*frames)[0].size() < 6) continue;
-        uint16_t event = 0;
-        std::memcpy(&event, (*frames)[0].data(), 2);
-        auto it = nodeByEndpoint_.find(std::string(view((*frames)[1])));
-        if (event == ZMQ_EVENT_DISCONNECTED && it != nodeByEndpoint_.end()) health_.onConnectionLost(it->second);
+        auto ev = recvSocketEvent(events_);
+        if (!ev) break;
+        auto it = nodeByEndpoint_.find(ev->endpoint);
+        if (ev->event == ZMQ_EVENT_DISCONNECTED && it != nodeByEndpoint_.end()) health_.onConnectionLost(it->second);
     }
     onCheckTimer();
 }
