@@ -9,19 +9,23 @@
 
 #include <fmt/format.h>
 
+#include "common/paths.hpp"
 #include "common/ports.hpp"
 
 namespace jupiter::bench {
 
 std::filesystem::path binDir() { return std::filesystem::read_symlink("/proc/self/exe").parent_path(); }
 
-ClusterControl::ClusterControl(std::filesystem::path dir, bool start) : dir_(std::move(dir)), owned_(start) {
+ClusterControl::ClusterControl(std::filesystem::path dir, bool start, int replicas)
+    : dir_(std::move(dir)), owned_(start) {
     if (start) {
-        const int base = findFreePortRange(kPortsUsed);
-        if (cli(fmt::format("up --base-port {}", base), true) != 0)
+        Layout layout;
+        layout.queries = replicas;
+        const int base = findFreePortRange(portsUsed(layout));
+        if (cli(fmt::format("up --base-port {} --replicas {}", base, replicas), true) != 0)
             throw std::runtime_error("could not start a cluster in " + dir_.string());
     }
-    auto c = loadConfig(dir_ / "jupiter.toml");
+    auto c = loadConfig(clusterConfigPath(dir_));
     if (!c) throw std::runtime_error(c.error().message);
     config_ = std::move(c.value());
 }

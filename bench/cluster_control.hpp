@@ -11,11 +11,16 @@ namespace jupiter::bench {
 
 class ClusterControl {
 public:
-    // Uses the cluster in `dir`; with `start`, brings one up there first (and down at the end).
-    ClusterControl(std::filesystem::path dir, bool start);
+    // Uses the cluster in `dir`; with `start`, brings one up there first with `replicas` query
+    // nodes (and down at the end).
+    ClusterControl(std::filesystem::path dir, bool start, int replicas = 3);
     ~ClusterControl();
     const Config& config() const { return config_; }
     std::string endpoint(const std::string& node) const { return config_.node(node)->endpoint; }
+    // Peers by role: the gateway clients use, the command node that writes, the query nodes in order.
+    std::string gatewayEndpoint() const { return config_.nodesWith(Role::Gateway).front()->endpoint; }
+    const NodeConfig& writer() const { return *config_.writer(); }
+    std::vector<const NodeConfig*> replicas() const { return config_.nodesWith(Role::Query); }
     // Runs `jupiter ARGS --dir DIR`; returns its exit code (output goes to /dev/null unless verbose).
     int cli(const std::string& args, bool verbose = false) const;
     int pid(const std::string& node) const;

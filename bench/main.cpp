@@ -12,16 +12,13 @@
 #include <fmt/format.h>
 
 #include "bench/scenarios.hpp"
+#include "common/paths.hpp"
 
 using namespace jupiter;
 using namespace jupiter::bench;
 
 namespace {
 
-std::string defaultDir() {
-    const char* env = std::getenv("JUPITER_DIR");
-    return env ? env : "jupiter-data";
-}
 
 void printLoadRow(const Doc& d) {
     fmt::print("  {:<12} {:>4} clients  {:>9} /s  p50 {:>6} us  p99 {:>7} us  max {:>8} us  failed {}\n",
@@ -90,7 +87,7 @@ int runAll(const std::string& jsonOut, int seconds) {
 int main(int argc, char** argv) {
     CLI::App app{"Jupiter benchmarks"};
     app.require_subcommand(1);
-    std::string dir = defaultDir(), json;
+    std::string dir, json;
     int clients = 8, durationMs = 3000, replica = 0, seconds = 3;
     bool quiet = false;
 
@@ -106,11 +103,12 @@ int main(int argc, char** argv) {
         sc->add_option("--duration", durationMs, "milliseconds")->check(CLI::Range(100, 600000));
         sc->add_flag("--quiet", quiet, "one summary line");
     }
-    queries->add_option("--replica", replica, "straight to query-N instead of the gateway")->check(CLI::Range(0, 3));
+    queries->add_option("--replica", replica, "straight to the Nth query node instead of the gateway")
+        ->check(CLI::Range(0, kMaxReplicas));
     auto* echo = app.add_subcommand("echo", "plain ZeroMQ echo over loopback (the transport's limit)");
     echo->add_option("--clients", clients)->check(CLI::Range(1, 1024));
     echo->add_option("--duration", durationMs)->check(CLI::Range(100, 600000));
-    auto* failover = app.add_subcommand("failover", "kill -9 and SIGSTOP of query-1 under a query load");
+    auto* failover = app.add_subcommand("failover", "kill -9 and SIGSTOP of the first query node under a query load");
     failover->add_option("--dir", dir, "cluster folder");
     failover->add_option("--clients", clients)->check(CLI::Range(1, 1024));
     CLI11_PARSE(app, argc, argv);
@@ -122,7 +120,7 @@ int main(int argc, char** argv) {
         if (*echo) {
             d = benchEcho(ctx, clients, Millis(durationMs));
         } else {
-            ClusterControl cluster(dir, false);
+            ClusterControl cluster(resolveClusterDir(dir), false);
             if (*queries) d = benchQueries(ctx, cluster, clients, Millis(durationMs), replica);
             if (*commands) d = benchCommands(ctx, cluster, clients, Millis(durationMs));
             if (*failover) d = benchFailover(ctx, cluster, clients);

@@ -8,6 +8,8 @@
 #include <fstream>
 #include <thread>
 
+#include <stdexcept>
+
 #include <fmt/format.h>
 #include <rocksdb/db.h>
 
@@ -49,7 +51,7 @@ void mustSucceed(const Result<Envelope>& r, const char* what) {
 // inventory.value on a cluster without sales.
 std::function<Envelope(uint64_t)> queryMaker(zmq::context_t& ctx, const ClusterControl& cluster) {
     std::vector<uint64_t> ids;
-    auto sales = call(ctx, cluster.endpoint("gateway"), Kind::Query, "sales.list", {{"limit", 100}});
+    auto sales = call(ctx, cluster.gatewayEndpoint(), Kind::Query, "sales.list", {{"limit", 100}});
     if (sales.ok() && sales->kind == Kind::Reply)
         for (const auto& row : sales->body.value("items", Doc::array())) ids.push_back(row["id"].get<uint64_t>());
     return [ids](uint64_t n) {
@@ -89,7 +91,7 @@ int64_t parseUtcMs(const std::string& s) {
 }
 
 void seedData(zmq::context_t& ctx, const ClusterControl& cluster) {
-    const std::string gw = cluster.endpoint("gateway");
+    const std::string gw = cluster.gatewayEndpoint();
     for (int i = 1; i <= 10; ++i) {
         mustSucceed(call(ctx, gw, Kind::Command, "seller.create",
              {{"first_name", fmt::format("Seller{}", i)}, {"last_name", "Bench"}, {"doc_type", "CEDULA"},
@@ -112,13 +114,17 @@ void seedData(zmq::context_t& ctx, const ClusterControl& cluster) {
 
 Doc benchQueries(zmq::context_t& ctx, const ClusterControl& cluster, int clients, Millis duration, int replica) {
     LoadSpec spec;
-    spec.endpoint = replica > 0 ? cluster.endpoint(fmt::format("query-{}", replica)) : cluster.endpoint("gateway");
+    const auto replicas = cluster.replicas();
+    if (replica > static_cast<int>(replicas.size()))
+        throw std::runtime_error(fmt::format("--replica {}: the cluster has {} query nodes", replica, replicas.size()));
+    const NodeConfig* target = replica > 0 ? replicas[static_cast<std::size_t>(replica - 1)] : nullptr;
+    spec.endpoint = target ? target->endpoint : cluster.gatewayEndpoint();
     spec.clients = clients;
     spec.duration = duration;
     spec.make = queryMaker(ctx, cluster);
     Doc d = summary(runLoad(ctx, spec));
     d["clients"] = clients;
-    d["target"] = replica > 0 ? fmt::format("query-{}", replica) : "gateway";
+    d["target"] = target ? target->name : "gateway";
     return d;
 }
 
@@ -158,12 +164,12 @@ Doc benchEcho(zmq::context_t& ctx, int clients, Millis duration) {
 }
 
 Doc benchCommands(zmq::context_t& ctx, const ClusterControl& cluster, int clients, Millis duration) {
-    auto products = call(ctx, cluster.endpoint("gateway"), Kind::Query, "products.list", {{"limit", 1}});
+    auto products = call(ctx, cluster.gatewayEndpoint(), Kind::Query, "products.list", {{"limit", 1}});
     const uint64_t product = products.ok() && !products->body["items"].empty()
                                  ? products->body["items"][0]["id"].get<uint64_t>()
                                  : 1;
     LoadSpec spec;
-    spec.endpoint = cluster.endpoint("gateway");
+    spec.endpoint = cluster.gatewayEndpoint();
     spec.clients = clients;
     spec.duration = duration;
     spec.make = [product](uint64_t) {
@@ -193,11 +199,10 @@ Doc benchRocksSync(int writes) {
 }
 
 Doc benchReplicationLag(zmq::context_t& ctx, const ClusterControl& cluster, int commands) {
-    Client gw(ctx, cluster.endpoint("gateway"));
+    Client gw(ctx, cluster.gatewayEndpoint());
     std::vector<std::unique_ptr<Client>> replicas;
-    for (int r = 1; r <= 3; ++r)
-        replicas.push_back(std::make_unique<Client>(ctx, cluster.endpoint(fmt::format("query-{}", r))));
-    auto products = call(ctx, cluster.endpoint("gateway"), Kind::Query, "products.list", {{"limit", 1}});
+    for (const auto* r : cluster.replicas()) replicas.push_back(std::make_unique<Client>(ctx, r->endpoint));
+    auto products = call(ctx, cluster.gatewayEndpoint(), Kind::Query, "products.list", {{"limit", 1}});
     const auto product = products.ok() && !products->body["items"].empty() ? products->body["items"][0]["id"] : Doc(1);
     std::vector<int64_t> lags;
     for (int i = 0; i < commands; ++i) {
@@ -231,16 +236,17 @@ Doc benchReplicationLag(zmq::context_t& ctx, const ClusterControl& cluster, int 
 }
 
 Doc benchCatchUp(zmq::context_t& ctx, const ClusterControl& cluster, int events) {
-    cluster.cli("kill query-3 --signal KILL");
+    const NodeConfig& lagging = *cluster.replicas().back();  // never the route while another replica lives
+    cluster.cli(fmt::format("kill {} --signal KILL", lagging.name));
     std::this_thread::sleep_for(Millis(200));
     LoadSpec spec;
-    spec.endpoint = cluster.endpoint("gateway");
+    spec.endpoint = cluster.gatewayEndpoint();
     spec.clients = 32;
     spec.duration = Millis(600000);
     std::atomic<bool> stop{false};
     std::atomic<uint64_t> issued{0};
     spec.stop = &stop;
-    auto products = call(ctx, cluster.endpoint("gateway"), Kind::Query, "products.list", {{"limit", 1}});
+    auto products = call(ctx, cluster.gatewayEndpoint(), Kind::Query, "products.list", {{"limit", 1}});
     const auto product = products.ok() && !products->body["items"].empty() ? products->body["items"][0]["id"] : Doc(1);
     spec.make = [&](uint64_t n) {
         if (n + 1 >= static_cast<uint64_t>(events)) stop = true;
@@ -248,13 +254,13 @@ Doc benchCatchUp(zmq::context_t& ctx, const ClusterControl& cluster, int events)
         return makeRequest(Kind::Command, "stock.receive", {{"product", product}, {"quantity", 1}}, "");
     };
     runLoad(ctx, spec);
-    const uint64_t head = replicaSeq(ctx, cluster.endpoint("command"));
+    const uint64_t head = replicaSeq(ctx, cluster.writer().endpoint);
     const uint64_t before = 0;
     const auto start = steady::now();
-    cluster.cli("start query-3");
+    cluster.cli(fmt::format("start {}", lagging.name));
     uint64_t seq = before;
     while (steady::now() - start < std::chrono::seconds(120)) {
-        seq = replicaSeq(ctx, cluster.endpoint("query-3"));
+        seq = replicaSeq(ctx, lagging.endpoint);
         if (seq >= head) break;
         std::this_thread::sleep_for(Millis(5));
     }
@@ -266,10 +272,11 @@ Doc benchCatchUp(zmq::context_t& ctx, const ClusterControl& cluster, int events)
 
 Doc benchFailover(zmq::context_t& ctx, const ClusterControl& cluster, int clients) {
     Doc out = Doc::object();
+    const std::string first = cluster.replicas().front()->name;  // the route while it lives
     for (const std::string fault : {"kill", "stop"}) {
         std::atomic<bool> stop{false};
         LoadSpec spec;
-        spec.endpoint = cluster.endpoint("gateway");
+        spec.endpoint = cluster.gatewayEndpoint();
         spec.clients = clients;
         spec.duration = Millis(600000);
         spec.stop = &stop;
@@ -278,18 +285,17 @@ Doc benchFailover(zmq::context_t& ctx, const ClusterControl& cluster, int client
         std::thread load([&] { result = runLoad(ctx, spec); });
         std::this_thread::sleep_for(Millis(1500));
         const int64_t faultAt = nowWallMs();
-        if (fault == "kill") cluster.cli("kill query-1 --signal KILL");
-        else cluster.cli("kill query-1 --signal STOP");
+        cluster.cli(fmt::format("kill {} --signal {}", first, fault == "kill" ? "KILL" : "STOP"));
         std::this_thread::sleep_for(Millis(1500));
         const int64_t recoverAt = nowWallMs();
-        if (fault == "kill") cluster.cli("start query-1");
-        else cluster.cli("kill query-1 --signal CONT");
+        if (fault == "kill") cluster.cli(fmt::format("start {}", first));
+        else cluster.cli(fmt::format("kill {} --signal CONT", first));
         std::this_thread::sleep_for(Millis(2000));
         stop = true;
         load.join();
         // "Z query-1 DOWN": the monitor's own line, not a gateway REROUTE line that quotes the reason.
-        const int64_t down = firstTransition(cluster, "Z query-1 DOWN", faultAt);
-        const int64_t reroute = firstTransition(cluster, "REROUTE query-1 -> ", faultAt - 1000);
+        const int64_t down = firstTransition(cluster, fmt::format("Z {} DOWN", first), faultAt);
+        const int64_t reroute = firstTransition(cluster, fmt::format("REROUTE {} -> ", first), faultAt - 1000);
         const int64_t back = firstTransition(cluster, "(fail-back)", recoverAt);
         Doc d = summary(result);
         d["monitor_detection_ms"] = down ? down - faultAt : -1;
@@ -306,7 +312,7 @@ Doc benchFailover(zmq::context_t& ctx, const ClusterControl& cluster, int client
 
 Doc daemonMemory(const ClusterControl& cluster) {
     Doc d = Doc::object();
-    for (const auto& n : allNodeNames()) d[n] = cluster.rssKiB(n);
+    for (const auto& n : cluster.config().nodes) d[n.name] = cluster.rssKiB(n.name);
     return d;
 }
 

@@ -13,7 +13,7 @@ namespace jupiter::bench {
 // Loads a small data set (sellers, products, stock, sales) so that queries have work to do.
 void seedData(zmq::context_t& ctx, const ClusterControl& cluster);
 
-// Queries per second and latency, through the gateway (replica = 0) or straight to query-N.
+// Queries per second and latency, through the gateway (replica = 0) or straight to the Nth query node.
 Doc benchQueries(zmq::context_t& ctx, const ClusterControl& cluster, int clients, Millis duration, int replica);
 // The transport's own limit: a plain ZeroMQ DEALER/ROUTER echo over loopback, same message size.
 Doc benchEcho(zmq::context_t& ctx, int clients, Millis duration);

@@ -1,55 +1,23 @@
 // Broker implementation; see broker.hpp.
 #include "broker/broker.hpp"
 
-#include <unistd.h>
-
 #include <fmt/format.h>
 
 #include "bus/request.hpp"
 
 namespace jupiter {
-namespace {
-
-void bindOrExplain(zmq::socket_t& s, const std::string& ep, const char* what) {
-    try {
-        s.bind(ep);
-    } catch (const zmq::error_t& e) {
-        throw std::runtime_error(fmt::format("cannot bind {} at {}: {} (is another cluster using this port? "
-                                             "change it in the configuration or use `jupiter up --base-port`)",
-                                             what, ep, e.what()));
-    }
-}
-
-}  // namespace
 
 Broker::Broker(zmq::context_t& ctx, const DaemonContext& dc, const Clock& clock)
     : dc_(dc),
-      clock_(clock),
+      wiring_(ctx, dc.config, *dc.node),
       loop_(clock),
-      frontend_(makeSocket(ctx, zmq::socket_type::router)),
-      backend_(makeSocket(ctx, zmq::socket_type::dealer)),
-      eventsIn_(makeSocket(ctx, zmq::socket_type::xsub)),
-      eventsOut_(makeSocket(ctx, zmq::socket_type::xpub)),
-      control_(makeSocket(ctx, zmq::socket_type::router)),
-      heartbeat_(eventsOut_, clock,
-                 Heartbeat{"broker", "broker", static_cast<uint64_t>(getpid()), dc.node->endpoint, 0, 0, 0,
-                           static_cast<uint64_t>(dc.config.heartbeatIntervalMs), "", 0, ""}) {
-    // Queue no command for a command node that is not connected: the gateway is told at once.
-    backend_.set(zmq::sockopt::immediate, 1);
-    // Event bursts are large; a drop is repaired by replay, but fewer drops mean less replay.
-    eventsOut_.set(zmq::sockopt::sndhwm, 200000);
-    eventsIn_.set(zmq::sockopt::rcvhwm, 200000);
-    frontend_.set(zmq::sockopt::router_mandatory, 1);
-}
-
-void Broker::bind() {
-    const auto& b = dc_.config.broker;
-    bindOrExplain(frontend_, b.commandsBind, "commands");
-    bindOrExplain(backend_, b.backendBind, "command_backend");
-    bindOrExplain(eventsIn_, b.eventsInBind, "events_in");
-    bindOrExplain(eventsOut_, b.eventsOutBind, "events_out");
-    bindOrExplain(control_, dc_.node->bind, "endpoint");
-}
+      writer_(dc.config.writer()->name),
+      frontend_(wiring_.open(Link::BrokerCommands)),
+      backend_(wiring_.open(Link::BrokerBackend)),
+      eventsIn_(wiring_.open(Link::BrokerEventsIn)),
+      eventsOut_(wiring_.open(Link::BrokerEventsOut)),
+      control_(wiring_.open(Link::Control)),
+      heartbeat_(eventsOut_, clock, *dc.node, Millis(dc.config.heartbeatIntervalMs)) {}
 
 int Broker::run() {
     loop_.onReadable(frontend_, [this] { onCommandFrontend(); });
@@ -60,74 +28,77 @@ int Broker::run() {
     loop_.every(Millis(dc_.config.heartbeatIntervalMs), [this] { onHeartbeatTimer(); });
     loop_.stopOnSignals();
     onHeartbeatTimer();
-    dc_.log->info("relaying commands {} -> {}, events {} -> {}", dc_.config.broker.commands,
-                  dc_.config.broker.backend, dc_.config.broker.eventsIn, dc_.config.broker.eventsOut);
+    const auto& self = *dc_.node;
+    dc_.log->info("relaying commands {} -> {} (to {} only), events {} -> {}",
+                  self.channel(BrokerChannel::Commands).bind, self.channel(BrokerChannel::CommandBackend).bind,
+                  writer_, self.channel(BrokerChannel::EventsIn).bind, self.channel(BrokerChannel::EventsOut).bind);
     const int sig = loop_.run();
     dc_.log->info("stopping on signal {}", sig);
     return 0;
 }
 
-// Commands from gateways: [gateway id, token..., envelope] go to the command node unchanged.
+// Commands from gateways: [gateway id, token..., envelope] go to the writer as
+// [writer, gateway id, token..., envelope].
 void Broker::onCommandFrontend() {
-    for (int i = 0; i < 1024; ++i) {
-        auto frames = recvFrames(frontend_);
-        if (!frames) return;
-        if (frames->size() < 2) continue;
-        if (sendFrames(backend_, *frames)) continue;
-        // No command node connected: say so now instead of letting the gateway wait for a timeout.
-        auto req = splitRequest(std::move(*frames));
+    drain(frontend_, kDrainRequests, [this](Frames&& frames) {
+        if (frames.size() < 2) return;
+        Frames out;
+        out.reserve(frames.size() + 1);
+        out.push_back(msg(writer_));
+        for (auto& f : frames) out.push_back(std::move(f));
+        if (sendFrames(backend_, out)) return;
+        // The writer is not connected: say so now instead of letting the gateway wait for a timeout.
+        out.erase(out.begin());
+        auto req = splitRequest(std::move(out));
+        if (!req) return;
         auto env = decodeEnvelopeHeader(req->bytes);
         auto err = makeErrorReply(env ? env->name : "?", env ? env->id : "",
-                                  makeError("unavailable", "the command node is not connected to the broker; "
-                                                           "the request is retried"));
+                                  makeError("unavailable", fmt::format("the command node {} is not connected to the "
+                                                                       "broker; the request is retried", writer_)));
         sendReply(frontend_, req->route, err);
-    }
+    });
 }
 
-// Replies from the command node: [gateway id, token..., envelope] back to that gateway.
+// Replies from the writer: [writer, gateway id, token..., envelope] back to that gateway.
 void Broker::onCommandBackend() {
-    for (int i = 0; i < 1024; ++i) {
-        auto frames = recvFrames(backend_);
-        if (!frames) return;
-        if (!sendFrames(frontend_, *frames)) dc_.log->debug("dropped a reply for a gateway that is gone");
-    }
+    drain(backend_, kDrainRequests, [this](Frames&& frames) {
+        if (frames.size() < 3) return;
+        if (view(frames[0]) != writer_) {
+            if (strayReplies_++ % 1000 == 0)
+                dc_.log->warn("dropped a reply from {}, which is not the writer {} ({} so far)", view(frames[0]),
+                              writer_, strayReplies_);
+            return;
+        }
+        frames.erase(frames.begin());
+        if (!sendFrames(frontend_, frames)) dc_.log->debug("dropped a reply for a gateway that is gone");
+    });
 }
 
 void Broker::onEventsIn() {
-    for (int i = 0; i < 4096; ++i) {
-        auto frames = recvFrames(eventsIn_);
-        if (!frames) return;
-        sendFrames(eventsOut_, *frames);
-    }
+    drain(eventsIn_, kDrainBus, [this](Frames&& frames) { sendFrames(eventsOut_, frames); });
 }
 
 // Subscriptions travel upstream so publishers filter at the source.
 void Broker::onEventsOut() {
-    for (int i = 0; i < 1024; ++i) {
-        auto frames = recvFrames(eventsOut_);
-        if (!frames) return;
-        sendFrames(eventsIn_, *frames);
-    }
+    drain(eventsOut_, kDrainRequests, [this](Frames&& frames) { sendFrames(eventsIn_, frames); });
 }
 
 void Broker::onControl() {
-    for (int i = 0; i < 256; ++i) {
-        auto frames = recvFrames(control_);
-        if (!frames) return;
-        auto req = splitRequest(std::move(*frames));
-        if (!req) continue;
+    drain(control_, kDrainControl, [this](Frames&& frames) {
+        auto req = splitRequest(std::move(frames));
+        if (!req) return;
         auto env = decodeEnvelope(req->bytes);
         if (!env) {
             sendReply(control_, req->route, makeErrorReply("?", "", env.error()));
         } else if (env->kind == Kind::Control && env->name == "ping") {
-            sendReply(control_, req->route, makePong(*env, "broker", 0));
+            sendReply(control_, req->route, makePong(*env, dc_.node->name, 0));
         } else {
             sendReply(control_, req->route,
                       makeErrorReply(env->name, env->id,
                                      makeError("unknown_message", fmt::format("the broker answers only ping; send {} "
                                                                               "to the gateway", env->name))));
         }
-    }
+    });
 }
 
 void Broker::onHeartbeatTimer() { heartbeat_.publish(0); }

@@ -1,7 +1,8 @@
-// The bus: relays commands from gateways to the command node (ROUTER <-> DEALER) and events,
-// heartbeats and transitions from publishers to subscribers (XSUB <-> XPUB), in one event loop
-// that also answers pings and publishes the broker's own heartbeat. It keeps no state: after a
-// kill -9 and restart, gateways resend unanswered commands and query nodes replay missed events.
+// The bus: relays commands from gateways to the one command node allowed to write (ROUTER <->
+// ROUTER, addressed by name) and events, heartbeats and transitions from publishers to
+// subscribers (XSUB <-> XPUB), in one event loop that also answers pings and publishes the
+// broker's own heartbeat. It keeps no state: after a kill -9 and restart, gateways resend
+// unanswered commands and query nodes replay missed events.
 #pragma once
 
 #include <zmq.hpp>
@@ -9,14 +10,14 @@
 #include "bus/heartbeat.hpp"
 #include "common/daemon.hpp"
 #include "common/event_loop.hpp"
+#include "common/links.hpp"
 
 namespace jupiter {
 
 class Broker {
 public:
+    // Binds every socket; throws with the endpoint and a hint when an address is taken.
     Broker(zmq::context_t& ctx, const DaemonContext& dc, const Clock& clock);
-    // Binds every socket; throws zmq::error_t with the endpoint when an address is taken.
-    void bind();
     int run();
 
 private:
@@ -28,14 +29,19 @@ private:
     void onHeartbeatTimer();
 
     const DaemonContext& dc_;
-    const Clock& clock_;
+    Wiring wiring_;
     EventLoop loop_;
+    // The only command node commands are handed to. Any other node connected to the backend
+    // (a misconfigured or deposed one) receives nothing, and its replies are dropped: the command
+    // path never has two writers.
+    std::string writer_;
     zmq::socket_t frontend_;  // ROUTER: gateways
-    zmq::socket_t backend_;   // DEALER: the command node
+    zmq::socket_t backend_;   // ROUTER: the writer, addressed by its name
     zmq::socket_t eventsIn_;  // XSUB: publishers
     zmq::socket_t eventsOut_; // XPUB: subscribers
     zmq::socket_t control_;   // ROUTER: pings
     HeartbeatPublisher heartbeat_;
+    uint64_t strayReplies_ = 0;
 };
 
 }  // namespace jupiter

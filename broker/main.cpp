@@ -2,11 +2,10 @@
 #include "broker/broker.hpp"
 
 int main(int argc, char** argv) {
-    return jupiter::runDaemon(argc, argv, "broker", [](jupiter::DaemonContext& dc) {
+    return jupiter::runDaemon(argc, argv, jupiter::Role::Broker, [](jupiter::DaemonContext& dc) {
         jupiter::SystemClock clock;
         zmq::context_t ctx(1);
         jupiter::Broker broker(ctx, dc, clock);
-        broker.bind();
         return broker.run();
     });
 }

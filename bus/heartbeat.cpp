@@ -1,6 +1,8 @@
 // Heartbeat encoding and publishing; see heartbeat.hpp.
 #include "bus/heartbeat.hpp"
 
+#include <unistd.h>
+
 #include "common/zmq_util.hpp"
 
 namespace jupiter {
@@ -9,10 +11,10 @@ Envelope heartbeatEnvelope(const Heartbeat& hb) {
     Envelope e;
     e.kind = Kind::Heartbeat;
     e.name = "heartbeat";
-    e.body = {{"node", hb.node},     {"role", hb.role},           {"pid", hb.pid},
+    e.body = {{"node", hb.node},     {"role", roleName(hb.role)},           {"pid", hb.pid},
               {"endpoint", hb.endpoint}, {"seq", hb.seq},         {"digest", hb.digest},
               {"uptime_ms", hb.uptimeMs}, {"interval_ms", hb.intervalMs}};
-    if (hb.role == "gateway") {
+    if (hb.role == Role::Gateway) {
         e.body["route"] = hb.route;
         e.body["route_since_ms"] = hb.routeSinceMs;
         e.body["route_reason"] = hb.routeReason;
@@ -25,7 +27,9 @@ Result<Heartbeat> heartbeatFrom(const Envelope& e) {
     const Doc& b = e.body;
     Heartbeat hb;
     hb.node = b.at("node").get<std::string>();
-    hb.role = b.at("role").get<std::string>();
+    const auto role = parseRole(b.at("role").get<std::string>());
+    if (!role) return makeError("bad_field", "heartbeat role must be broker, command, query, monitor or gateway");
+    hb.role = *role;
     hb.pid = b.at("pid").get<uint64_t>();
     hb.endpoint = b.at("endpoint").get<std::string>();
     hb.seq = b.at("seq").get<uint64_t>();
@@ -39,8 +43,15 @@ Result<Heartbeat> heartbeatFrom(const Envelope& e) {
     return hb;
 }
 
-HeartbeatPublisher::HeartbeatPublisher(zmq::socket_t& pub, const Clock& clock, Heartbeat base)
-    : pub_(pub), clock_(clock), hb_(std::move(base)), started_(clock.now()) {}
+HeartbeatPublisher::HeartbeatPublisher(zmq::socket_t& pub, const Clock& clock, const NodeConfig& self,
+                                       Millis interval)
+    : pub_(pub), clock_(clock), started_(clock.now()) {
+    hb_.node = self.name;
+    hb_.role = self.role;
+    hb_.pid = static_cast<uint64_t>(getpid());
+    hb_.endpoint = self.endpoint;
+    hb_.intervalMs = static_cast<uint64_t>(interval.count());
+}
 
 bool HeartbeatPublisher::publish(uint64_t seq, uint64_t digest) {
     hb_.seq = seq;

@@ -9,6 +9,7 @@
 #include <zmq.hpp>
 
 #include "common/clock.hpp"
+#include "common/config.hpp"
 #include "common/result.hpp"
 #include "schemas/envelope.hpp"
 
@@ -20,7 +21,7 @@ inline constexpr std::string_view kTransitionTopic = "tr";
 
 struct Heartbeat {
     std::string node;
-    std::string role;
+    Role role = Role::Query;
     uint64_t pid = 0;
     std::string endpoint;
     uint64_t seq = 0;          // applied (query) or head (command) sequence
@@ -36,10 +37,12 @@ Envelope heartbeatEnvelope(const Heartbeat& hb);
 // Reads a heartbeat from a decoded envelope (already schema-checked).
 Result<Heartbeat> heartbeatFrom(const Envelope& e);
 
-// Publishes this node's heartbeat on a PUB socket connected to the broker's events_in.
+// Publishes this node's heartbeat on a PUB socket connected to the brokers' events_in (a broker
+// publishes its own on its events_out).
 class HeartbeatPublisher {
 public:
-    HeartbeatPublisher(zmq::socket_t& pub, const Clock& clock, Heartbeat base);
+    // Heartbeats of node `self` (name, role, control endpoint, our pid) every `interval`.
+    HeartbeatPublisher(zmq::socket_t& pub, const Clock& clock, const NodeConfig& self, Millis interval);
     // Sends one heartbeat with the given sequence and digest; returns false if it could not be sent.
     bool publish(uint64_t seq, uint64_t digest = 0);
     Heartbeat& info() { return hb_; }

@@ -30,7 +30,7 @@ struct Probe {
 
 // The product the command stream adds stock to: new, so its stock counts only this run's commands.
 Probe createProbeProduct(zmq::context_t& ctx, const bench::ClusterControl& cluster) {
-    Client gw(ctx, cluster.endpoint("gateway"));
+    Client gw(ctx, cluster.gatewayEndpoint());
     const auto code = fmt::format("CHAOS-{}-{}", getpid(), wallNowMs());
     auto r = gw.call(makeRequest(Kind::Command, "product.create",
                                  {{"code", code}, {"description", "jupiter-chaos probe"}, {"price", 1}}),
@@ -43,7 +43,7 @@ Probe createProbeProduct(zmq::context_t& ctx, const bench::ClusterControl& clust
 // True once the monitor's last word on every query replica is UP.
 bool allReplicasUp(const bench::ClusterControl& cluster) {
     const auto all = readTransitions(cluster.config().transitionLog());
-    for (const auto* q : cluster.config().queryNodes()) {
+    for (const auto* q : cluster.replicas()) {
         std::string last = "UP";
         for (const auto& t : all)
             if (t.node == q->name && (t.event == "UP" || t.event == "DOWN")) last = t.event;
@@ -63,7 +63,7 @@ Convergence checkConvergence(zmq::context_t& ctx, const bench::ClusterControl& c
         c.verifyError = v.error().message;
     }
     c.exactlyOnce = commands.unresolved == 0;
-    for (const auto* q : cluster.config().queryNodes()) {
+    for (const auto* q : cluster.replicas()) {
         Client replica(ctx, q->endpoint);
         Envelope req = makeRequest(Kind::Query, "product.get", {{"id", product}});
         // Only a replica that has applied the last acknowledged command may answer.
@@ -85,11 +85,12 @@ ChaosRun runExperiment(zmq::context_t& ctx, const bench::ClusterControl& cluster
                        const std::atomic<bool>& interrupt) {
     ChaosRun run;
     run.queryClients = options.queryClients;
+    for (const auto* n : cluster.replicas()) run.replicas.push_back(n->name);
     const Probe probe = createProbeProduct(ctx, cluster);
     run.product = probe.id;
 
     bench::LoadSpec spec;
-    spec.endpoint = cluster.endpoint("gateway");
+    spec.endpoint = cluster.gatewayEndpoint();
     spec.clients = options.queryClients;
     spec.duration = Millis(24L * 3600 * 1000);  // ended by `stopLoad`
     spec.requestTimeout = kQueryTimeout;
@@ -114,7 +115,7 @@ ChaosRun runExperiment(zmq::context_t& ctx, const bench::ClusterControl& cluster
 
     FaultInjector injector(cluster, options);
     {
-        CommandStream commands(ctx, cluster.endpoint("gateway"), probe.id, options.commandPeriod);
+        CommandStream commands(ctx, cluster.gatewayEndpoint(), probe.id, options.commandPeriod);
         try {
             injector.run(Steady::now() + options.duration, interrupt);
             run.faultsEndMs = wallNowMs();

@@ -41,6 +41,7 @@ struct ChaosRun {
     int64_t endMs = 0;         // the load stopped
     uint64_t product = 0;      // the probe product the command stream adds stock to
     int queryClients = 0;
+    std::vector<std::string> replicas;  // the query nodes, in configured order
     bench::LoadResult queries; // sample times are from startMs
     CommandStats commands;
     std::vector<FaultRecord> faults;

@@ -22,7 +22,6 @@ namespace {
 
 using Steady = std::chrono::steady_clock;
 
-const std::array<std::string, 3> kReplicas = {"query-1", "query-2", "query-3"};
 constexpr Millis kMinHold{1000};
 constexpr Millis kMaxHold{3000};
 constexpr Millis kExitTimeout{10000};
@@ -63,7 +62,9 @@ int startWithCli(const Config& config, const std::string& node) {
 std::string FaultRecord::label() const { return fmt::format("{} {}", faultKindName(kind), target); }
 
 FaultInjector::FaultInjector(const bench::ClusterControl& cluster, const ChaosOptions& options)
-    : cluster_(cluster), options_(options), rng_(options.seed) {}
+    : cluster_(cluster), options_(options), rng_(options.seed) {
+    for (const auto* n : cluster.replicas()) replicas_.push_back(n->name);
+}
 
 FaultInjector::~FaultInjector() {
     for (const auto& a : active_) {
@@ -116,24 +117,24 @@ void FaultInjector::injectNext(TimePoint until) {
     // schedule: the same seed gives the same times, kinds and first-choice targets.
     const auto kind = options_.faults[std::min(options_.faults.size() - 1,
                                                static_cast<std::size_t>(draw() * static_cast<double>(options_.faults.size())))];
-    const auto first = static_cast<std::size_t>(draw() * static_cast<double>(kReplicas.size()));
+    const auto first = static_cast<std::size_t>(draw() * static_cast<double>(replicas_.size()));
     const Millis hold = kMinHold + Millis(static_cast<int64_t>(draw() * static_cast<double>((kMaxHold - kMinHold).count())));
     const TimePoint now = Steady::now();
     // Too close to the end to hold it and see the monitor react: the run's last moments stay calm.
     if (now + kMinHold > until) return;
 
     std::string target;
-    for (std::size_t i = 0; i < kReplicas.size() && target.empty(); ++i) {
-        const std::string& candidate = kReplicas[(first + i) % kReplicas.size()];
+    for (std::size_t i = 0; i < replicas_.size() && target.empty(); ++i) {
+        const std::string& candidate = replicas_[(first + i) % replicas_.size()];
         // Only a replica back in service is disturbed again, so each fault meets a working replica
         // and its detection, reroute and return can be told apart from the previous one's.
         if (!healthy(candidate)) continue;
         bool otherHealthy = false;
-        for (const auto& other : kReplicas)
+        for (const auto& other : replicas_)
             if (other != candidate && healthy(other)) otherHealthy = true;
         if (otherHealthy) target = candidate;
     }
-    const auto pidFile = cluster_.config().pidFile(target.empty() ? kReplicas[0] : target);
+    const auto pidFile = cluster_.config().pidFile(target.empty() ? replicas_[0] : target);
     const auto pid = target.empty() ? std::nullopt : cli::lockedPid(pidFile);
     if (!pid || *pid <= 0) {
         notes_.push_back(fmt::format("{}: a {} was skipped: {}", formatUtcMs(wallNowMs()), faultKindName(kind),

@@ -17,7 +17,7 @@ namespace jupiter::chaos {
 
 struct FaultRecord {
     FaultKind kind = FaultKind::Kill;
-    std::string target;          // query-1..3
+    std::string target;          // a query node
     int64_t atMs = 0;            // the signal was sent (wall clock, ms since the epoch)
     int64_t recoverAtMs = 0;     // recovery began (jupiter start / SIGCONT)
     int64_t recoveredMs = 0;     // recovery returned: the process runs and answers ping
@@ -42,6 +42,7 @@ public:
     const std::vector<std::string>& notes() const { return notes_; }
 
 private:
+    std::vector<std::string> replicas_;  // the query nodes, in configured order
     struct Active {
         std::size_t record;  // index into faults_
         TimePoint due;       // when to recover

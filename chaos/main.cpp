@@ -19,6 +19,7 @@
 #include "chaos/report.hpp"
 #include "chaos/timeline_svg.hpp"
 #include "client/client.hpp"
+#include "common/paths.hpp"
 
 using namespace jupiter;
 using namespace jupiter::chaos;
@@ -32,27 +33,19 @@ std::atomic<bool> gInterrupted{false};
 
 void onSignal(int) { gInterrupted = true; }
 
-std::filesystem::path resolveDir(const std::string& option) {
-    std::string d = option;
-    if (d.empty()) {
-        const char* env = std::getenv("JUPITER_DIR");
-        d = env && *env ? env : "jupiter-data";
-    }
-    return std::filesystem::absolute(d);
-}
-
 // A cluster is there when DIR has a configuration and its gateway answers ping.
 bool clusterAnswers(zmq::context_t& ctx, const std::filesystem::path& dir) {
-    if (!std::filesystem::exists(dir / "jupiter.toml")) return false;
-    auto config = loadConfig(dir / "jupiter.toml");
-    if (!config || !config->node("gateway")) return false;
-    Client gw(ctx, config->node("gateway")->endpoint);
+    if (!std::filesystem::exists(clusterConfigPath(dir))) return false;
+    auto config = loadConfig(clusterConfigPath(dir));
+    if (!config) return false;
+    Client gw(ctx, config->nodesWith(Role::Gateway).front()->endpoint);
     auto pong = gw.call(makeRequest(Kind::Control, "ping", Doc::object()), Millis(1000), 1);
     return pong.ok();
 }
 
 // `jupiter up` prints its table on stdout; with --json stdout must carry only the report.
-std::unique_ptr<bench::ClusterControl> startOwnCluster(const std::filesystem::path& dir, bool quietStdout) {
+std::unique_ptr<bench::ClusterControl> startOwnCluster(const std::filesystem::path& dir, int replicas,
+                                                        bool quietStdout) {
     const int saved = quietStdout ? dup(STDOUT_FILENO) : -1;
     if (saved >= 0) {
         std::fflush(stdout);
@@ -60,7 +53,7 @@ std::unique_ptr<bench::ClusterControl> startOwnCluster(const std::filesystem::pa
     }
     std::unique_ptr<bench::ClusterControl> cluster;
     try {
-        cluster = std::make_unique<bench::ClusterControl>(dir, true);
+        cluster = std::make_unique<bench::ClusterControl>(dir, true, replicas);
     } catch (...) {
         if (saved >= 0) dup2(saved, STDOUT_FILENO), close(saved);
         throw;
@@ -99,6 +92,11 @@ int main(int argc, char** argv) {
     app.add_flag("--json", options.json, "print report.json instead of the text report");
     app.add_option("--clients", options.queryClients, "concurrent query clients")->capture_default_str()
         ->check(CLI::Range(1, 256));
+    int replicas = 3;
+    app.add_option("--replicas", replicas, "query nodes of the cluster started for the run when none answers in "
+                                           "--dir (with one, every fault is skipped: a fault never takes the last live replica)")
+        ->capture_default_str()
+        ->check(CLI::Range(1, kMaxReplicas));
     CLI11_PARSE(app, argc, argv);
 
     auto duration = parseDuration(durationText, "--duration");
@@ -113,7 +111,7 @@ int main(int argc, char** argv) {
     options.duration = *duration;
     options.every = *every;
     options.faults = *faults;
-    options.dir = resolveDir(dirOption);
+    options.dir = resolveClusterDir(dirOption);
     const std::filesystem::path outDir = outOption.empty() ? options.dir / "chaos" : std::filesystem::absolute(outOption);
 
     struct sigaction sa {};
@@ -131,7 +129,7 @@ int main(int argc, char** argv) {
             clusterDir = std::filesystem::temp_directory_path() / fmt::format("jupiter-chaos-{}", getpid());
             fmt::print(stderr, "jupiter-chaos: no cluster answers in {}; starting one in {} for this run\n",
                        options.dir.string(), clusterDir.string());
-            cluster = startOwnCluster(clusterDir, options.json);
+            cluster = startOwnCluster(clusterDir, replicas, options.json);
         } else {
             cluster = std::make_unique<bench::ClusterControl>(options.dir, false);
         }

@@ -2,6 +2,7 @@
 #include "chaos/timeline_svg.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <utility>
@@ -17,14 +18,13 @@ namespace {
 constexpr double kWidth = 1200, kLeft = 150, kRight = 30;
 constexpr double kPlotWidth = kWidth - kLeft - kRight;
 constexpr double kFaultLabelTop = 112, kLaneTop = 142, kLaneHeight = 24, kLaneGap = 8;
-constexpr double kGatewayLaneTop = kLaneTop + 3 * (kLaneHeight + kLaneGap) + 8;
-constexpr double kPlotTop = kGatewayLaneTop + kLaneHeight + 44, kPlotHeight = 200;
-constexpr double kPlotBottom = kPlotTop + kPlotHeight;
-constexpr double kHeight = kPlotBottom + 62;
+constexpr double kPlotHeight = 200;
 constexpr int kBuckets = 240;
 constexpr double kCharWidth = 6.4;  // of the 11 px labels, to keep fault labels from overlapping
 
-const char* const kReplicas[] = {"query-1", "query-2", "query-3"};
+// One colour per query node, in configured order (more than these repeat).
+constexpr std::array<const char*, 9> kPalette = {"#4e79a7", "#b07aa1", "#76b7b2", "#edc948", "#9c755f",
+                                                 "#ff9da7", "#59a14f", "#e15759", "#bab0ac"};
 
 enum class LaneState { Up, Dead, Stopped, Recovering };
 
@@ -38,16 +38,24 @@ const char* laneColour(LaneState s) {
     return "#999";
 }
 
-std::string replicaColour(const std::string& replica) {
-    if (replica == "query-1") return "#4e79a7";
-    if (replica == "query-2") return "#b07aa1";
-    if (replica == "query-3") return "#76b7b2";
+std::string replicaColour(const ChaosRun& run, const std::string& replica) {
+    for (std::size_t i = 0; i < run.replicas.size(); ++i)
+        if (run.replicas[i] == replica) return kPalette[i % kPalette.size()];
     return "#bbbbbb";
 }
 
 class Canvas {
 public:
-    Canvas(const ChaosRun& run) : start_(run.startMs), span_(std::max<int64_t>(1, run.endMs - run.startMs)) {}
+    Canvas(const ChaosRun& run)
+        : start_(run.startMs),
+          span_(std::max<int64_t>(1, run.endMs - run.startMs)),
+          lanes_(static_cast<double>(run.replicas.size())) {}
+    // One lane per query node, then the gateway's lane, then the latency plot.
+    double laneTop(std::size_t i) const { return kLaneTop + static_cast<double>(i) * (kLaneHeight + kLaneGap); }
+    double gatewayLaneTop() const { return kLaneTop + lanes_ * (kLaneHeight + kLaneGap) + 8; }
+    double plotTop() const { return gatewayLaneTop() + kLaneHeight + 44; }
+    double plotBottom() const { return plotTop() + kPlotHeight; }
+    double height() const { return plotBottom() + 62; }
     double x(int64_t wallMs) const {
         const double t = std::clamp(static_cast<double>(wallMs - start_), 0.0, static_cast<double>(span_));
         return kLeft + kPlotWidth * t / static_cast<double>(span_);
@@ -58,6 +66,7 @@ public:
 
 private:
     int64_t start_, span_;
+    double lanes_;
 };
 
 void rect(std::string& out, double x, double y, double w, double h, const std::string& fill, const std::string& title) {
@@ -132,18 +141,18 @@ void gatewayLane(std::string& out, const ChaosRun& run, const Canvas& c) {
         const int64_t to = i + 1 < segments.size() ? segments[i + 1].from : c.end();
         const double x0 = c.x(segments[i].from), x1 = c.x(to);
         const std::string name = segments[i].replica.empty() ? "none" : segments[i].replica;
-        rect(out, x0, kGatewayLaneTop, x1 - x0, kLaneHeight, replicaColour(segments[i].replica),
+        rect(out, x0, c.gatewayLaneTop(), x1 - x0, kLaneHeight, replicaColour(run, segments[i].replica),
              fmt::format("the gateway sends queries to {} from {:.2f} s to {:.2f} s", name,
                          static_cast<double>(segments[i].from - c.start()) / 1000.0,
                          static_cast<double>(to - c.start()) / 1000.0));
         if (x1 - x0 > 52)
-            text(out, (x0 + x1) / 2, kGatewayLaneTop + kLaneHeight / 2 + 4, name,
+            text(out, (x0 + x1) / 2, c.gatewayLaneTop() + kLaneHeight / 2 + 4, name,
                  R"(text-anchor="middle" fill="white" font-size="11")");
     }
-    text(out, kLeft - 10, kGatewayLaneTop + kLaneHeight / 2 + 4, "gateway uses", R"(text-anchor="end" font-weight="bold")");
+    text(out, kLeft - 10, c.gatewayLaneTop() + kLaneHeight / 2 + 4, "gateway uses", R"(text-anchor="end" font-weight="bold")");
 }
 
-void legend(std::string& out) {
+void legend(std::string& out, const ChaosRun& run) {
     double x = kLeft;
     auto swatch = [&](const std::string& fill, const std::string& label, double y) {
         out += fmt::format(R"(<rect x="{:.1f}" y="{:.1f}" width="14" height="11" fill="{}"/>)", x, y - 10, fill) + "\n";
@@ -155,8 +164,8 @@ void legend(std::string& out) {
         swatch(laneColour(s), stateName(s), 72);
     x = kLeft;
     text(out, kLeft - 10, 92, "gateway uses", R"(text-anchor="end" font-size="12" fill="#555")");
-    for (const char* r : kReplicas) swatch(replicaColour(r), r, 92);
-    swatch(replicaColour(""), "none", 92);
+    for (const auto& r : run.replicas) swatch(replicaColour(run, r), r, 92);
+    swatch(replicaColour(run, ""), "none", 92);
     x += 30;
     out += fmt::format(R"(<line x1="{0:.1f}" y1="88" x2="{1:.1f}" y2="88" stroke="#444" stroke-dasharray="4 3"/>)", x,
                        x + 24) + "\n";
@@ -174,7 +183,7 @@ void faultMarkers(std::string& out, const ChaosRun& run, const Canvas& c) {
         rowEnd[row] = x + 3 + width;
         const double y = kFaultLabelTop + 14.0 * row;
         // Over the lanes and over the plot, not across the plot's caption between them.
-        for (const auto& [y0, y1] : {std::pair{y - 10, kGatewayLaneTop + kLaneHeight}, std::pair{kPlotTop, kPlotBottom}})
+        for (const auto& [y0, y1] : {std::pair{y - 10, c.gatewayLaneTop() + kLaneHeight}, std::pair{c.plotTop(), c.plotBottom()}})
             out += fmt::format(R"(<line x1="{0:.1f}" y1="{1:.1f}" x2="{0:.1f}" y2="{2:.1f}" stroke="#333" )"
                                R"(stroke-width="1.2" stroke-dasharray="4 3"/>)",
                                x, y0, y1) + "\n";
@@ -182,10 +191,10 @@ void faultMarkers(std::string& out, const ChaosRun& run, const Canvas& c) {
     }
 }
 
-double yOfMs(double ms, double loMs, double hiMs) {
+double yOfMs(const Canvas& c, double ms, double loMs, double hiMs) {
     const double clamped = std::clamp(ms, loMs, hiMs);
     const double f = (std::log10(clamped) - std::log10(loMs)) / (std::log10(hiMs) - std::log10(loMs));
-    return kPlotBottom - f * kPlotHeight;
+    return c.plotBottom() - f * kPlotHeight;
 }
 
 void latencyPlot(std::string& out, const ChaosRun& run, const Canvas& c, const ChaosOptions&) {
@@ -228,29 +237,29 @@ void latencyPlot(std::string& out, const ChaosRun& run, const Canvas& c, const C
 
     // Frame, decade grid and labels.
     out += fmt::format(R"(<rect x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}" fill="#fafafa" stroke="#999"/>)",
-                       kLeft, kPlotTop, kPlotWidth, kPlotHeight) + "\n";
+                       kLeft, c.plotTop(), kPlotWidth, kPlotHeight) + "\n";
     for (double d = loMs; d <= hiMs * 1.001; d *= 10) {
-        const double y = yOfMs(d, loMs, hiMs);
+        const double y = yOfMs(c, d, loMs, hiMs);
         out += fmt::format(R"(<line x1="{:.1f}" y1="{:.1f}" x2="{:.1f}" y2="{:.1f}" stroke="#ddd"/>)", kLeft, y,
                            kLeft + kPlotWidth, y) + "\n";
         text(out, kLeft - 6, y + 4, d < 1 ? fmt::format("{:.1f} ms", d) : fmt::format("{:.0f} ms", d),
              R"(text-anchor="end" font-size="11")");
     }
-    text(out, kLeft, kPlotTop - 8,
+    text(out, kLeft, c.plotTop() - 8,
          fmt::format("query latency through the gateway (log scale), per {:.0f} ms bucket: ", bucketMs),
          R"(font-size="12" font-weight="bold")");
     double lx = kLeft + 520;
     auto key = [&](const std::string& colour, const std::string& dash, const std::string& label) {
         out += fmt::format(R"(<line x1="{0:.1f}" y1="{1:.1f}" x2="{2:.1f}" y2="{1:.1f}" stroke="{3}" stroke-width="2"{4}/>)",
-                           lx, kPlotTop - 12, lx + 20, colour,
+                           lx, c.plotTop() - 12, lx + 20, colour,
                            dash.empty() ? "" : fmt::format(R"( stroke-dasharray="{}")", dash)) + "\n";
-        text(out, lx + 24, kPlotTop - 8, label, R"(font-size="12")");
+        text(out, lx + 24, c.plotTop() - 8, label, R"(font-size="12")");
         lx += 24 + static_cast<double>(label.size()) * 6.6 + 16;
     };
     key("#222", "", "slowest");
     key("#4e79a7", "", "median");
     key("#f28e2b", "5 3", "command ack (slowest)");
-    text(out, lx, kPlotTop - 8, "x failed query", R"(font-size="12" fill="#d62728")");
+    text(out, lx, c.plotTop() - 8, "x failed query", R"(font-size="12" fill="#d62728")");
 
     auto series = [&](const std::vector<int64_t>& us, const std::string& colour, const std::string& extra) {
         std::string d;
@@ -261,7 +270,7 @@ void latencyPlot(std::string& out, const ChaosRun& run, const Canvas& c, const C
                 continue;
             }
             const double x = kLeft + kPlotWidth * (b + 0.5) / kBuckets;
-            const double y = yOfMs(static_cast<double>(us[static_cast<std::size_t>(b)]) / 1000.0, loMs, hiMs);
+            const double y = yOfMs(c, static_cast<double>(us[static_cast<std::size_t>(b)]) / 1000.0, loMs, hiMs);
             d += fmt::format("{}{:.1f},{:.1f} ", pen ? "L" : "M", x, y);
             pen = true;
         }
@@ -272,7 +281,7 @@ void latencyPlot(std::string& out, const ChaosRun& run, const Canvas& c, const C
     series(worst, "#222", "");
     series(median, "#4e79a7", "");
     for (int64_t at : failedAt)
-        text(out, c.x(at), kPlotTop + 12, "x", R"(text-anchor="middle" fill="#d62728" font-weight="bold")");
+        text(out, c.x(at), c.plotTop() + 12, "x", R"(text-anchor="middle" fill="#d62728" font-weight="bold")");
 
     // Time axis.
     const double seconds = static_cast<double>(c.span()) / 1000.0;
@@ -284,11 +293,11 @@ void latencyPlot(std::string& out, const ChaosRun& run, const Canvas& c, const C
         }
     for (double s = 0; s <= seconds + 1e-9; s += step) {
         const double x = kLeft + kPlotWidth * s / seconds;
-        out += fmt::format(R"(<line x1="{0:.1f}" y1="{1:.1f}" x2="{0:.1f}" y2="{2:.1f}" stroke="#999"/>)", x, kPlotBottom,
-                           kPlotBottom + 5) + "\n";
-        text(out, x, kPlotBottom + 18, fmt::format("{:.0f}", s), R"(text-anchor="middle" font-size="11")");
+        out += fmt::format(R"(<line x1="{0:.1f}" y1="{1:.1f}" x2="{0:.1f}" y2="{2:.1f}" stroke="#999"/>)", x, c.plotBottom(),
+                           c.plotBottom() + 5) + "\n";
+        text(out, x, c.plotBottom() + 18, fmt::format("{:.0f}", s), R"(text-anchor="middle" font-size="11")");
     }
-    text(out, kLeft + kPlotWidth / 2, kPlotBottom + 38, "seconds since the load started",
+    text(out, kLeft + kPlotWidth / 2, c.plotBottom() + 38, "seconds since the load started",
          R"(text-anchor="middle" font-size="12")");
 }
 
@@ -315,9 +324,9 @@ std::string timelineSvg(const ChaosRun& run, const ChaosOptions& options) {
     std::string out = fmt::format(
         R"(<svg xmlns="http://www.w3.org/2000/svg" width="{0:.0f}" height="{1:.0f}" viewBox="0 0 {0:.0f} {1:.0f}" )"
         R"(font-family="Helvetica, Arial, sans-serif">)",
-        kWidth, kHeight);
+        kWidth, c.height());
     out += "\n";
-    out += fmt::format(R"(<rect width="{:.0f}" height="{:.0f}" fill="white"/>)", kWidth, kHeight) + "\n";
+    out += fmt::format(R"(<rect width="{:.0f}" height="{:.0f}" fill="white"/>)", kWidth, c.height()) + "\n";
     const uint64_t total = run.queries.ok + run.queries.failed;
     const double availability =
         total ? 100.0 * static_cast<double>(run.queries.ok) / static_cast<double>(total) : 0.0;
@@ -332,9 +341,8 @@ std::string timelineSvg(const ChaosRun& run, const ChaosOptions& options) {
                      run.convergence.converged() ? "converged" : "DID NOT converge", options.seed,
                      static_cast<double>(options.every.count()) / 1000.0),
          R"(font-size="12" fill="#444")");
-    legend(out);
-    for (int i = 0; i < 3; ++i)
-        replicaLane(out, run, c, kReplicas[i], kLaneTop + i * (kLaneHeight + kLaneGap));
+    legend(out, run);
+    for (std::size_t i = 0; i < run.replicas.size(); ++i) replicaLane(out, run, c, run.replicas[i], c.laneTop(i));
     gatewayLane(out, run, c);
     latencyPlot(out, run, c, options);
     faultMarkers(out, run, c);

@@ -3,7 +3,6 @@
 
 #include <unistd.h>
 
-#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -16,21 +15,8 @@ std::filesystem::path lastSeqPath(const Config& config) { return config.dir / "r
 
 }  // namespace
 
-std::filesystem::path resolveDir(const std::string& option) {
-    std::string dir = option;
-    if (dir.empty()) {
-        const char* env = std::getenv("JUPITER_DIR");
-        dir = env && *env ? env : "jupiter-data";
-    }
-    std::error_code ec;
-    auto abs = std::filesystem::absolute(dir, ec);
-    return ec ? std::filesystem::path(dir) : abs.lexically_normal();
-}
-
-std::filesystem::path configPath(const std::filesystem::path& dir) { return dir / "jupiter.toml"; }
-
 Result<Config> openCluster(const std::filesystem::path& dir) {
-    const auto file = configPath(dir);
+    const auto file = clusterConfigPath(dir);
     std::error_code ec;
     if (!std::filesystem::exists(file, ec))
         return makeError("config", fmt::format("no cluster configuration at {}; start a cluster there with "

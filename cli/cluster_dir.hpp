@@ -1,5 +1,5 @@
-// The folder a CLI invocation works on: which one (--dir, $JUPITER_DIR, ./jupiter-data), the
-// cluster configuration inside it, and the small state the CLI keeps there between invocations.
+// The folder a CLI invocation works on: the cluster configuration inside it, and the small state
+// the CLI keeps there between invocations.
 #pragma once
 
 #include <cstdint>
@@ -8,16 +8,12 @@
 #include <string>
 
 #include "common/config.hpp"
+#include "common/paths.hpp"
 #include "common/result.hpp"
 
 namespace jupiter::cli {
 
-// `option` if given, else $JUPITER_DIR if set and non-empty, else ./jupiter-data; made absolute
-// so that pidfiles and logs do not depend on where the daemons are started from.
-std::filesystem::path resolveDir(const std::string& option);
-
-// DIR/jupiter.toml.
-std::filesystem::path configPath(const std::filesystem::path& dir);
+// The folder itself is found by resolveClusterDir (common/paths.hpp), the one rule every tool uses.
 
 // Loads DIR/jupiter.toml. The error (code "config") names the file and, when it is missing, says
 // how to create it.

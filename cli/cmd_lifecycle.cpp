@@ -88,13 +88,10 @@ void printLogTail(const Config& config, const std::string& node) {
 // Spawns `node` and waits for its pong. Returns its table row, or nullopt after saying why it did
 // not come up (with the tail of its log, where a detached daemon reports its problems).
 std::optional<Doc> startNode(zmq::context_t& ctx, const Config& config, const std::filesystem::path& configFile,
-                             const std::string& node) {
-    const NodeConfig* nc = config.node(node);
-    if (!nc) {
-        printError(fmt::format("{} has no node {}", configFile.string(), node));
-        return std::nullopt;
-    }
-    if (auto s = spawnDaemon(binDir(), node, configFile, kDetachTimeout); !s) {
+                             const NodeConfig& nodeConfig) {
+    const NodeConfig* nc = &nodeConfig;
+    const std::string& node = nc->name;
+    if (auto s = spawnDaemon(binDir(), *nc, configFile, kDetachTimeout); !s) {
         printError(fmt::format("cannot start {}: {}", node, s.error().message));
         printLogTail(config, node);
         return std::nullopt;
@@ -125,21 +122,37 @@ std::optional<Doc> startNode(zmq::context_t& ctx, const Config& config, const st
 
 const std::vector<std::string> kNodeColumns = {"node", "pid", "endpoint", "state"};
 
+// The node `name` of the cluster, or nullopt after saying which nodes it has.
+const NodeConfig* findNode(const Config& config, const std::filesystem::path& dir, const std::string& name) {
+    if (const NodeConfig* n = config.node(name)) return n;
+    std::string names;
+    for (const auto& n : config.nodes) names += (names.empty() ? "" : ", ") + n.name;
+    printError(fmt::format("{} has no node {} (its nodes: {})", clusterConfigPath(dir).string(), name, names));
+    return nullptr;
+}
+
 }  // namespace
 
 int runUp(const UpOptions& o) {
-    const auto dir = resolveDir(o.dir);
+    const auto dir = resolveClusterDir(o.dir);
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     if (ec) {
         printError(fmt::format("cannot create {}: {} (choose another --dir)", dir.string(), ec.message()));
         return kExitUsage;
     }
-    const auto file = configPath(dir);
+    const auto file = clusterConfigPath(dir);
     bool wrote = false;
+    Layout layout;
+    layout.queries = o.replicas;
     if (!std::filesystem::exists(file, ec)) {
         const int port = o.basePortGiven ? o.basePort : kDefaultBasePort;
-        if (auto s = writeFileAtomically(file, defaultConfigToml(dir, port)); !s) {
+        if (port + portsUsed(layout) - 1 > 65535) {
+            printError(fmt::format("--base-port {} leaves too few ports for {} nodes' {} endpoints", port,
+                                   3 + layout.brokers + layout.queries, portsUsed(layout)));
+            return kExitUsage;
+        }
+        if (auto s = writeFileAtomically(file, defaultConfigToml(dir, port, layout)); !s) {
             printError(s.error().message);
             return kExitUsage;
         }
@@ -151,14 +164,21 @@ int runUp(const UpOptions& o) {
         return kExitUsage;
     }
     if (o.basePortGiven && !wrote) {
-        auto wanted = parseConfig(defaultConfigToml(dir, o.basePort), "");
-        const std::string have = cfg->node("broker")->endpoint;
-        if (!wanted || wanted->node("broker")->endpoint != have) {
-            printError(fmt::format("{} already exists and puts the broker at {}, not at port {}; drop --base-port "
-                                   "to reuse it, edit it, or use another --dir",
+        auto wanted = parseConfig(defaultConfigToml(dir, o.basePort, layout), "");
+        const std::string have = cfg->startOrder().front()->endpoint;
+        if (!wanted || wanted->startOrder().front()->endpoint != have) {
+            printError(fmt::format("{} already exists and puts its first node at {}, not at port {}; drop "
+                                   "--base-port to reuse it, edit it, or use another --dir",
                                    file.string(), have, o.basePort));
             return kExitUsage;
         }
+    }
+    if (const auto have = cfg->nodesWith(Role::Query).size();
+        o.replicasGiven && !wrote && have != static_cast<std::size_t>(o.replicas)) {
+        printError(fmt::format("{} already exists with {} query node(s), not {}; drop --replicas to reuse it, edit "
+                               "its [[node]] entries, or use another --dir",
+                               file.string(), have, o.replicas));
+        return kExitUsage;
     }
 
     zmq::context_t ctx(1);
@@ -183,8 +203,8 @@ int runUp(const UpOptions& o) {
     std::filesystem::remove(cfg->dir / "run" / "cli-last-seq", ec);
 
     Doc rows = Doc::array();
-    for (const auto& node : allNodeNames()) {
-        auto row = startNode(ctx, *cfg, file, node);
+    for (const auto* node : cfg->startOrder()) {
+        auto row = startNode(ctx, *cfg, file, *node);
         if (!row) {
             if (!rows.empty())
                 fmt::print(stderr, "  the nodes started so far are still running: `jupiter status --dir {0}` shows "
@@ -194,22 +214,21 @@ int runUp(const UpOptions& o) {
         rows.push_back(std::move(*row));
     }
     fmt::print("{}", renderTable(rows, kNodeColumns));
-    fmt::print("cluster up in {}; clients use the gateway at {}\n", dir.string(), cfg->node("gateway")->endpoint);
+    std::string gateways;
+    for (const auto* g : cfg->nodesWith(Role::Gateway)) gateways += (gateways.empty() ? "" : ", ") + g->endpoint;
+    fmt::print("cluster up in {}; clients use the gateway at {}\n", dir.string(), gateways);
     return kExitOk;
 }
 
 int runStart(const std::string& dirOption, const std::string& node) {
-    const auto dir = resolveDir(dirOption);
+    const auto dir = resolveClusterDir(dirOption);
     auto cfg = openCluster(dir);
     if (!cfg) {
         printError(cfg.error().message);
         return kExitUsage;
     }
-    const NodeConfig* nc = cfg->node(node);
-    if (!nc) {
-        printError(fmt::format("{} has no node {}", configPath(dir).string(), node));
-        return kExitUsage;
-    }
+    const NodeConfig* nc = findNode(*cfg, dir, node);
+    if (!nc) return kExitUsage;
     zmq::context_t ctx(1);
     Probe p{node, nc->endpoint, lockedPid(cfg->pidFile(node)), std::nullopt};
     p.pong = std::move(pingAll(ctx, {nc->endpoint}, kProbeTimeout)[0]);
@@ -218,14 +237,14 @@ int runStart(const std::string& dirOption, const std::string& node) {
         printRunningHint(dir, p.lockPid.has_value(), !p.lockPid);
         return kExitFailed;
     }
-    auto row = startNode(ctx, *cfg, configPath(dir), node);
+    auto row = startNode(ctx, *cfg, clusterConfigPath(dir), *nc);
     if (!row) return kExitFailed;
     fmt::print("{}", renderTable(Doc::array({*row}), kNodeColumns));
     return kExitOk;
 }
 
 int runDown(const std::string& dirOption) {
-    const auto dir = resolveDir(dirOption);
+    const auto dir = resolveClusterDir(dirOption);
     auto cfg = openCluster(dir);
     if (!cfg) {
         printError(cfg.error().message);
@@ -238,17 +257,18 @@ int runDown(const std::string& dirOption) {
     std::vector<Victim> victims;
     // Clients' entry point first, the bus last, so nodes do not log each other's departures as faults
     // for longer than needed.
-    const auto& names = allNodeNames();
-    for (auto it = names.rbegin(); it != names.rend(); ++it) {
-        auto pid = lockedPid(cfg->pidFile(*it));
+    const auto order = cfg->startOrder();
+    for (auto it = order.rbegin(); it != order.rend(); ++it) {
+        const std::string& name = (*it)->name;
+        auto pid = lockedPid(cfg->pidFile(name));
         if (!pid) continue;
         if (*pid <= 0) {
-            printError(fmt::format("{}: its pidfile is locked but names no pid; try again in a moment", *it));
+            printError(fmt::format("{}: its pidfile is locked but names no pid; try again in a moment", name));
             continue;
         }
         kill(*pid, SIGTERM);
         kill(*pid, SIGCONT);  // a node stopped with `jupiter kill --signal STOP` must run to see SIGTERM
-        victims.push_back({*it, *pid});
+        victims.push_back({name, *pid});
     }
     if (victims.empty()) {
         fmt::print("nothing running in {}\n", dir.string());
@@ -282,16 +302,13 @@ int runKill(const std::string& dirOption, const std::string& node, const std::st
         printError(fmt::format("unknown signal '{}' (accepted: KILL, TERM, STOP, CONT)", signalName));
         return kExitUsage;
     }
-    const auto dir = resolveDir(dirOption);
+    const auto dir = resolveClusterDir(dirOption);
     auto cfg = openCluster(dir);
     if (!cfg) {
         printError(cfg.error().message);
         return kExitUsage;
     }
-    if (!cfg->node(node)) {
-        printError(fmt::format("{} has no node {}", configPath(dir).string(), node));
-        return kExitUsage;
-    }
+    if (!findNode(*cfg, dir, node)) return kExitUsage;
     const auto pid = lockedPid(cfg->pidFile(node));
     if (!pid || *pid <= 0) {
         printError(fmt::format("{} is not running in {} (no live process holds {})", node, dir.string(),
@@ -313,8 +330,8 @@ int runKill(const std::string& dirOption, const std::string& node, const std::st
 }
 
 int runConfig(const std::string& dirOption) {
-    const auto dir = resolveDir(dirOption);
-    const auto file = configPath(dir);
+    const auto dir = resolveClusterDir(dirOption);
+    const auto file = clusterConfigPath(dir);
     std::ifstream in(file);
     if (!in) {
         printError(fmt::format("no cluster configuration at {}; `jupiter up --dir {}` writes one", file.string(),

@@ -66,7 +66,7 @@ struct Prepared {
     Doc body;
 };
 std::optional<Prepared> prepare(const RequestOptions& o, Kind kind, std::filesystem::path& dir, int& rc) {
-    dir = resolveDir(o.dir);
+    dir = resolveClusterDir(o.dir);
     auto body = parseAssignments(kind, o.name, o.fields);
     if (!body) {
         printError(body.error().message);
@@ -89,7 +89,7 @@ int runSend(const RequestOptions& o) {
     int rc = kExitOk;
     auto p = prepare(o, Kind::Command, dir, rc);
     if (!p) return rc;
-    const std::string endpoint = p->config.node("gateway")->endpoint;
+    const std::string endpoint = p->config.nodesWith(Role::Gateway).front()->endpoint;
     zmq::context_t ctx(1);
     // One id for every send: the command node deduplicates by id, so a resend cannot apply twice.
     auto reply = callPatiently(ctx, endpoint, makeRequest(Kind::Command, o.name, std::move(p->body), newRequestId("cli")),
@@ -115,13 +115,14 @@ int runQuery(const RequestOptions& o) {
     int rc = kExitOk;
     auto p = prepare(o, Kind::Query, dir, rc);
     if (!p) return rc;
-    std::string target = "gateway";
-    if (o.replica > 0) target = fmt::format("query-{}", o.replica);
-    const NodeConfig* node = p->config.node(target);
-    if (!node) {
-        printError(fmt::format("{} has no node {}", configPath(dir).string(), target));
+    const auto replicas = p->config.nodesWith(Role::Query);
+    if (o.replica > static_cast<int>(replicas.size())) {
+        printError(fmt::format("--replica {}: {} has {} query node(s)", o.replica, clusterConfigPath(dir).string(),
+                               replicas.size()));
         return kExitUsage;
     }
+    const NodeConfig* node = o.replica > 0 ? replicas[static_cast<std::size_t>(o.replica - 1)]
+                                           : p->config.nodesWith(Role::Gateway).front();
     Envelope req = makeRequest(Kind::Query, o.name, std::move(p->body), newRequestId("cli"));
     // Read-your-own-writes: an answer from a replica that has not applied our last send would be stale.
     const uint64_t minSeq = o.after ? *o.after : readLastSeq(p->config).value_or(0);
@@ -142,14 +143,14 @@ int runQuery(const RequestOptions& o) {
 }
 
 int runStatus(const std::string& dirOption, bool json) {
-    const auto dir = resolveDir(dirOption);
+    const auto dir = resolveClusterDir(dirOption);
     auto cfg = openCluster(dir);
     if (!cfg) {
         printError(cfg.error().message);
         return kExitUsage;
     }
     zmq::context_t ctx(1);
-    const std::string monitorEp = cfg->node("monitor")->endpoint;
+    const std::string monitorEp = cfg->nodesWith(Role::Monitor).front()->endpoint;
     Client client(ctx, monitorEp);
     auto reply = client.call(makeRequest(Kind::Control, "status", Doc::object(), newRequestId("cli")),
                              kStatusTimeout, kStatusAttempts);
@@ -173,7 +174,7 @@ int runStatus(const std::string& dirOption, bool json) {
         const auto lock = lockedPid(cfg->pidFile(n.name));
         const auto& pong = pongs[i];
         anyUp = anyUp || pong.has_value();
-        Doc row = {{"node", n.name}, {"role", n.role}, {"endpoint", n.endpoint}};
+        Doc row = {{"node", n.name}, {"role", roleName(n.role)}, {"endpoint", n.endpoint}};
         // A locked pidfile without a pong: the process exists but its loop does not answer (stopped?).
         row["state"] = pong ? "UP" : (lock ? "NO ANSWER" : "DOWN");
         row["pid"] = pong ? pong->body.value("pid", Doc(0)) : (lock && *lock > 0 ? Doc(*lock) : Doc("-"));
@@ -190,7 +191,7 @@ int runStatus(const std::string& dirOption, bool json) {
     }
     if (!anyUp) {
         printError(fmt::format("no node of {} answers; start the cluster with `jupiter up --dir {}`",
-                               configPath(dir).string(), dir.string()));
+                               clusterConfigPath(dir).string(), dir.string()));
         return kExitUnreachable;
     }
     return kExitOk;

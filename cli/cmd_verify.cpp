@@ -12,7 +12,7 @@
 namespace jupiter::cli {
 
 int runVerify(const std::string& dirOption, bool json, int waitMs) {
-    const auto dir = resolveDir(dirOption);
+    const auto dir = resolveClusterDir(dirOption);
     auto config = openCluster(dir);
     if (!config) {
         fmt::print(stderr, "jupiter: {}\n", config.error().message);

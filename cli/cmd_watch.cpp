@@ -5,10 +5,12 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <zmq.hpp>
 
 #include "bus/heartbeat.hpp"
@@ -16,12 +18,13 @@
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/ping.hpp"
+#include "common/links.hpp"
 #include "common/zmq_util.hpp"
 
 namespace jupiter::cli {
 
 int runWatch(const std::string& dirOption, int forMs) {
-    const auto dir = resolveDir(dirOption);
+    const auto dir = resolveClusterDir(dirOption);
     auto cfg = openCluster(dir);
     if (!cfg) {
         fmt::print(stderr, "jupiter: {}\n", cfg.error().message);
@@ -37,14 +40,15 @@ int runWatch(const std::string& dirOption, int forMs) {
     const int sigFd = signalfd(-1, &stops, SFD_CLOEXEC | SFD_NONBLOCK);
 
     zmq::context_t ctx(1);
-    auto sub = makeSocket(ctx, zmq::socket_type::sub);
-    sub.set(zmq::sockopt::subscribe, std::string(kTransitionTopic));
-    sub.connect(cfg->broker.eventsOut);
+    auto sub = openBusSubscriber(ctx, *cfg, {std::string(kTransitionTopic)});
     // Watching may start before the cluster does, so silence is reported, not fatal.
-    if (!pingAll(ctx, {cfg->node("broker")->endpoint}, Millis(500))[0])
-        fmt::print(stderr, "jupiter: the broker at {} does not answer yet; waiting for transitions anyway\n",
-                   cfg->node("broker")->endpoint);
-    fmt::print(stderr, "watching transitions from {} ({})\n", cfg->broker.eventsOut,
+    std::vector<std::string> brokers;
+    for (const auto* b : cfg->nodesWith(Role::Broker)) brokers.push_back(b->endpoint);
+    const auto pongs = pingAll(ctx, brokers, Millis(500));
+    if (std::none_of(pongs.begin(), pongs.end(), [](const auto& p) { return p.has_value(); }))
+        fmt::print(stderr, "jupiter: no broker answers yet ({}); waiting for transitions anyway\n",
+                   fmt::join(brokers, ", "));
+    fmt::print(stderr, "watching transitions from {} broker(s) ({})\n", brokers.size(),
                forMs > 0 ? fmt::format("for {} ms", forMs) : std::string("Ctrl-C to stop"));
 
     const auto deadline = std::chrono::steady_clock::now() + Millis(forMs);

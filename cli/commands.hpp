@@ -14,6 +14,8 @@ struct UpOptions {
     std::string dir;
     int basePort = 0;
     bool basePortGiven = false;
+    int replicas = 3;               // query nodes in a new configuration (1..kMaxReplicas)
+    bool replicasGiven = false;
 };
 int runUp(const UpOptions& o);
 int runDown(const std::string& dir);
@@ -28,7 +30,7 @@ struct RequestOptions {
     std::vector<std::string> fields;  // field=value words
     bool json = false;
     int timeoutMs = 0;                // wait before checking the server is alive (0: 3000 ms)
-    int replica = 0;                  // query: 0 = through the gateway
+    int replica = 0;                  // query: 0 = through the gateway, N = the Nth query node
     std::optional<uint64_t> after;    // query: minimum sequence the answer must reflect
 };
 int runSend(const RequestOptions& o);

@@ -35,9 +35,14 @@ int main(int argc, char** argv) {
                                            "each answers ping");
     withDir(upCmd);
     auto* basePort = upCmd->add_option("--base-port", up.basePort,
-                                       fmt::format("first of {} consecutive loopback ports (default {})", kPortsUsed,
+                                       fmt::format("first of the consecutive loopback ports a new configuration uses "
+                                                   "({} with 3 replicas; default {})", portsUsed(Layout{}),
                                                    kDefaultBasePort))
-                         ->check(CLI::Range(1, 65535 - kPortsUsed + 1));
+                         ->check(CLI::Range(1, 65535));
+    auto* replicas = upCmd->add_option("--replicas", up.replicas,
+                                       fmt::format("query nodes in a new configuration, 1 to {} (default 3)",
+                                                   kMaxReplicas))
+                         ->check(CLI::Range(1, kMaxReplicas));
 
     auto* downCmd = app.add_subcommand("down", "stop every running daemon of the cluster (SIGTERM, then SIGKILL "
                                                "after 5 s)");
@@ -46,14 +51,12 @@ int main(int argc, char** argv) {
     std::string node, signalName = "KILL";
     auto* startCmd = app.add_subcommand("start", "start one daemon of the cluster and wait until it answers ping");
     withDir(startCmd);
-    startCmd->add_option("node", node, "broker, command, query-1..3, monitor or gateway")
-        ->required()
-        ->check(CLI::IsMember(allNodeNames()));
+    startCmd->add_option("node", node, "a node's name in jupiter.toml (broker, command, query-1, ..., monitor, "
+                                       "gateway by default)")
+        ->required();
     auto* killCmd = app.add_subcommand("kill", "send a signal to one daemon (fault injection)");
     withDir(killCmd);
-    killCmd->add_option("node", node, "broker, command, query-1..3, monitor or gateway")
-        ->required()
-        ->check(CLI::IsMember(allNodeNames()));
+    killCmd->add_option("node", node, "a node's name in jupiter.toml")->required();
     killCmd->add_option("--signal", signalName, "KILL, TERM, STOP or CONT")->capture_default_str();
 
     RequestOptions req;
@@ -75,8 +78,9 @@ int main(int argc, char** argv) {
     queryCmd->add_option("name", req.name, "query name (sales.list, seller.get, inventory.value, ...)")->required();
     queryCmd->add_option("fields", req.fields, kFieldsHelp);
     queryCmd->add_flag("--json", req.json, "print the reply envelope as JSON");
-    queryCmd->add_option("--replica", req.replica, "ask query-N directly instead of the gateway")
-        ->check(CLI::Range(1, 3));
+    queryCmd->add_option("--replica", req.replica, "ask the Nth query node of jupiter.toml directly instead of the "
+                                                   "gateway")
+        ->check(CLI::Range(1, kMaxReplicas));
     auto* afterOpt = queryCmd->add_option("--after", after,
                                           "answer only from a replica that applied this sequence (default: the "
                                           "last `jupiter send` from this folder)");
@@ -129,6 +133,7 @@ int main(int argc, char** argv) {
         if (upCmd->parsed()) {
             up.dir = dir;
             up.basePortGiven = basePort->count() > 0;
+            up.replicasGiven = replicas->count() > 0;
             return runUp(up);
         }
         if (downCmd->parsed()) return runDown(dir);

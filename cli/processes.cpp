@@ -53,23 +53,15 @@ std::filesystem::path binDir() {
     return exe.parent_path();
 }
 
-std::string daemonBinary(std::string_view node) {
-    if (node.rfind("query-", 0) == 0) return "jupiter-query";
-    return fmt::format("jupiter-{}", node);
+std::string daemonBinary(Role role) { return fmt::format("jupiter-{}", roleName(role)); }
+
+std::vector<std::string> daemonArgs(const NodeConfig& node, const std::filesystem::path& configFile) {
+    return {daemonBinary(node.role), "--config", configFile.string(), "--daemon", "--node", node.name};
 }
 
-std::vector<std::string> daemonArgs(std::string_view node, const std::filesystem::path& configFile) {
-    std::vector<std::string> args = {daemonBinary(node), "--config", configFile.string(), "--daemon"};
-    if (node.rfind("query-", 0) == 0) {
-        args.push_back("--id");
-        args.push_back(std::string(node.substr(6)));
-    }
-    return args;
-}
-
-Status spawnDaemon(const std::filesystem::path& binaryDir, std::string_view node,
+Status spawnDaemon(const std::filesystem::path& binaryDir, const NodeConfig& node,
                    const std::filesystem::path& configFile, Millis timeout) {
-    const auto binary = binaryDir / daemonBinary(node);
+    const auto binary = binaryDir / daemonBinary(node.role);
     if (access(binary.c_str(), X_OK) != 0)
         return makeError("not_found", fmt::format("{} is not there or not executable (the daemons are installed "
                                                   "beside `jupiter`; build them with `ninja -C build`)",
@@ -80,7 +72,7 @@ Status spawnDaemon(const std::filesystem::path& binaryDir, std::string_view node
     argv.push_back(nullptr);
 
     const pid_t child = fork();
-    if (child < 0) return makeError("spawn", fmt::format("cannot fork to start {}: {}", node, std::strerror(errno)));
+    if (child < 0) return makeError("spawn", fmt::format("cannot fork to start {}: {}", node.name, std::strerror(errno)));
     if (child == 0) {
         // Only async-signal-safe calls from here to exec. Our descriptors (ZeroMQ's among them)
         // must not leak into a daemon that outlives us, and it must not inherit a blocked mask.

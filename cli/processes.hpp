@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/clock.hpp"
+#include "common/config.hpp"
 #include "common/result.hpp"
 
 namespace jupiter::cli {
@@ -23,14 +24,15 @@ std::optional<pid_t> lockedPid(const std::filesystem::path& pidFile);
 // The folder of the running executable, where the daemons are installed beside it.
 std::filesystem::path binDir();
 
-// The daemon executable and its arguments for node `node` ("query-2" -> jupiter-query --id 2).
-std::string daemonBinary(std::string_view node);
-std::vector<std::string> daemonArgs(std::string_view node, const std::filesystem::path& configFile);
+// The daemon executable for a role (jupiter-query), and its arguments for one node
+// (jupiter-query --config FILE --daemon --node query-2).
+std::string daemonBinary(Role role);
+std::vector<std::string> daemonArgs(const NodeConfig& node, const std::filesystem::path& configFile);
 
 // Runs the node's daemon with --daemon and waits (up to `timeout`) for the launching process to
 // exit, which it does once the daemon has detached. Errors name the binary and its exit status;
 // the daemon's own complaints went to our stderr (before detaching) or to its log file (after).
-Status spawnDaemon(const std::filesystem::path& binaryDir, std::string_view node,
+Status spawnDaemon(const std::filesystem::path& binaryDir, const NodeConfig& node,
                    const std::filesystem::path& configFile, Millis timeout);
 
 // Waits until `pid` has exited or released `pidFile`'s lock (an unreaped zombie still answers

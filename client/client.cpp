@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "common/links.hpp"
 #include "common/zmq_util.hpp"
 
 namespace jupiter {
@@ -25,14 +26,9 @@ Envelope makeRequest(Kind kind, std::string name, Doc body, std::string id) {
 }
 
 Client::Client(zmq::context_t& ctx, std::string endpoint)
-    : ctx_(ctx), endpoint_(std::move(endpoint)), sock_(makeSocket(ctx, zmq::socket_type::dealer)) {
-    sock_.connect(endpoint_);
-}
+    : ctx_(ctx), endpoint_(std::move(endpoint)), sock_(openClientSocket(ctx, endpoint_)) {}
 
-void Client::reconnect() {
-    sock_ = makeSocket(ctx_, zmq::socket_type::dealer);
-    sock_.connect(endpoint_);
-}
+void Client::reconnect() { sock_ = openClientSocket(ctx_, endpoint_); }
 
 bool Client::sendRaw(std::string_view bytes) { return sendFrames(sock_, {"", bytes}); }
 

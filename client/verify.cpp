@@ -57,8 +57,10 @@ Doc VerifyReport::toDoc() const {
 
 Result<VerifyReport> verifyCluster(zmq::context_t& ctx, const Config& config, Millis wait) {
     const auto deadline = std::chrono::steady_clock::now() + wait;
-    std::vector<std::string> nodes = {"command"};
-    for (const auto* q : config.queryNodes()) nodes.push_back(q->name);
+    // The writer's write model is the reference; every query node must match it.
+    const NodeConfig& writer = *config.writer();
+    std::vector<std::string> nodes = {writer.name};
+    for (const auto* q : config.nodesWith(Role::Query)) nodes.push_back(q->name);
     std::string lastState;
     int disagreements = 0;
     while (true) {
@@ -80,7 +82,7 @@ Result<VerifyReport> verifyCluster(zmq::context_t& ctx, const Config& config, Mi
             for (const auto& nd : rep.nodes) {
                 if (nd.digest == rep.nodes.front().digest) continue;
                 rep.agree = false;
-                auto diff = firstDifference(ctx, config.node("command")->endpoint, config.node(nd.node)->endpoint);
+                auto diff = firstDifference(ctx, writer.endpoint, config.node(nd.node)->endpoint);
                 rep.differences.push_back(fmt::format("{} differs from the command node's write model at sequence {}: "
                                                       "first differing record {}", nd.node, rep.seq,
                                                       diff ? *diff : diff.error().message));

@@ -1,8 +1,6 @@
 // Command node implementation; see command_node.hpp.
 #include "command/command_node.hpp"
 
-#include <unistd.h>
-
 #include <fmt/format.h>
 
 #include "bus/request.hpp"
@@ -14,42 +12,29 @@ namespace {
 
 constexpr std::size_t kPublishChunk = 500;
 constexpr std::size_t kMaxReplay = 5000;
-constexpr int kMaxGroup = 1024;
+constexpr std::size_t kMaxGroup = 1024;  // commands decided in one group commit at most
 
 }  // namespace
 
 CommandNode::CommandNode(zmq::context_t& ctx, const DaemonContext& dc, const Clock& clock, Store& store)
     : dc_(dc),
       store_(store),
+      wiring_(ctx, dc.config, *dc.node),
       loop_(clock),
-      processor_(store, clock, dc.config.syncDurable),
-      commands_(makeSocket(ctx, zmq::socket_type::router)),
-      control_(makeSocket(ctx, zmq::socket_type::router)),
-      pub_(makeSocket(ctx, zmq::socket_type::pub)),
-      heartbeat_(pub_, clock,
-                 Heartbeat{"command", "command", static_cast<uint64_t>(getpid()), dc.node->endpoint, 0, 0, 0,
-                           static_cast<uint64_t>(dc.config.heartbeatIntervalMs), "", 0, ""}) {
-    pub_.set(zmq::sockopt::sndhwm, 200000);
-}
-
-void CommandNode::connect() {
-    try {
-        control_.bind(dc_.node->bind);
-    } catch (const zmq::error_t& e) {
-        throw std::runtime_error(fmt::format("cannot bind {}: {} (is another cluster using this port?)",
-                                             dc_.node->bind, e.what()));
-    }
-    commands_.connect(dc_.config.broker.backend);
-    pub_.connect(dc_.config.broker.eventsIn);
-}
+      processor_(store, clock, dc.node->name, dc.config.syncDurable),
+      commands_(wiring_.open(Link::CommandIntake)),
+      control_(wiring_.open(Link::Control)),
+      pub_(wiring_.open(Link::Publish)),
+      heartbeat_(pub_, clock, *dc.node, Millis(dc.config.heartbeatIntervalMs)) {}
 
 int CommandNode::run() {
     loop_.onReadable(commands_, [this] { onCommand(); });
     loop_.onReadable(control_, [this] { onControl(); });
     loop_.every(Millis(dc_.config.heartbeatIntervalMs), [this] { onHeartbeatTimer(); });
     loop_.stopOnSignals();
-    dc_.log->info("serving commands from {} at head sequence {} ({} writes)", dc_.config.broker.backend,
-                  store_.seq(), dc_.config.syncDurable ? "durable" : "async");
+    dc_.log->info("serving commands from {} broker(s) at head sequence {} ({} writes)",
+                  wiring_.peers(Link::CommandIntake).size(), store_.seq(),
+                  dc_.config.syncDurable ? "durable" : "async");
     onHeartbeatTimer();
     loop_.run();
     return exitCode_;
@@ -57,25 +42,23 @@ int CommandNode::run() {
 
 // One group per call: decide everything that is waiting, commit once, then answer and publish.
 void CommandNode::onCommand() {
-    for (int i = 0; i < kMaxGroup; ++i) {
-        auto frames = recvFrames(commands_);
-        if (!frames) break;
-        auto req = splitRequest(std::move(*frames));
-        if (!req) continue;
+    drain(commands_, kMaxGroup, [this](Frames&& frames) {
+        auto req = splitRequest(std::move(frames));
+        if (!req) return;
         auto env = decodeEnvelope(req->bytes);
         if (!env) {
             sendReply(commands_, req->route, makeErrorReply("?", "", env.error()));
-            continue;
+            return;
         }
         if (env->kind != Kind::Command) {
             sendReply(commands_, req->route,
                       makeErrorReply(env->name, env->id,
                                      makeError("unknown_message", fmt::format("the command channel takes commands, "
                                                                               "not {}", kindName(env->kind)))));
-            continue;
+            return;
         }
         processor_.handle(std::move(req->route), *env);
-    }
+    });
     if (!processor_.hasPending()) return;
     auto group = processor_.commit();
     if (!group) {
@@ -107,19 +90,17 @@ void CommandNode::publishEvents(const Doc& events) {
 }
 
 void CommandNode::onControl() {
-    for (int i = 0; i < 256; ++i) {
-        auto frames = recvFrames(control_);
-        if (!frames) return;
-        auto req = splitRequest(std::move(*frames));
-        if (!req) continue;
+    drain(control_, kDrainControl, [this](Frames&& frames) {
+        auto req = splitRequest(std::move(frames));
+        if (!req) return;
         auto env = decodeEnvelope(req->bytes);
         if (!env) {
             sendReply(control_, req->route, makeErrorReply("?", "", env.error()));
-            continue;
+            return;
         }
         Envelope reply;
         if (env->kind == Kind::Control && env->name == "ping") {
-            reply = makePong(*env, "command", store_.seq());
+            reply = makePong(*env, dc_.node->name, store_.seq());
         } else if (env->kind == Kind::Control && env->name == "replay") {
             const uint64_t from = env->body["from"].get<uint64_t>();
             const auto max = std::min<uint64_t>(env->body.value("max", uint64_t{1000}), kMaxReplay);
@@ -135,9 +116,9 @@ void CommandNode::onControl() {
                                                          "and keys; send {} through the gateway", env->name)));
         }
         reply.seq = store_.seq();
-        reply.node = "command";
+        reply.node = dc_.node->name;
         sendReply(control_, req->route, reply);
-    }
+    });
 }
 
 void CommandNode::onHeartbeatTimer() { heartbeat_.publish(store_.seq(), store_.digest()); }

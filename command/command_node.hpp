@@ -12,14 +12,15 @@
 #include "command/command_processor.hpp"
 #include "common/daemon.hpp"
 #include "common/event_loop.hpp"
+#include "common/links.hpp"
 #include "store/store.hpp"
 
 namespace jupiter {
 
 class CommandNode {
 public:
+    // Binds its endpoint and connects to the brokers; throws with a hint when the address is taken.
     CommandNode(zmq::context_t& ctx, const DaemonContext& dc, const Clock& clock, Store& store);
-    void connect();
     int run();
 
 private:
@@ -30,11 +31,12 @@ private:
 
     const DaemonContext& dc_;
     Store& store_;
+    Wiring wiring_;
     EventLoop loop_;
     CommandProcessor processor_;
-    zmq::socket_t commands_;  // ROUTER connected to the broker's command_backend
+    zmq::socket_t commands_;  // ROUTER connected to the brokers' command_backend, known there by our name
     zmq::socket_t control_;   // ROUTER: ping, replay, digest, keys
-    zmq::socket_t pub_;       // PUB connected to the broker's events_in
+    zmq::socket_t pub_;       // PUB connected to the brokers' events_in
     HeartbeatPublisher heartbeat_;
     int exitCode_ = 0;
 };

@@ -19,8 +19,8 @@ std::string dedupOrderKey(uint64_t n) { return "x/" + keyNum(n); }
 
 }  // namespace
 
-CommandProcessor::CommandProcessor(Store& store, const Clock& clock, bool sync, uint64_t dedupKeep)
-    : store_(store), clock_(clock), sync_(sync), dedupKeep_(dedupKeep), txn_(store.begin()) {
+CommandProcessor::CommandProcessor(Store& store, const Clock& clock, std::string node, bool sync, uint64_t dedupKeep)
+    : store_(store), clock_(clock), node_(std::move(node)), sync_(sync), dedupKeep_(dedupKeep), txn_(store.begin()) {
     if (auto n = store_.get(kDedupCountKey); n && n->size() == 8) std::memcpy(&dedupCount_, n->data(), 8);
 }
 
@@ -93,7 +93,7 @@ void CommandProcessor::handle(Frames route, const Envelope& cmd) {
         reply = makeReply(cmd, std::move(body));
         reply.seq = seq;
     }
-    reply.node = "command";
+    reply.node = node_;
     remember(cmd.id, reply);
     pending_.push_back({std::move(route), encodeEnvelope(reply)});
 }

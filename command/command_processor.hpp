@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "common/clock.hpp"
@@ -32,7 +33,9 @@ public:
         Doc events = Doc::array();  // {seq, name, at, body} written by this group
     };
 
-    CommandProcessor(Store& store, const Clock& clock, bool sync, uint64_t dedupKeep = kDefaultDedupKeep);
+    // `node` names this command node in its replies.
+    CommandProcessor(Store& store, const Clock& clock, std::string node, bool sync,
+                     uint64_t dedupKeep = kDefaultDedupKeep);
 
     // Adds one command (already decoded and schema-checked) to the current group.
     void handle(Frames route, const Envelope& cmd);
@@ -47,6 +50,7 @@ private:
 
     Store& store_;
     const Clock& clock_;
+    std::string node_;
     bool sync_;
     uint64_t dedupKeep_;
     uint64_t dedupCount_ = 0;

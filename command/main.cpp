@@ -2,8 +2,8 @@
 #include "command/command_node.hpp"
 
 int main(int argc, char** argv) {
-    return jupiter::runDaemon(argc, argv, "command", [](jupiter::DaemonContext& dc) {
-        auto store = jupiter::Store::open(dc.config.nodeDataDir("command"), {});
+    return jupiter::runDaemon(argc, argv, jupiter::Role::Command, [](jupiter::DaemonContext& dc) {
+        auto store = jupiter::Store::open(dc.config.nodeDataDir(dc.node->name), {});
         if (!store) {
             dc.log->critical("{}", store.error().message);
             return 4;
@@ -11,7 +11,6 @@ int main(int argc, char** argv) {
         jupiter::SystemClock clock;
         zmq::context_t ctx(1);
         jupiter::CommandNode node(ctx, dc, clock, **store);
-        node.connect();
         return node.run();
     });
 }

@@ -1,14 +1,57 @@
 // TOML configuration parsing and validation (toml++).
 #include "common/config.hpp"
 
+#include <algorithm>
+#include <array>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <toml++/toml.h>
 
 namespace jupiter {
 namespace {
+
+constexpr std::array<std::pair<Role, std::string_view>, 5> kRoleNames = {
+    {{Role::Broker, "broker"}, {Role::Command, "command"}, {Role::Query, "query"}, {Role::Monitor, "monitor"},
+     {Role::Gateway, "gateway"}}};
+constexpr std::array<std::pair<BrokerChannel, std::string_view>, 4> kChannelKeys = {
+    {{BrokerChannel::Commands, "commands"}, {BrokerChannel::CommandBackend, "command_backend"},
+     {BrokerChannel::EventsIn, "events_in"}, {BrokerChannel::EventsOut, "events_out"}}};
+
+// Levenshtein distance, for "did you mean" hints on misspelled keys.
+std::size_t editDistance(std::string_view a, std::string_view b) {
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        std::size_t diag = row[0];
+        row[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            const std::size_t up = row[j];
+            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+            diag = up;
+        }
+    }
+    return row[b.size()];
+}
+
+// Refuses keys of `t` outside `accepted`, naming the closest accepted key when there is one.
+Status checkKeys(const toml::table& t, std::string_view where, const std::vector<std::string>& accepted) {
+    for (auto&& [k, v] : t) {
+        const std::string key(k.str());
+        if (std::find(accepted.begin(), accepted.end(), key) != accepted.end()) continue;
+        std::string best;
+        std::size_t bestDist = 3;  // further than two edits is no hint
+        for (const auto& a : accepted)
+            if (auto d = editDistance(key, a); d < bestDist) best = a, bestDist = d;
+        return makeError("config", fmt::format("{}: unknown key {}{} (accepted: {})", where, key,
+                                               best.empty() ? "" : fmt::format(" (did you mean {}?)", best),
+                                               fmt::join(accepted, ", ")));
+    }
+    return Ok{};
+}
 
 Status checkEndpoint(const std::string& key, const std::string& ep) {
     if (ep.rfind("tcp://", 0) != 0 && ep.rfind("ipc://", 0) != 0 && ep.rfind("inproc://", 0) != 0)
@@ -26,50 +69,114 @@ Status checkEndpoint(const std::string& key, const std::string& ep) {
 }
 
 // Reads an integer key within [lo, hi], leaving `out` untouched when absent.
-Status readInt(const toml::table& t, std::string_view table, std::string_view key, int lo, int hi, int& out) {
+template <class Int>
+Status readInt(const toml::table& t, std::string_view where, std::string_view key, int64_t lo, int64_t hi, Int& out) {
     auto node = t[key];
     if (!node) return Ok{};
     auto v = node.value<int64_t>();
     if (!v || *v < lo || *v > hi)
-        return makeError("config", fmt::format("[{}] {} must be an integer from {} to {}", table, key, lo, hi));
-    out = static_cast<int>(*v);
+        return makeError("config", fmt::format("{} {} must be an integer from {} to {}", where, key, lo, hi));
+    out = static_cast<Int>(*v);
     return Ok{};
 }
 
-Status readString(const toml::table& t, std::string_view table, std::string_view key, bool required,
+Status readString(const toml::table& t, std::string_view where, std::string_view key, bool required,
                   std::string& out) {
     auto node = t[key];
     if (!node) {
-        if (required) return makeError("config", fmt::format("[{}] {} is missing", table, key));
+        if (required) return makeError("config", fmt::format("{} {} is missing", where, key));
         return Ok{};
     }
     auto v = node.value<std::string>();
-    if (!v) return makeError("config", fmt::format("[{}] {} must be a string", table, key));
+    if (!v) return makeError("config", fmt::format("{} {} must be a string", where, key));
     out = *v;
     return Ok{};
 }
 
-Status readEndpointPair(const toml::table& t, std::string_view table, std::string_view key, std::string& ep,
-                        std::string& bind) {
-    if (auto s = readString(t, table, key, true, ep); !s) return s;
-    if (auto s = checkEndpoint(fmt::format("[{}] {}", table, key), ep); !s) return s;
+Status readEndpoint(const toml::table& t, std::string_view where, std::string_view key, std::string& ep,
+                    std::string& bind) {
+    if (auto s = readString(t, where, key, true, ep); !s) return s;
+    if (auto s = checkEndpoint(fmt::format("{} {}", where, key), ep); !s) return s;
     bind = ep;
-    std::string bindKey = std::string(key) + "_bind";
-    if (auto s = readString(t, table, bindKey, false, bind); !s) return s;
-    return checkEndpoint(fmt::format("[{}] {}", table, bindKey), bind);
+    const std::string bindKey = std::string(key) + "_bind";
+    if (auto s = readString(t, where, bindKey, false, bind); !s) return s;
+    return checkEndpoint(fmt::format("{} {}", where, bindKey), bind);
+}
+
+bool validName(std::string_view n) {
+    if (n.empty() || n.size() > 40) return false;
+    return std::all_of(n.begin(), n.end(), [](char ch) {
+        return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-' || ch == '_';
+    });
+}
+
+Result<NodeConfig> parseNode(const toml::table& t, std::size_t index) {
+    NodeConfig n;
+    const std::string at = fmt::format("[[node]] #{}", index + 1);
+    if (auto s = readString(t, at, "name", true, n.name); !s) return s.error();
+    if (!validName(n.name))
+        return makeError("config", fmt::format("{} name = \"{}\": use 1-40 of a-z, 0-9, - and _ (it names files and "
+                                               "bus topics)", at, n.name));
+    const std::string where = fmt::format("[[node]] {}:", n.name);
+    std::string role;
+    if (auto s = readString(t, where, "role", true, role); !s) return s.error();
+    auto r = parseRole(role);
+    if (!r)
+        return makeError("config", fmt::format("{} role = \"{}\" (accepted: broker, command, query, monitor, gateway)",
+                                               where, role));
+    n.role = *r;
+    std::vector<std::string> accepted = {"name", "role", "endpoint", "endpoint_bind"};
+    if (n.role == Role::Broker)
+        for (auto [c, key] : kChannelKeys) {
+            accepted.emplace_back(key);
+            accepted.push_back(std::string(key) + "_bind");
+        }
+    if (n.role == Role::Query) accepted.emplace_back("drop_live_batches_every");
+    if (auto s = checkKeys(t, fmt::format("[[node]] {} ({})", n.name, role), accepted); !s) return s.error();
+    if (auto s = readEndpoint(t, where, "endpoint", n.endpoint, n.bind); !s) return s.error();
+    if (n.role == Role::Broker)
+        for (auto [c, key] : kChannelKeys) {
+            Endpoint e;
+            if (auto s = readEndpoint(t, where, key, e.connect, e.bind); !s) return s.error();
+            n.channels[c] = e;
+        }
+    if (auto s = readInt(t, where, "drop_live_batches_every", 0, 1000000, n.dropLiveBatchesEvery); !s)
+        return s.error();
+    return n;
+}
+
+// The first line of a refusal for a file written by `jupiter up` before nodes were data.
+bool isOldLayout(const toml::table& root) {
+    for (auto&& [k, v] : root) {
+        const std::string_view key = k.str();
+        if (key == "broker" || key == "command" || key.rfind("query-", 0) == 0) return true;
+    }
+    return false;
 }
 
 }  // namespace
 
-const std::vector<std::string>& allNodeNames() {
-    static const std::vector<std::string> names = {"broker",  "command", "query-1", "query-2",
-                                                   "query-3", "monitor", "gateway"};
-    return names;
+std::string_view roleName(Role r) {
+    for (auto [role, name] : kRoleNames)
+        if (role == r) return name;
+    return "?";
 }
 
-std::string roleOf(std::string_view nodeName) {
-    if (nodeName.rfind("query-", 0) == 0) return "query";
-    return std::string(nodeName);
+std::optional<Role> parseRole(std::string_view name) {
+    for (auto [role, n] : kRoleNames)
+        if (n == name) return role;
+    return std::nullopt;
+}
+
+const std::vector<Role>& allRoles() {
+    static const std::vector<Role> roles = {Role::Broker, Role::Command, Role::Query, Role::Monitor, Role::Gateway};
+    return roles;
+}
+
+std::string_view channelKey(BrokerChannel c) {
+    for (auto [ch, key] : kChannelKeys)
+        if (ch == c) return key;
+    return "?";
 }
 
 const NodeConfig* Config::node(std::string_view name) const {
@@ -78,15 +185,60 @@ const NodeConfig* Config::node(std::string_view name) const {
     return nullptr;
 }
 
-std::vector<const NodeConfig*> Config::queryNodes() const {
+std::vector<const NodeConfig*> Config::nodesWith(Role role) const {
     std::vector<const NodeConfig*> out;
     for (const auto& n : nodes)
-        if (n.role == "query") out.push_back(&n);
+        if (n.role == role) out.push_back(&n);
     return out;
 }
 
-std::string defaultConfigToml(const std::filesystem::path& dir, int basePort) {
-    auto ep = [basePort](int off) { return fmt::format("tcp://127.0.0.1:{}", basePort + off); };
+const NodeConfig* Config::writer() const {
+    auto commands = nodesWith(Role::Command);
+    return commands.empty() ? nullptr : commands.front();
+}
+
+std::vector<const NodeConfig*> Config::startOrder() const {
+    std::vector<const NodeConfig*> out;
+    for (Role r : allRoles())
+        for (const auto* n : nodesWith(r)) out.push_back(n);
+    return out;
+}
+
+std::vector<std::string> Config::nodeNames() const {
+    std::vector<std::string> out;
+    for (const auto& n : nodes) out.push_back(n.name);
+    return out;
+}
+
+int portsUsed(const Layout& l) {
+    return l.brokers * (1 + static_cast<int>(kChannelKeys.size())) + l.commands + l.queries + l.monitors + l.gateways;
+}
+
+std::string defaultConfigToml(const std::filesystem::path& dir, int basePort, const Layout& layout) {
+    int next = basePort;
+    auto ep = [&next] { return fmt::format("\"tcp://127.0.0.1:{}\"", next++); };
+    // A role with one node gets the role's name; several get name-1, name-2, ...
+    auto nameOf = [](std::string_view role, int i, int count) {
+        return count == 1 && role != "query" ? std::string(role) : fmt::format("{}-{}", role, i);
+    };
+    std::string nodes;
+    auto add = [&](std::string_view role, int count, std::string_view comment) {
+        for (int i = 1; i <= count; ++i)
+            nodes += fmt::format("\n[[node]]\nname = \"{}\"\nrole = \"{}\"\nendpoint = {}{}\n", nameOf(role, i, count),
+                                 role, ep(), comment);
+    };
+    for (int i = 1; i <= layout.brokers; ++i) {
+        nodes += fmt::format("\n[[node]]\nname = \"{}\"\nrole = \"broker\"\nendpoint = {}         # pings\n",
+                             nameOf("broker", i, layout.brokers), ep());
+        nodes += fmt::format("commands = {}         # gateways send commands here\n", ep());
+        nodes += fmt::format("command_backend = {}  # the command node takes commands from here\n", ep());
+        nodes += fmt::format("events_in = {}        # nodes publish events and heartbeats here\n", ep());
+        nodes += fmt::format("events_out = {}       # nodes subscribe here\n", ep());
+    }
+    add("command", layout.commands, "         # replay of events, pings, digests");
+    add("query", layout.queries, "");
+    add("monitor", layout.monitors, "         # status requests and pings");
+    add("gateway", layout.gateways, "         # clients send commands and queries here");
     return fmt::format(R"(# Jupiter cluster configuration (written by `jupiter up`; edit and restart to change).
 # Every endpoint may name another host; `<key>_bind` overrides the address a node binds.
 
@@ -97,40 +249,23 @@ heartbeat_liveness = 3        # missed heartbeats before a node is DOWN
 recovery_heartbeats = 3       # fresh heartbeats in a row before it is UP again
 sync = "durable"              # durable: fsync before acknowledging a command; "async": faster, may lose the last writes on power loss
 
-[broker]
-endpoint = "{}"         # pings
-commands = "{}"         # gateways send commands here
-command_backend = "{}"  # the command node takes commands from here
-events_in = "{}"        # nodes publish events and heartbeats here
-events_out = "{}"       # nodes subscribe here
-
-[command]
-endpoint = "{}"         # replay of events, pings, digests
-
-[query-1]
-endpoint = "{}"
-
-[query-2]
-endpoint = "{}"
-
-[query-3]
-endpoint = "{}"
-
 [monitor]
-endpoint = "{}"         # status requests and pings
 ping_interval_ms = 100
 ping_timeout_ms = 300
 
 [gateway]
-endpoint = "{}"         # clients send commands and queries here
 query_timeout_ms = 250       # per attempt, before the query goes to another replica (the ceiling)
 query_timeout_min_ms = 50    # the floor: once answers are seen, the timeout follows their latency in between
 command_timeout_ms = 1500    # per attempt, before the command is resent (same request id)
 client_timeout_ms = 10000    # total, before the client gets an error
 max_lag_events = 0           # a replica further behind the head than this is not chosen (nor failed back to)
 leave_lag_events = 1000      # the replica in use is left only when it falls further behind than this
-)",
-                       dir.string(), ep(0), ep(1), ep(2), ep(3), ep(4), ep(5), ep(6), ep(7), ep(8), ep(9), ep(10));
+
+# The nodes, one [[node]] each: a unique name (it names the node's data folder, log and pidfile),
+# a role (broker, command, query, monitor, gateway) and its endpoints. Gateways prefer query nodes
+# in the order they are listed here and fail back to the first live one.
+{})",
+                       dir.string(), nodes);
 }
 
 Result<Config> parseConfig(std::string_view text, const std::filesystem::path& source) {
@@ -146,66 +281,78 @@ Result<Config> parseConfig(std::string_view text, const std::filesystem::path& s
     c.source = source;
     auto fail = [&where](const Error& e) { return makeError("config", fmt::format("{}: {}", where, e.message)); };
 
-    static const std::vector<std::string> tables = {"cluster", "broker",  "command", "query-1", "query-2",
-                                                    "query-3", "monitor", "gateway"};
-    for (auto&& [k, v] : root) {
-        bool known = false;
-        for (const auto& t : tables) known = known || t == k.str();
-        if (!known)
-            return makeError("config", fmt::format("{}: unknown table [{}] (accepted: cluster, broker, command, "
-                                                   "query-1, query-2, query-3, monitor, gateway)", where, k.str()));
-        if (!v.is_table()) return makeError("config", fmt::format("{}: {} must be a table", where, k.str()));
+    if (isOldLayout(root)) {
+        const std::string file = source.empty() ? "the file" : source.string();
+        return makeError("config", fmt::format(
+            "{}: this file has the layout of an older `jupiter up` (tables [broker], [command], [query-1], ...); "
+            "nodes are now listed as [[node]] entries with a name and a role. Move it aside (mv {} {}.old) and run "
+            "`jupiter up --dir {}` to write the new layout: data, logs and node names are kept",
+            where, file, file, source.empty() ? "DIR" : source.parent_path().string()));
     }
-    for (const auto& t : tables)
-        if (!root[t].as_table())
-            return makeError("config", fmt::format("{}: table [{}] is missing", where, t));
+    if (auto s = checkKeys(root, where + ": top level", {"cluster", "monitor", "gateway", "node"}); !s)
+        return s.error();
+    for (const char* t : {"cluster", "monitor", "gateway"}) {
+        if (!root[t]) return makeError("config", fmt::format("{}: table [{}] is missing", where, t));
+        if (!root[t].as_table()) return makeError("config", fmt::format("{}: {} must be a table", where, t));
+    }
 
     const toml::table& cl = *root["cluster"].as_table();
+    if (auto s = checkKeys(cl, "[cluster]", {"dir", "heartbeat_interval_ms", "heartbeat_liveness",
+                                              "recovery_heartbeats", "sync"}); !s)
+        return fail(s.error());
     std::string dir;
-    if (auto s = readString(cl, "cluster", "dir", true, dir); !s) return fail(s.error());
+    if (auto s = readString(cl, "[cluster]", "dir", true, dir); !s) return fail(s.error());
     if (dir.empty()) return makeError("config", fmt::format("{}: [cluster] dir must not be empty", where));
     c.dir = std::filesystem::path(dir);
     if (c.dir.is_relative() && !source.empty()) c.dir = source.parent_path() / c.dir;
-    for (auto s : {readInt(cl, "cluster", "heartbeat_interval_ms", 5, 60000, c.heartbeatIntervalMs),
-                   readInt(cl, "cluster", "heartbeat_liveness", 1, 100, c.heartbeatLiveness),
-                   readInt(cl, "cluster", "recovery_heartbeats", 1, 100, c.recoveryHeartbeats)})
+    for (auto s : {readInt(cl, "[cluster]", "heartbeat_interval_ms", 5, 60000, c.heartbeatIntervalMs),
+                   readInt(cl, "[cluster]", "heartbeat_liveness", 1, 100, c.heartbeatLiveness),
+                   readInt(cl, "[cluster]", "recovery_heartbeats", 1, 100, c.recoveryHeartbeats)})
         if (!s) return fail(s.error());
     std::string sync = "durable";
-    if (auto s = readString(cl, "cluster", "sync", false, sync); !s) return fail(s.error());
+    if (auto s = readString(cl, "[cluster]", "sync", false, sync); !s) return fail(s.error());
     if (sync != "durable" && sync != "async")
         return makeError("config", fmt::format("{}: [cluster] sync = \"{}\" (accepted: durable, async)", where, sync));
     c.syncDurable = sync == "durable";
 
-    const toml::table& br = *root["broker"].as_table();
-    NodeConfig broker{"broker", "broker", "", ""};
-    for (auto s : {readEndpointPair(br, "broker", "endpoint", broker.endpoint, broker.bind),
-                   readEndpointPair(br, "broker", "commands", c.broker.commands, c.broker.commandsBind),
-                   readEndpointPair(br, "broker", "command_backend", c.broker.backend, c.broker.backendBind),
-                   readEndpointPair(br, "broker", "events_in", c.broker.eventsIn, c.broker.eventsInBind),
-                   readEndpointPair(br, "broker", "events_out", c.broker.eventsOut, c.broker.eventsOutBind)})
-        if (!s) return fail(s.error());
-    c.nodes.push_back(broker);
-    for (const auto& name : allNodeNames()) {
-        if (name == "broker") continue;
-        const toml::table& t = *root[name].as_table();
-        NodeConfig n{name, roleOf(name), "", ""};
-        if (auto s = readEndpointPair(t, name, "endpoint", n.endpoint, n.bind); !s) return fail(s.error());
-        c.nodes.push_back(n);
-    }
     const toml::table& mon = *root["monitor"].as_table();
-    for (auto s : {readInt(mon, "monitor", "ping_interval_ms", 5, 60000, c.pingIntervalMs),
-                   readInt(mon, "monitor", "ping_timeout_ms", 5, 60000, c.pingTimeoutMs)})
+    if (auto s = checkKeys(mon, "[monitor]", {"ping_interval_ms", "ping_timeout_ms"}); !s) return fail(s.error());
+    for (auto s : {readInt(mon, "[monitor]", "ping_interval_ms", 5, 60000, c.pingIntervalMs),
+                   readInt(mon, "[monitor]", "ping_timeout_ms", 5, 60000, c.pingTimeoutMs)})
         if (!s) return fail(s.error());
     const toml::table& gw = *root["gateway"].as_table();
-    for (auto s : {readInt(gw, "gateway", "query_timeout_ms", 5, 60000, c.queryTimeoutMs),
-                   readInt(gw, "gateway", "query_timeout_min_ms", 1, 60000, c.queryTimeoutMinMs),
-                   readInt(gw, "gateway", "command_timeout_ms", 5, 60000, c.commandTimeoutMs),
-                   readInt(gw, "gateway", "client_timeout_ms", 10, 600000, c.clientTimeoutMs),
-                   readInt(gw, "gateway", "max_lag_events", 0, 1000000000, c.maxLagEvents),
-                   readInt(gw, "gateway", "leave_lag_events", 0, 1000000000, c.leaveLagEvents)})
+    if (auto s = checkKeys(gw, "[gateway]", {"query_timeout_ms", "query_timeout_min_ms", "command_timeout_ms",
+                                              "client_timeout_ms", "max_lag_events", "leave_lag_events"}); !s)
+        return fail(s.error());
+    for (auto s : {readInt(gw, "[gateway]", "query_timeout_ms", 5, 60000, c.queryTimeoutMs),
+                   readInt(gw, "[gateway]", "query_timeout_min_ms", 1, 60000, c.queryTimeoutMinMs),
+                   readInt(gw, "[gateway]", "command_timeout_ms", 5, 60000, c.commandTimeoutMs),
+                   readInt(gw, "[gateway]", "client_timeout_ms", 10, 600000, c.clientTimeoutMs),
+                   readInt(gw, "[gateway]", "max_lag_events", 0, 1000000000, c.maxLagEvents),
+                   readInt(gw, "[gateway]", "leave_lag_events", 0, 1000000000, c.leaveLagEvents)})
         if (!s) return fail(s.error());
     if (c.queryTimeoutMinMs > c.queryTimeoutMs)
         return fail(makeError("config", "[gateway] query_timeout_min_ms must not exceed query_timeout_ms"));
+
+    const toml::array* nodes = root["node"].as_array();
+    if (!nodes || nodes->empty())
+        return makeError("config", fmt::format("{}: no [[node]] entries (each node of the cluster is one [[node]] "
+                                               "with name, role and endpoint)", where));
+    for (std::size_t i = 0; i < nodes->size(); ++i) {
+        const toml::table* t = nodes->get(i)->as_table();
+        if (!t) return makeError("config", fmt::format("{}: node must be an array of tables ([[node]])", where));
+        auto n = parseNode(*t, i);
+        if (!n) return fail(n.error());
+        if (c.node(n->name))
+            return makeError("config", fmt::format("{}: two nodes are named {}", where, n->name));
+        c.nodes.push_back(std::move(*n));
+    }
+    for (Role r : allRoles())
+        if (c.nodesWith(r).empty())
+            return makeError("config", fmt::format("{}: no node has role = \"{}\" (a cluster needs at least one of "
+                                                   "each: broker, command, query, monitor, gateway)", where,
+                                                   roleName(r)));
+
     // Two nodes binding the same address would fail later with a less helpful message.
     std::map<std::string, std::string> seen;
     auto claim = [&](const std::string& what, const std::string& ep) -> Status {
@@ -214,12 +361,11 @@ Result<Config> parseConfig(std::string_view text, const std::filesystem::path& s
             return makeError("config", fmt::format("{}: {} and {} both use {}", where, it->second, what, ep));
         return Ok{};
     };
-    for (const auto& n : c.nodes)
+    for (const auto& n : c.nodes) {
         if (auto s = claim(n.name + " endpoint", n.endpoint); !s) return s.error();
-    for (auto& [what, ep] : std::vector<std::pair<std::string, std::string>>{
-             {"broker commands", c.broker.commands}, {"broker command_backend", c.broker.backend},
-             {"broker events_in", c.broker.eventsIn}, {"broker events_out", c.broker.eventsOut}})
-        if (auto s = claim(what, ep); !s) return s.error();
+        for (const auto& [ch, e] : n.channels)
+            if (auto s = claim(fmt::format("{} {}", n.name, channelKey(ch)), e.connect); !s) return s.error();
+    }
     return c;
 }
 

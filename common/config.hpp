@@ -1,10 +1,13 @@
-// Cluster configuration: where every node listens, where data lives, and the timing knobs.
-// Read from TOML once at start-up and validated there, with messages that name the bad key; the
-// embedded default (defaultConfigToml) puts a whole cluster on loopback ports from a base port.
+// Cluster configuration: the nodes of the cluster as data (each with a name, a role and its
+// endpoints), where data lives, and the timing knobs. Read from TOML once at start-up and
+// validated there, with messages that name the bad key (and the key probably meant); the embedded
+// default (defaultConfigToml) puts a whole cluster of any layout on loopback ports from a base port.
+// Code finds its peers by role, never by a node's name.
 #pragma once
 
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,21 +16,45 @@
 
 namespace jupiter {
 
-// One daemon: its name (broker, command, query-1..3, monitor, gateway), role, the endpoint peers
-// connect to for requests and pings, and the address it binds (defaults to the endpoint).
-struct NodeConfig {
-    std::string name;
-    std::string role;
-    std::string endpoint;
+enum class Role { Broker, Command, Query, Monitor, Gateway };
+std::string_view roleName(Role r);
+std::optional<Role> parseRole(std::string_view name);
+// Every role, in the order a cluster is started (and stopped in reverse).
+const std::vector<Role>& allRoles();
+
+// The broker's channels besides its control endpoint.
+enum class BrokerChannel { Commands, CommandBackend, EventsIn, EventsOut };
+std::string_view channelKey(BrokerChannel c);  // its key in jupiter.toml: "commands", ...
+
+// An address peers connect to, and the one the owner binds (the same unless `<key>_bind` says).
+struct Endpoint {
+    std::string connect;
     std::string bind;
 };
 
-struct BrokerChannels {
-    std::string commands, commandsBind;        // gateways connect here (ROUTER)
-    std::string backend, backendBind;          // the command node connects here (DEALER)
-    std::string eventsIn, eventsInBind;        // publishers connect here (XSUB)
-    std::string eventsOut, eventsOutBind;      // subscribers connect here (XPUB)
+// One daemon: its name, role, the control endpoint peers connect to for requests and pings, and
+// (brokers only) its bus channels.
+struct NodeConfig {
+    std::string name;
+    Role role = Role::Query;
+    std::string endpoint;  // control: pings, queries, replay, status
+    std::string bind;      // where the node binds its control endpoint
+    std::map<BrokerChannel, Endpoint> channels;
+    // Test hook (query nodes): drop every Nth live event batch, so that replay must repair gaps.
+    uint64_t dropLiveBatchesEvery = 0;
+
+    const Endpoint& channel(BrokerChannel c) const { return channels.at(c); }
 };
+
+// How many nodes of each role `jupiter up` writes into a new configuration.
+struct Layout {
+    int brokers = 1;
+    int commands = 1;
+    int queries = 3;
+    int monitors = 1;
+    int gateways = 1;
+};
+inline constexpr int kMaxReplicas = 9;
 
 struct Config {
     std::filesystem::path dir;                 // data, logs and pidfiles
@@ -44,11 +71,18 @@ struct Config {
     int pingIntervalMs = 100;                  // monitor
     int pingTimeoutMs = 300;                   // monitor
     bool syncDurable = true;                   // command node: fsync the WAL before acknowledging
-    BrokerChannels broker;
-    std::vector<NodeConfig> nodes;             // in canonical order
+    std::vector<NodeConfig> nodes;             // in configured order
 
     const NodeConfig* node(std::string_view name) const;
-    std::vector<const NodeConfig*> queryNodes() const;
+    // The nodes of one role, in configured order (for query nodes: the gateway's preference).
+    std::vector<const NodeConfig*> nodesWith(Role role) const;
+    // The command node allowed to write: the only one brokers hand commands to (the first
+    // configured; standby command nodes, once they exist, take over through leadership).
+    const NodeConfig* writer() const;
+    // Every node in start order: by role (broker, command, query, monitor, gateway), then as configured.
+    std::vector<const NodeConfig*> startOrder() const;
+    std::vector<std::string> nodeNames() const;  // in configured order
+
     std::filesystem::path nodeDataDir(std::string_view name) const { return dir / std::string(name); }
     std::filesystem::path logFile(std::string_view name) const { return dir / "log" / (std::string(name) + ".log"); }
     std::filesystem::path pidFile(std::string_view name) const { return dir / "run" / (std::string(name) + ".pid"); }
@@ -56,15 +90,11 @@ struct Config {
 };
 
 inline constexpr int kDefaultBasePort = 7700;
-// Ports used from the base port on: base+0 .. base+kPortsUsed-1.
-inline constexpr int kPortsUsed = 11;
-
-// The names of all nodes, in canonical order.
-const std::vector<std::string>& allNodeNames();
-std::string roleOf(std::string_view nodeName);
+// Loopback ports the default configuration of `layout` uses from its base port on.
+int portsUsed(const Layout& layout);
 
 // The embedded default configuration: all loopback, ports from basePort, data under dir.
-std::string defaultConfigToml(const std::filesystem::path& dir, int basePort);
+std::string defaultConfigToml(const std::filesystem::path& dir, int basePort, const Layout& layout = {});
 
 // Parses and validates; `source` names the file in error messages.
 Result<Config> parseConfig(std::string_view toml, const std::filesystem::path& source);

@@ -17,6 +17,7 @@
 #include <spdlog/sinks/stdout_sinks.h>
 
 #include "common/event_loop.hpp"
+#include "common/paths.hpp"
 
 namespace jupiter {
 namespace {
@@ -60,6 +61,26 @@ void detach(const std::filesystem::path& logFile) {
     }
 }
 
+// The node this daemon runs as: --node NAME, or the only node of its role.
+Result<const NodeConfig*> pickNode(const Config& config, Role role, const std::string& name) {
+    const auto candidates = config.nodesWith(role);
+    std::string names;
+    for (const auto* n : candidates) names += (names.empty() ? "" : ", ") + n->name;
+    if (name.empty()) {
+        if (candidates.size() == 1) return candidates.front();
+        return makeError("config", fmt::format("the configuration has {} {} nodes ({}); say which with --node NAME",
+                                               candidates.size(), roleName(role), names));
+    }
+    const NodeConfig* n = config.node(name);
+    if (!n)
+        return makeError("config", fmt::format("the configuration has no node {} (its {} nodes: {})", name,
+                                               roleName(role), names));
+    if (n->role != role)
+        return makeError("config", fmt::format("node {} has role {}, not {}: start it with jupiter-{}", name,
+                                               roleName(n->role), roleName(role), roleName(n->role)));
+    return n;
+}
+
 }  // namespace
 
 std::shared_ptr<spdlog::logger> makeLogger(const std::string& node, const std::string& file) {
@@ -73,14 +94,16 @@ std::shared_ptr<spdlog::logger> makeLogger(const std::string& node, const std::s
     return log;
 }
 
-int runDaemon(int argc, char** argv, const std::string& role, const std::function<int(DaemonContext&)>& body) {
-    CLI::App app{fmt::format("Jupiter {} daemon", role)};
-    std::string configFile, dir, logLevel = "info";
-    int id = 1;
+int runDaemon(int argc, char** argv, Role role, const std::function<int(DaemonContext&)>& body) {
+    const std::string program = fmt::format("jupiter-{}", roleName(role));
+    CLI::App app{fmt::format("Jupiter {} daemon", roleName(role))};
+    std::string configFile, dir, nodeName, logLevel = "info";
     bool daemon = false;
-    app.add_option("--config", configFile, "cluster configuration (TOML); default: the embedded one");
-    app.add_option("--dir", dir, "data directory when no --config is given")->envname("JUPITER_DIR");
-    if (role == "query") app.add_option("--id", id, "which query node this is (1, 2 or 3)")->check(CLI::Range(1, 3));
+    app.add_option("--config", configFile, "cluster configuration (TOML); default: the embedded one in --dir");
+    app.add_option("--dir", dir, "cluster folder when no --config is given (default: $JUPITER_DIR, else "
+                                 "./jupiter-data)");
+    app.add_option("--node", nodeName, "which node of the configuration this is (needed when it has several of "
+                                       "this role)");
     app.add_flag("--daemon", daemon, "detach, write a pidfile and log to the log file");
     app.add_option("--log-level", logLevel, "trace, debug, info, warn or error")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
@@ -89,27 +112,27 @@ int runDaemon(int argc, char** argv, const std::string& role, const std::functio
     } catch (const CLI::ParseError& e) {
         return app.exit(e);
     }
-    const std::string nodeName = role == "query" ? fmt::format("query-{}", id) : role;
 
     Result<Config> cfg = configFile.empty()
-                             ? parseConfig(defaultConfigToml(std::filesystem::absolute(dir.empty() ? "jupiter-data" : dir),
-                                                             kDefaultBasePort), "")
+                             ? parseConfig(defaultConfigToml(resolveClusterDir(dir), kDefaultBasePort), "")
                              : loadConfig(configFile);
     if (!cfg) {
-        std::cerr << fmt::format("jupiter-{}: {}\n", role, cfg.error().message);
+        std::cerr << fmt::format("{}: {}\n", program, cfg.error().message);
         return 2;
     }
     DaemonContext ctx{std::move(cfg.value()), nullptr, nullptr};
-    ctx.node = ctx.config.node(nodeName);
-    if (!ctx.node) {
-        std::cerr << fmt::format("jupiter-{}: the configuration has no node {}\n", role, nodeName);
+    auto picked = pickNode(ctx.config, role, nodeName);
+    if (!picked) {
+        std::cerr << fmt::format("{}: {}\n", program, picked.error().message);
         return 2;
     }
+    ctx.node = *picked;
+    nodeName = ctx.node->name;
     std::error_code ec;
     std::filesystem::create_directories(ctx.config.dir, ec);
     if (ec) {
         std::cerr << fmt::format("jupiter-{}: cannot create data directory {}: {} (check the path's permissions)\n",
-                                 role, ctx.config.dir.string(), ec.message());
+                                 program, ctx.config.dir.string(), ec.message());
         return 2;
     }
     if (daemon) detach(ctx.config.logFile(nodeName));

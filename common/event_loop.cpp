@@ -91,26 +91,36 @@ void EventLoop::fireDueTimers() {
     }
 }
 
+std::optional<Millis> EventLoop::untilNextTimer() const {
+    if (timers_.empty()) return std::nullopt;
+    TimePoint next = TimePoint::max();
+    for (const auto& [id, t] : timers_) next = std::min(next, t.due);
+    return std::max(Millis(0), std::chrono::duration_cast<Millis>(next - clock_.now()));
+}
+
+void EventLoop::pollOnce(std::optional<Millis> maxWait) {
+    std::optional<Millis> wait = untilNextTimer();
+    if (maxWait && (!wait || *maxWait < *wait)) wait = maxWait;
+    const long timeoutMs = wait ? static_cast<long>(wait->count()) : -1;
+    int rc = zmq_poll(items_.data(), static_cast<int>(items_.size()), timeoutMs);
+    if (rc < 0) {
+        if (zmq_errno() == EINTR) return;
+        if (zmq_errno() == ETERM) {
+            running_ = false;
+            return;
+        }
+        throw std::runtime_error(std::string("zmq_poll failed: ") + zmq_strerror(zmq_errno()));
+    }
+    for (std::size_t i = 0; i < items_.size() && (running_ || !inRun_); ++i)
+        if (items_[i].revents & ZMQ_POLLIN) handlers_[i]();
+    if (running_ || !inRun_) fireDueTimers();
+}
+
 int EventLoop::run() {
     running_ = true;
-    while (running_) {
-        long timeoutMs = -1;
-        if (!timers_.empty()) {
-            TimePoint next = TimePoint::max();
-            for (const auto& [id, t] : timers_) next = std::min(next, t.due);
-            const auto wait = toMs(next - clock_.now());
-            timeoutMs = std::max<long>(0, static_cast<long>(wait));
-        }
-        int rc = zmq_poll(items_.data(), static_cast<int>(items_.size()), timeoutMs);
-        if (rc < 0) {
-            if (zmq_errno() == EINTR) continue;
-            if (zmq_errno() == ETERM) break;
-            throw std::runtime_error(std::string("zmq_poll failed: ") + zmq_strerror(zmq_errno()));
-        }
-        for (std::size_t i = 0; i < items_.size() && running_; ++i)
-            if (items_[i].revents & ZMQ_POLLIN) handlers_[i]();
-        if (running_) fireDueTimers();
-    }
+    inRun_ = true;
+    while (running_) pollOnce();
+    inRun_ = false;
     return stopSignal_;
 }
 

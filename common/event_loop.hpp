@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <vector>
 
 #include <zmq.hpp>
@@ -41,6 +42,12 @@ public:
 
     // Runs until stop(); returns the signal number that stopped it, or 0.
     int run();
+    // One turn of the loop: waits for a readable socket or the next timer, at most `maxWait` when
+    // given, calls the ready handlers, then fires the timers due by the clock. run() repeats it;
+    // tests call it directly with a ManualClock and a zero wait.
+    void pollOnce(std::optional<Millis> maxWait = std::nullopt);
+    // Time until the earliest timer is due (zero when overdue); nullopt when there is none.
+    std::optional<Millis> untilNextTimer() const;
     void stop() { running_ = false; }
     const Clock& clock() const { return clock_; }
 
@@ -58,6 +65,7 @@ private:
     std::map<TimerId, Timer> timers_;
     TimerId nextTimer_ = 1;
     bool running_ = false;
+    bool inRun_ = false;  // pollOnce() outside run() handles everything (tests)
     int signalFd_ = -1;
     int stopSignal_ = 0;
 };

@@ -21,6 +21,26 @@ zmq::socket_t makeSocket(zmq::context_t& ctx, zmq::socket_type type);
 // Receives one whole multipart message without blocking; nullopt when none is waiting.
 std::optional<Frames> recvFrames(zmq::socket_t& s);
 
+// How many messages one wake-up of a handler takes from its socket at most, so that one busy
+// socket cannot starve the others in the loop.
+inline constexpr std::size_t kDrainRequests = 1024;  // client requests, replies, commands
+inline constexpr std::size_t kDrainBus = 4096;       // the broker's event relay
+inline constexpr std::size_t kDrainControl = 256;    // pings, status, pongs
+inline constexpr std::size_t kDrainSmall = 64;       // replay replies, connection events
+
+// Hands up to `max` waiting messages of `s` to `handle` (one Frames each) without blocking.
+// Returns how many it handled.
+template <class Handler>
+std::size_t drain(zmq::socket_t& s, std::size_t max, Handler&& handle) {
+    std::size_t n = 0;
+    for (; n < max; ++n) {
+        auto frames = recvFrames(s);
+        if (!frames) break;
+        handle(std::move(*frames));
+    }
+    return n;
+}
+
 // Sends a multipart message without blocking. Returns false when it would block or the peer is
 // unroutable (ROUTER_MANDATORY); the message is then dropped.
 bool sendFrames(zmq::socket_t& s, Frames& frames);

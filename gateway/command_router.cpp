@@ -21,7 +21,7 @@ void CommandRouter::submit(Frames route, const EnvelopePeek& cmd, std::string by
 void CommandRouter::attempt(PendingRequest& p) {
     const uint64_t token = table_.newToken(p.serial);
     if (p.attempts++ > 0) ++resends_;
-    p.target = "broker";
+    p.target = "bus";  // any broker: they all hand commands to the writer
     p.attemptDeadline = clock_.now() + s_.attemptTimeout;
     if (!send_(token, p.bytes)) {
         // The broker is not reachable right now: try again shortly.

@@ -2,11 +2,10 @@
 #include "gateway/gateway_node.hpp"
 
 int main(int argc, char** argv) {
-    return jupiter::runDaemon(argc, argv, "gateway", [](jupiter::DaemonContext& dc) {
+    return jupiter::runDaemon(argc, argv, jupiter::Role::Gateway, [](jupiter::DaemonContext& dc) {
         jupiter::SystemClock clock;
         zmq::context_t ctx(1);
         jupiter::GatewayNode node(ctx, dc, clock);
-        node.connect();
         return node.run();
     });
 }

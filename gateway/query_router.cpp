@@ -114,7 +114,8 @@ std::string QueryRouter::unavailableMessage() const {
         else if (st == NodeState::Up) part += " (not reachable from the gateway)";
         parts += (parts.empty() ? "" : ", ") + part;
     }
-    return fmt::format("no query replica available: {}; start one with `jupiter start query-1`", parts);
+    return fmt::format("no query replica available: {}; start one with `jupiter start {}`", parts,
+                       selector_.preference().empty() ? "NODE" : selector_.preference().front());
 }
 
 void QueryRouter::onReply(const std::string& replica, uint64_t token, const std::string& bytes,

@@ -2,11 +2,10 @@
 #include "monitor/monitor_node.hpp"
 
 int main(int argc, char** argv) {
-    return jupiter::runDaemon(argc, argv, "monitor", [](jupiter::DaemonContext& dc) {
+    return jupiter::runDaemon(argc, argv, jupiter::Role::Monitor, [](jupiter::DaemonContext& dc) {
         jupiter::SystemClock clock;
         zmq::context_t ctx(1);
         jupiter::MonitorNode node(ctx, dc, clock);
-        node.connect();
         return node.run();
     });
 }

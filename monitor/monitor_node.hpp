@@ -1,5 +1,5 @@
 // The monitor daemon: watches every node through heartbeats and its own ping-echo probes
-// (NodeHealth), follows the gateway's route from the gateway's heartbeat, writes each transition
+// (NodeHealth), follows each gateway's route from its heartbeat (RouteTracker), writes each transition
 // as one line with a millisecond UTC timestamp to the transition log, publishes the same line on
 // the bus (topic "tr", for `jupiter watch`), and answers `status`. Nothing depends on it to route.
 #pragma once
@@ -11,17 +11,20 @@
 #include <zmq.hpp>
 
 #include "bus/heartbeat.hpp"
+#include "bus/route_tracker.hpp"
 #include "common/daemon.hpp"
 #include "common/event_loop.hpp"
+#include "common/links.hpp"
 #include "monitor/node_health.hpp"
 
 namespace jupiter {
 
 class MonitorNode {
 public:
+    // Opens the transition log, binds its endpoint and connects to every node; throws with a hint
+    // when the log cannot be opened or the address is taken.
     MonitorNode(zmq::context_t& ctx, const DaemonContext& dc, const Clock& clock);
     ~MonitorNode();
-    void connect();
     int run();
 
 private:
@@ -37,19 +40,17 @@ private:
 
     const DaemonContext& dc_;
     const Clock& clock_;
+    Wiring wiring_;
     EventLoop loop_;
     zmq::socket_t router_;  // status and ping requests
-    zmq::socket_t pinger_;  // ROUTER connected to every node, ROUTER_MANDATORY
+    PeerPool pinger_;       // ROUTER connected to every other node, and its disconnect events
     zmq::socket_t sub_;
     zmq::socket_t pub_;
-    zmq::socket_t events_;  // PAIR: disconnect events of pinger_
-    std::map<std::string, std::string> nodeByEndpoint_;
     NodeHealth health_;
     HeartbeatPublisher heartbeat_;
+    RouteTracker routes_;
     std::FILE* log_ = nullptr;
-    std::string route_;
     uint64_t head_ = 0;
-    bool routeSeen_ = false;
 };
 
 }  // namespace jupiter

@@ -1,8 +1,8 @@
-// jupiter-query: a query node daemon (see query_node.hpp); --id N picks query-N.
+// jupiter-query: a query node daemon (see query_node.hpp); --node NAME picks which one.
 #include "query/query_node.hpp"
 
 int main(int argc, char** argv) {
-    return jupiter::runDaemon(argc, argv, "query", [](jupiter::DaemonContext& dc) {
+    return jupiter::runDaemon(argc, argv, jupiter::Role::Query, [](jupiter::DaemonContext& dc) {
         auto store = jupiter::Store::open(dc.config.nodeDataDir(dc.node->name), {});
         if (!store) {
             dc.log->critical("{}", store.error().message);
@@ -11,7 +11,6 @@ int main(int argc, char** argv) {
         jupiter::SystemClock clock;
         zmq::context_t ctx(1);
         jupiter::QueryNode node(ctx, dc, clock, **store);
-        node.connect();
         return node.run();
     });
 }

@@ -1,12 +1,9 @@
 // Query node implementation; see query_node.hpp.
 #include "query/query_node.hpp"
 
-#include <unistd.h>
-
-#include <cstdlib>
-
 #include <fmt/format.h>
 
+#include "bus/bus_reader.hpp"
 #include "domain/queries.hpp"
 #include "store/inspect.hpp"
 
@@ -17,37 +14,28 @@ constexpr Millis kMaxParked{1000};
 constexpr Millis kReplayTimeout{1000};
 constexpr uint64_t kReplayChunk = 2000;
 
+// Subscribes to events and to the writing command node's heartbeat (for the head sequence).
+std::vector<std::string> busTopics(const Config& config) {
+    return {std::string(kEventsTopic), std::string(kHeartbeatTopic) + config.writer()->name};
+}
+
 }  // namespace
 
 QueryNode::QueryNode(zmq::context_t& ctx, const DaemonContext& dc, const Clock& clock, Store& store)
     : dc_(dc),
       clock_(clock),
       store_(store),
+      wiring_(ctx, dc.config, *dc.node),
       loop_(clock),
       replicator_(store, clock, kReplayTimeout),
-      router_(makeSocket(ctx, zmq::socket_type::router)),
-      sub_(makeSocket(ctx, zmq::socket_type::sub)),
-      pub_(makeSocket(ctx, zmq::socket_type::pub)),
-      replay_(makeSocket(ctx, zmq::socket_type::dealer)),
-      heartbeat_(pub_, clock,
-                 Heartbeat{dc.node->name, "query", static_cast<uint64_t>(getpid()), dc.node->endpoint, 0, 0, 0,
-                           static_cast<uint64_t>(dc.config.heartbeatIntervalMs), "", 0, ""}) {
-    sub_.set(zmq::sockopt::rcvhwm, 200000);
-    if (const char* drop = std::getenv("JUPITER_DROP_LIVE_EVERY")) dropLiveEvery_ = std::strtoull(drop, nullptr, 10);
-}
-
-void QueryNode::connect() {
-    try {
-        router_.bind(dc_.node->bind);
-    } catch (const zmq::error_t& e) {
-        throw std::runtime_error(fmt::format("cannot bind {}: {} (is another cluster using this port?)",
-                                             dc_.node->bind, e.what()));
-    }
-    sub_.set(zmq::sockopt::subscribe, kEventsTopic);
-    sub_.set(zmq::sockopt::subscribe, std::string(kHeartbeatTopic) + "command");
-    sub_.connect(dc_.config.broker.eventsOut);
-    pub_.connect(dc_.config.broker.eventsIn);
-    replay_.connect(dc_.config.node("command")->endpoint);
+      router_(wiring_.open(Link::Control)),
+      sub_(wiring_.open(Link::Subscribe, busTopics(dc.config))),
+      pub_(wiring_.open(Link::Publish)),
+      replay_(wiring_.open(Link::Replay)),
+      heartbeat_(pub_, clock, *dc.node, Millis(dc.config.heartbeatIntervalMs)),
+      dropLiveEvery_(dc.node->dropLiveBatchesEvery) {
+    if (dropLiveEvery_)
+        dc.log->warn("test hook: dropping every {} live event batch (drop_live_batches_every)", dropLiveEvery_);
 }
 
 int QueryNode::run() {
@@ -67,27 +55,25 @@ int QueryNode::run() {
 }
 
 void QueryNode::onRequest() {
-    for (int i = 0; i < 1024; ++i) {
-        auto frames = recvFrames(router_);
-        if (!frames) return;
-        auto req = splitRequest(std::move(*frames));
-        if (!req) continue;
+    drain(router_, kDrainRequests, [this](Frames&& frames) {
+        auto req = splitRequest(std::move(frames));
+        if (!req) return;
         auto env = decodeEnvelope(req->bytes);
         if (!env) {
             auto hdr = decodeEnvelopeHeader(req->bytes);
             sendReply(router_, req->route,
                       makeErrorReply(hdr ? hdr->name : "?", hdr ? hdr->id : "", env.error()));
-            continue;
+            return;
         }
         if (env->kind == Kind::Query) {
             if (env->minSeq && *env->minSeq > replicator_.applied()) {
                 replicator_.onHead(*env->minSeq);
                 parked_.push_back({std::move(req->route), std::move(*env), clock_.now() + kMaxParked});
                 requestReplayIfDue();
-                continue;
+                return;
             }
             answer(req->route, *env);
-            continue;
+            return;
         }
         Envelope reply;
         if (env->kind == Kind::Control && env->name == "ping") {
@@ -105,7 +91,7 @@ void QueryNode::onRequest() {
         reply.seq = store_.seq();
         reply.node = dc_.node->name;
         sendReply(router_, req->route, reply);
-    }
+    });
 }
 
 void QueryNode::answer(const Frames& route, const Envelope& q) {
@@ -123,37 +109,30 @@ void QueryNode::answer(const Frames& route, const Envelope& q) {
 }
 
 void QueryNode::onBus() {
-    for (int i = 0; i < 1024; ++i) {
-        auto frames = recvFrames(sub_);
-        if (!frames) break;
-        if (frames->size() != 2) continue;
-        auto env = decodeEnvelope(view((*frames)[1]));
-        if (!env) {
-            dc_.log->warn("ignored a bus message: {}", env.error().message);
-            continue;
-        }
-        if (env->kind == Kind::Heartbeat) {
-            if (auto hb = heartbeatFrom(*env); hb && hb->role == "command") replicator_.onHead(hb->seq);
-        } else if (env->kind == Kind::Events) {
-            if (dropLiveEvery_ && ++liveBatches_ % dropLiveEvery_ == 0) continue;
-            afterApply(replicator_.onLive(env->body["events"], env->body["head"].get<uint64_t>()));
-        }
-    }
+    auto batch = drainBus(
+        sub_, kDrainRequests,
+        [this](const Heartbeat& hb) {
+            if (hb.node == dc_.config.writer()->name) replicator_.onHead(hb.seq);
+        },
+        [this](const Envelope& env) {
+            if (env.kind != Kind::Events) return;
+            if (dropLiveEvery_ && ++liveBatches_ % dropLiveEvery_ == 0) return;
+            afterApply(replicator_.onLive(env.body["events"], env.body["head"].get<uint64_t>()));
+        });
+    if (batch.malformed) dc_.log->warn("ignored {} malformed bus message(s)", batch.malformed);
     requestReplayIfDue();
 }
 
 void QueryNode::onReplayReply() {
-    for (int i = 0; i < 64; ++i) {
-        auto frames = recvFrames(replay_);
-        if (!frames) break;
-        auto env = decodeEnvelopeHeader(view(frames->back()));
+    drain(replay_, kDrainSmall, [this](Frames&& frames) {
+        auto env = decodeEnvelopeHeader(view(frames.back()));
         if (!env || env->kind != Kind::Reply || !env->body.contains("events") || !env->body["events"].is_array() ||
             !env->body.contains("head") || !env->body["head"].is_number_unsigned()) {
             dc_.log->warn("ignored a bad replay reply from the command node");
-            continue;
+            return;
         }
         afterApply(replicator_.onReplay(env->body["events"], env->body["head"].get<uint64_t>()));
-    }
+    });
     requestReplayIfDue();
 }
 

@@ -12,6 +12,7 @@
 #include "bus/request.hpp"
 #include "common/daemon.hpp"
 #include "common/event_loop.hpp"
+#include "common/links.hpp"
 #include "query/replicator.hpp"
 #include "store/store.hpp"
 
@@ -19,8 +20,9 @@ namespace jupiter {
 
 class QueryNode {
 public:
+    // Binds its endpoint and connects to the brokers and the command node; throws with a hint
+    // when the address is taken.
     QueryNode(zmq::context_t& ctx, const DaemonContext& dc, const Clock& clock, Store& store);
-    void connect();
     int run();
 
 private:
@@ -41,15 +43,16 @@ private:
     const DaemonContext& dc_;
     const Clock& clock_;
     Store& store_;
+    Wiring wiring_;
     EventLoop loop_;
     Replicator replicator_;
     zmq::socket_t router_;  // queries, pings, digests
-    zmq::socket_t sub_;     // events and the command node's heartbeat
+    zmq::socket_t sub_;     // events and the command nodes' heartbeats
     zmq::socket_t pub_;     // our heartbeat
-    zmq::socket_t replay_;  // DEALER to the command node's endpoint
+    zmq::socket_t replay_;  // DEALER to the writing command node's endpoint
     HeartbeatPublisher heartbeat_;
     std::deque<Parked> parked_;
-    uint64_t dropLiveEvery_ = 0;  // test hook: JUPITER_DROP_LIVE_EVERY=N drops every Nth live batch
+    uint64_t dropLiveEvery_ = 0;  // test hook (drop_live_batches_every): drops every Nth live batch
     uint64_t liveBatches_ = 0;
     int exitCode_ = 0;
 };

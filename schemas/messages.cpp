@@ -134,7 +134,7 @@ std::vector<MessageSpec> build() {
 
     // ---- liveness and monitoring
     c.push_back({Kind::Heartbeat, "heartbeat", "published by every node every interval on topic hb.<node>",
-                 {{"node", S, true, "node name: broker, command, query-N, monitor, gateway"},
+                 {{"node", S, true, "the node's name in jupiter.toml"},
                   {"role", S, true, "broker, command, query, monitor or gateway"},
                   {"pid", U, true, "process id"},
                   {"endpoint", S, true, "the node's request endpoint (ping, queries)"},

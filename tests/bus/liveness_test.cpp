@@ -11,7 +11,7 @@ namespace {
 Heartbeat hb(const std::string& node, uint64_t seq = 0, uint64_t pid = 100) {
     Heartbeat h;
     h.node = node;
-    h.role = node.rfind("query", 0) == 0 ? "query" : node;
+    h.role = node.rfind("query", 0) == 0 ? Role::Query : parseRole(node).value_or(Role::Monitor);
     h.pid = pid;
     h.seq = seq;
     h.intervalMs = 100;

@@ -42,7 +42,7 @@ Envelope decodeReply(const CommandProcessor::Reply& r) { return decodeEnvelopeHe
 TEST_CASE("command processor: a group of commands shares one commit - in order - with consecutive sequences") {
     TempStore t;
     ManualClock clock;
-    CommandProcessor p(*t.store, clock, true);
+    CommandProcessor p(*t.store, clock, "command-1", true);
     p.handle({}, product("r1", "A"));
     p.handle({}, product("r2", "B"));
     p.handle({}, product("r3", "A"));  // duplicate code: decided against the group's own first write
@@ -63,7 +63,7 @@ TEST_CASE("command processor: a resent request id returns the original outcome a
     TempStore t;
     ManualClock clock;
     {
-        CommandProcessor p(*t.store, clock, true);
+        CommandProcessor p(*t.store, clock, "command-1", true);
         p.handle({}, product("same", "A"));
         p.handle({}, product("same", "A"));  // in the same group
         auto g = p.commit();
@@ -73,7 +73,7 @@ TEST_CASE("command processor: a resent request id returns the original outcome a
         CHECK(g->events.size() == 1);
     }
     t.reopen();  // after a restart, still remembered
-    CommandProcessor p(*t.store, clock, true);
+    CommandProcessor p(*t.store, clock, "command-1", true);
     p.handle({}, product("same", "A"));
     Envelope rejected = product("bad", "A");  // rejected outcomes are remembered too
     p.handle({}, rejected);
@@ -93,7 +93,7 @@ TEST_CASE("command processor: a resent request id returns the original outcome a
 TEST_CASE("command processor: remembered outcomes are bounded - oldest forgotten first") {
     TempStore t;
     ManualClock clock;
-    CommandProcessor p(*t.store, clock, false, 3);
+    CommandProcessor p(*t.store, clock, "command-1", false, 3);
     for (int i = 1; i <= 5; ++i) p.handle({}, product("r" + std::to_string(i), "C" + std::to_string(i)));
     REQUIRE(p.commit().ok());
     CHECK_FALSE(t.store->get("d/r1"));
@@ -105,7 +105,7 @@ TEST_CASE("command processor: remembered outcomes are bounded - oldest forgotten
 TEST_CASE("command processor: a command without a request id is refused") {
     TempStore t;
     ManualClock clock;
-    CommandProcessor p(*t.store, clock, false);
+    CommandProcessor p(*t.store, clock, "command-1", false);
     p.handle({}, product("", "A"));
     auto g = p.commit();
     CHECK(decodeReply(g->replies[0]).body["code"] == "bad_field");

@@ -1,27 +1,123 @@
-// Configuration: the embedded default parses, and bad configuration is refused naming the key.
+// Configuration: the nodes are data (names, roles, endpoints in configured order), the embedded
+// default describes any layout, and bad configuration is refused naming the key.
 #include <doctest/doctest.h>
+
+#include <fmt/format.h>
 
 #include "common/config.hpp"
 
 using namespace jupiter;
 
+namespace {
+
+std::vector<std::string> names(const std::vector<const NodeConfig*>& nodes) {
+    std::vector<std::string> out;
+    for (const auto* n : nodes) out.push_back(n->name);
+    return out;
+}
+
+Layout withReplicas(int n) {
+    Layout l;
+    l.queries = n;
+    return l;
+}
+
+}  // namespace
+
 TEST_CASE("config: the embedded default describes all seven nodes on consecutive loopback ports") {
     auto c = parseConfig(defaultConfigToml("/tmp/jx", 23000), "");
     REQUIRE(c.ok());
     CHECK(c->nodes.size() == 7);
-    CHECK(c->node("broker")->endpoint == "tcp://127.0.0.1:23000");
+    CHECK(portsUsed(Layout{}) == 11);
+    const NodeConfig* broker = c->node("broker");
+    REQUIRE(broker);
+    CHECK(broker->role == Role::Broker);
+    CHECK(broker->endpoint == "tcp://127.0.0.1:23000");
+    CHECK(broker->channel(BrokerChannel::EventsOut).connect == "tcp://127.0.0.1:23004");
     CHECK(c->node("gateway")->endpoint == "tcp://127.0.0.1:23010");
-    CHECK(c->queryNodes().size() == 3);
+    CHECK(names(c->nodesWith(Role::Query)) == std::vector<std::string>{"query-1", "query-2", "query-3"});
+    CHECK(c->writer()->name == "command");
     CHECK(c->heartbeatIntervalMs == 100);
     CHECK(c->queryTimeoutMinMs == 50);
     CHECK(c->syncDurable);
     CHECK(c->pidFile("query-2") == "/tmp/jx/run/query-2.pid");
 }
 
+TEST_CASE("config: any number of replicas - and several of every role - in configured order") {
+    for (int n : {1, 5, 9}) {
+        auto c = parseConfig(defaultConfigToml("/tmp/jx", 23000, withReplicas(n)), "");
+        REQUIRE(c.ok());
+        CHECK(c->nodesWith(Role::Query).size() == static_cast<std::size_t>(n));
+        CHECK(c->nodesWith(Role::Query).front()->name == "query-1");
+        CHECK(c->nodes.size() == static_cast<std::size_t>(4 + n));
+        CHECK(portsUsed(withReplicas(n)) == 8 + n);
+        CHECK(c->node("gateway")->endpoint == fmt::format("tcp://127.0.0.1:{}", 23000 + 8 + n - 1));
+    }
+    Layout many;
+    many.brokers = 2;
+    many.commands = 3;
+    many.gateways = 2;
+    auto c = parseConfig(defaultConfigToml("/tmp/jx", 23000, many), "");
+    REQUIRE(c.ok());
+    CHECK(names(c->nodesWith(Role::Broker)) == std::vector<std::string>{"broker-1", "broker-2"});
+    CHECK(names(c->nodesWith(Role::Gateway)) == std::vector<std::string>{"gateway-1", "gateway-2"});
+    CHECK(c->writer()->name == "command-1");
+    // Start order is by role, whatever the order in the file.
+    const auto order = c->startOrder();
+    CHECK(order.front()->role == Role::Broker);
+    CHECK(order.back()->role == Role::Gateway);
+}
+
+TEST_CASE("config: the preference order of query nodes is the order of the file - names are free") {
+    const std::string toml = R"(
+[cluster]
+dir = "/tmp/jx"
+[monitor]
+[gateway]
+[[node]]
+name = "bus"
+role = "broker"
+endpoint = "tcp://127.0.0.1:23000"
+commands = "tcp://127.0.0.1:23001"
+command_backend = "tcp://127.0.0.1:23002"
+events_in = "tcp://127.0.0.1:23003"
+events_out = "tcp://127.0.0.1:23004"
+events_out_bind = "tcp://*:23004"
+[[node]]
+name = "zeta"
+role = "query"
+endpoint = "tcp://127.0.0.1:23005"
+[[node]]
+name = "alpha"
+role = "query"
+endpoint = "tcp://127.0.0.1:23006"
+[[node]]
+name = "writer"
+role = "command"
+endpoint = "tcp://127.0.0.1:23007"
+[[node]]
+name = "watch"
+role = "monitor"
+endpoint = "tcp://127.0.0.1:23008"
+[[node]]
+name = "front"
+role = "gateway"
+endpoint = "tcp://127.0.0.1:23009"
+)";
+    auto c = parseConfig(toml, "/etc/jupiter.toml");
+    INFO((c.ok() ? "" : c.error().message));
+    REQUIRE(c.ok());
+    CHECK(names(c->nodesWith(Role::Query)) == std::vector<std::string>{"zeta", "alpha"});
+    CHECK(c->writer()->name == "writer");
+    CHECK(c->node("bus")->channel(BrokerChannel::EventsOut).bind == "tcp://*:23004");
+    CHECK(names(c->startOrder()) == std::vector<std::string>{"bus", "writer", "zeta", "alpha", "watch", "front"});
+}
+
 TEST_CASE("config: errors name the key and the accepted values") {
     const std::string base = defaultConfigToml("/tmp/jx", 23000);
     auto replace = [&](const std::string& from, const std::string& to) {
         std::string s = base;
+        REQUIRE(s.find(from) != std::string::npos);
         s.replace(s.find(from), from.size(), to);
         return parseConfig(s, "/etc/jupiter.toml");
     };
@@ -30,13 +126,64 @@ TEST_CASE("config: errors name the key and the accepted values") {
     auto r2 = replace("sync = \"durable\"", "sync = \"sometimes\"");
     CHECK(r2.error().message.find("accepted: durable, async") != std::string::npos);
     auto r3 = replace("endpoint = \"tcp://127.0.0.1:23006\"", "endpoint = \"http://x\"");
-    CHECK(r3.error().message.find("[query-1] endpoint") != std::string::npos);
+    CHECK(r3.error().message.find("[[node]] query-1: endpoint") != std::string::npos);
     auto r4 = replace("[monitor]", "[monitr]");
-    CHECK(r4.error().message.find("unknown table [monitr]") != std::string::npos);
+    CHECK(r4.error().message.find("unknown key monitr (did you mean monitor?)") != std::string::npos);
     auto r5 = replace("endpoint = \"tcp://127.0.0.1:23007\"", "endpoint = \"tcp://127.0.0.1:23006\"");
     CHECK(r5.error().message.find("both use tcp://127.0.0.1:23006") != std::string::npos);
     auto r7 = replace("query_timeout_min_ms = 50", "query_timeout_min_ms = 500");
     CHECK(r7.error().message.find("query_timeout_min_ms must not exceed query_timeout_ms") != std::string::npos);
     auto r6 = parseConfig("[cluster\n", "/etc/jupiter.toml");
     CHECK(r6.error().message.find("/etc/jupiter.toml: not valid TOML at line 1") == 0);
+    auto r8 = replace("heartbeat_interval_ms = 100", "heartbeat_intervall_ms = 100");
+    CHECK(r8.error().message.find("unknown key heartbeat_intervall_ms (did you mean heartbeat_interval_ms?)") !=
+          std::string::npos);
+    auto r9 = replace("role = \"monitor\"", "role = \"watcher\"");
+    CHECK(r9.error().message.find("role = \"watcher\" (accepted: broker, command, query, monitor, gateway)") !=
+          std::string::npos);
+    auto r10 = replace("name = \"query-2\"", "name = \"query-1\"");
+    CHECK(r10.error().message.find("two nodes are named query-1") != std::string::npos);
+    auto r11 = replace("role = \"monitor\"", "role = \"query\"");
+    CHECK(r11.error().message.find("no node has role = \"monitor\"") != std::string::npos);
+    auto r12 = replace("name = \"query-1\"", "name = \"Query 1\"");
+    CHECK(r12.error().message.find("name = \"Query 1\": use 1-40 of a-z") != std::string::npos);
+    // A broker-only key on a query node is refused, naming the node.
+    auto r13 = replace("name = \"query-2\"\nrole = \"query\"", "name = \"query-2\"\nrole = \"query\"\nevents_in = \"x\"");
+    CHECK(r13.error().message.find("[[node]] query-2 (query): unknown key events_in") != std::string::npos);
+}
+
+TEST_CASE("config: a file written by an older jupiter up is refused with how to regenerate it") {
+    const std::string old = R"(
+[cluster]
+dir = "/tmp/jx"
+[broker]
+endpoint = "tcp://127.0.0.1:7700"
+[command]
+endpoint = "tcp://127.0.0.1:7705"
+[query-1]
+endpoint = "tcp://127.0.0.1:7706"
+)";
+    auto r = parseConfig(old, "/tmp/jx/jupiter.toml");
+    REQUIRE_FALSE(r.ok());
+    const std::string& m = r.error().message;
+    CHECK(m.find("older `jupiter up`") != std::string::npos);
+    CHECK(m.find("mv /tmp/jx/jupiter.toml /tmp/jx/jupiter.toml.old") != std::string::npos);
+    CHECK(m.find("jupiter up --dir /tmp/jx") != std::string::npos);
+}
+
+TEST_CASE("config: roles and test hooks are validated") {
+    CHECK(parseRole("gateway") == Role::Gateway);
+    CHECK_FALSE(parseRole("gateway-2").has_value());
+    CHECK(roleName(Role::Query) == "query");
+    std::string s = defaultConfigToml("/tmp/jx", 23000);
+    const std::string at = "name = \"query-3\"\n";
+    s.replace(s.find(at), at.size(), at + "drop_live_batches_every = 3\n");
+    auto c = parseConfig(s, "");
+    REQUIRE(c.ok());
+    CHECK(c->node("query-3")->dropLiveBatchesEvery == 3);
+    CHECK(c->node("query-2")->dropLiveBatchesEvery == 0);
+    std::string bad = defaultConfigToml("/tmp/jx", 23000);
+    const std::string gw = "name = \"gateway\"\n";
+    bad.replace(bad.find(gw), gw.size(), gw + "drop_live_batches_every = 3\n");
+    CHECK(parseConfig(bad, "").error().message.find("unknown key drop_live_batches_every") != std::string::npos);
 }

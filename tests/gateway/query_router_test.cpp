@@ -15,7 +15,7 @@ namespace {
 Heartbeat hb(const std::string& node, uint64_t seq = 0) {
     Heartbeat h;
     h.node = node;
-    h.role = "query";
+    h.role = Role::Query;
     h.pid = 1;
     h.seq = seq;
     h.intervalMs = 100;

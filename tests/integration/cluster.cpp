@@ -12,6 +12,7 @@
 #include <thread>
 
 #include <doctest/doctest.h>
+#include "common/paths.hpp"
 #include "common/ports.hpp"
 #include <fmt/format.h>
 
@@ -35,20 +36,29 @@ CliResult runShell(const std::string& command) {
     return r;
 }
 
-int findFreeBasePort() {
-    const int base = findFreePortRange(kPortsUsed);
+int findFreeBasePort(const Layout& layout) {
+    const int base = findFreePortRange(portsUsed(layout));
     if (base == 0) FAIL("no free range of loopback ports found");
     return base;
 }
 
-Cluster::Cluster() {
+Cluster::Cluster(const Layout& layout, const std::function<std::string(std::string)>& edit) {
     dir_ = std::filesystem::temp_directory_path() /
            fmt::format("jupiter-it-{}-{}", getpid(), std::random_device{}());
     std::filesystem::create_directories(dir_);
+    const Layout usual;
+    const bool plain = !edit && layout.brokers == usual.brokers && layout.commands == usual.commands &&
+                       layout.monitors == usual.monitors && layout.gateways == usual.gateways;
     CliResult up;
     for (int attempt = 0; attempt < 3; ++attempt) {
-        const int base = findFreeBasePort();
-        up = cli(fmt::format("up --base-port {}", base));
+        const int base = findFreeBasePort(layout);
+        if (plain) {
+            up = cli(fmt::format("up --base-port {} --replicas {}", base, layout.queries));
+        } else {
+            const std::string toml = defaultConfigToml(dir_, base, layout);
+            std::ofstream(clusterConfigPath(dir_)) << (edit ? edit(toml) : toml);
+            up = cli("up");
+        }
         if (up.exitCode == 0) break;
         // A port taken between the check and the bind: tear down and try another range.
         cli("down");
@@ -57,15 +67,15 @@ Cluster::Cluster() {
     }
     INFO(up.output);
     REQUIRE(up.exitCode == 0);
-    auto cfg = loadConfig(dir_ / "jupiter.toml");
+    auto cfg = loadConfig(clusterConfigPath(dir_));
     REQUIRE(cfg.ok());
     config_ = std::move(cfg.value());
 }
 
 Cluster::~Cluster() {
     cli("down");
-    for (const auto& n : allNodeNames())
-        if (int p = pid(n); p > 0) kill(p, SIGKILL);
+    for (const auto& n : config_.nodes)
+        if (int p = pid(n.name); p > 0) kill(p, SIGKILL);
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);
 }
@@ -80,10 +90,17 @@ Result<Envelope> Cluster::send(const std::string& name, Doc body, const std::str
 }
 
 Result<Envelope> Cluster::query(const std::string& name, Doc body, int replica, uint64_t minSeq) {
-    Client c(ctx_, replica > 0 ? endpoint(fmt::format("query-{}", replica)) : endpoint("gateway"));
+    Client c(ctx_, replica > 0 ? config_.nodesWith(Role::Query).at(static_cast<std::size_t>(replica - 1))->endpoint
+                               : endpoint("gateway"));
     Envelope q = makeRequest(Kind::Query, name, std::move(body));
     if (minSeq) q.minSeq = minSeq;
     return c.call(q, Millis(5000), 2);
+}
+
+std::vector<std::string> Cluster::replicas() const {
+    std::vector<std::string> out;
+    for (const auto* n : config_.nodesWith(Role::Query)) out.push_back(n->name);
+    return out;
 }
 
 int Cluster::pid(const std::string& node) const {

@@ -25,12 +25,15 @@ CliResult runCli(const std::string& args, const std::vector<std::string>& env = 
 // Runs a shell command line; its stdout and stderr together, and its exit code.
 CliResult runShell(const std::string& command);
 
-// A base port such that base .. base+kPortsUsed-1 are all free on 127.0.0.1 right now.
-int findFreeBasePort();
+// A base port such that the ports a cluster of `layout` uses from it are all free on 127.0.0.1 now.
+int findFreeBasePort(const Layout& layout = {});
 
 class Cluster {
 public:
-    Cluster();   // `jupiter up` in a fresh temp dir; fails the test if it does not come up
+    // `jupiter up --replicas N` in a fresh temp dir; fails the test if it does not come up. For
+    // other layouts, or with `edit` (which rewrites the configuration), the test writes the
+    // configuration and `jupiter up` uses it.
+    explicit Cluster(const Layout& layout = {}, const std::function<std::string(std::string)>& edit = {});
     ~Cluster();  // `jupiter down`, kill -9 of anything left, rm -rf the folder
     Cluster(const Cluster&) = delete;
     Cluster& operator=(const Cluster&) = delete;
@@ -43,8 +46,10 @@ public:
 
     // A command through the gateway; returns the reply (reply or error envelope).
     Result<Envelope> send(const std::string& name, Doc body, const std::string& id = newRequestId("t"));
-    // A query through the gateway, or straight to query-N when replica > 0.
+    // A query through the gateway, or straight to the Nth query node when replica > 0.
     Result<Envelope> query(const std::string& name, Doc body = Doc::object(), int replica = 0, uint64_t minSeq = 0);
+    // The query nodes' names, in configured order.
+    std::vector<std::string> replicas() const;
     // The pid a node's pidfile names (0 if none).
     int pid(const std::string& node) const;
     // Lines of the monitor's transition log.

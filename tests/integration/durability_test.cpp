@@ -13,6 +13,7 @@
 
 #include "client/verify.hpp"
 #include "store/store.hpp"
+#include "checks.hpp"
 #include "cluster.hpp"
 #include "load.hpp"
 
@@ -20,76 +21,11 @@ using namespace jupiter;
 using jupiter::testing::Cluster;
 using jupiter::testing::CommandLoad;
 
-namespace {
-
-uint64_t createProduct(Cluster& c) {
-    auto r = c.send("product.create", {{"code", "STOCK"}, {"description", "counter"}, {"price", 1}});
-    REQUIRE(r.ok());
-    REQUIRE(r->kind == Kind::Reply);
-    return r->body["id"].get<uint64_t>();
-}
-
-// A replica that is still catching up answers "behind" after a bounded wait; like a user, the
-// test asks again (for up to a minute: sanitizer builds on a busy CI machine replay slowly).
-int64_t stockOn(Cluster& c, uint64_t product, int replica, uint64_t minSeq) {
-    auto r = c.query("product.get", {{"id", product}}, replica, minSeq);
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (r.ok() && r->kind == Kind::Error && r->body.value("code", "") == "behind" &&
-           std::chrono::steady_clock::now() < deadline)
-        r = c.query("product.get", {{"id", product}}, replica, minSeq);
-    REQUIRE(r.ok());
-    INFO(r->body.dump());
-    REQUIRE(r->kind == Kind::Reply);
-    return r->body["stock"].get<int64_t>();
-}
-
-void requireConverged(Cluster& c) {
-    auto v = verifyCluster(c.ctx(), c.config(), Millis(60000));
-    INFO((v.ok() ? v->toDoc().dump() : v.error().message));
-    REQUIRE(v.ok());
-    CHECK(v->agree);
-    auto cli = c.cli("verify");
-    INFO(cli.output);
-    CHECK(cli.exitCode == 0);
-}
-
-void restart(Cluster& c, const std::string& node) {
-    auto r = c.cli("start " + node);
-    INFO(r.output);
-    REQUIRE(r.exitCode == 0);
-}
-
-void killNine(Cluster& c, const std::string& node) {
-    const int pid = c.pid(node);
-    REQUIRE(pid > 0);
-    REQUIRE(kill(pid, SIGKILL) == 0);
-    REQUIRE(Cluster::waitFor([&] { return kill(pid, 0) != 0; }, Millis(5000)));
-}
-
-// The product's stock must equal the number of commands on the write model and on every replica.
-void requireExactlyOnce(Cluster& c, uint64_t product, const CommandLoad& load, uint64_t total) {
-    CHECK(load.abandoned() == 0);
-    CHECK(load.acked() == total);
-    for (int r = 1; r <= 3; ++r) {
-        INFO("query-" << r);
-        CHECK(stockOn(c, product, r, load.maxSeq()) == static_cast<int64_t>(total));
-    }
-}
-
-}  // namespace
+using namespace jupiter::testing;
 
 TEST_CASE("durability: kill -9 of the command node mid-burst loses no acknowledged command and applies none twice") {
     Cluster c;
-    const uint64_t product = createProduct(c);
-    const uint64_t total = 3000;
-    CommandLoad load(c.ctx(), c.endpoint("gateway"), product, 16, total);
-    REQUIRE(Cluster::waitFor([&] { return load.acked() > 500; }, Millis(60000)));
-    killNine(c, "command");
-    std::this_thread::sleep_for(Millis(300));
-    restart(c, "command");
-    load.wait();
-    requireExactlyOnce(c, product, load, total);
-    requireConverged(c);
+    commandNodeKilledMidBurst(c, 3000, 16, 500);
 }
 
 TEST_CASE("durability: kill -9 of a query node during a burst of 10 000 commands - it catches up and converges") {
@@ -121,11 +57,11 @@ TEST_CASE("durability: kill -9 of the broker during a burst - nothing acknowledg
 }
 
 TEST_CASE("durability: a replica that drops live events on purpose recovers every gap by replay") {
-    Cluster c;
-    killNine(c, "query-3");
-    auto started = testing::runCli("start query-3", {"JUPITER_DIR=" + c.dir().string(), "JUPITER_DROP_LIVE_EVERY=3"});
-    INFO(started.output);
-    REQUIRE(started.exitCode == 0);
+    // The test hook is configuration: query-3 drops every third live batch.
+    Cluster c({}, [](std::string toml) {
+        const std::string at = "name = \"query-3\"\n";
+        return toml.replace(toml.find(at), at.size(), at + "drop_live_batches_every = 3\n");
+    });
     const uint64_t product = createProduct(c);
     CommandLoad load(c.ctx(), c.endpoint("gateway"), product, 8, 2000);
     load.wait();

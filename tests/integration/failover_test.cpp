@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "checks.hpp"
 #include "cluster.hpp"
 #include "load.hpp"
 
@@ -15,32 +16,14 @@ using namespace jupiter;
 using jupiter::testing::Cluster;
 using jupiter::testing::QueryLoad;
 
+using namespace jupiter::testing;
+
 namespace {
-
-// Index of the first transition line containing all of `parts` at or after `from`, or -1.
-long findLine(const std::vector<std::string>& lines, std::initializer_list<std::string> parts, long from = 0) {
-    for (long i = from; i < static_cast<long>(lines.size()); ++i) {
-        bool all = true;
-        for (const auto& p : parts) all = all && lines[static_cast<std::size_t>(i)].find(p) != std::string::npos;
-        if (all) return i;
-    }
-    return -1;
-}
-
-bool waitForLine(Cluster& c, std::initializer_list<std::string> parts, long from = 0) {
-    return Cluster::waitFor([&] { return findLine(c.transitions(), parts, from) >= 0; }, Millis(10000));
-}
 
 void seed(Cluster& c) {
     auto r = c.send("product.create", {{"code", "P1"}, {"description", "d"}, {"price", 10}});
     REQUIRE(r.ok());
     REQUIRE(r->kind == Kind::Reply);
-}
-
-std::string joined(const std::vector<std::string>& v) {
-    std::string s;
-    for (const auto& x : v) s += x + "\n";
-    return s;
 }
 
 }  // namespace

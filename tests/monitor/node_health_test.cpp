@@ -9,7 +9,7 @@ namespace {
 Heartbeat hb(const std::string& node) {
     Heartbeat h;
     h.node = node;
-    h.role = "query";
+    h.role = Role::Query;
     h.pid = 7;
     h.intervalMs = 100;
     return h;

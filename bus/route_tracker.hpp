@@ -1,0 +1,39 @@
+// The monitor's view of each gateway's route, from the gateways' heartbeats (route, since when,
+// why): one transition per change, and one for the route found in use when the monitor starts
+// (a gateway that has no route yet is not a change). Wall times come from the heartbeat when the
+// gateway gave one, else from the injected Clock.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "bus/heartbeat.hpp"
+#include "common/clock.hpp"
+
+namespace jupiter {
+
+struct RouteTransition {
+    int64_t atMs = 0;      // wall time of the change
+    std::string gateway;
+    std::string from;      // "none" when there was none
+    std::string to;        // "none" when no replica is available
+    std::string reason;
+};
+
+class RouteTracker {
+public:
+    explicit RouteTracker(const Clock& clock) : clock_(clock) {}
+
+    // A gateway heartbeat; returns the transition it reveals, if any.
+    std::optional<RouteTransition> onGatewayBeat(const Heartbeat& hb);
+    // The route `gateway` reported last ("" when none or never heard).
+    std::string route(const std::string& gateway) const;
+
+private:
+    const Clock& clock_;
+    std::map<std::string, std::string> routes_;  // gateways heard from, and their route
+};
+
+}  // namespace jupiter

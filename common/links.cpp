@@ -1,0 +1,179 @@
+// Socket wiring; see links.hpp.
+#include "common/links.hpp"
+
+#include <atomic>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "common/zmq_util.hpp"
+
+namespace jupiter {
+namespace {
+
+// Event bursts are large; a drop is repaired by replay, but fewer drops mean less replay.
+constexpr int kBusHighWater = 200000;
+// Reconnect quickly to a peer that restarts (pools of replicas and probes).
+constexpr int kReconnectMs = 50;
+constexpr int kReconnectMaxMs = 500;
+
+std::vector<const NodeConfig*> brokersOf(const Config& c) { return c.nodesWith(Role::Broker); }
+
+}  // namespace
+
+Wiring::Wiring(zmq::context_t& ctx, const Config& config, const NodeConfig& self)
+    : ctx_(ctx), config_(config), self_(self) {}
+
+std::vector<const NodeConfig*> Wiring::peers(Link link) const {
+    switch (link) {
+        case Link::Publish:
+        case Link::Subscribe:
+        case Link::CommandIntake:
+        case Link::CommandOutlet:
+            return brokersOf(config_);
+        case Link::Replicas:
+            return config_.nodesWith(Role::Query);
+        case Link::Probes: {
+            std::vector<const NodeConfig*> out;
+            for (const auto& n : config_.nodes)
+                if (&n != &self_) out.push_back(&n);
+            return out;
+        }
+        case Link::Replay:
+            return {config_.writer()};
+        default:
+            return {};  // bound sockets have no peers of their own
+    }
+}
+
+void Wiring::bindOrExplain(zmq::socket_t& s, const std::string& endpoint, std::string_view what) const {
+    try {
+        s.bind(endpoint);
+    } catch (const zmq::error_t& e) {
+        throw std::runtime_error(fmt::format(
+            "cannot bind {} {} at {}: {} (is another cluster using this port? change it in {}, or start the cluster "
+            "on other ports with `jupiter up --dir NEW_DIR --base-port P`)",
+            self_.name, what, endpoint, e.what(),
+            config_.source.empty() ? "the configuration" : config_.source.string()));
+    }
+}
+
+void Wiring::connectPeers(zmq::socket_t& s, Link link) const {
+    for (const auto* peer : peers(link)) {
+        switch (link) {
+            case Link::Publish: s.connect(peer->channel(BrokerChannel::EventsIn).connect); break;
+            case Link::CommandIntake: s.connect(peer->channel(BrokerChannel::CommandBackend).connect); break;
+            case Link::CommandOutlet: s.connect(peer->channel(BrokerChannel::Commands).connect); break;
+            case Link::Replicas:
+            case Link::Probes:
+                // Each peer is addressed by its name on this ROUTER.
+                s.set(zmq::sockopt::connect_routing_id, peer->name);
+                s.connect(peer->endpoint);
+                break;
+            case Link::Replay: s.connect(peer->endpoint); break;
+            default: break;
+        }
+    }
+}
+
+zmq::socket_t Wiring::open(Link link, const std::vector<std::string>& topics) const {
+    switch (link) {
+        case Link::Control: {
+            auto s = makeSocket(ctx_, zmq::socket_type::router);
+            bindOrExplain(s, self_.bind, "endpoint");
+            return s;
+        }
+        case Link::BrokerCommands: {
+            auto s = makeSocket(ctx_, zmq::socket_type::router);
+            s.set(zmq::sockopt::router_mandatory, 1);  // a reply for a gateway that left fails at once
+            bindOrExplain(s, self_.channel(BrokerChannel::Commands).bind, "commands");
+            return s;
+        }
+        case Link::BrokerBackend: {
+            // A ROUTER, not a DEALER: a DEALER would share commands round-robin among every command
+            // node connected, and two of them would number events at once. Commands are addressed
+            // to the writer by name; a send while it is not connected fails at once (mandatory),
+            // and a restarted writer takes its name over from its dead connection (handover).
+            auto s = makeSocket(ctx_, zmq::socket_type::router);
+            s.set(zmq::sockopt::router_mandatory, 1);
+            s.set(zmq::sockopt::router_handover, 1);
+            bindOrExplain(s, self_.channel(BrokerChannel::CommandBackend).bind, "command_backend");
+            return s;
+        }
+        case Link::BrokerEventsIn: {
+            auto s = makeSocket(ctx_, zmq::socket_type::xsub);
+            s.set(zmq::sockopt::rcvhwm, kBusHighWater);
+            bindOrExplain(s, self_.channel(BrokerChannel::EventsIn).bind, "events_in");
+            return s;
+        }
+        case Link::BrokerEventsOut: {
+            auto s = makeSocket(ctx_, zmq::socket_type::xpub);
+            s.set(zmq::sockopt::sndhwm, kBusHighWater);
+            bindOrExplain(s, self_.channel(BrokerChannel::EventsOut).bind, "events_out");
+            return s;
+        }
+        case Link::Publish: {
+            auto s = makeSocket(ctx_, zmq::socket_type::pub);
+            s.set(zmq::sockopt::sndhwm, kBusHighWater);
+            connectPeers(s, link);
+            return s;
+        }
+        case Link::Subscribe:
+            return openBusSubscriber(ctx_, config_, topics);
+        case Link::CommandIntake: {
+            auto s = makeSocket(ctx_, zmq::socket_type::router);
+            s.set(zmq::sockopt::routing_id, self_.name);  // brokers address the writer by name
+            connectPeers(s, link);
+            return s;
+        }
+        case Link::CommandOutlet: {
+            auto s = makeSocket(ctx_, zmq::socket_type::dealer);
+            s.set(zmq::sockopt::immediate, 1);  // no command queued for a broker that is not there
+            connectPeers(s, link);
+            return s;
+        }
+        case Link::Replicas:
+        case Link::Probes:
+            return std::move(openPool(link, 0).socket);
+        case Link::Replay: {
+            auto s = makeSocket(ctx_, zmq::socket_type::dealer);
+            connectPeers(s, link);
+            return s;
+        }
+    }
+    throw std::logic_error("unknown link");
+}
+
+PeerPool Wiring::openPool(Link link, int eventMask) const {
+    if (link != Link::Replicas && link != Link::Probes) throw std::logic_error("openPool: not a pool link");
+    PeerPool pool{makeSocket(ctx_, zmq::socket_type::router), makeSocket(ctx_, zmq::socket_type::pair), {}};
+    pool.socket.set(zmq::sockopt::router_mandatory, 1);  // a send to a vanished peer fails instead of vanishing
+    pool.socket.set(zmq::sockopt::reconnect_ivl, kReconnectMs);
+    pool.socket.set(zmq::sockopt::reconnect_ivl_max, kReconnectMaxMs);
+    if (eventMask != 0) {
+        static std::atomic<unsigned> counter{0};
+        const std::string ep = fmt::format("inproc://jupiter-pool-events-{}", counter++);
+        if (zmq_socket_monitor(pool.socket.handle(), ep.c_str(), eventMask) != 0)
+            throw std::runtime_error("cannot watch the connection events of a peer socket");
+        pool.events.connect(ep);
+    }
+    for (const auto* peer : peers(link)) pool.nodeByEndpoint[peer->endpoint] = peer->name;
+    connectPeers(pool.socket, link);
+    return pool;
+}
+
+zmq::socket_t openBusSubscriber(zmq::context_t& ctx, const Config& config, const std::vector<std::string>& topics) {
+    auto s = makeSocket(ctx, zmq::socket_type::sub);
+    s.set(zmq::sockopt::rcvhwm, kBusHighWater);
+    for (const auto& t : topics) s.set(zmq::sockopt::subscribe, t);
+    for (const auto* broker : brokersOf(config)) s.connect(broker->channel(BrokerChannel::EventsOut).connect);
+    return s;
+}
+
+zmq::socket_t openClientSocket(zmq::context_t& ctx, const std::string& endpoint) {
+    auto s = makeSocket(ctx, zmq::socket_type::dealer);
+    s.connect(endpoint);
+    return s;
+}
+
+}  // namespace jupiter

@@ -1,0 +1,72 @@
+// The one place that decides how every socket of a Jupiter process is made and wired: its type,
+// its options, and which endpoints of which peers (found by role in the configuration) it binds or
+// connects. Daemons ask for a socket by purpose (Link) and never bind, connect or set options
+// themselves, so a cross-cutting rule (keys on every link, a second broker) is a change here.
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <zmq.hpp>
+
+#include "common/config.hpp"
+
+namespace jupiter {
+
+enum class Link {
+    Control,          // any node: ROUTER bound at its own endpoint (pings, queries, replay, status)
+    BrokerCommands,   // broker: ROUTER bound at `commands`; gateways connect
+    BrokerBackend,    // broker: ROUTER bound at `command_backend`; command nodes connect
+    BrokerEventsIn,   // broker: XSUB bound at `events_in`; publishers connect
+    BrokerEventsOut,  // broker: XPUB bound at `events_out`; subscribers connect
+    Publish,          // PUB connected to every broker's events_in (events, heartbeats, transitions)
+    Subscribe,        // SUB connected to every broker's events_out
+    CommandIntake,    // command node: ROUTER connected to every broker's command_backend, known there by its name
+    CommandOutlet,    // gateway: DEALER connected to every broker's commands
+    Replicas,         // gateway: ROUTER connected to every query node, each addressed by its name
+    Probes,           // monitor: ROUTER connected to every other node, each addressed by its name
+    Replay,           // query node: DEALER connected to the command node that writes
+};
+
+// A ROUTER connected to several peers, with a PAIR socket receiving its connection events.
+struct PeerPool {
+    zmq::socket_t socket;
+    zmq::socket_t events;                                // see recvSocketEvent
+    std::map<std::string, std::string> nodeByEndpoint;   // to name the peer of an event
+};
+
+class Wiring {
+public:
+    Wiring(zmq::context_t& ctx, const Config& config, const NodeConfig& self);
+
+    // The socket for `link`, bound or connected. A bind that fails throws with a message naming
+    // the node, the endpoint and how to move the cluster to free ports. `topics` (Subscribe only)
+    // are subscribed before connecting.
+    zmq::socket_t open(Link link, const std::vector<std::string>& topics = {}) const;
+    // A Replicas or Probes socket whose connection events (a ZMQ_EVENT_* mask) are watched from
+    // before it connects, so that no handshake or disconnect is missed.
+    PeerPool openPool(Link link, int eventMask) const;
+    // The nodes `link` connects to, in configured order.
+    std::vector<const NodeConfig*> peers(Link link) const;
+
+    const Config& config() const { return config_; }
+    const NodeConfig& self() const { return self_; }
+
+private:
+    void bindOrExplain(zmq::socket_t& s, const std::string& endpoint, std::string_view what) const;
+    void connectPeers(zmq::socket_t& s, Link link) const;
+
+    zmq::context_t& ctx_;
+    const Config& config_;
+    const NodeConfig& self_;
+};
+
+// A bus reader that is not a node (`jupiter watch`): a SUB connected to every broker's events_out.
+zmq::socket_t openBusSubscriber(zmq::context_t& ctx, const Config& config, const std::vector<std::string>& topics);
+
+// A client's socket (the CLI, benchmarks, the client library): a DEALER connected to `endpoint`.
+zmq::socket_t openClientSocket(zmq::context_t& ctx, const std::string& endpoint);
+
+}  // namespace jupiter

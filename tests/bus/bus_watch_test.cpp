@@ -1,0 +1,45 @@
+// The bus-silence rule, driven by a ManualClock: the bus is up while any broker's heartbeat is
+// fresh, silent when none is, and each transition is reported once.
+#include <doctest/doctest.h>
+
+#include "bus/bus_watch.hpp"
+
+using namespace jupiter;
+
+TEST_CASE("bus watch: silent until a broker beats - silent again when every broker is quiet") {
+    ManualClock clock;
+    BusWatch bus(clock, Millis(300));
+    CHECK_FALSE(bus.up());
+    CHECK_FALSE(bus.tick().has_value());  // never up: nothing to report
+    CHECK(bus.onBrokerBeat("broker"));    // it came up
+    CHECK(bus.up());
+    clock.advance(Millis(200));
+    CHECK_FALSE(bus.onBrokerBeat("broker"));  // already up: no news
+    clock.advance(Millis(300));
+    CHECK_FALSE(bus.tick().has_value());  // exactly at the deadline: still fresh
+    clock.advance(Millis(1));
+    auto silent = bus.tick();
+    REQUIRE(silent.has_value());
+    CHECK(silent->count() == 301);
+    CHECK_FALSE(bus.up());
+    CHECK_FALSE(bus.tick().has_value());  // reported once
+    CHECK(bus.onBrokerBeat("broker"));
+}
+
+TEST_CASE("bus watch: each broker is judged separately - one live broker keeps the bus up") {
+    ManualClock clock;
+    BusWatch bus(clock, Millis(300));
+    bus.onBrokerBeat("broker-1");
+    bus.onBrokerBeat("broker-2");
+    CHECK(bus.brokersUp() == 2);
+    for (int i = 0; i < 10; ++i) {
+        clock.advance(Millis(100));
+        bus.onBrokerBeat("broker-2");  // broker-1 died
+        CHECK_FALSE(bus.tick().has_value());
+    }
+    CHECK(bus.up());
+    CHECK(bus.brokersUp() == 1);
+    clock.advance(Millis(400));
+    CHECK(bus.tick().has_value());
+    CHECK(bus.brokersUp() == 0);
+}

@@ -1,0 +1,59 @@
+// The monitor's route tracking, per gateway, driven by a ManualClock.
+#include <doctest/doctest.h>
+
+#include "bus/route_tracker.hpp"
+
+using namespace jupiter;
+
+namespace {
+
+Heartbeat gatewayBeat(const std::string& gateway, const std::string& route, int64_t sinceMs = 0,
+                      const std::string& reason = "") {
+    Heartbeat h;
+    h.node = gateway;
+    h.role = Role::Gateway;
+    h.route = route;
+    h.routeSinceMs = sinceMs;
+    h.routeReason = reason;
+    return h;
+}
+
+}  // namespace
+
+TEST_CASE("route tracker: a gateway with no route yet is no change - its first route is") {
+    ManualClock clock(5000);
+    RouteTracker t(clock);
+    CHECK_FALSE(t.onGatewayBeat(gatewayBeat("gateway", "")).has_value());
+    auto first = t.onGatewayBeat(gatewayBeat("gateway", "query-1", 4000, "first route"));
+    REQUIRE(first.has_value());
+    CHECK(first->gateway == "gateway");
+    CHECK(first->from == "none");
+    CHECK(first->to == "query-1");
+    CHECK(first->reason == "first route");
+    CHECK(first->atMs == 4000);
+    CHECK_FALSE(t.onGatewayBeat(gatewayBeat("gateway", "query-1", 4000, "first route")).has_value());
+    auto away = t.onGatewayBeat(gatewayBeat("gateway", "", 0, "query-1 DOWN"));
+    REQUIRE(away.has_value());
+    CHECK(away->from == "query-1");
+    CHECK(away->to == "none");
+    CHECK(away->atMs == 5000);  // no time from the gateway: the monitor's clock
+    CHECK(t.route("gateway").empty());
+}
+
+TEST_CASE("route tracker: a route already in use when the monitor starts is reported as such - per gateway") {
+    ManualClock clock;
+    RouteTracker t(clock);
+    auto g1 = t.onGatewayBeat(gatewayBeat("gateway-1", "query-2", 10, "query-1 DOWN"));
+    REQUIRE(g1.has_value());
+    CHECK(g1->reason == "route in use when the monitor started");
+    auto g2 = t.onGatewayBeat(gatewayBeat("gateway-2", "query-1", 20, "fail-back"));
+    REQUIRE(g2.has_value());
+    CHECK(g2->gateway == "gateway-2");
+    CHECK(t.route("gateway-1") == "query-2");
+    CHECK(t.route("gateway-2") == "query-1");
+    auto back = t.onGatewayBeat(gatewayBeat("gateway-1", "query-1", 30, "fail-back"));
+    REQUIRE(back.has_value());
+    CHECK(back->from == "query-2");
+    CHECK(back->reason == "fail-back");
+    CHECK(t.route("unknown").empty());
+}

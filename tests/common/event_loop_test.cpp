@@ -1,0 +1,77 @@
+// The event loop's timers and handlers, driven by a ManualClock: one turn at a time, no sleeping.
+#include <doctest/doctest.h>
+
+#include "common/event_loop.hpp"
+#include "common/zmq_util.hpp"
+
+using namespace jupiter;
+
+TEST_CASE("event loop: periodic and one-shot timers fire when the clock says - not before") {
+    ManualClock clock;
+    EventLoop loop(clock);
+    int ticks = 0, once = 0;
+    loop.every(Millis(100), [&] { ++ticks; });
+    loop.after(Millis(250), [&] { ++once; });
+    REQUIRE(loop.untilNextTimer().has_value());
+    CHECK(loop.untilNextTimer()->count() == 100);
+    loop.pollOnce(Millis(0));
+    CHECK(ticks == 0);
+    clock.advance(Millis(100));
+    CHECK(loop.untilNextTimer()->count() == 0);
+    loop.pollOnce(Millis(0));
+    CHECK(ticks == 1);
+    clock.advance(Millis(150));
+    loop.pollOnce(Millis(0));
+    CHECK(ticks == 2);
+    CHECK(once == 1);
+    clock.advance(Millis(1000));
+    loop.pollOnce(Millis(0));
+    CHECK(once == 1);   // one-shot
+    CHECK(ticks == 3);  // a loop that fell behind fires once, not ten times
+    clock.advance(Millis(100));
+    loop.pollOnce(Millis(0));
+    CHECK(ticks == 4);
+}
+
+TEST_CASE("event loop: a cancelled timer never fires - a handler may cancel another") {
+    ManualClock clock;
+    EventLoop loop(clock);
+    int a = 0, b = 0;
+    EventLoop::TimerId idB = 0;
+    loop.every(Millis(10), [&] {
+        ++a;
+        loop.cancel(idB);
+    });
+    idB = loop.every(Millis(10), [&] { ++b; });
+    clock.advance(Millis(10));
+    loop.pollOnce(Millis(0));
+    CHECK(a == 1);
+    CHECK(b == 0);
+    CHECK(loop.untilNextTimer()->count() == 10);
+    auto id = loop.after(Millis(5), [&] { a = 100; });
+    loop.cancel(id);
+    clock.advance(Millis(5));
+    loop.pollOnce(Millis(0));
+    CHECK(a == 1);
+}
+
+TEST_CASE("event loop: a readable socket's handler runs in the same turn as due timers") {
+    ManualClock clock;
+    EventLoop loop(clock);
+    zmq::context_t ctx(1);
+    auto in = makeSocket(ctx, zmq::socket_type::pair);
+    auto out = makeSocket(ctx, zmq::socket_type::pair);
+    in.bind("inproc://event-loop-test");
+    out.connect("inproc://event-loop-test");
+    std::vector<std::string> seen;
+    loop.onReadable(in, [&] { drain(in, kDrainSmall, [&](Frames&& f) { seen.emplace_back(view(f[0])); }); });
+    int ticks = 0;
+    loop.every(Millis(50), [&] { ++ticks; });
+    CHECK_FALSE(EventLoop(clock).untilNextTimer().has_value());
+    REQUIRE(sendFrames(out, {"one"}));
+    REQUIRE(sendFrames(out, {"two"}));
+    clock.advance(Millis(50));
+    loop.pollOnce(Millis(1000));  // returns at once: the socket is readable
+    CHECK(seen == std::vector<std::string>{"one", "two"});
+    CHECK(ticks == 1);
+}

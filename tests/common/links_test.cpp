@@ -1,0 +1,98 @@
+// Socket wiring from the configuration, over real loopback TCP: commands reach only the writer,
+// pools address peers by name, and a taken address is explained.
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "common/clock.hpp"
+#include "common/links.hpp"
+#include "common/ports.hpp"
+#include "common/zmq_util.hpp"
+
+using namespace jupiter;
+
+namespace {
+
+Config cluster(const Layout& layout) {
+    const int base = findFreePortRange(portsUsed(layout));
+    REQUIRE(base > 0);
+    auto c = parseConfig(defaultConfigToml("/tmp/jupiter-links-test", base, layout), "");
+    REQUIRE(c.ok());
+    return std::move(c.value());
+}
+
+// Receives one message within `wait`, or nullopt.
+std::optional<Frames> recvWithin(zmq::socket_t& s, Millis wait) {
+    const auto deadline = std::chrono::steady_clock::now() + wait;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (auto f = recvFrames(s)) return f;
+        std::this_thread::sleep_for(Millis(5));
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+TEST_CASE("links: the broker's backend hands a command to the writer only - never to another command node") {
+    Layout two;
+    two.commands = 2;
+    const Config c = cluster(two);
+    zmq::context_t ctx(1);
+    Wiring broker(ctx, c, *c.node("broker"));
+    Wiring writer(ctx, c, *c.node("command-1"));
+    Wiring other(ctx, c, *c.node("command-2"));
+    REQUIRE(c.writer()->name == "command-1");
+    auto backend = broker.open(Link::BrokerBackend);
+    auto w = writer.open(Link::CommandIntake);
+    auto o = other.open(Link::CommandIntake);
+    CHECK(writer.peers(Link::CommandIntake).size() == 1);
+    // Wait until the writer's connection is known by name.
+    bool sent = false;
+    for (int i = 0; i < 200 && !sent; ++i) {
+        sent = sendFrames(backend, {"command-1", "gateway", "cmd"});
+        if (!sent) std::this_thread::sleep_for(Millis(10));
+    }
+    REQUIRE(sent);
+    auto got = recvWithin(w, Millis(2000));
+    REQUIRE(got.has_value());
+    REQUIRE(got->size() == 3);  // [broker connection, gateway, cmd]
+    CHECK(view((*got)[2]) == "cmd");
+    CHECK_FALSE(recvWithin(o, Millis(200)).has_value());
+    // A name nobody holds is refused at once (mandatory), not queued.
+    CHECK_FALSE(sendFrames(backend, {"command-9", "gateway", "cmd"}));
+}
+
+TEST_CASE("links: a pool addresses each peer by its name - a second bind of a taken address is explained") {
+    const Config c = cluster(Layout{});
+    zmq::context_t ctx(1);
+    Wiring gateway(ctx, c, *c.node("gateway"));
+    Wiring replica(ctx, c, *c.node("query-2"));
+    auto server = replica.open(Link::Control);
+    auto pool = gateway.openPool(Link::Replicas, ZMQ_EVENT_HANDSHAKE_SUCCEEDED);
+    CHECK(pool.nodeByEndpoint.size() == 3);
+    CHECK(pool.nodeByEndpoint.at(c.node("query-2")->endpoint) == "query-2");
+    auto ev = [&] {
+        for (int i = 0; i < 200; ++i) {
+            if (auto e = recvSocketEvent(pool.events)) return e;
+            std::this_thread::sleep_for(Millis(10));
+        }
+        return std::optional<SocketEvent>{};
+    }();
+    REQUIRE(ev.has_value());
+    CHECK(ev->endpoint == c.node("query-2")->endpoint);
+    REQUIRE(sendFrames(pool.socket, {"query-2", "hello"}));
+    auto got = recvWithin(server, Millis(2000));
+    REQUIRE(got.has_value());
+    CHECK(view(got->back()) == "hello");
+
+    try {
+        Wiring again(ctx, c, *c.node("query-2"));
+        auto second = again.open(Link::Control);
+        FAIL("a second bind of the same address succeeded");
+    } catch (const std::runtime_error& e) {
+        const std::string m = e.what();
+        CHECK(m.find("cannot bind query-2 endpoint at " + c.node("query-2")->bind) == 0);
+        CHECK(m.find("--base-port") != std::string::npos);
+    }
+}

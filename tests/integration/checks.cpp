@@ -1,0 +1,102 @@
+// Shared integration checks; see checks.hpp.
+#include "checks.hpp"
+
+#include <signal.h>
+
+#include <chrono>
+#include <thread>
+
+#include <doctest/doctest.h>
+
+#include "client/verify.hpp"
+
+namespace jupiter::testing {
+
+long findLine(const std::vector<std::string>& lines, std::initializer_list<std::string> parts, long from) {
+    for (long i = from; i < static_cast<long>(lines.size()); ++i) {
+        bool all = true;
+        for (const auto& p : parts) all = all && lines[static_cast<std::size_t>(i)].find(p) != std::string::npos;
+        if (all) return i;
+    }
+    return -1;
+}
+
+bool waitForLine(Cluster& c, std::initializer_list<std::string> parts, long from) {
+    return Cluster::waitFor([&] { return findLine(c.transitions(), parts, from) >= 0; }, Millis(10000));
+}
+
+std::string joined(const std::vector<std::string>& lines) {
+    std::string s;
+    for (const auto& x : lines) s += x + "\n";
+    return s;
+}
+
+uint64_t createProduct(Cluster& c) {
+    auto r = c.send("product.create", {{"code", "STOCK"}, {"description", "counter"}, {"price", 1}});
+    REQUIRE(r.ok());
+    REQUIRE(r->kind == Kind::Reply);
+    return r->body["id"].get<uint64_t>();
+}
+
+// A replica that is still catching up answers "behind" after a bounded wait; like a user, the
+// test asks again (for up to a minute: sanitizer builds on a busy CI machine replay slowly).
+int64_t stockOn(Cluster& c, uint64_t product, int replica, uint64_t minSeq) {
+    auto r = c.query("product.get", {{"id", product}}, replica, minSeq);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (r.ok() && r->kind == Kind::Error && r->body.value("code", "") == "behind" &&
+           std::chrono::steady_clock::now() < deadline)
+        r = c.query("product.get", {{"id", product}}, replica, minSeq);
+    REQUIRE(r.ok());
+    INFO(r->body.dump());
+    REQUIRE(r->kind == Kind::Reply);
+    return r->body["stock"].get<int64_t>();
+}
+
+void requireConverged(Cluster& c) {
+    auto v = verifyCluster(c.ctx(), c.config(), Millis(60000));
+    INFO((v.ok() ? v->toDoc().dump() : v.error().message));
+    REQUIRE(v.ok());
+    CHECK(v->agree);
+    CHECK(v->nodes.size() == c.replicas().size() + 1);
+    auto cli = c.cli("verify");
+    INFO(cli.output);
+    CHECK(cli.exitCode == 0);
+}
+
+void requireExactlyOnce(Cluster& c, uint64_t product, const CommandLoad& load, uint64_t total) {
+    CHECK(load.abandoned() == 0);
+    CHECK(load.acked() == total);
+    const auto replicas = c.replicas();
+    for (std::size_t r = 0; r < replicas.size(); ++r) {
+        INFO(replicas[r]);
+        CHECK(stockOn(c, product, static_cast<int>(r + 1), load.maxSeq()) == static_cast<int64_t>(total));
+    }
+}
+
+void commandNodeKilledMidBurst(Cluster& c, uint64_t total, int clients, uint64_t killAfter) {
+    const uint64_t product = createProduct(c);
+    CommandLoad load(c.ctx(), c.endpoint("gateway"), product, clients, total);
+    REQUIRE(Cluster::waitFor([&] { return load.acked() > killAfter; }, Millis(60000)));
+    const std::string writer = c.config().writer()->name;
+    killNine(c, writer);
+    std::this_thread::sleep_for(Millis(300));
+    restart(c, writer);
+    load.wait();
+    requireExactlyOnce(c, product, load, total);
+    requireConverged(c);
+}
+
+void restart(Cluster& c, const std::string& node) {
+    auto r = c.cli("start " + node);
+    INFO(r.output);
+    REQUIRE(r.exitCode == 0);
+}
+
+void killNine(Cluster& c, const std::string& node) {
+    const int pid = c.pid(node);
+    REQUIRE(pid > 0);
+    REQUIRE(kill(pid, SIGKILL) == 0);
+    REQUIRE(Cluster::waitFor([&] { return kill(pid, 0) != 0; }, Millis(5000)));
+}
+
+}  // namespace jupiter::testing

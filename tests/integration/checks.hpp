@@ -1,0 +1,40 @@
+// What several integration tests check on a running cluster, whatever its layout: the monitor's
+// transition log, replica contents, exactly-once delivery, convergence; and restarts.
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <string>
+#include <vector>
+
+#include "cluster.hpp"
+#include "load.hpp"
+
+namespace jupiter::testing {
+
+// Index of the first transition line containing all of `parts` at or after `from`, or -1.
+long findLine(const std::vector<std::string>& lines, std::initializer_list<std::string> parts, long from = 0);
+// Waits (up to 10 s) for such a line.
+bool waitForLine(Cluster& c, std::initializer_list<std::string> parts, long from = 0);
+std::string joined(const std::vector<std::string>& lines);
+
+// A product to count stock on (product.create through the gateway); returns its id.
+uint64_t createProduct(Cluster& c);
+// The product's stock on the Nth query node, once it has applied minSeq (asking again while the
+// replica answers "behind", as a user would).
+int64_t stockOn(Cluster& c, uint64_t product, int replica, uint64_t minSeq);
+// Every replica holds exactly the write model's state (verifyCluster and `jupiter verify`).
+void requireConverged(Cluster& c);
+// The load's commands were each applied once: the stock on every replica equals `total`.
+void requireExactlyOnce(Cluster& c, uint64_t product, const CommandLoad& load, uint64_t total);
+
+// `total` commands from `clients` clients; once `killAfter` are acknowledged the command node is
+// killed with -9 and restarted. Nothing acknowledged may be lost, nothing applied twice, on any
+// replica, and the replicas converge.
+void commandNodeKilledMidBurst(Cluster& c, uint64_t total, int clients, uint64_t killAfter);
+
+void restart(Cluster& c, const std::string& node);
+// kill -9 of a node, waiting until the process is gone.
+void killNine(Cluster& c, const std::string& node);
+
+}  // namespace jupiter::testing
