@@ -84,19 +84,14 @@ void Broker::onEventsOut() {
 }
 
 void Broker::onControl() {
-    drain(control_, kDrainControl, [this](Frames&& frames) {
-        auto req = splitRequest(std::move(frames));
-        if (!req) return;
-        auto env = decodeEnvelope(req->bytes);
-        if (!env) {
-            sendReply(control_, req->route, makeErrorReply("?", "", env.error()));
-        } else if (env->kind == Kind::Control && env->name == "ping") {
-            sendReply(control_, req->route, makePong(*env, dc_.node->name, 0));
+    serveRequests(control_, kDrainControl, [this](Request& req, Envelope& env) {
+        if (env.kind == Kind::Control && env.name == "ping") {
+            sendReply(control_, req.route, makePong(env, dc_.node->name, 0));
         } else {
-            sendReply(control_, req->route,
-                      makeErrorReply(env->name, env->id,
+            sendReply(control_, req.route,
+                      makeErrorReply(env.name, env.id,
                                      makeError("unknown_message", fmt::format("the broker answers only ping; send {} "
-                                                                              "to the gateway", env->name))));
+                                                                              "to the gateway", env.name))));
         }
     });
 }

@@ -5,23 +5,23 @@
 
 namespace jupiter {
 
-BusBatch drainBus(zmq::socket_t& sub, std::size_t max, const std::function<void(const Heartbeat&)>& onHeartbeat,
+std::size_t drainBus(zmq::socket_t& sub, std::size_t max, const std::function<void(const Heartbeat&)>& onHeartbeat,
                   const std::function<void(const Envelope&)>& onOther) {
-    BusBatch batch;
-    batch.messages = drain(sub, max, [&](Frames&& frames) {
+    std::size_t malformed = 0;
+    drain(sub, max, [&](Frames&& frames) {
         if (frames.size() != 2) {
-            ++batch.malformed;
+            ++malformed;
             return;
         }
         auto env = decodeEnvelope(view(frames[1]));
         if (!env) {
-            ++batch.malformed;
+            ++malformed;
             return;
         }
         if (env->kind == Kind::Heartbeat) {
             auto hb = heartbeatFrom(*env);
             if (!hb) {
-                ++batch.malformed;
+                ++malformed;
                 return;
             }
             if (onHeartbeat) onHeartbeat(*hb);
@@ -29,7 +29,7 @@ BusBatch drainBus(zmq::socket_t& sub, std::size_t max, const std::function<void(
             onOther(*env);
         }
     });
-    return batch;
+    return malformed;
 }
 
 }  // namespace jupiter

@@ -13,12 +13,8 @@
 
 namespace jupiter {
 
-struct BusBatch {
-    std::size_t messages = 0;   // read from the socket
-    std::size_t malformed = 0;  // skipped: wrong frame count, bad envelope or bad heartbeat
-};
-
-BusBatch drainBus(zmq::socket_t& sub, std::size_t max, const std::function<void(const Heartbeat&)>& onHeartbeat,
+// Returns how many messages it skipped as malformed (wrong frame count, bad envelope or heartbeat).
+std::size_t drainBus(zmq::socket_t& sub, std::size_t max, const std::function<void(const Heartbeat&)>& onHeartbeat,
                   const std::function<void(const Envelope&)>& onOther = {});
 
 }  // namespace jupiter

@@ -26,6 +26,14 @@ bool sendReply(zmq::socket_t& s, const Frames& route, const Envelope& reply) {
     return sendReplyBytes(s, route, encodeEnvelope(reply));
 }
 
+std::optional<Envelope> decodeOrRefuse(zmq::socket_t& s, const Request& req) {
+    auto env = decodeEnvelope(req.bytes);
+    if (env) return std::move(env.value());
+    auto hdr = decodeEnvelopeHeader(req.bytes);
+    sendReply(s, req.route, makeErrorReply(hdr ? hdr->name : "?", hdr ? hdr->id : "", env.error()));
+    return std::nullopt;
+}
+
 Envelope makePong(const Envelope& ping, const std::string& node, uint64_t seq) {
     Envelope r;
     r.kind = Kind::Control;

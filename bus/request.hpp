@@ -25,6 +25,23 @@ std::optional<Request> splitRequest(Frames&& frames);
 bool sendReply(zmq::socket_t& s, const Frames& route, const Envelope& reply);
 bool sendReplyBytes(zmq::socket_t& s, const Frames& route, std::string_view bytes);
 
+// Decodes a request's envelope in full; one that does not decode is answered on `s` here with a
+// structured error (naming its message and id when the header is readable) and nullopt returned.
+std::optional<Envelope> decodeOrRefuse(zmq::socket_t& s, const Request& req);
+
+// The request side of every ROUTER handler: takes up to `max` waiting requests from `s` (see
+// drain), refuses the malformed ones (decodeOrRefuse) and hands the rest to
+// `handle(Request&, Envelope&)`.
+template <class Handler>
+void serveRequests(zmq::socket_t& s, std::size_t max, Handler&& handle) {
+    drain(s, max, [&](Frames&& frames) {
+        auto req = splitRequest(std::move(frames));
+        if (!req) return;
+        auto env = decodeOrRefuse(s, *req);
+        if (env) handle(*req, *env);
+    });
+}
+
 // The answer to a ping from node `node`.
 Envelope makePong(const Envelope& ping, const std::string& node, uint64_t seq);
 

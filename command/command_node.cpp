@@ -42,22 +42,15 @@ int CommandNode::run() {
 
 // One group per call: decide everything that is waiting, commit once, then answer and publish.
 void CommandNode::onCommand() {
-    drain(commands_, kMaxGroup, [this](Frames&& frames) {
-        auto req = splitRequest(std::move(frames));
-        if (!req) return;
-        auto env = decodeEnvelope(req->bytes);
-        if (!env) {
-            sendReply(commands_, req->route, makeErrorReply("?", "", env.error()));
-            return;
-        }
-        if (env->kind != Kind::Command) {
-            sendReply(commands_, req->route,
-                      makeErrorReply(env->name, env->id,
+    serveRequests(commands_, kMaxGroup, [this](Request& req, Envelope& env) {
+        if (env.kind != Kind::Command) {
+            sendReply(commands_, req.route,
+                      makeErrorReply(env.name, env.id,
                                      makeError("unknown_message", fmt::format("the command channel takes commands, "
-                                                                              "not {}", kindName(env->kind)))));
+                                                                              "not {}", kindName(env.kind)))));
             return;
         }
-        processor_.handle(std::move(req->route), *env);
+        processor_.handle(std::move(req.route), env);
     });
     if (!processor_.hasPending()) return;
     auto group = processor_.commit();
@@ -90,34 +83,27 @@ void CommandNode::publishEvents(const Doc& events) {
 }
 
 void CommandNode::onControl() {
-    drain(control_, kDrainControl, [this](Frames&& frames) {
-        auto req = splitRequest(std::move(frames));
-        if (!req) return;
-        auto env = decodeEnvelope(req->bytes);
-        if (!env) {
-            sendReply(control_, req->route, makeErrorReply("?", "", env.error()));
-            return;
-        }
+    serveRequests(control_, kDrainControl, [this](Request& req, Envelope& env) {
         Envelope reply;
-        if (env->kind == Kind::Control && env->name == "ping") {
-            reply = makePong(*env, dc_.node->name, store_.seq());
-        } else if (env->kind == Kind::Control && env->name == "replay") {
-            const uint64_t from = env->body["from"].get<uint64_t>();
-            const auto max = std::min<uint64_t>(env->body.value("max", uint64_t{1000}), kMaxReplay);
-            reply = makeReply(*env, {{"events", readEvents(store_, from, static_cast<std::size_t>(max))},
-                                     {"head", store_.seq()}});
-        } else if (auto inspected = env->kind == Kind::Control ? inspectRequest(store_, env->name, env->body)
-                                                               : std::nullopt) {
-            reply = makeReply(*env, std::move(*inspected));
+        if (env.kind == Kind::Control && env.name == "ping") {
+            reply = makePong(env, dc_.node->name, store_.seq());
+        } else if (env.kind == Kind::Control && env.name == "replay") {
+            const uint64_t from = env.body["from"].get<uint64_t>();
+            const auto max = std::min<uint64_t>(env.body.value("max", uint64_t{1000}), kMaxReplay);
+            reply = makeReply(env, {{"events", readEvents(store_, from, static_cast<std::size_t>(max))},
+                                    {"head", store_.seq()}});
+        } else if (auto inspected = env.kind == Kind::Control ? inspectRequest(store_, env.name, env.body)
+                                                              : std::nullopt) {
+            reply = makeReply(env, std::move(*inspected));
         } else {
-            reply = makeErrorReply(env->name, env->id,
+            reply = makeErrorReply(env.name, env.id,
                                    makeError("unknown_message",
                                              fmt::format("the command node's endpoint answers ping, replay, digest "
-                                                         "and keys; send {} through the gateway", env->name)));
+                                                         "and keys; send {} through the gateway", env.name)));
         }
         reply.seq = store_.seq();
         reply.node = dc_.node->name;
-        sendReply(control_, req->route, reply);
+        sendReply(control_, req.route, reply);
     });
 }
 

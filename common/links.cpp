@@ -134,19 +134,19 @@ zmq::socket_t Wiring::open(Link link, const std::vector<std::string>& topics) co
         }
         case Link::Replicas:
         case Link::Probes:
-            return std::move(openPool(link, 0).socket);
+            break;  // openPool
         case Link::Replay: {
             auto s = makeSocket(ctx_, zmq::socket_type::dealer);
             connectPeers(s, link);
             return s;
         }
     }
-    throw std::logic_error("unknown link");
+    throw std::logic_error("Wiring::open: a pool link is opened with openPool");
 }
 
 PeerPool Wiring::openPool(Link link, int eventMask) const {
     if (link != Link::Replicas && link != Link::Probes) throw std::logic_error("openPool: not a pool link");
-    PeerPool pool{makeSocket(ctx_, zmq::socket_type::router), makeSocket(ctx_, zmq::socket_type::pair), {}};
+    PeerPool pool{makeSocket(ctx_, zmq::socket_type::router), makeSocket(ctx_, zmq::socket_type::pair), {}, {}};
     pool.socket.set(zmq::sockopt::router_mandatory, 1);  // a send to a vanished peer fails instead of vanishing
     pool.socket.set(zmq::sockopt::reconnect_ivl, kReconnectMs);
     pool.socket.set(zmq::sockopt::reconnect_ivl_max, kReconnectMaxMs);
@@ -157,7 +157,10 @@ PeerPool Wiring::openPool(Link link, int eventMask) const {
             throw std::runtime_error("cannot watch the connection events of a peer socket");
         pool.events.connect(ep);
     }
-    for (const auto* peer : peers(link)) pool.nodeByEndpoint[peer->endpoint] = peer->name;
+    for (const auto* peer : peers(link)) {
+        pool.peers.push_back(peer->name);
+        pool.nodeByEndpoint[peer->endpoint] = peer->name;
+    }
     connectPeers(pool.socket, link);
     return pool;
 }

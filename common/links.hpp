@@ -34,6 +34,7 @@ enum class Link {
 struct PeerPool {
     zmq::socket_t socket;
     zmq::socket_t events;                                // see recvSocketEvent
+    std::vector<std::string> peers;                      // their names, in configured order
     std::map<std::string, std::string> nodeByEndpoint;   // to name the peer of an event
 };
 
@@ -41,7 +42,7 @@ class Wiring {
 public:
     Wiring(zmq::context_t& ctx, const Config& config, const NodeConfig& self);
 
-    // The socket for `link`, bound or connected. A bind that fails throws with a message naming
+    // The socket for `link`, bound or connected (pool links: see openPool). A bind that fails throws with a message naming
     // the node, the endpoint and how to move the cluster to free ports. `topics` (Subscribe only)
     // are subscribed before connecting.
     zmq::socket_t open(Link link, const std::vector<std::string>& topics = {}) const;

@@ -82,12 +82,8 @@ void GatewayNode::onClient() {
             else commandRouter_.submit(std::move(req->route), *peek, std::move(req->bytes));
             return;
         }
-        auto env = decodeEnvelope(req->bytes);
-        if (!env) {
-            auto hdr = decodeEnvelopeHeader(req->bytes);
-            sendReply(frontend_, req->route, makeErrorReply(hdr ? hdr->name : "?", hdr ? hdr->id : "", env.error()));
-            return;
-        }
+        auto env = decodeOrRefuse(frontend_, *req);
+        if (!env) return;
         if (env->kind == Kind::Control && env->name == "ping") {
             sendReply(frontend_, req->route, makePong(*env, dc_.node->name, queries_.latestHead()));
         } else {

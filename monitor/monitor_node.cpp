@@ -75,15 +75,15 @@ void MonitorNode::onBus() {
 }
 
 void MonitorNode::onPingTimer() {
-    for (const auto* n : wiring_.peers(Link::Probes)) {
-        auto id = health_.pingDue(n->name);
+    for (const auto& node : pinger_.peers) {
+        auto id = health_.pingDue(node);
         if (!id) continue;
         Envelope ping;
         ping.kind = Kind::Control;
         ping.name = "ping";
         ping.id = *id;
         // Unreachable peers refuse the send (ROUTER_MANDATORY); the missing echo marks them.
-        sendFrames(pinger_.socket, {n->name, encodeEnvelope(ping)});
+        sendFrames(pinger_.socket, {node, encodeEnvelope(ping)});
     }
 }
 
@@ -148,31 +148,26 @@ Doc MonitorNode::statusBody() const {
         nodes.push_back(row);
     }
     // "route": the first gateway's, as `jupiter status` shows it; "routes": every gateway's.
-    Doc routes = Doc::object();
-    for (const auto* g : dc_.config.nodesWith(Role::Gateway)) routes[g->name] = routes_.route(g->name);
     const auto gateways = dc_.config.nodesWith(Role::Gateway);
+    Doc routes = Doc::object();
+    for (const auto* g : gateways) routes[g->name] = routes_.route(g->name);
     return Doc{{"nodes", nodes}, {"route", routes_.route(gateways.front()->name)}, {"routes", routes}, {"head", head_}};
 }
 
 void MonitorNode::onRequest() {
-    drain(router_, kDrainControl, [this](Frames&& frames) {
-        auto req = splitRequest(std::move(frames));
-        if (!req) return;
-        auto env = decodeEnvelope(req->bytes);
+    serveRequests(router_, kDrainControl, [this](Request& req, Envelope& env) {
         Envelope reply;
-        if (!env) {
-            reply = makeErrorReply("?", "", env.error());
-        } else if (env->kind == Kind::Control && env->name == "ping") {
-            reply = makePong(*env, dc_.node->name, head_);
-        } else if (env->kind == Kind::Control && env->name == "status") {
-            reply = makeReply(*env, statusBody());
+        if (env.kind == Kind::Control && env.name == "ping") {
+            reply = makePong(env, dc_.node->name, head_);
+        } else if (env.kind == Kind::Control && env.name == "status") {
+            reply = makeReply(env, statusBody());
         } else {
-            reply = makeErrorReply(env->name, env->id,
+            reply = makeErrorReply(env.name, env.id,
                                    makeError("unknown_message", fmt::format("the monitor answers status and ping, "
-                                                                            "not {}", env->name)));
+                                                                            "not {}", env.name)));
         }
         reply.node = dc_.node->name;
-        sendReply(router_, req->route, reply);
+        sendReply(router_, req.route, reply);
     });
 }
 

@@ -55,42 +55,33 @@ int QueryNode::run() {
 }
 
 void QueryNode::onRequest() {
-    drain(router_, kDrainRequests, [this](Frames&& frames) {
-        auto req = splitRequest(std::move(frames));
-        if (!req) return;
-        auto env = decodeEnvelope(req->bytes);
-        if (!env) {
-            auto hdr = decodeEnvelopeHeader(req->bytes);
-            sendReply(router_, req->route,
-                      makeErrorReply(hdr ? hdr->name : "?", hdr ? hdr->id : "", env.error()));
-            return;
-        }
-        if (env->kind == Kind::Query) {
-            if (env->minSeq && *env->minSeq > replicator_.applied()) {
-                replicator_.onHead(*env->minSeq);
-                parked_.push_back({std::move(req->route), std::move(*env), clock_.now() + kMaxParked});
+    serveRequests(router_, kDrainRequests, [this](Request& req, Envelope& env) {
+        if (env.kind == Kind::Query) {
+            if (env.minSeq && *env.minSeq > replicator_.applied()) {
+                replicator_.onHead(*env.minSeq);
+                parked_.push_back({std::move(req.route), std::move(env), clock_.now() + kMaxParked});
                 requestReplayIfDue();
                 return;
             }
-            answer(req->route, *env);
+            answer(req.route, env);
             return;
         }
         Envelope reply;
-        if (env->kind == Kind::Control && env->name == "ping") {
-            reply = makePong(*env, dc_.node->name, store_.seq());
+        if (env.kind == Kind::Control && env.name == "ping") {
+            reply = makePong(env, dc_.node->name, store_.seq());
             reply.body["gaps"] = replicator_.gapsSeen();  // how many gaps replay has repaired
-        } else if (auto inspected = env->kind == Kind::Control ? inspectRequest(store_, env->name, env->body)
-                                                               : std::nullopt) {
-            reply = makeReply(*env, std::move(*inspected));
+        } else if (auto inspected = env.kind == Kind::Control ? inspectRequest(store_, env.name, env.body)
+                                                              : std::nullopt) {
+            reply = makeReply(env, std::move(*inspected));
         } else {
-            reply = makeErrorReply(env->name, env->id,
+            reply = makeErrorReply(env.name, env.id,
                                    makeError("unknown_message",
                                              fmt::format("a query node answers queries, ping, digest and keys; send "
-                                                         "{} {} to the gateway", kindName(env->kind), env->name)));
+                                                         "{} {} to the gateway", kindName(env.kind), env.name)));
         }
         reply.seq = store_.seq();
         reply.node = dc_.node->name;
-        sendReply(router_, req->route, reply);
+        sendReply(router_, req.route, reply);
     });
 }
 
@@ -109,7 +100,7 @@ void QueryNode::answer(const Frames& route, const Envelope& q) {
 }
 
 void QueryNode::onBus() {
-    auto batch = drainBus(
+    const std::size_t malformed = drainBus(
         sub_, kDrainRequests,
         [this](const Heartbeat& hb) {
             if (hb.node == dc_.config.writer()->name) replicator_.onHead(hb.seq);
@@ -119,7 +110,7 @@ void QueryNode::onBus() {
             if (dropLiveEvery_ && ++liveBatches_ % dropLiveEvery_ == 0) return;
             afterApply(replicator_.onLive(env.body["events"], env.body["head"].get<uint64_t>()));
         });
-    if (batch.malformed) dc_.log->warn("ignored {} malformed bus message(s)", batch.malformed);
+    if (malformed) dc_.log->warn("ignored {} malformed bus message(s)", malformed);
     requestReplayIfDue();
 }
 
