@@ -148,8 +148,8 @@ int runUp(const UpOptions& o) {
     if (!std::filesystem::exists(file, ec)) {
         const int port = o.basePortGiven ? o.basePort : kDefaultBasePort;
         if (port + portsUsed(layout) - 1 > 65535) {
-            printError(fmt::format("--base-port {} leaves too few ports for {} nodes' {} endpoints", port,
-                                   3 + layout.brokers + layout.queries, portsUsed(layout)));
+            printError(fmt::format("--base-port {} leaves fewer than the {} consecutive ports this layout uses; "
+                                   "choose a lower one", port, portsUsed(layout)));
             return kExitUsage;
         }
         if (auto s = writeFileAtomically(file, defaultConfigToml(dir, port, layout)); !s) {

@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <array>
 #include <fstream>
-#include <set>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -145,7 +144,7 @@ Result<NodeConfig> parseNode(const toml::table& t, std::size_t index) {
     return n;
 }
 
-// The first line of a refusal for a file written by `jupiter up` before nodes were data.
+// A file written by `jupiter up` before nodes were data: it has a table per node.
 bool isOldLayout(const toml::table& root) {
     for (auto&& [k, v] : root) {
         const std::string_view key = k.str();
@@ -193,20 +192,15 @@ std::vector<const NodeConfig*> Config::nodesWith(Role role) const {
 }
 
 const NodeConfig* Config::writer() const {
-    auto commands = nodesWith(Role::Command);
-    return commands.empty() ? nullptr : commands.front();
+    for (const auto& n : nodes)
+        if (n.role == Role::Command) return &n;
+    return nullptr;
 }
 
 std::vector<const NodeConfig*> Config::startOrder() const {
     std::vector<const NodeConfig*> out;
     for (Role r : allRoles())
         for (const auto* n : nodesWith(r)) out.push_back(n);
-    return out;
-}
-
-std::vector<std::string> Config::nodeNames() const {
-    std::vector<std::string> out;
-    for (const auto& n : nodes) out.push_back(n.name);
     return out;
 }
 

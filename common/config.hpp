@@ -81,7 +81,6 @@ struct Config {
     const NodeConfig* writer() const;
     // Every node in start order: by role (broker, command, query, monitor, gateway), then as configured.
     std::vector<const NodeConfig*> startOrder() const;
-    std::vector<std::string> nodeNames() const;  // in configured order
 
     std::filesystem::path nodeDataDir(std::string_view name) const { return dir / std::string(name); }
     std::filesystem::path logFile(std::string_view name) const { return dir / "log" / (std::string(name) + ".log"); }

@@ -53,7 +53,7 @@ void EventLoop::stopOnSignals() {
         signalfd_siginfo info{};
         while (read(signalFd_, &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
             stopSignal_ = static_cast<int>(info.ssi_signo);
-            running_ = false;
+            stopped_ = true;
         }
     });
 }
@@ -106,21 +106,19 @@ void EventLoop::pollOnce(std::optional<Millis> maxWait) {
     if (rc < 0) {
         if (zmq_errno() == EINTR) return;
         if (zmq_errno() == ETERM) {
-            running_ = false;
+            stopped_ = true;
             return;
         }
         throw std::runtime_error(std::string("zmq_poll failed: ") + zmq_strerror(zmq_errno()));
     }
-    for (std::size_t i = 0; i < items_.size() && (running_ || !inRun_); ++i)
+    for (std::size_t i = 0; i < items_.size() && !stopped_; ++i)
         if (items_[i].revents & ZMQ_POLLIN) handlers_[i]();
-    if (running_ || !inRun_) fireDueTimers();
+    if (!stopped_) fireDueTimers();
 }
 
 int EventLoop::run() {
-    running_ = true;
-    inRun_ = true;
-    while (running_) pollOnce();
-    inRun_ = false;
+    stopped_ = false;
+    while (!stopped_) pollOnce();
     return stopSignal_;
 }
 

@@ -48,7 +48,7 @@ public:
     void pollOnce(std::optional<Millis> maxWait = std::nullopt);
     // Time until the earliest timer is due (zero when overdue); nullopt when there is none.
     std::optional<Millis> untilNextTimer() const;
-    void stop() { running_ = false; }
+    void stop() { stopped_ = true; }
     const Clock& clock() const { return clock_; }
 
 private:
@@ -64,8 +64,7 @@ private:
     std::vector<Handler> handlers_;
     std::map<TimerId, Timer> timers_;
     TimerId nextTimer_ = 1;
-    bool running_ = false;
-    bool inRun_ = false;  // pollOnce() outside run() handles everything (tests)
+    bool stopped_ = false;  // by stop() or a signal: the rest of this turn is skipped
     int signalFd_ = -1;
     int stopSignal_ = 0;
 };

@@ -31,6 +31,12 @@ std::string joined(const std::vector<std::string>& lines) {
     return s;
 }
 
+void requireNoFailedQueries(QueryLoad& load) {
+    load.stop();
+    INFO(joined(load.failures()));
+    CHECK(load.failed() == 0);
+}
+
 uint64_t createProduct(Cluster& c) {
     auto r = c.send("product.create", {{"code", "STOCK"}, {"description", "counter"}, {"price", 1}});
     REQUIRE(r.ok());

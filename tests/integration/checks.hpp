@@ -18,6 +18,9 @@ long findLine(const std::vector<std::string>& lines, std::initializer_list<std::
 bool waitForLine(Cluster& c, std::initializer_list<std::string> parts, long from = 0);
 std::string joined(const std::vector<std::string>& lines);
 
+// Stops the load: not one of its queries may have failed (the failures are shown if any did).
+void requireNoFailedQueries(QueryLoad& load);
+
 // A product to count stock on (product.create through the gateway); returns its id.
 uint64_t createProduct(Cluster& c);
 // The product's stock on the Nth query node, once it has applied minSeq (asking again while the

@@ -18,9 +18,6 @@
 #include "load.hpp"
 
 using namespace jupiter;
-using jupiter::testing::Cluster;
-using jupiter::testing::CommandLoad;
-
 using namespace jupiter::testing;
 
 TEST_CASE("durability: kill -9 of the command node mid-burst loses no acknowledged command and applies none twice") {

@@ -47,12 +47,9 @@ TEST_CASE("failover: kill -9 of the replica in use loses no query - restart brin
     REQUIRE(st.exitCode == 0);
     REQUIRE(waitForLine(c, {"query-1 UP"}, mark));
     REQUIRE(waitForLine(c, {"gateway REROUTE query-2 -> query-1 (fail-back)"}, mark));
-    const uint64_t afterBack = load.ok();
-    REQUIRE(Cluster::waitFor([&] { return load.ok() > afterBack + 200; }, Millis(10000)));
-    load.stop();
-    INFO(joined(load.failures()));
-    CHECK(load.failed() == 0);
-    CHECK(load.lastServedBy() == "query-1");
+    // Until the gateway's own connection to the restarted query-1 is up, query-2 still serves.
+    CHECK(Cluster::waitFor([&] { return load.lastServedBy() == "query-1"; }, Millis(10000)));
+    requireNoFailedQueries(load);
     const auto lines = c.transitions();
     const long down = findLine(lines, {"query-1 DOWN"});
     const long reroute = findLine(lines, {"REROUTE query-1 -> query-2"});
@@ -77,9 +74,7 @@ TEST_CASE("failover: a SIGSTOPped replica is marked DOWN - masked - and UP again
     REQUIRE(c.cli("kill query-1 --signal CONT").exitCode == 0);
     REQUIRE(waitForLine(c, {"query-1 UP"}, mark));
     REQUIRE(waitForLine(c, {"REROUTE query-2 -> query-1 (fail-back)"}, mark));
-    load.stop();
-    INFO(joined(load.failures()));
-    CHECK(load.failed() == 0);
+    requireNoFailedQueries(load);
 }
 
 TEST_CASE("failover: with all replicas dead queries get a clear error - one back and they succeed") {
@@ -115,8 +110,6 @@ TEST_CASE("failover: queries keep flowing with the monitor dead") {
     REQUIRE(c.cli("kill query-1").exitCode == 0);
     const uint64_t after = load.ok();
     REQUIRE(Cluster::waitFor([&] { return load.ok() > after + 100; }, Millis(10000)));
-    load.stop();
-    INFO(joined(load.failures()));
-    CHECK(load.failed() == 0);
+    requireNoFailedQueries(load);
     CHECK(load.lastServedBy() == "query-2");
 }
