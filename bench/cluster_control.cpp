@@ -28,6 +28,9 @@ ClusterControl::ClusterControl(std::filesystem::path dir, bool start, int replic
     auto c = loadConfig(clusterConfigPath(dir_));
     if (!c) throw std::runtime_error(c.error().message);
     config_ = std::move(c.value());
+    auto cr = Credentials::forClient(config_, "");
+    if (!cr) throw std::runtime_error(cr.error().message);
+    credentials_ = std::move(cr.value());
 }
 
 ClusterControl::~ClusterControl() {

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "common/config.hpp"
+#include "common/credentials.hpp"
 
 namespace jupiter::bench {
 
@@ -16,6 +17,8 @@ public:
     ClusterControl(std::filesystem::path dir, bool start, int replicas = 3);
     ~ClusterControl();
     const Config& config() const { return config_; }
+    // The client keys the benchmarks use ($JUPITER_KEY, else the cluster's admin key).
+    const Credentials& credentials() const { return credentials_; }
     std::string endpoint(const std::string& node) const { return config_.node(node)->endpoint; }
     // Peers by role: the gateway clients use, the command node that writes, the query nodes in order.
     std::string gatewayEndpoint() const { return config_.nodesWith(Role::Gateway).front()->endpoint; }
@@ -31,6 +34,7 @@ private:
     std::filesystem::path dir_;
     bool owned_;
     Config config_;
+    Credentials credentials_;
 };
 
 // The folder the running executable lives in (the other Jupiter binaries are beside it).

@@ -59,7 +59,7 @@ LoadResult runLoad(zmq::context_t& ctx, const LoadSpec& spec) {
     std::vector<zmq::pollitem_t> items;
     slots.reserve(static_cast<std::size_t>(spec.clients));
     for (int i = 0; i < spec.clients; ++i) {
-        slots.push_back({openClientSocket(ctx, spec.endpoint), "", {}});
+        slots.push_back({openClientSocket(ctx, spec.credentials, spec.endpoint), "", {}});
     }
     for (auto& s : slots) items.push_back({s.sock.handle(), 0, ZMQ_POLLIN, 0});
 

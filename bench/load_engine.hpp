@@ -12,6 +12,7 @@
 #include <zmq.hpp>
 
 #include "common/clock.hpp"
+#include "common/credentials.hpp"
 #include "schemas/envelope.hpp"
 
 namespace jupiter::bench {
@@ -42,6 +43,7 @@ struct LoadResult {
 
 struct LoadSpec {
     std::string endpoint;
+    Credentials credentials = Credentials::none();  // the cluster's (client) keys; none for the plain echo
     int clients = 1;
     Millis duration{2000};
     Millis requestTimeout{10000};

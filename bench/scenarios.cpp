@@ -36,8 +36,8 @@ Doc summary(const LoadResult& r) {
                {"errors", r.errors}};
 }
 
-Result<Envelope> call(zmq::context_t& ctx, const std::string& ep, Kind k, const std::string& name, Doc body) {
-    Client c(ctx, ep);
+Result<Envelope> call(zmq::context_t& ctx, const Credentials& cr, const std::string& ep, Kind k, const std::string& name, Doc body) {
+    Client c(ctx, cr, ep);
     return c.call(makeRequest(k, name, std::move(body)), Millis(10000), 2);
 }
 
@@ -51,7 +51,7 @@ void mustSucceed(const Result<Envelope>& r, const char* what) {
 // inventory.value on a cluster without sales.
 std::function<Envelope(uint64_t)> queryMaker(zmq::context_t& ctx, const ClusterControl& cluster) {
     std::vector<uint64_t> ids;
-    auto sales = call(ctx, cluster.gatewayEndpoint(), Kind::Query, "sales.list", {{"limit", 100}});
+    auto sales = call(ctx, cluster.credentials(), cluster.gatewayEndpoint(), Kind::Query, "sales.list", {{"limit", 100}});
     if (sales.ok() && sales->kind == Kind::Reply)
         for (const auto& row : sales->body.value("items", Doc::array())) ids.push_back(row["id"].get<uint64_t>());
     return [ids](uint64_t n) {
@@ -60,8 +60,8 @@ std::function<Envelope(uint64_t)> queryMaker(zmq::context_t& ctx, const ClusterC
     };
 }
 
-uint64_t replicaSeq(zmq::context_t& ctx, const std::string& ep) {
-    Client c(ctx, ep);
+uint64_t replicaSeq(zmq::context_t& ctx, const Credentials& cr, const std::string& ep) {
+    Client c(ctx, cr, ep);
     auto r = c.call(makeRequest(Kind::Control, "ping", Doc::object()), Millis(500), 1);
     return r.ok() && r->body.contains("seq") ? r->body["seq"].get<uint64_t>() : 0;
 }
@@ -93,21 +93,21 @@ int64_t parseUtcMs(const std::string& s) {
 void seedData(zmq::context_t& ctx, const ClusterControl& cluster) {
     const std::string gw = cluster.gatewayEndpoint();
     for (int i = 1; i <= 10; ++i) {
-        mustSucceed(call(ctx, gw, Kind::Command, "seller.create",
+        mustSucceed(call(ctx, cluster.credentials(), gw, Kind::Command, "seller.create",
              {{"first_name", fmt::format("Seller{}", i)}, {"last_name", "Bench"}, {"doc_type", "CEDULA"},
               {"doc_number", fmt::format("B{}-{}", i, getpid())}, {"phone", "300"}}), "seller");
-        mustSucceed(call(ctx, gw, Kind::Command, "product.create",
+        mustSucceed(call(ctx, cluster.credentials(), gw, Kind::Command, "product.create",
              {{"code", fmt::format("BP{}-{}", i, getpid())}, {"description", "bench product"}, {"price", 9.99 * i}}), "product");
     }
-    auto first = call(ctx, gw, Kind::Query, "products.list", {{"limit", 1000}});
+    auto first = call(ctx, cluster.credentials(), gw, Kind::Query, "products.list", {{"limit", 1000}});
     for (const auto& p : first.ok() ? first->body.value("items", Doc::array()) : Doc::array())
-        mustSucceed(call(ctx, gw, Kind::Command, "stock.receive", {{"product", p["id"]}, {"quantity", 1000000}}), "stock");
-    auto sellers = call(ctx, gw, Kind::Query, "sellers.list", {{"limit", 1}});
+        mustSucceed(call(ctx, cluster.credentials(), gw, Kind::Command, "stock.receive", {{"product", p["id"]}, {"quantity", 1000000}}), "stock");
+    auto sellers = call(ctx, cluster.credentials(), gw, Kind::Query, "sellers.list", {{"limit", 1}});
     const auto products = first.ok() ? first->body.value("items", Doc::array()) : Doc::array();
     if (!sellers.ok() || sellers->body["items"].empty() || products.empty()) return;
     const auto seller = sellers->body["items"][0]["id"];
     for (int i = 0; i < 100; ++i)
-        mustSucceed(call(ctx, gw, Kind::Command, "sale.create",
+        mustSucceed(call(ctx, cluster.credentials(), gw, Kind::Command, "sale.create",
              {{"seller", seller}, {"product", products[static_cast<std::size_t>(i) % products.size()]["id"]},
               {"quantity", 1}, {"client", "bench"}, {"invoice", fmt::format("BI-{}-{}", getpid(), i)}}), "sale");
 }
@@ -119,6 +119,7 @@ Doc benchQueries(zmq::context_t& ctx, const ClusterControl& cluster, int clients
         throw std::runtime_error(fmt::format("--replica {}: the cluster has {} query nodes", replica, replicas.size()));
     const NodeConfig* target = replica > 0 ? replicas[static_cast<std::size_t>(replica - 1)] : nullptr;
     spec.endpoint = target ? target->endpoint : cluster.gatewayEndpoint();
+    spec.credentials = cluster.credentials();
     spec.clients = clients;
     spec.duration = duration;
     spec.make = queryMaker(ctx, cluster);
@@ -164,12 +165,13 @@ Doc benchEcho(zmq::context_t& ctx, int clients, Millis duration) {
 }
 
 Doc benchCommands(zmq::context_t& ctx, const ClusterControl& cluster, int clients, Millis duration) {
-    auto products = call(ctx, cluster.gatewayEndpoint(), Kind::Query, "products.list", {{"limit", 1}});
+    auto products = call(ctx, cluster.credentials(), cluster.gatewayEndpoint(), Kind::Query, "products.list", {{"limit", 1}});
     const uint64_t product = products.ok() && !products->body["items"].empty()
                                  ? products->body["items"][0]["id"].get<uint64_t>()
                                  : 1;
     LoadSpec spec;
     spec.endpoint = cluster.gatewayEndpoint();
+    spec.credentials = cluster.credentials();
     spec.clients = clients;
     spec.duration = duration;
     spec.make = [product](uint64_t) {
@@ -199,10 +201,10 @@ Doc benchRocksSync(int writes) {
 }
 
 Doc benchReplicationLag(zmq::context_t& ctx, const ClusterControl& cluster, int commands) {
-    Client gw(ctx, cluster.gatewayEndpoint());
+    Client gw(ctx, cluster.credentials(), cluster.gatewayEndpoint());
     std::vector<std::unique_ptr<Client>> replicas;
-    for (const auto* r : cluster.replicas()) replicas.push_back(std::make_unique<Client>(ctx, r->endpoint));
-    auto products = call(ctx, cluster.gatewayEndpoint(), Kind::Query, "products.list", {{"limit", 1}});
+    for (const auto* r : cluster.replicas()) replicas.push_back(std::make_unique<Client>(ctx, cluster.credentials(), r->endpoint));
+    auto products = call(ctx, cluster.credentials(), cluster.gatewayEndpoint(), Kind::Query, "products.list", {{"limit", 1}});
     const auto product = products.ok() && !products->body["items"].empty() ? products->body["items"][0]["id"] : Doc(1);
     std::vector<int64_t> lags;
     for (int i = 0; i < commands; ++i) {
@@ -241,12 +243,13 @@ Doc benchCatchUp(zmq::context_t& ctx, const ClusterControl& cluster, int events)
     std::this_thread::sleep_for(Millis(200));
     LoadSpec spec;
     spec.endpoint = cluster.gatewayEndpoint();
+    spec.credentials = cluster.credentials();
     spec.clients = 32;
     spec.duration = Millis(600000);
     std::atomic<bool> stop{false};
     std::atomic<uint64_t> issued{0};
     spec.stop = &stop;
-    auto products = call(ctx, cluster.gatewayEndpoint(), Kind::Query, "products.list", {{"limit", 1}});
+    auto products = call(ctx, cluster.credentials(), cluster.gatewayEndpoint(), Kind::Query, "products.list", {{"limit", 1}});
     const auto product = products.ok() && !products->body["items"].empty() ? products->body["items"][0]["id"] : Doc(1);
     spec.make = [&](uint64_t n) {
         if (n + 1 >= static_cast<uint64_t>(events)) stop = true;
@@ -254,13 +257,13 @@ Doc benchCatchUp(zmq::context_t& ctx, const ClusterControl& cluster, int events)
         return makeRequest(Kind::Command, "stock.receive", {{"product", product}, {"quantity", 1}}, "");
     };
     runLoad(ctx, spec);
-    const uint64_t head = replicaSeq(ctx, cluster.writer().endpoint);
+    const uint64_t head = replicaSeq(ctx, cluster.credentials(), cluster.writer().endpoint);
     const uint64_t before = 0;
     const auto start = steady::now();
     cluster.cli(fmt::format("start {}", lagging.name));
     uint64_t seq = before;
     while (steady::now() - start < std::chrono::seconds(120)) {
-        seq = replicaSeq(ctx, lagging.endpoint);
+        seq = replicaSeq(ctx, cluster.credentials(), lagging.endpoint);
         if (seq >= head) break;
         std::this_thread::sleep_for(Millis(5));
     }
@@ -277,6 +280,7 @@ Doc benchFailover(zmq::context_t& ctx, const ClusterControl& cluster, int client
         std::atomic<bool> stop{false};
         LoadSpec spec;
         spec.endpoint = cluster.gatewayEndpoint();
+        spec.credentials = cluster.credentials();
         spec.clients = clients;
         spec.duration = Millis(600000);
         spec.stop = &stop;

@@ -9,7 +9,8 @@ namespace jupiter {
 
 Broker::Broker(zmq::context_t& ctx, const DaemonContext& dc, const Clock& clock)
     : dc_(dc),
-      wiring_(ctx, dc.config, *dc.node),
+      gate_(ctx, dc.config, dc.credentials, dc.log, clock),
+      wiring_(ctx, dc.config, *dc.node, gate_),
       loop_(clock),
       writer_(dc.config.writer()->name),
       frontend_(wiring_.open(Link::BrokerCommands)),
@@ -26,6 +27,7 @@ int Broker::run() {
     loop_.onReadable(eventsOut_, [this] { onEventsOut(); });
     loop_.onReadable(control_, [this] { onControl(); });
     loop_.every(Millis(dc_.config.heartbeatIntervalMs), [this] { onHeartbeatTimer(); });
+    gate_.attach(loop_);
     loop_.stopOnSignals();
     onHeartbeatTimer();
     const auto& self = *dc_.node;
@@ -41,7 +43,7 @@ int Broker::run() {
 // [writer, gateway id, token..., envelope].
 void Broker::onCommandFrontend() {
     drain(frontend_, kDrainRequests, [this](Frames&& frames) {
-        if (frames.size() < 2) return;
+        if (frames.size() < 2 || !gate_.authorise(frames.back(), Action::RelayCommand)) return;
         Frames out;
         out.reserve(frames.size() + 1);
         out.push_back(msg(writer_));
@@ -63,10 +65,10 @@ void Broker::onCommandFrontend() {
 void Broker::onCommandBackend() {
     drain(backend_, kDrainRequests, [this](Frames&& frames) {
         if (frames.size() < 3) return;
-        if (view(frames[0]) != writer_) {
-            if (strayReplies_++ % 1000 == 0)
-                dc_.log->warn("dropped a reply from {}, which is not the writer {} ({} so far)", view(frames[0]),
-                              writer_, strayReplies_);
+        const Identity* from = gate_.authorise(frames.back(), Action::ServeCommands);
+        if (!from) return;
+        if (view(frames[0]) != writer_ || (gate_.credentials().curve() && from->name != writer_)) {
+            gate_.refuse(from, fmt::format("a reply on the command backend (only {} writes)", writer_));
             return;
         }
         frames.erase(frames.begin());
@@ -74,8 +76,30 @@ void Broker::onCommandBackend() {
     });
 }
 
+// Each topic has one kind of publisher: events from the command node, heartbeats from the node
+// they name, transitions from the monitor. Anything else is dropped, so a compromised or
+// misconfigured node cannot speak for another.
 void Broker::onEventsIn() {
-    drain(eventsIn_, kDrainBus, [this](Frames&& frames) { sendFrames(eventsOut_, frames); });
+    drain(eventsIn_, kDrainBus, [this](Frames&& frames) {
+        if (frames.empty()) return;
+        const std::string_view topic = view(frames[0]);
+        const Identity* from = nullptr;
+        if (topic == kEventsTopic) {
+            from = gate_.authorise(frames[0], Action::PublishEvents);
+        } else if (topic.starts_with(kHeartbeatTopic)) {
+            from = gate_.authorise(frames[0], Action::PublishHeartbeat);
+            if (from && gate_.credentials().curve() && topic.substr(kHeartbeatTopic.size()) != from->name) {
+                gate_.refuse(from, fmt::format("a heartbeat under the name {}", topic.substr(kHeartbeatTopic.size())));
+                from = nullptr;
+            }
+        } else if (topic == kTransitionTopic) {
+            from = gate_.authorise(frames[0], Action::PublishTransition);
+        } else {
+            if (const Identity* who = gate_.sender(senderKeyOf(frames[0]), "a message"))
+                gate_.refuse(who, fmt::format("a message on an unknown topic ({:.20})", topic));
+        }
+        if (from) sendFrames(eventsOut_, frames);
+    });
 }
 
 // Subscriptions travel upstream so publishers filter at the source.
@@ -86,7 +110,10 @@ void Broker::onEventsOut() {
 void Broker::onControl() {
     serveRequests(control_, kDrainControl, [this](Request& req, Envelope& env) {
         if (env.kind == Kind::Control && env.name == "ping") {
-            sendReply(control_, req.route, makePong(env, dc_.node->name, 0));
+            if (!permitted(gate_, control_, req, env, Action::Ping)) return;
+            auto pong = makePong(env, dc_.node->name, 0);
+            pong.body["refused"] = gate_.refusedDoc();
+            sendReply(control_, req.route, pong);
         } else {
             sendReply(control_, req.route,
                       makeErrorReply(env.name, env.id,

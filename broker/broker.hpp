@@ -29,11 +29,13 @@ private:
     void onHeartbeatTimer();
 
     const DaemonContext& dc_;
+    Gatekeeper gate_;
     Wiring wiring_;
     EventLoop loop_;
     // The only command node commands are handed to. Any other node connected to the backend
     // (a misconfigured or deposed one) receives nothing, and its replies are dropped: the command
-    // path never has two writers.
+    // path never has two writers. Who is the writer is decided by the authenticated key, not by
+    // the routing id a peer chose.
     std::string writer_;
     zmq::socket_t frontend_;  // ROUTER: gateways
     zmq::socket_t backend_;   // ROUTER: the writer, addressed by its name
@@ -41,7 +43,6 @@ private:
     zmq::socket_t eventsOut_; // XPUB: subscribers
     zmq::socket_t control_;   // ROUTER: pings
     HeartbeatPublisher heartbeat_;
-    uint64_t strayReplies_ = 0;
 };
 
 }  // namespace jupiter

@@ -3,12 +3,15 @@
 
 #include <unistd.h>
 
+#include <fmt/format.h>
+
 namespace jupiter {
 
 std::optional<Request> splitRequest(Frames&& frames) {
     if (frames.size() < 2) return std::nullopt;
     Request r;
     r.bytes = std::string(view(frames.back()));
+    r.peer = std::string(senderKeyOf(frames.back()));
     frames.pop_back();
     r.route = std::move(frames);
     return r;
@@ -32,6 +35,30 @@ std::optional<Envelope> decodeOrRefuse(zmq::socket_t& s, const Request& req) {
     auto hdr = decodeEnvelopeHeader(req.bytes);
     sendReply(s, req.route, makeErrorReply(hdr ? hdr->name : "?", hdr ? hdr->id : "", env.error()));
     return std::nullopt;
+}
+
+bool permitted(Gatekeeper& gate, zmq::socket_t& s, const Request& req, Kind kind, const std::string& name,
+               const std::string& id, Action a) {
+    const Identity* who = gate.sender(req.peer, actionName(a));
+    std::string why;
+    if (!who) {
+        why = "this client's key is not (or no longer) registered: ask an admin to run `jupiter client add`";
+    } else if (!allows(a, who->role)) {
+        why = fmt::format("{} {} needs the role {}; this client ({}) is a {}", kindName(kind), name, allowedRoles(a),
+                          who->name, peerRoleName(who->role));
+        gate.refuse(who, fmt::format("{} {} (needs {})", kindName(kind), name, allowedRoles(a)));
+    } else {
+        return true;
+    }
+    sendReply(s, req.route, makeErrorReply(name, id, makeError("forbidden", why)));
+    return false;
+}
+
+Action controlAction(const Envelope& env) {
+    if (env.kind == Kind::Control && env.name == "ping") return Action::Ping;
+    if (env.kind == Kind::Control && env.name == "status") return Action::MonitorStatus;
+    if (env.kind == Kind::Control && env.name == "replay") return Action::Replay;
+    return Action::Inspect;
 }
 
 Envelope makePong(const Envelope& ping, const std::string& node, uint64_t seq) {

@@ -8,6 +8,7 @@
 
 #include <zmq.hpp>
 
+#include "common/gatekeeper.hpp"
 #include "common/zmq_util.hpp"
 #include "schemas/envelope.hpp"
 
@@ -16,6 +17,7 @@ namespace jupiter {
 struct Request {
     Frames route;        // every frame before the envelope (identities, tokens, empty delimiter)
     std::string bytes;   // the envelope
+    std::string peer;    // the sender's public key as authenticated by CURVE (empty without)
 };
 
 // Splits a received message; nullopt when it has no frame beyond the routing identity.
@@ -41,6 +43,21 @@ void serveRequests(zmq::socket_t& s, std::size_t max, Handler&& handle) {
         if (env) handle(*req, *env);
     });
 }
+
+// Whether the sender of `req` may do `a`; if not, `env` is answered on `s` with the error code
+// `forbidden`, naming the roles that may (the refusal is counted and logged by the gatekeeper).
+bool permitted(Gatekeeper& gate, zmq::socket_t& s, const Request& req, Kind kind, const std::string& name,
+               const std::string& id, Action a);
+inline bool permitted(Gatekeeper& gate, zmq::socket_t& s, const Request& req, const Envelope& env, Action a) {
+    return permitted(gate, s, req, env.kind, env.name, env.id, a);
+}
+inline bool permitted(Gatekeeper& gate, zmq::socket_t& s, const Request& req, const EnvelopePeek& env, Action a) {
+    return permitted(gate, s, req, env.kind, env.name, env.id, a);
+}
+
+// What a control request asks for (ping, status, replay; digest, keys and anything else: Inspect,
+// the strictest, so that an unknown request is refused as forbidden before it is called unknown).
+Action controlAction(const Envelope& env);
 
 // The answer to a ping from node `node`.
 Envelope makePong(const Envelope& ping, const std::string& node, uint64_t seq);

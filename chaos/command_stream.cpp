@@ -20,8 +20,9 @@ constexpr std::size_t kMaxErrors = 10;
 
 }  // namespace
 
-CommandStream::CommandStream(zmq::context_t& ctx, std::string gateway, uint64_t product, Millis period)
-    : ctx_(ctx), gateway_(std::move(gateway)), product_(product), period_(period), thread_([this] { run(); }) {}
+CommandStream::CommandStream(zmq::context_t& ctx, const Credentials& credentials, std::string gateway,
+                             uint64_t product, Millis period)
+    : ctx_(ctx), credentials_(credentials), gateway_(std::move(gateway)), product_(product), period_(period), thread_([this] { run(); }) {}
 
 CommandStream::~CommandStream() {
     stop_ = true;
@@ -35,7 +36,7 @@ CommandStats CommandStream::finish() {
 }
 
 void CommandStream::run() {
-    Client client(ctx_, gateway_);
+    Client client(ctx_, credentials_, gateway_);
     auto next = Steady::now();
     while (!stop_) {
         const Envelope cmd = makeRequest(Kind::Command, "stock.receive", {{"product", product_}, {"quantity", 1}},

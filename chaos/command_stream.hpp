@@ -13,6 +13,7 @@
 #include <zmq.hpp>
 
 #include "common/clock.hpp"
+#include "common/credentials.hpp"
 
 namespace jupiter::chaos {
 
@@ -34,7 +35,8 @@ struct CommandStats {
 class CommandStream {
 public:
     // Starts sending at once on its own thread.
-    CommandStream(zmq::context_t& ctx, std::string gateway, uint64_t product, Millis period);
+    CommandStream(zmq::context_t& ctx, const Credentials& credentials, std::string gateway, uint64_t product,
+                  Millis period);
     ~CommandStream();
     CommandStream(const CommandStream&) = delete;
     CommandStream& operator=(const CommandStream&) = delete;
@@ -46,6 +48,7 @@ public:
 private:
     void run();
     zmq::context_t& ctx_;
+    Credentials credentials_;
     std::string gateway_;
     uint64_t product_;
     Millis period_;

@@ -30,7 +30,7 @@ struct Probe {
 
 // The product the command stream adds stock to: new, so its stock counts only this run's commands.
 Probe createProbeProduct(zmq::context_t& ctx, const bench::ClusterControl& cluster) {
-    Client gw(ctx, cluster.gatewayEndpoint());
+    Client gw(ctx, cluster.credentials(), cluster.gatewayEndpoint());
     const auto code = fmt::format("CHAOS-{}-{}", getpid(), wallNowMs());
     auto r = gw.call(makeRequest(Kind::Command, "product.create",
                                  {{"code", code}, {"description", "jupiter-chaos probe"}, {"price", 1}}),
@@ -55,7 +55,7 @@ bool allReplicasUp(const bench::ClusterControl& cluster) {
 Convergence checkConvergence(zmq::context_t& ctx, const bench::ClusterControl& cluster, uint64_t product,
                              const CommandStats& commands) {
     Convergence c;
-    auto v = verifyCluster(ctx, cluster.config(), kVerifyWait);
+    auto v = verifyCluster(ctx, cluster.credentials(), cluster.config(), kVerifyWait);
     if (v.ok()) {
         c.verified = v->agree;
         c.verify = v->toDoc();
@@ -64,7 +64,7 @@ Convergence checkConvergence(zmq::context_t& ctx, const bench::ClusterControl& c
     }
     c.exactlyOnce = commands.unresolved == 0;
     for (const auto* q : cluster.replicas()) {
-        Client replica(ctx, q->endpoint);
+        Client replica(ctx, cluster.credentials(), q->endpoint);
         Envelope req = makeRequest(Kind::Query, "product.get", {{"id", product}});
         // Only a replica that has applied the last acknowledged command may answer.
         req.minSeq = commands.maxSeq;
@@ -91,6 +91,7 @@ ChaosRun runExperiment(zmq::context_t& ctx, const bench::ClusterControl& cluster
 
     bench::LoadSpec spec;
     spec.endpoint = cluster.gatewayEndpoint();
+    spec.credentials = cluster.credentials();
     spec.clients = options.queryClients;
     spec.duration = Millis(24L * 3600 * 1000);  // ended by `stopLoad`
     spec.requestTimeout = kQueryTimeout;
@@ -115,7 +116,7 @@ ChaosRun runExperiment(zmq::context_t& ctx, const bench::ClusterControl& cluster
 
     FaultInjector injector(cluster, options);
     {
-        CommandStream commands(ctx, cluster.gatewayEndpoint(), probe.id, options.commandPeriod);
+        CommandStream commands(ctx, cluster.credentials(), cluster.gatewayEndpoint(), probe.id, options.commandPeriod);
         try {
             injector.run(Steady::now() + options.duration, interrupt);
             run.faultsEndMs = wallNowMs();

@@ -38,7 +38,9 @@ bool clusterAnswers(zmq::context_t& ctx, const std::filesystem::path& dir) {
     if (!std::filesystem::exists(clusterConfigPath(dir))) return false;
     auto config = loadConfig(clusterConfigPath(dir));
     if (!config) return false;
-    Client gw(ctx, config->nodesWith(Role::Gateway).front()->endpoint);
+    auto credentials = Credentials::forClient(*config, "");
+    if (!credentials) return false;
+    Client gw(ctx, *credentials, config->nodesWith(Role::Gateway).front()->endpoint);
     auto pong = gw.call(makeRequest(Kind::Control, "ping", Doc::object()), Millis(1000), 1);
     return pong.ok();
 }

@@ -15,6 +15,17 @@ std::filesystem::path lastSeqPath(const Config& config) { return config.dir / "r
 
 }  // namespace
 
+namespace {
+std::string& clientKeyFile() {
+    static std::string file;
+    return file;
+}
+}  // namespace
+
+void setClientKeyFile(std::string file) { clientKeyFile() = std::move(file); }
+
+Result<Credentials> clientCredentials(const Config& config) { return Credentials::forClient(config, clientKeyFile()); }
+
 Result<Config> openCluster(const std::filesystem::path& dir) {
     const auto file = clusterConfigPath(dir);
     std::error_code ec;

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "common/config.hpp"
+#include "common/credentials.hpp"
 #include "common/paths.hpp"
 #include "common/result.hpp"
 
@@ -18,6 +19,11 @@ namespace jupiter::cli {
 // Loads DIR/jupiter.toml. The error (code "config") names the file and, when it is missing, says
 // how to create it.
 Result<Config> openCluster(const std::filesystem::path& dir);
+
+// The key this invocation proves (--key FILE; empty: $JUPITER_KEY, else the cluster's admin key).
+void setClientKeyFile(std::string file);
+// That key and the cluster's node keys (mode none: nothing). The error names the file and what to do.
+Result<Credentials> clientCredentials(const Config& config);
 
 // The sequence of this folder's last successful `jupiter send` (DIR/run/cli-last-seq), so a query
 // in the same script waits for a replica that has seen it; nullopt when there is none.

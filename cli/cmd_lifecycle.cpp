@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "cli/cluster_dir.hpp"
+#include "cli/cluster_keys.hpp"
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/ping.hpp"
@@ -42,14 +43,14 @@ struct Probe {
     bool running() const { return lockPid.has_value() || pong.has_value(); }
 };
 
-std::vector<Probe> probeCluster(zmq::context_t& ctx, const Config& config) {
+std::vector<Probe> probeCluster(zmq::context_t& ctx, const Credentials& credentials, const Config& config) {
     std::vector<Probe> out;
     std::vector<std::string> endpoints;
     for (const auto& n : config.nodes) {
         out.push_back({n.name, n.endpoint, lockedPid(config.pidFile(n.name)), std::nullopt});
         endpoints.push_back(n.endpoint);
     }
-    auto pongs = pingAll(ctx, endpoints, kProbeTimeout);
+    auto pongs = pingAll(ctx, credentials, endpoints, kProbeTimeout);
     for (std::size_t i = 0; i < out.size(); ++i) out[i].pong = std::move(pongs[i]);
     return out;
 }
@@ -87,7 +88,7 @@ void printLogTail(const Config& config, const std::string& node) {
 
 // Spawns `node` and waits for its pong. Returns its table row, or nullopt after saying why it did
 // not come up (with the tail of its log, where a detached daemon reports its problems).
-std::optional<Doc> startNode(zmq::context_t& ctx, const Config& config, const std::filesystem::path& configFile,
+std::optional<Doc> startNode(zmq::context_t& ctx, const Credentials& credentials, const Config& config, const std::filesystem::path& configFile,
                              const NodeConfig& nodeConfig) {
     const NodeConfig* nc = &nodeConfig;
     const std::string& node = nc->name;
@@ -104,7 +105,7 @@ std::optional<Doc> startNode(zmq::context_t& ctx, const Config& config, const st
         died = locked || Steady::now() - spawned > kLockGrace;
         return !died;
     };
-    auto pong = waitForPong(ctx, nc->endpoint, kStartTimeout, kPingEvery, worthWaiting);
+    auto pong = waitForPong(ctx, credentials, nc->endpoint, kStartTimeout, kPingEvery, worthWaiting);
     if (!pong) {
         printError(died ? fmt::format("{} exited during start-up", node)
                         : fmt::format("{} did not answer ping at {} within {} s", node, nc->endpoint,
@@ -181,9 +182,18 @@ int runUp(const UpOptions& o) {
         return kExitUsage;
     }
 
+    if (auto s = ensureClusterKeys(*cfg); !s) {
+        printError(s.error().message);
+        return kExitUsage;
+    }
+    auto credentials = clientCredentials(*cfg);
+    if (!credentials) {
+        printError(credentials.error().message);
+        return kExitUsage;
+    }
     zmq::context_t ctx(1);
     bool ours = false, foreign = false;
-    for (const auto& p : probeCluster(ctx, *cfg)) {
+    for (const auto& p : probeCluster(ctx, *credentials, *cfg)) {
         if (!p.running()) continue;
         if (!ours && !foreign)
             fmt::print(stderr, "jupiter: not starting anything: nodes of the cluster in {} are already running\n",
@@ -204,7 +214,7 @@ int runUp(const UpOptions& o) {
 
     Doc rows = Doc::array();
     for (const auto* node : cfg->startOrder()) {
-        auto row = startNode(ctx, *cfg, file, *node);
+        auto row = startNode(ctx, *credentials, *cfg, file, *node);
         if (!row) {
             if (!rows.empty())
                 fmt::print(stderr, "  the nodes started so far are still running: `jupiter status --dir {0}` shows "
@@ -229,15 +239,20 @@ int runStart(const std::string& dirOption, const std::string& node) {
     }
     const NodeConfig* nc = findNode(*cfg, dir, node);
     if (!nc) return kExitUsage;
+    auto credentials = clientCredentials(*cfg);
+    if (!credentials) {
+        printError(credentials.error().message);
+        return kExitUsage;
+    }
     zmq::context_t ctx(1);
     Probe p{node, nc->endpoint, lockedPid(cfg->pidFile(node)), std::nullopt};
-    p.pong = std::move(pingAll(ctx, {nc->endpoint}, kProbeTimeout)[0]);
+    p.pong = std::move(pingAll(ctx, *credentials, {nc->endpoint}, kProbeTimeout)[0]);
     if (p.running()) {
         printError(fmt::format("not starting {}: {}", node, describeRunning(*cfg, p)));
         printRunningHint(dir, p.lockPid.has_value(), !p.lockPid);
         return kExitFailed;
     }
-    auto row = startNode(ctx, *cfg, clusterConfigPath(dir), *nc);
+    auto row = startNode(ctx, *credentials, *cfg, clusterConfigPath(dir), *nc);
     if (!row) return kExitFailed;
     fmt::print("{}", renderTable(Doc::array({*row}), kNodeColumns));
     return kExitOk;

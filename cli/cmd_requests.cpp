@@ -39,6 +39,10 @@ void printError(const std::string& message) { fmt::print(stderr, "jupiter: {}\n"
 // The message for a request that got no reply, and its exit code: a dead server means the cluster
 // is unreachable (3); a live one that stays silent is a failed request (1).
 int reportNoReply(const Error& err, const std::filesystem::path& dir) {
+    if (err.code == kKeyRefused) {
+        printError(err.message);
+        return kExitRefused;
+    }
     if (err.code == "timeout") {
         fmt::print(stderr, "jupiter: {}; see `jupiter status --dir {}` and the logs in {}\n", err.message, dir.string(),
                    (dir / "log").string());
@@ -63,6 +67,7 @@ int reportError(const Envelope& reply, bool json) {
 // Shared by send and query: the config, the typed body, and the exit code if either failed.
 struct Prepared {
     Config config;
+    Credentials credentials;
     Doc body;
 };
 std::optional<Prepared> prepare(const RequestOptions& o, Kind kind, std::filesystem::path& dir, int& rc) {
@@ -79,7 +84,13 @@ std::optional<Prepared> prepare(const RequestOptions& o, Kind kind, std::filesys
         rc = kExitUsage;
         return std::nullopt;
     }
-    return Prepared{std::move(cfg.value()), std::move(body.value())};
+    auto credentials = clientCredentials(*cfg);
+    if (!credentials) {
+        printError(credentials.error().message);
+        rc = kExitUsage;
+        return std::nullopt;
+    }
+    return Prepared{std::move(cfg.value()), std::move(credentials.value()), std::move(body.value())};
 }
 
 }  // namespace
@@ -92,7 +103,7 @@ int runSend(const RequestOptions& o) {
     const std::string endpoint = p->config.nodesWith(Role::Gateway).front()->endpoint;
     zmq::context_t ctx(1);
     // One id for every send: the command node deduplicates by id, so a resend cannot apply twice.
-    auto reply = callPatiently(ctx, endpoint, makeRequest(Kind::Command, o.name, std::move(p->body), newRequestId("cli")),
+    auto reply = callPatiently(ctx, p->credentials, endpoint, makeRequest(Kind::Command, o.name, std::move(p->body), newRequestId("cli")),
                                policyFor(o, p->config, true));
     if (!reply) return reportNoReply(reply.error(), dir);
     if (reply->kind == Kind::Error) return reportError(*reply, o.json);
@@ -128,7 +139,7 @@ int runQuery(const RequestOptions& o) {
     const uint64_t minSeq = o.after ? *o.after : readLastSeq(p->config).value_or(0);
     if (minSeq > 0) req.minSeq = minSeq;
     zmq::context_t ctx(1);
-    auto reply = callPatiently(ctx, node->endpoint, req, policyFor(o, p->config, o.replica == 0));
+    auto reply = callPatiently(ctx, p->credentials, node->endpoint, req, policyFor(o, p->config, o.replica == 0));
     if (!reply) return reportNoReply(reply.error(), dir);
     if (reply->kind == Kind::Error) return reportError(*reply, o.json);
     if (reply->kind != Kind::Reply) {
@@ -149,12 +160,18 @@ int runStatus(const std::string& dirOption, bool json) {
         printError(cfg.error().message);
         return kExitUsage;
     }
+    auto credentials = clientCredentials(*cfg);
+    if (!credentials) {
+        printError(credentials.error().message);
+        return kExitUsage;
+    }
     zmq::context_t ctx(1);
     const std::string monitorEp = cfg->nodesWith(Role::Monitor).front()->endpoint;
-    Client client(ctx, monitorEp);
+    Client client(ctx, *credentials, monitorEp);
     auto reply = client.call(makeRequest(Kind::Control, "status", Doc::object(), newRequestId("cli")),
                              kStatusTimeout, kStatusAttempts);
     if (reply && reply->kind == Kind::Error) return reportError(*reply, json);
+    if (!reply && reply.error().code == kKeyRefused) return reportNoReply(reply.error(), dir);
     if (reply) {
         if (json)
             printJson(*reply);
@@ -166,7 +183,7 @@ int runStatus(const std::string& dirOption, bool json) {
     // Without the monitor there are no heartbeat ages or lags, but a direct ping still tells who is up.
     std::vector<std::string> endpoints;
     for (const auto& n : cfg->nodes) endpoints.push_back(n.endpoint);
-    const auto pongs = pingAll(ctx, endpoints, kFallbackPingTimeout);
+    const auto pongs = pingAll(ctx, *credentials, endpoints, kFallbackPingTimeout);
     Doc rows = Doc::array();
     bool anyUp = false;
     for (std::size_t i = 0; i < cfg->nodes.size(); ++i) {

@@ -7,6 +7,7 @@
 #include "cli/cluster_dir.hpp"
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
+#include "client/client.hpp"
 #include "client/verify.hpp"
 
 namespace jupiter::cli {
@@ -18,10 +19,16 @@ int runVerify(const std::string& dirOption, bool json, int waitMs) {
         fmt::print(stderr, "jupiter: {}\n", config.error().message);
         return kExitUsage;
     }
+    auto credentials = clientCredentials(*config);
+    if (!credentials) {
+        fmt::print(stderr, "jupiter: {}\n", credentials.error().message);
+        return kExitUsage;
+    }
     zmq::context_t ctx(1);
-    auto report = verifyCluster(ctx, *config, Millis(waitMs));
+    auto report = verifyCluster(ctx, *credentials, *config, Millis(waitMs));
     if (!report) {
         fmt::print(stderr, "jupiter verify: {}\n", report.error().message);
+        if (report.error().code == kKeyRefused) return kExitRefused;
         return report.error().code == "unavailable" ? kExitUnreachable : kExitFailed;
     }
     if (json) {

@@ -30,6 +30,11 @@ int runWatch(const std::string& dirOption, int forMs) {
         fmt::print(stderr, "jupiter: {}\n", cfg.error().message);
         return kExitUsage;
     }
+    auto credentials = clientCredentials(*cfg);
+    if (!credentials) {
+        fmt::print(stderr, "jupiter: {}\n", credentials.error().message);
+        return kExitUsage;
+    }
     // SIGINT/SIGTERM arrive on a descriptor polled with the socket, so a Ctrl-C ends the loop
     // between two messages instead of interrupting a print or a zmq call.
     sigset_t stops;
@@ -40,11 +45,11 @@ int runWatch(const std::string& dirOption, int forMs) {
     const int sigFd = signalfd(-1, &stops, SFD_CLOEXEC | SFD_NONBLOCK);
 
     zmq::context_t ctx(1);
-    auto sub = openBusSubscriber(ctx, *cfg, {std::string(kTransitionTopic)});
+    auto sub = openBusSubscriber(ctx, *cfg, *credentials, {std::string(kTransitionTopic)});
     // Watching may start before the cluster does, so silence is reported, not fatal.
     std::vector<std::string> brokers;
     for (const auto* b : cfg->nodesWith(Role::Broker)) brokers.push_back(b->endpoint);
-    const auto pongs = pingAll(ctx, brokers, Millis(500));
+    const auto pongs = pingAll(ctx, *credentials, brokers, Millis(500));
     if (std::none_of(pongs.begin(), pongs.end(), [](const auto& p) { return p.has_value(); }))
         fmt::print(stderr, "jupiter: no broker answers yet ({}); waiting for transitions anyway\n",
                    fmt::join(brokers, ", "));

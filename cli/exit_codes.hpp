@@ -9,6 +9,7 @@ enum ExitCode : int {
     kExitFailed = 1,       // the cluster answered no (rejected command, failed query, node would not start)
     kExitUsage = 2,        // bad arguments or configuration: nothing was sent
     kExitUnreachable = 3,  // no answer from the cluster's endpoint
+    kExitRefused = 4,      // the cluster refused this client's key (unknown or revoked): see `jupiter client add`
 };
 
 }  // namespace jupiter::cli

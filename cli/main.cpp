@@ -1,11 +1,14 @@
 // `jupiter`: the command-line client of a Jupiter cluster. Parses the command line with CLI11 and
 // hands each subcommand to its run function (commands.hpp); exit codes are in exit_codes.hpp.
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "cli/cluster_dir.hpp"
+#include "cli/cluster_keys.hpp"
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
 #include "common/config.hpp"
@@ -17,18 +20,27 @@ namespace {
 
 constexpr const char* kDirHelp = "cluster folder holding jupiter.toml, data, logs and pidfiles "
                                  "(default: $JUPITER_DIR, else ./jupiter-data)";
+constexpr const char* kKeyHelp = "this client's secret key (NAME.key_secret); default: $JUPITER_KEY, else "
+                                 "DIR/keys/admin.key_secret";
 constexpr const char* kFieldsHelp = "message fields as field=value (types come from the schema catalogue)";
 
 }  // namespace
 
 int main(int argc, char** argv) {
     CLI::App app{"jupiter: start, use and watch a Jupiter sales cluster (CQRS over ZeroMQ).\n"
-                 "Exit codes: 0 ok, 1 rejected or failed, 2 usage or configuration error, 3 cluster unreachable."};
+                 "Exit codes: 0 ok, 1 rejected or failed, 2 usage or configuration error, 3 cluster unreachable, 4 this "
+                 "client's key refused (unknown or revoked)."};
     app.require_subcommand(1);
     std::string dir;
     // --dir is accepted before or after the subcommand.
     app.add_option("--dir", dir, kDirHelp);
-    auto withDir = [&](CLI::App* sub) { sub->add_option("--dir", dir, kDirHelp); };
+    std::string keyFile;
+    app.add_option("--key", keyFile, kKeyHelp);
+    // --dir and --key are accepted before or after the subcommand.
+    auto withDir = [&](CLI::App* sub) {
+        sub->add_option("--dir", dir, kDirHelp);
+        sub->add_option("--key", keyFile, kKeyHelp);
+    };
 
     UpOptions up;
     auto* upCmd = app.add_subcommand("up", "write DIR/jupiter.toml if absent, start every daemon and wait until "
@@ -112,6 +124,25 @@ int main(int argc, char** argv) {
     auto* configCmd = app.add_subcommand("config", "print the path and content of the configuration in use");
     withDir(configCmd);
 
+    auto* clientCmd = app.add_subcommand("client", "manage client keys: add NAME --role reader|writer|admin, list, "
+                                                   "revoke NAME (running nodes follow within a second)");
+    clientCmd->require_subcommand(1);
+    std::string clientName, clientRole = "reader";
+    bool clientJson = false;
+    auto* clientAdd = clientCmd->add_subcommand("add", "create a client key pair and register its public key");
+    withDir(clientAdd);
+    clientAdd->add_option("name", clientName, "the client's name (its key files are NAME.key and NAME.key_secret)")
+        ->required();
+    clientAdd->add_option("--role", clientRole, "reader: queries; writer: queries and commands; admin: everything")
+        ->check(CLI::IsMember({"reader", "writer", "admin"}))
+        ->capture_default_str();
+    auto* clientList = clientCmd->add_subcommand("list", "the registered client keys and their roles");
+    withDir(clientList);
+    clientList->add_flag("--json", clientJson, "print JSON");
+    auto* clientRevoke = clientCmd->add_subcommand("revoke", "refuse a client's key from now on (kept in keys/revoked/)");
+    withDir(clientRevoke);
+    clientRevoke->add_option("name", clientName, "the client's name")->required();
+
     // The tools parse their own options: everything after the subcommand is passed on untouched.
     auto* chaosCmd = app.add_subcommand("chaos", "availability experiment: query and command load while replicas are "
                                                  "killed and stopped (runs jupiter-chaos; `jupiter chaos --help`)")
@@ -129,7 +160,13 @@ int main(int argc, char** argv) {
         return app.exit(e) == 0 ? kExitOk : kExitUsage;
     }
 
+    setClientKeyFile(keyFile);
+    // The tools take the key the same way: $JUPITER_KEY.
+    if (!keyFile.empty()) setenv("JUPITER_KEY", keyFile.c_str(), 1);
     try {
+        if (clientAdd->parsed()) return runClientAdd(dir, clientName, clientRole);
+        if (clientList->parsed()) return runClientList(dir, clientJson);
+        if (clientRevoke->parsed()) return runClientRevoke(dir, clientName);
         if (upCmd->parsed()) {
             up.dir = dir;
             up.basePortGiven = basePort->count() > 0;

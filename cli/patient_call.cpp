@@ -15,9 +15,9 @@ using Steady = std::chrono::steady_clock;
 
 }  // namespace
 
-Result<Envelope> callPatiently(zmq::context_t& ctx, const std::string& endpoint, const Envelope& req,
+Result<Envelope> callPatiently(zmq::context_t& ctx, const Credentials& credentials, const std::string& endpoint, const Envelope& req,
                                const PatiencePolicy& policy) {
-    Client client(ctx, endpoint);
+    Client client(ctx, credentials, endpoint);
     const auto start = Steady::now();
     const auto budgetEnd = start + policy.budget;
     int sends = 1;
@@ -29,12 +29,13 @@ Result<Envelope> callPatiently(zmq::context_t& ctx, const std::string& endpoint,
             const auto left = std::chrono::duration_cast<Millis>(attemptEnd - Steady::now());
             if (left.count() <= 0) break;
             auto rep = client.receive(left);
+            if (client.keyRefused()) return client.keyRefusedError();
             if (!rep) break;
             if (rep->id == req.id) return std::move(*rep);
             // A reply to someone else's request id cannot reach this fresh socket; ignore anything odd.
         }
         const auto waited = std::chrono::duration_cast<Millis>(Steady::now() - start).count();
-        const bool alive = pingAll(ctx, {endpoint}, policy.pingTimeout)[0].has_value();
+        const bool alive = pingAll(ctx, credentials, {endpoint}, policy.pingTimeout)[0].has_value();
         if (alive) {
             silentPings = 0;
             if (Steady::now() >= budgetEnd)

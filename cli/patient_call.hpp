@@ -8,6 +8,7 @@
 #include <zmq.hpp>
 
 #include "common/clock.hpp"
+#include "common/credentials.hpp"
 #include "common/result.hpp"
 #include "schemas/envelope.hpp"
 
@@ -24,7 +25,7 @@ struct PatiencePolicy {
 // so a late answer to an earlier send is still received. Errors: code "unavailable" when the
 // server answered neither the request nor pings `attempts` times; code "timeout" when it stayed
 // alive but did not answer within `budget`.
-Result<Envelope> callPatiently(zmq::context_t& ctx, const std::string& endpoint, const Envelope& req,
+Result<Envelope> callPatiently(zmq::context_t& ctx, const Credentials& credentials, const std::string& endpoint, const Envelope& req,
                                const PatiencePolicy& policy);
 
 }  // namespace jupiter::cli

@@ -19,13 +19,13 @@ Millis leftUntil(Steady::time_point deadline) {
 
 }  // namespace
 
-std::vector<std::optional<Pong>> pingAll(zmq::context_t& ctx, const std::vector<std::string>& endpoints,
+std::vector<std::optional<Pong>> pingAll(zmq::context_t& ctx, const Credentials& credentials, const std::vector<std::string>& endpoints,
                                          Millis timeout) {
     std::vector<std::unique_ptr<Client>> clients;
     std::vector<std::string> ids;
     const auto sent = Steady::now();
     for (const auto& ep : endpoints) {
-        clients.push_back(std::make_unique<Client>(ctx, ep));
+        clients.push_back(std::make_unique<Client>(ctx, credentials, ep));
         ids.push_back(newRequestId("cli-ping"));
         clients.back()->send(makeRequest(Kind::Control, "ping", Doc::object(), ids.back()));
     }
@@ -52,10 +52,10 @@ std::vector<std::optional<Pong>> pingAll(zmq::context_t& ctx, const std::vector<
     return out;
 }
 
-std::optional<Pong> waitForPong(zmq::context_t& ctx, const std::string& endpoint, Millis timeout, Millis every,
+std::optional<Pong> waitForPong(zmq::context_t& ctx, const Credentials& credentials, const std::string& endpoint, Millis timeout, Millis every,
                                 const std::function<bool()>& stillWorthWaiting) {
     const auto deadline = Steady::now() + timeout;
-    Client client(ctx, endpoint);
+    Client client(ctx, credentials, endpoint);
     while (true) {
         const auto sent = Steady::now();
         const Millis wait = std::min(every, leftUntil(deadline));

@@ -10,6 +10,7 @@
 #include <zmq.hpp>
 
 #include "common/clock.hpp"
+#include "common/credentials.hpp"
 #include "common/doc.hpp"
 
 namespace jupiter::cli {
@@ -21,12 +22,12 @@ struct Pong {
 
 // Pings every endpoint at once and waits at most `timeout` in all; result[i] is endpoint i's
 // pong, or nullopt when it did not answer in time.
-std::vector<std::optional<Pong>> pingAll(zmq::context_t& ctx, const std::vector<std::string>& endpoints,
+std::vector<std::optional<Pong>> pingAll(zmq::context_t& ctx, const Credentials& credentials, const std::vector<std::string>& endpoints,
                                          Millis timeout);
 
 // Pings `endpoint` every `every` until it answers or `timeout` passes; gives up early when
 // `stillWorthWaiting` returns false (the process died). Returns the pong, or nullopt.
-std::optional<Pong> waitForPong(zmq::context_t& ctx, const std::string& endpoint, Millis timeout, Millis every,
+std::optional<Pong> waitForPong(zmq::context_t& ctx, const Credentials& credentials, const std::string& endpoint, Millis timeout, Millis every,
                                 const std::function<bool()>& stillWorthWaiting);
 
 }  // namespace jupiter::cli

@@ -96,9 +96,14 @@ std::string renderStatus(const Doc& body) {
         row["seq"] = n.contains("seq") ? n["seq"] : Doc("-");
         row["lag"] = n.contains("lag") ? n["lag"] : Doc("-");
         row["ping rtt"] = formatRtt(n.contains("rtt_us") ? n["rtt_us"] : Doc());
+        // Connections/messages the node refused (unknown keys, forbidden requests) since it started.
+        const Doc refused = n.value("refused", Doc::object());
+        row["refused"] = refused.is_object() && refused.contains("handshakes")
+                             ? Doc(fmt::format("{}/{}", refused.value("handshakes", 0), refused.value("messages", 0)))
+                             : Doc("-");
         rows.push_back(std::move(row));
     }
-    std::string out = renderTable(rows, {"node", "role", "state", "pid", "hb age", "seq", "lag", "ping rtt"});
+    std::string out = renderTable(rows, {"node", "role", "state", "pid", "hb age", "seq", "lag", "ping rtt", "refused"});
     const std::string route = field(body, "route", "");
     out += fmt::format("gateway route: {}\n", route.empty() ? "none" : route);
     if (body.is_object() && body.contains("head")) out += fmt::format("command head: {}\n", formatCell("head", body["head"]));

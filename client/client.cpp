@@ -25,18 +25,51 @@ Envelope makeRequest(Kind kind, std::string name, Doc body, std::string id) {
     return e;
 }
 
-Client::Client(zmq::context_t& ctx, std::string endpoint)
-    : ctx_(ctx), endpoint_(std::move(endpoint)), sock_(openClientSocket(ctx, endpoint_)) {}
+namespace {
+constexpr int kHandshakeEvents = ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_SUCCEEDED;
+}
 
-void Client::reconnect() { sock_ = openClientSocket(ctx_, endpoint_); }
+Client::Client(zmq::context_t& ctx, const Credentials& credentials, std::string endpoint)
+    : ctx_(ctx), credentials_(credentials), endpoint_(std::move(endpoint)) {
+    reconnect();
+}
+
+void Client::reconnect() {
+    auto watched = openWatchedClientSocket(ctx_, credentials_, endpoint_, kHandshakeEvents);
+    sock_ = std::move(watched.socket);
+    events_ = std::move(watched.events);
+}
+
+void Client::checkHandshakes() {
+    while (auto ev = recvSocketEvent(events_)) {
+        if (ev->event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) keyRefused_ = true;
+        if (ev->event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) keyRefused_ = false;
+    }
+}
+
+Error Client::keyRefusedError() const {
+    return makeError(std::string(kKeyRefused),
+                     fmt::format("the node at {} refused this client's key ({}): ask an admin to run `jupiter client "
+                                 "add NAME --role reader|writer|admin` and use its key with --key or $JUPITER_KEY",
+                                 endpoint_, credentials_.keyFile()));
+}
 
 bool Client::sendRaw(std::string_view bytes) { return sendFrames(sock_, {"", bytes}); }
 
 bool Client::send(const Envelope& req) { return sendRaw(encodeEnvelope(req)); }
 
 std::optional<std::string> Client::receiveRaw(Millis timeout) {
-    zmq::pollitem_t item{sock_.handle(), 0, ZMQ_POLLIN, 0};
-    if (zmq::poll(&item, 1, timeout) <= 0) return std::nullopt;
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (true) {
+        zmq::pollitem_t items[] = {{sock_.handle(), 0, ZMQ_POLLIN, 0}, {events_.handle(), 0, ZMQ_POLLIN, 0}};
+        const auto left = std::chrono::duration_cast<Millis>(deadline - std::chrono::steady_clock::now());
+        if (left.count() < 0 || zmq::poll(items, 2, left) <= 0) return std::nullopt;
+        if (items[1].revents & ZMQ_POLLIN) {
+            checkHandshakes();
+            if (keyRefused_) return std::nullopt;  // no reply will come
+        }
+        if (items[0].revents & ZMQ_POLLIN) break;
+    }
     auto frames = recvFrames(sock_);
     if (!frames || frames->empty()) return std::nullopt;
     return std::string(view(frames->back()));
@@ -64,6 +97,7 @@ Result<Envelope> Client::call(const Envelope& req, Millis timeout, int attempts)
             const auto left = std::chrono::duration_cast<Millis>(deadline - std::chrono::steady_clock::now());
             if (left.count() < 0) break;
             auto rep = receive(left);
+            if (keyRefused_) return keyRefusedError();
             if (!rep) break;
             if (rep->id == req.id) return std::move(*rep);
             // A late reply to an earlier request: ignore it.

@@ -10,6 +10,7 @@
 #include <zmq.hpp>
 
 #include "common/clock.hpp"
+#include "common/credentials.hpp"
 #include "common/result.hpp"
 #include "schemas/envelope.hpp"
 
@@ -18,12 +19,19 @@ namespace jupiter {
 // A fresh random request id (128 bits, hex) with a prefix naming the sender.
 std::string newRequestId(std::string_view prefix = "c");
 
+// The error code of a call whose key the server refused (not registered, revoked, or not allowed
+// on that endpoint): a client learns it from the handshake, within a round trip, not a timeout.
+inline constexpr std::string_view kKeyRefused = "key_refused";
+
 class Client {
 public:
-    Client(zmq::context_t& ctx, std::string endpoint);
+    // `credentials` (copied) say which key this client proves and which server keys it trusts;
+    // `endpoint` must be a configured node's (curve mode).
+    Client(zmq::context_t& ctx, const Credentials& credentials, std::string endpoint);
 
     // Sends `req` and returns the reply (kind reply or error) with the same id. Errors: code
-    // "unavailable" when no reply came after `attempts` tries of `timeout` each.
+    // "unavailable" when no reply came after `attempts` tries of `timeout` each; kKeyRefused when
+    // the server refused this client's key.
     Result<Envelope> call(const Envelope& req, Millis timeout, int attempts = 3);
 
     // Asynchronous use: send now, collect replies later (in any order).
@@ -34,12 +42,20 @@ public:
     std::optional<std::string> receiveRaw(Millis timeout);
 
     const std::string& endpoint() const { return endpoint_; }
+    // Whether the server refused this client's key during a handshake.
+    bool keyRefused() const { return keyRefused_; }
+    // The kKeyRefused error: which node refused which key file, and what to do.
+    Error keyRefusedError() const;
 
 private:
     void reconnect();
+    void checkHandshakes();
     zmq::context_t& ctx_;
+    Credentials credentials_;
     std::string endpoint_;
     zmq::socket_t sock_;
+    zmq::socket_t events_;  // handshake failures of sock_
+    bool keyRefused_ = false;
 };
 
 // Builds a request envelope.

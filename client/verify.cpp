@@ -10,19 +10,20 @@
 namespace jupiter {
 namespace {
 
-Result<Envelope> control(zmq::context_t& ctx, const std::string& ep, const std::string& name, Doc body = Doc::object()) {
-    Client c(ctx, ep);
+Result<Envelope> control(zmq::context_t& ctx, const Credentials& cr, const std::string& ep, const std::string& name, Doc body = Doc::object()) {
+    Client c(ctx, cr, ep);
     auto r = c.call(makeRequest(Kind::Control, name, std::move(body)), Millis(2000), 2);
-    if (r.ok() && r->kind == Kind::Error) return makeError("unavailable", r->body.value("message", std::string("error")));
+    if (r.ok() && r->kind == Kind::Error)
+        return makeError(r->body.value("code", std::string("unavailable")), r->body.value("message", std::string("error")));
     return r;
 }
 
 // The first key where the two nodes' record listings differ, or "" if none.
-Result<std::string> firstDifference(zmq::context_t& ctx, const std::string& a, const std::string& b) {
+Result<std::string> firstDifference(zmq::context_t& ctx, const Credentials& cr, const std::string& a, const std::string& b) {
     std::string after;
     while (true) {
-        auto ka = control(ctx, a, "keys", {{"after", after}, {"max", 1000}});
-        auto kb = control(ctx, b, "keys", {{"after", after}, {"max", 1000}});
+        auto ka = control(ctx, cr, a, "keys", {{"after", after}, {"max", 1000}});
+        auto kb = control(ctx, cr, b, "keys", {{"after", after}, {"max", 1000}});
         if (!ka) return ka.error();
         if (!kb) return kb.error();
         const Doc& la = ka->body["keys"];
@@ -55,7 +56,8 @@ Doc VerifyReport::toDoc() const {
     return Doc{{"agree", agree}, {"seq", seq}, {"nodes", nodesDoc}, {"differences", differences}};
 }
 
-Result<VerifyReport> verifyCluster(zmq::context_t& ctx, const Config& config, Millis wait) {
+Result<VerifyReport> verifyCluster(zmq::context_t& ctx, const Credentials& credentials, const Config& config,
+                                   Millis wait) {
     const auto deadline = std::chrono::steady_clock::now() + wait;
     // The writer's write model is the reference; every query node must match it.
     const NodeConfig& writer = *config.writer();
@@ -67,7 +69,7 @@ Result<VerifyReport> verifyCluster(zmq::context_t& ctx, const Config& config, Mi
         VerifyReport rep;
         bool same = true;
         for (const auto& n : nodes) {
-            auto d = control(ctx, config.node(n)->endpoint, "digest");
+            auto d = control(ctx, credentials, config.node(n)->endpoint, "digest");
             if (!d)
                 return makeError("unavailable", fmt::format("{} did not answer at {}: {} (start it with `jupiter start "
                                                             "{}`)", n, config.node(n)->endpoint, d.error().message, n));
@@ -82,7 +84,7 @@ Result<VerifyReport> verifyCluster(zmq::context_t& ctx, const Config& config, Mi
             for (const auto& nd : rep.nodes) {
                 if (nd.digest == rep.nodes.front().digest) continue;
                 rep.agree = false;
-                auto diff = firstDifference(ctx, writer.endpoint, config.node(nd.node)->endpoint);
+                auto diff = firstDifference(ctx, credentials, writer.endpoint, config.node(nd.node)->endpoint);
                 rep.differences.push_back(fmt::format("{} differs from the command node's write model at sequence {}: "
                                                       "first differing record {}", nd.node, rep.seq,
                                                       diff ? *diff : diff.error().message));

@@ -11,6 +11,7 @@
 
 #include "common/clock.hpp"
 #include "common/config.hpp"
+#include "common/credentials.hpp"
 #include "common/doc.hpp"
 #include "common/result.hpp"
 
@@ -33,6 +34,7 @@ struct VerifyReport {
 
 // Errors: "unavailable" when a node does not answer, "not_quiescent" when the replicas do not
 // reach the head within `wait` (writes keep coming, or a replica is stuck).
-Result<VerifyReport> verifyCluster(zmq::context_t& ctx, const Config& config, Millis wait);
+Result<VerifyReport> verifyCluster(zmq::context_t& ctx, const Credentials& credentials, const Config& config,
+                                   Millis wait);
 
 }  // namespace jupiter

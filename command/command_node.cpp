@@ -19,7 +19,8 @@ constexpr std::size_t kMaxGroup = 1024;  // commands decided in one group commit
 CommandNode::CommandNode(zmq::context_t& ctx, const DaemonContext& dc, const Clock& clock, Store& store)
     : dc_(dc),
       store_(store),
-      wiring_(ctx, dc.config, *dc.node),
+      gate_(ctx, dc.config, dc.credentials, dc.log, clock),
+      wiring_(ctx, dc.config, *dc.node, gate_),
       loop_(clock),
       processor_(store, clock, dc.node->name, dc.config.syncDurable),
       commands_(wiring_.open(Link::CommandIntake)),
@@ -31,6 +32,7 @@ int CommandNode::run() {
     loop_.onReadable(commands_, [this] { onCommand(); });
     loop_.onReadable(control_, [this] { onControl(); });
     loop_.every(Millis(dc_.config.heartbeatIntervalMs), [this] { onHeartbeatTimer(); });
+    gate_.attach(loop_);
     loop_.stopOnSignals();
     dc_.log->info("serving commands from {} broker(s) at head sequence {} ({} writes)",
                   wiring_.peers(Link::CommandIntake).size(), store_.seq(),
@@ -85,8 +87,10 @@ void CommandNode::publishEvents(const Doc& events) {
 void CommandNode::onControl() {
     serveRequests(control_, kDrainControl, [this](Request& req, Envelope& env) {
         Envelope reply;
+        if (!permitted(gate_, control_, req, env, controlAction(env))) return;
         if (env.kind == Kind::Control && env.name == "ping") {
             reply = makePong(env, dc_.node->name, store_.seq());
+            reply.body["refused"] = gate_.refusedDoc();
         } else if (env.kind == Kind::Control && env.name == "replay") {
             const uint64_t from = env.body["from"].get<uint64_t>();
             const auto max = std::min<uint64_t>(env.body.value("max", uint64_t{1000}), kMaxReplay);

@@ -31,6 +31,7 @@ private:
 
     const DaemonContext& dc_;
     Store& store_;
+    Gatekeeper gate_;  // before wiring_: its ZAP handler must be bound before any socket
     Wiring wiring_;
     EventLoop loop_;
     CommandProcessor processor_;

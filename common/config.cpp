@@ -255,12 +255,50 @@ client_timeout_ms = 10000    # total, before the client gets an error
 max_lag_events = 0           # a replica further behind the head than this is not chosen (nor failed back to)
 leave_lag_events = 1000      # the replica in use is left only when it falls further behind than this
 
+[security]
+mode = "curve"               # CurveZMQ on every link; "none" is accepted only when every endpoint is loopback or ipc
+keys_dir = "keys"            # certificates: NODE.key (public) and NODE.key_secret (0600), clients' public keys
+
 # The nodes, one [[node]] each: a unique name (it names the node's data folder, log and pidfile),
 # a role (broker, command, query, monitor, gateway) and its endpoints. Gateways prefer query nodes
 # in the order they are listed here and fail back to the first live one.
 {})",
                        dir.string(), nodes);
 }
+
+namespace {
+
+// Every address a node binds or is reached at.
+std::vector<const std::string*> allEndpoints(const NodeConfig& n) {
+    std::vector<const std::string*> out{&n.endpoint, &n.bind};
+    for (const auto& [ch, e] : n.channels) {
+        out.push_back(&e.connect);
+        out.push_back(&e.bind);
+    }
+    return out;
+}
+
+Status parseSecurity(const toml::table& root, const std::filesystem::path& source, Config& c) {
+    c.keysDir = c.dir / "keys";
+    if (!root["security"]) return Ok{};
+    const toml::table* sec = root["security"].as_table();
+    if (!sec) return makeError("config", "security must be a table");
+    if (auto s = checkKeys(*sec, "[security]", {"mode", "keys_dir"}); !s) return s;
+    std::string mode = "curve", keys;
+    if (auto s = readString(*sec, "[security]", "mode", false, mode); !s) return s;
+    if (mode != "curve" && mode != "none")
+        return makeError("config", fmt::format("[security] mode = \"{}\" (accepted: curve, none)", mode));
+    c.security = mode == "curve" ? SecurityMode::Curve : SecurityMode::None;
+    if (auto s = readString(*sec, "[security]", "keys_dir", false, keys); !s) return s;
+    if (!keys.empty()) {
+        c.keysDir = keys;
+        // Relative to the configuration file's folder (the embedded default: the cluster folder).
+        if (c.keysDir.is_relative()) c.keysDir = (source.empty() ? c.dir : source.parent_path()) / c.keysDir;
+    }
+    return Ok{};
+}
+
+}  // namespace
 
 Result<Config> parseConfig(std::string_view text, const std::filesystem::path& source) {
     const std::string where = source.empty() ? "embedded configuration" : source.string();
@@ -283,7 +321,7 @@ Result<Config> parseConfig(std::string_view text, const std::filesystem::path& s
             "`jupiter up --dir {}` to write the new layout: data, logs and node names are kept",
             where, file, file, source.empty() ? "DIR" : source.parent_path().string()));
     }
-    if (auto s = checkKeys(root, where + ": top level", {"cluster", "monitor", "gateway", "node"}); !s)
+    if (auto s = checkKeys(root, where + ": top level", {"cluster", "monitor", "gateway", "node", "security"}); !s)
         return s.error();
     for (const char* t : {"cluster", "monitor", "gateway"}) {
         if (!root[t]) return makeError("config", fmt::format("{}: table [{}] is missing", where, t));
@@ -328,6 +366,8 @@ Result<Config> parseConfig(std::string_view text, const std::filesystem::path& s
     if (c.queryTimeoutMinMs > c.queryTimeoutMs)
         return fail(makeError("config", "[gateway] query_timeout_min_ms must not exceed query_timeout_ms"));
 
+    if (auto s = parseSecurity(root, source, c); !s) return fail(s.error());
+
     const toml::array* nodes = root["node"].as_array();
     if (!nodes || nodes->empty())
         return makeError("config", fmt::format("{}: no [[node]] entries (each node of the cluster is one [[node]] "
@@ -360,7 +400,21 @@ Result<Config> parseConfig(std::string_view text, const std::filesystem::path& s
         for (const auto& [ch, e] : n.channels)
             if (auto s = claim(fmt::format("{} {}", n.name, channelKey(ch)), e.connect); !s) return s.error();
     }
+    if (c.security == SecurityMode::None)
+        for (const auto& n : c.nodes)
+            for (const auto* ep : allEndpoints(n))
+                if (!isLocalEndpoint(*ep))
+                    return makeError("config", fmt::format(
+                        "{}: [security] mode = \"none\" is accepted only when every endpoint is loopback or ipc, and "
+                        "{} uses {}; remove the line to use CurveZMQ (the default)", where, n.name, *ep));
     return c;
+}
+
+bool isLocalEndpoint(std::string_view ep) {
+    if (ep.starts_with("ipc://") || ep.starts_with("inproc://")) return true;
+    if (!ep.starts_with("tcp://")) return false;
+    const std::string_view host = ep.substr(6);
+    return host.starts_with("127.") || host.starts_with("localhost:") || host.starts_with("[::1]:");
 }
 
 Result<Config> loadConfig(const std::filesystem::path& file) {

@@ -56,6 +56,10 @@ struct Layout {
 };
 inline constexpr int kMaxReplicas = 9;
 
+// How links are secured: CurveZMQ with ZAP authentication (the default), or nothing at all, which
+// is accepted only when every endpoint is loopback or ipc.
+enum class SecurityMode { Curve, None };
+
 struct Config {
     std::filesystem::path dir;                 // data, logs and pidfiles
     std::filesystem::path source;              // the file it came from (empty: embedded default)
@@ -71,6 +75,8 @@ struct Config {
     int pingIntervalMs = 100;                  // monitor
     int pingTimeoutMs = 300;                   // monitor
     bool syncDurable = true;                   // command node: fsync the WAL before acknowledging
+    SecurityMode security = SecurityMode::Curve;
+    std::filesystem::path keysDir;             // certificates (default: <dir>/keys)
     std::vector<NodeConfig> nodes;             // in configured order
 
     const NodeConfig* node(std::string_view name) const;
@@ -94,6 +100,9 @@ int portsUsed(const Layout& layout);
 
 // The embedded default configuration: all loopback, ports from basePort, data under dir.
 std::string defaultConfigToml(const std::filesystem::path& dir, int basePort, const Layout& layout = {});
+
+// Whether an endpoint stays on this host (loopback or ipc): the only kind `[security] mode = "none"` may use.
+bool isLocalEndpoint(std::string_view endpoint);
 
 // Parses and validates; `source` names the file in error messages.
 Result<Config> parseConfig(std::string_view toml, const std::filesystem::path& source);

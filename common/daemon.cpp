@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -81,6 +82,18 @@ Result<const NodeConfig*> pickNode(const Config& config, Role role, const std::s
     return n;
 }
 
+// Raises the soft limit on open files to the hard limit (every peer connection is a descriptor);
+// returns the limit now in force.
+rlim_t raiseOpenFileLimit() {
+    struct rlimit rl {};
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return 0;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0) getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    return rl.rlim_cur;
+}
+
 }  // namespace
 
 std::shared_ptr<spdlog::logger> makeLogger(const std::string& node, const std::string& file) {
@@ -120,7 +133,7 @@ int runDaemon(int argc, char** argv, Role role, const std::function<int(DaemonCo
         std::cerr << fmt::format("{}: {}\n", program, cfg.error().message);
         return 2;
     }
-    DaemonContext ctx{std::move(cfg.value()), nullptr, nullptr};
+    DaemonContext ctx{std::move(cfg.value()), nullptr, nullptr, Credentials::none()};
     auto picked = pickNode(ctx.config, role, nodeName);
     if (!picked) {
         std::cerr << fmt::format("{}: {}\n", program, picked.error().message);
@@ -128,6 +141,14 @@ int runDaemon(int argc, char** argv, Role role, const std::function<int(DaemonCo
     }
     ctx.node = *picked;
     nodeName = ctx.node->name;
+    // Keys are checked before detaching, so that `jupiter start` sees a refusal (a missing key, a
+    // secret file others can read) on its terminal.
+    auto credentials = Credentials::forNode(ctx.config, *ctx.node);
+    if (!credentials) {
+        std::cerr << fmt::format("jupiter-{}: {}\n", nodeName, credentials.error().message);
+        return 2;
+    }
+    ctx.credentials = std::move(*credentials);
     std::error_code ec;
     std::filesystem::create_directories(ctx.config.dir, ec);
     if (ec) {
@@ -145,8 +166,9 @@ int runDaemon(int argc, char** argv, Role role, const std::function<int(DaemonCo
     blockTerminationSignals();
     ctx.log = makeLogger(nodeName, "");
     ctx.log->set_level(spdlog::level::from_str(logLevel));
-    ctx.log->info("starting (pid {}, config {}, data {})", getpid(),
-                  ctx.config.source.empty() ? "embedded" : ctx.config.source.string(), ctx.config.dir.string());
+    ctx.log->info("starting (pid {}, config {}, data {}, security {}, open files up to {})", getpid(),
+                  ctx.config.source.empty() ? "embedded" : ctx.config.source.string(), ctx.config.dir.string(),
+                  ctx.credentials.curve() ? "curve" : "none (loopback only)", raiseOpenFileLimit());
     int rc = 0;
     try {
         rc = body(ctx);

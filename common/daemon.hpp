@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/config.hpp"
+#include "common/credentials.hpp"
 
 namespace jupiter {
 
@@ -19,6 +20,7 @@ struct DaemonContext {
     Config config;
     const NodeConfig* node = nullptr;
     std::shared_ptr<spdlog::logger> log;
+    Credentials credentials;  // its key pair and its peers' public keys (loaded before it detaches)
 };
 
 // Runs a daemon's main for a node of `role`: --node NAME picks it (needed only when the

@@ -21,8 +21,8 @@ std::vector<const NodeConfig*> brokersOf(const Config& c) { return c.nodesWith(R
 
 }  // namespace
 
-Wiring::Wiring(zmq::context_t& ctx, const Config& config, const NodeConfig& self)
-    : ctx_(ctx), config_(config), self_(self) {}
+Wiring::Wiring(zmq::context_t& ctx, const Config& config, const NodeConfig& self, const Gatekeeper& gate)
+    : ctx_(ctx), config_(config), self_(self), credentials_(gate.credentials()) {}
 
 std::vector<const NodeConfig*> Wiring::peers(Link link) const {
     switch (link) {
@@ -46,7 +46,9 @@ std::vector<const NodeConfig*> Wiring::peers(Link link) const {
     }
 }
 
-void Wiring::bindOrExplain(zmq::socket_t& s, const std::string& endpoint, std::string_view what) const {
+void Wiring::bindOrExplain(zmq::socket_t& s, const std::string& endpoint, std::string_view what,
+                           std::string_view zapDomain) const {
+    credentials_.serve(s, zapDomain);
     try {
         s.bind(endpoint);
     } catch (const zmq::error_t& e) {
@@ -61,16 +63,16 @@ void Wiring::bindOrExplain(zmq::socket_t& s, const std::string& endpoint, std::s
 void Wiring::connectPeers(zmq::socket_t& s, Link link) const {
     for (const auto* peer : peers(link)) {
         switch (link) {
-            case Link::Publish: s.connect(peer->channel(BrokerChannel::EventsIn).connect); break;
-            case Link::CommandIntake: s.connect(peer->channel(BrokerChannel::CommandBackend).connect); break;
-            case Link::CommandOutlet: s.connect(peer->channel(BrokerChannel::Commands).connect); break;
+            case Link::Publish: credentials_.connect(s, peer->channel(BrokerChannel::EventsIn).connect); break;
+            case Link::CommandIntake: credentials_.connect(s, peer->channel(BrokerChannel::CommandBackend).connect); break;
+            case Link::CommandOutlet: credentials_.connect(s, peer->channel(BrokerChannel::Commands).connect); break;
             case Link::Replicas:
             case Link::Probes:
                 // Each peer is addressed by its name on this ROUTER.
                 s.set(zmq::sockopt::connect_routing_id, peer->name);
-                s.connect(peer->endpoint);
+                credentials_.connect(s, peer->endpoint);
                 break;
-            case Link::Replay: s.connect(peer->endpoint); break;
+            case Link::Replay: credentials_.connect(s, peer->endpoint); break;
             default: break;
         }
     }
@@ -80,13 +82,13 @@ zmq::socket_t Wiring::open(Link link, const std::vector<std::string>& topics) co
     switch (link) {
         case Link::Control: {
             auto s = makeSocket(ctx_, zmq::socket_type::router);
-            bindOrExplain(s, self_.bind, "endpoint");
+            bindOrExplain(s, self_.bind, "endpoint", "control");
             return s;
         }
         case Link::BrokerCommands: {
             auto s = makeSocket(ctx_, zmq::socket_type::router);
             s.set(zmq::sockopt::router_mandatory, 1);  // a reply for a gateway that left fails at once
-            bindOrExplain(s, self_.channel(BrokerChannel::Commands).bind, "commands");
+            bindOrExplain(s, self_.channel(BrokerChannel::Commands).bind, "commands", "commands");
             return s;
         }
         case Link::BrokerBackend: {
@@ -97,19 +99,19 @@ zmq::socket_t Wiring::open(Link link, const std::vector<std::string>& topics) co
             auto s = makeSocket(ctx_, zmq::socket_type::router);
             s.set(zmq::sockopt::router_mandatory, 1);
             s.set(zmq::sockopt::router_handover, 1);
-            bindOrExplain(s, self_.channel(BrokerChannel::CommandBackend).bind, "command_backend");
+            bindOrExplain(s, self_.channel(BrokerChannel::CommandBackend).bind, "command_backend", "command_backend");
             return s;
         }
         case Link::BrokerEventsIn: {
             auto s = makeSocket(ctx_, zmq::socket_type::xsub);
             s.set(zmq::sockopt::rcvhwm, kBusHighWater);
-            bindOrExplain(s, self_.channel(BrokerChannel::EventsIn).bind, "events_in");
+            bindOrExplain(s, self_.channel(BrokerChannel::EventsIn).bind, "events_in", "events_in");
             return s;
         }
         case Link::BrokerEventsOut: {
             auto s = makeSocket(ctx_, zmq::socket_type::xpub);
             s.set(zmq::sockopt::sndhwm, kBusHighWater);
-            bindOrExplain(s, self_.channel(BrokerChannel::EventsOut).bind, "events_out");
+            bindOrExplain(s, self_.channel(BrokerChannel::EventsOut).bind, "events_out", "events_out");
             return s;
         }
         case Link::Publish: {
@@ -119,7 +121,7 @@ zmq::socket_t Wiring::open(Link link, const std::vector<std::string>& topics) co
             return s;
         }
         case Link::Subscribe:
-            return openBusSubscriber(ctx_, config_, topics);
+            return openBusSubscriber(ctx_, config_, credentials_, topics);
         case Link::CommandIntake: {
             auto s = makeSocket(ctx_, zmq::socket_type::router);
             s.set(zmq::sockopt::routing_id, self_.name);  // brokers address the writer by name
@@ -144,19 +146,26 @@ zmq::socket_t Wiring::open(Link link, const std::vector<std::string>& topics) co
     throw std::logic_error("Wiring::open: a pool link is opened with openPool");
 }
 
+namespace {
+// Starts watching `s`'s connection events on a new PAIR socket, before `s` connects anywhere.
+zmq::socket_t watchEvents(zmq::context_t& ctx, zmq::socket_t& s, int eventMask) {
+    static std::atomic<unsigned> counter{0};
+    auto events = makeSocket(ctx, zmq::socket_type::pair);
+    const std::string ep = fmt::format("inproc://jupiter-socket-events-{}", counter++);
+    if (zmq_socket_monitor(s.handle(), ep.c_str(), eventMask) != 0)
+        throw std::runtime_error("cannot watch the connection events of a socket");
+    events.connect(ep);
+    return events;
+}
+}  // namespace
+
 PeerPool Wiring::openPool(Link link, int eventMask) const {
     if (link != Link::Replicas && link != Link::Probes) throw std::logic_error("openPool: not a pool link");
-    PeerPool pool{makeSocket(ctx_, zmq::socket_type::router), makeSocket(ctx_, zmq::socket_type::pair), {}, {}};
+    PeerPool pool{makeSocket(ctx_, zmq::socket_type::router), zmq::socket_t(), {}, {}};
     pool.socket.set(zmq::sockopt::router_mandatory, 1);  // a send to a vanished peer fails instead of vanishing
     pool.socket.set(zmq::sockopt::reconnect_ivl, kReconnectMs);
     pool.socket.set(zmq::sockopt::reconnect_ivl_max, kReconnectMaxMs);
-    if (eventMask != 0) {
-        static std::atomic<unsigned> counter{0};
-        const std::string ep = fmt::format("inproc://jupiter-pool-events-{}", counter++);
-        if (zmq_socket_monitor(pool.socket.handle(), ep.c_str(), eventMask) != 0)
-            throw std::runtime_error("cannot watch the connection events of a peer socket");
-        pool.events.connect(ep);
-    }
+    if (eventMask != 0) pool.events = watchEvents(ctx_, pool.socket, eventMask);
     for (const auto* peer : peers(link)) {
         pool.peers.push_back(peer->name);
         pool.nodeByEndpoint[peer->endpoint] = peer->name;
@@ -165,18 +174,31 @@ PeerPool Wiring::openPool(Link link, int eventMask) const {
     return pool;
 }
 
-zmq::socket_t openBusSubscriber(zmq::context_t& ctx, const Config& config, const std::vector<std::string>& topics) {
+zmq::socket_t openBusSubscriber(zmq::context_t& ctx, const Config& config, const Credentials& credentials,
+                                const std::vector<std::string>& topics) {
     auto s = makeSocket(ctx, zmq::socket_type::sub);
     s.set(zmq::sockopt::rcvhwm, kBusHighWater);
     for (const auto& t : topics) s.set(zmq::sockopt::subscribe, t);
-    for (const auto* broker : brokersOf(config)) s.connect(broker->channel(BrokerChannel::EventsOut).connect);
+    for (const auto* broker : brokersOf(config)) credentials.connect(s, broker->channel(BrokerChannel::EventsOut).connect);
     return s;
 }
 
-zmq::socket_t openClientSocket(zmq::context_t& ctx, const std::string& endpoint) {
+zmq::socket_t openClientSocket(zmq::context_t& ctx, const Credentials& credentials, const std::string& endpoint) {
     auto s = makeSocket(ctx, zmq::socket_type::dealer);
-    s.connect(endpoint);
+    credentials.connect(s, endpoint);
     return s;
+}
+
+}  // namespace jupiter
+
+namespace jupiter {
+
+WatchedSocket openWatchedClientSocket(zmq::context_t& ctx, const Credentials& credentials, const std::string& endpoint,
+                                      int eventMask) {
+    auto s = makeSocket(ctx, zmq::socket_type::dealer);
+    auto events = watchEvents(ctx, s, eventMask);
+    credentials.connect(s, endpoint);
+    return {std::move(s), std::move(events)};
 }
 
 }  // namespace jupiter

@@ -12,6 +12,8 @@
 #include <zmq.hpp>
 
 #include "common/config.hpp"
+#include "common/credentials.hpp"
+#include "common/gatekeeper.hpp"
 
 namespace jupiter {
 
@@ -40,7 +42,8 @@ struct PeerPool {
 
 class Wiring {
 public:
-    Wiring(zmq::context_t& ctx, const Config& config, const NodeConfig& self);
+    // Takes the node's gatekeeper, which must exist (its ZAP handler bound) before any socket is.
+    Wiring(zmq::context_t& ctx, const Config& config, const NodeConfig& self, const Gatekeeper& gate);
 
     // The socket for `link`, bound or connected (pool links: see openPool). A bind that fails throws with a message naming
     // the node, the endpoint and how to move the cluster to free ports. `topics` (Subscribe only)
@@ -56,18 +59,31 @@ public:
     const NodeConfig& self() const { return self_; }
 
 private:
-    void bindOrExplain(zmq::socket_t& s, const std::string& endpoint, std::string_view what) const;
+    // Binds as a server of `zapDomain` (the socket's purpose, by which ZAP admits peers).
+    void bindOrExplain(zmq::socket_t& s, const std::string& endpoint, std::string_view what,
+                       std::string_view zapDomain) const;
     void connectPeers(zmq::socket_t& s, Link link) const;
 
     zmq::context_t& ctx_;
     const Config& config_;
     const NodeConfig& self_;
+    const Credentials& credentials_;
 };
 
 // A bus reader that is not a node (`jupiter watch`): a SUB connected to every broker's events_out.
-zmq::socket_t openBusSubscriber(zmq::context_t& ctx, const Config& config, const std::vector<std::string>& topics);
+zmq::socket_t openBusSubscriber(zmq::context_t& ctx, const Config& config, const Credentials& credentials,
+                                const std::vector<std::string>& topics);
 
-// A client's socket (the CLI, benchmarks, the client library): a DEALER connected to `endpoint`.
-zmq::socket_t openClientSocket(zmq::context_t& ctx, const std::string& endpoint);
+// A client's socket (the CLI, benchmarks, the client library): a DEALER connected to `endpoint`
+// (throws std::runtime_error, in curve mode, for an endpoint of no configured node).
+zmq::socket_t openClientSocket(zmq::context_t& ctx, const Credentials& credentials, const std::string& endpoint);
+// The same, with its connection events (a ZMQ_EVENT_* mask) watched from before it connects
+// (see recvSocketEvent): a client learns that its key was refused from ZMQ_EVENT_HANDSHAKE_FAILED_AUTH.
+struct WatchedSocket {
+    zmq::socket_t socket;
+    zmq::socket_t events;
+};
+WatchedSocket openWatchedClientSocket(zmq::context_t& ctx, const Credentials& credentials, const std::string& endpoint,
+                                      int eventMask);
 
 }  // namespace jupiter

@@ -21,7 +21,8 @@ std::vector<std::string> replicaNames(const Config& c) {
 GatewayNode::GatewayNode(zmq::context_t& ctx, const DaemonContext& dc, const Clock& clock)
     : dc_(dc),
       clock_(clock),
-      wiring_(ctx, dc.config, *dc.node),
+      gate_(ctx, dc.config, dc.credentials, dc.log, clock),
+      wiring_(ctx, dc.config, *dc.node, gate_),
       loop_(clock),
       frontend_(wiring_.open(Link::Control)),
       replicas_(wiring_.openPool(Link::Replicas, ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_SUCCEEDED)),
@@ -58,6 +59,7 @@ int GatewayNode::run() {
     loop_.onReadable(replicas_.events, [this] { onConnectionEvent(); });
     loop_.every(Millis(5), [this] { onTimer(); });
     loop_.every(Millis(dc_.config.heartbeatIntervalMs), [this] { onHeartbeatTimer(); });
+    gate_.attach(loop_);
     loop_.stopOnSignals();
     dc_.log->info("serving clients on {}; replicas in preference order: {}", dc_.node->bind,
                   fmt::join(selector_.preference(), ", "));
@@ -78,14 +80,19 @@ void GatewayNode::onClient() {
         // validates the body (and answers a structured error), so the gateway does not decode
         // every body twice. Anything else is decoded in full here.
         if (auto peek = peekEnvelope(req->bytes); peek && (peek->kind == Kind::Query || peek->kind == Kind::Command)) {
+            if (!permitted(gate_, frontend_, *req, *peek, peek->kind == Kind::Query ? Action::Query : Action::Command))
+                return;
             if (peek->kind == Kind::Query) queries_.submit(std::move(req->route), *peek, std::move(req->bytes));
             else commandRouter_.submit(std::move(req->route), *peek, std::move(req->bytes));
             return;
         }
         auto env = decodeOrRefuse(frontend_, *req);
         if (!env) return;
+        if (!permitted(gate_, frontend_, *req, *env, controlAction(*env))) return;
         if (env->kind == Kind::Control && env->name == "ping") {
-            sendReply(frontend_, req->route, makePong(*env, dc_.node->name, queries_.latestHead()));
+            auto pong = makePong(*env, dc_.node->name, queries_.latestHead());
+            pong.body["refused"] = gate_.refusedDoc();
+            sendReply(frontend_, req->route, pong);
         } else {
             sendReply(frontend_, req->route,
                       makeErrorReply(env->name, env->id,

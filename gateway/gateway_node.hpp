@@ -45,6 +45,7 @@ private:
 
     const DaemonContext& dc_;
     const Clock& clock_;
+    Gatekeeper gate_;  // before wiring_: its ZAP handler must be bound before any socket
     Wiring wiring_;
     EventLoop loop_;
     zmq::socket_t frontend_;   // ROUTER: clients

@@ -15,7 +15,8 @@ namespace jupiter {
 MonitorNode::MonitorNode(zmq::context_t& ctx, const DaemonContext& dc, const Clock& clock)
     : dc_(dc),
       clock_(clock),
-      wiring_(ctx, dc.config, *dc.node),
+      gate_(ctx, dc.config, dc.credentials, dc.log, clock),
+      wiring_(ctx, dc.config, *dc.node, gate_),
       loop_(clock),
       router_(wiring_.open(Link::Control)),
       pinger_(wiring_.openPool(Link::Probes, ZMQ_EVENT_DISCONNECTED)),
@@ -44,6 +45,7 @@ int MonitorNode::run() {
     loop_.every(Millis(dc_.config.pingIntervalMs), [this] { onPingTimer(); });
     loop_.every(Millis(10), [this] { onCheckTimer(); });
     loop_.every(Millis(dc_.config.heartbeatIntervalMs), [this] { onHeartbeatTimer(); });
+    gate_.attach(loop_);
     loop_.stopOnSignals();
     dc_.log->info("watching {} nodes; transitions go to {}", dc_.config.nodes.size() - 1,
                   dc_.config.transitionLog().string());
@@ -92,7 +94,9 @@ void MonitorNode::onPong() {
         if (frames.size() != 2) return;
         auto env = decodeEnvelopeHeader(view(frames[1]));
         if (!env || env->name != "pong") return;
-        health_.onPong(std::string(view(frames[0])), env->id);
+        std::string node(view(frames[0]));
+        if (env->body.is_object() && env->body.contains("refused")) refused_[node] = env->body["refused"];
+        health_.onPong(node, env->id);
     });
 }
 
@@ -144,6 +148,7 @@ Doc MonitorNode::statusBody() const {
         row["seq"] = hb ? hb->seq : 0;
         row["lag"] = (hb && n.role == Role::Query && head_ > hb->seq) ? head_ - hb->seq : 0;
         row["rtt_us"] = health_.rttUs(n.name);
+        if (auto it = refused_.find(n.name); it != refused_.end()) row["refused"] = it->second;
         row["since_ms"] = live.sinceMs(n.name);
         nodes.push_back(row);
     }
@@ -156,9 +161,11 @@ Doc MonitorNode::statusBody() const {
 
 void MonitorNode::onRequest() {
     serveRequests(router_, kDrainControl, [this](Request& req, Envelope& env) {
+        if (!permitted(gate_, router_, req, env, controlAction(env))) return;
         Envelope reply;
         if (env.kind == Kind::Control && env.name == "ping") {
             reply = makePong(env, dc_.node->name, head_);
+            reply.body["refused"] = gate_.refusedDoc();
         } else if (env.kind == Kind::Control && env.name == "status") {
             reply = makeReply(env, statusBody());
         } else {

@@ -40,6 +40,7 @@ private:
 
     const DaemonContext& dc_;
     const Clock& clock_;
+    Gatekeeper gate_;  // before wiring_: its ZAP handler must be bound before any socket
     Wiring wiring_;
     EventLoop loop_;
     zmq::socket_t router_;  // status and ping requests
@@ -51,6 +52,7 @@ private:
     RouteTracker routes_;
     std::FILE* log_ = nullptr;
     uint64_t head_ = 0;
+    std::map<std::string, Doc> refused_;  // each node's refusal counts, from its last pong
 };
 
 }  // namespace jupiter

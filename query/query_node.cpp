@@ -25,7 +25,8 @@ QueryNode::QueryNode(zmq::context_t& ctx, const DaemonContext& dc, const Clock& 
     : dc_(dc),
       clock_(clock),
       store_(store),
-      wiring_(ctx, dc.config, *dc.node),
+      gate_(ctx, dc.config, dc.credentials, dc.log, clock),
+      wiring_(ctx, dc.config, *dc.node, gate_),
       loop_(clock),
       replicator_(store, clock, kReplayTimeout),
       router_(wiring_.open(Link::Control)),
@@ -44,6 +45,7 @@ int QueryNode::run() {
     loop_.onReadable(replay_, [this] { onReplayReply(); });
     loop_.every(Millis(10), [this] { onTimer(); });
     loop_.every(Millis(dc_.config.heartbeatIntervalMs), [this] { onHeartbeatTimer(); });
+    gate_.attach(loop_);
     loop_.stopOnSignals();
     dc_.log->info("serving queries on {} from sequence {}", dc_.node->bind, store_.seq());
     onHeartbeatTimer();
@@ -56,6 +58,7 @@ int QueryNode::run() {
 
 void QueryNode::onRequest() {
     serveRequests(router_, kDrainRequests, [this](Request& req, Envelope& env) {
+        if (!permitted(gate_, router_, req, env, env.kind == Kind::Query ? Action::Query : controlAction(env))) return;
         if (env.kind == Kind::Query) {
             if (env.minSeq && *env.minSeq > replicator_.applied()) {
                 replicator_.onHead(*env.minSeq);
@@ -70,6 +73,7 @@ void QueryNode::onRequest() {
         if (env.kind == Kind::Control && env.name == "ping") {
             reply = makePong(env, dc_.node->name, store_.seq());
             reply.body["gaps"] = replicator_.gapsSeen();  // how many gaps replay has repaired
+            reply.body["refused"] = gate_.refusedDoc();
         } else if (auto inspected = env.kind == Kind::Control ? inspectRequest(store_, env.name, env.body)
                                                               : std::nullopt) {
             reply = makeReply(env, std::move(*inspected));

@@ -43,6 +43,7 @@ private:
     const DaemonContext& dc_;
     const Clock& clock_;
     Store& store_;
+    Gatekeeper gate_;  // before wiring_: its ZAP handler must be bound before any socket
     Wiring wiring_;
     EventLoop loop_;
     Replicator replicator_;

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 build=${1:-build}
 shift || true
 
-packages=(build-essential cmake ninja-build pkg-config libzmq3-dev cppzmq-dev libmsgpack-cxx-dev librocksdb-dev
+packages=(build-essential cmake ninja-build pkg-config libzmq3-dev cppzmq-dev libczmq-dev libmsgpack-cxx-dev librocksdb-dev
           libfmt-dev libspdlog-dev doctest-dev libcli11-dev libtomlplusplus-dev nlohmann-json3-dev)
 missing=()
 for p in "${packages[@]}"; do

@@ -83,7 +83,7 @@ Envelope request() { return makeRequest(Kind::Query, "inventory.value", Doc::obj
 TEST_CASE("cli: a live server is waited for beyond one attempt - without a resend") {
     zmq::context_t ctx(1);
     FakeServer server(ctx, Millis(150));
-    auto r = callPatiently(ctx, server.endpoint(), request(), fastPolicy(Millis(3000)));
+    auto r = callPatiently(ctx, Credentials::none(), server.endpoint(), request(), fastPolicy(Millis(3000)));
     REQUIRE(r.ok());
     CHECK(r->kind == Kind::Reply);
     CHECK(r->body["seq"] == 5);
@@ -94,7 +94,7 @@ TEST_CASE("cli: a live server that never answers is a timeout - a missing one un
     zmq::context_t ctx(1);
     {
         FakeServer server(ctx, Millis(-1));
-        auto r = callPatiently(ctx, server.endpoint(), request(), fastPolicy(Millis(200)));
+        auto r = callPatiently(ctx, Credentials::none(), server.endpoint(), request(), fastPolicy(Millis(200)));
         REQUIRE(!r.ok());
         CHECK(r.error().code == "timeout");
         CHECK(r.error().message.find("answers ping") != std::string::npos);
@@ -107,7 +107,7 @@ TEST_CASE("cli: a live server that never answers is a timeout - a missing one un
         probe.bind("tcp://127.0.0.1:*");
         endpoint = lastEndpoint(probe);
     }
-    auto r = callPatiently(ctx, endpoint, request(), fastPolicy(Millis(5000)));
+    auto r = callPatiently(ctx, Credentials::none(), endpoint, request(), fastPolicy(Millis(5000)));
     REQUIRE(!r.ok());
     CHECK(r.error().code == "unavailable");
     CHECK(r.error().message.find("3 sends") != std::string::npos);

@@ -90,15 +90,15 @@ TEST_CASE("cli: --json prints the whole envelope") {
 TEST_CASE("cli: status shows each node's health - the gateway's route and the head") {
     const Doc body = Doc::parse(R"({"nodes": [
         {"node": "query-1", "role": "query", "state": "UP", "pid": 41, "age_ms": 35, "seq": 118, "lag": 2,
-         "rtt_us": 412, "endpoint": "tcp://127.0.0.1:7706"},
+         "rtt_us": 412, "endpoint": "tcp://127.0.0.1:7706", "refused": {"handshakes": 3, "messages": 1}},
         {"node": "query-2", "role": "query", "state": "DOWN", "pid": 0, "age_ms": 0, "seq": 0, "lag": 0,
          "rtt_us": 0, "endpoint": "tcp://127.0.0.1:7707"}],
         "route": "query-1", "head": 120})");
     CHECK(renderStatus(body) ==
-          "node     role   state  pid  hb age  seq  lag  ping rtt\n"
-          "-------  -----  -----  ---  ------  ---  ---  --------\n"
-          "query-1  query  UP      41  35 ms   118    2  0.4 ms\n"
-          "query-2  query  DOWN     -  -         0    0  -\n"
+          "node     role   state  pid  hb age  seq  lag  ping rtt  refused\n"
+          "-------  -----  -----  ---  ------  ---  ---  --------  -------\n"
+          "query-1  query  UP      41  35 ms   118    2  0.4 ms    3/1\n"
+          "query-2  query  DOWN     -  -         0    0  -         -\n"
           "gateway route: query-1\n"
           "command head: 120\n");
     CHECK(contains(renderStatus(Doc::parse(R"({"nodes": [], "route": "", "head": 0})")), "gateway route: none"));

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include <doctest/doctest.h>
+#include "common/certificate.hpp"
 #include "common/paths.hpp"
 #include "common/ports.hpp"
 #include <fmt/format.h>
@@ -70,6 +71,10 @@ Cluster::Cluster(const Layout& layout, const std::function<std::string(std::stri
     auto cfg = loadConfig(clusterConfigPath(dir_));
     REQUIRE(cfg.ok());
     config_ = std::move(cfg.value());
+    auto cr = Credentials::forClient(config_, secretCertificatePath(config_.keysDir, "admin").string());
+    INFO((cr ? std::string() : cr.error().message));
+    REQUIRE(cr.ok());
+    credentials_ = std::move(cr.value());
 }
 
 Cluster::~Cluster() {
@@ -85,12 +90,12 @@ CliResult Cluster::cli(const std::string& args) const {
 }
 
 Result<Envelope> Cluster::send(const std::string& name, Doc body, const std::string& id) {
-    Client c(ctx_, endpoint("gateway"));
+    Client c(ctx_, credentials_, endpoint("gateway"));
     return c.call(makeRequest(Kind::Command, name, std::move(body), id), Millis(5000), 3);
 }
 
 Result<Envelope> Cluster::query(const std::string& name, Doc body, int replica, uint64_t minSeq) {
-    Client c(ctx_, replica > 0 ? config_.nodesWith(Role::Query).at(static_cast<std::size_t>(replica - 1))->endpoint
+    Client c(ctx_, credentials_, replica > 0 ? config_.nodesWith(Role::Query).at(static_cast<std::size_t>(replica - 1))->endpoint
                                : endpoint("gateway"));
     Envelope q = makeRequest(Kind::Query, name, std::move(body));
     if (minSeq) q.minSeq = minSeq;

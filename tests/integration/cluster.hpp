@@ -43,6 +43,10 @@ public:
     const std::filesystem::path& dir() const { return dir_; }
     std::string endpoint(const std::string& node) const { return config_.node(node)->endpoint; }
     zmq::context_t& ctx() { return ctx_; }
+    // The admin client's keys (what the CLI uses by default).
+    const Credentials& credentials() const { return credentials_; }
+    // A client of `node` (by name) with the admin key.
+    Client client(const std::string& node) { return Client(ctx_, credentials_, endpoint(node)); }
 
     // A command through the gateway; returns the reply (reply or error envelope).
     Result<Envelope> send(const std::string& name, Doc body, const std::string& id = newRequestId("t"));
@@ -60,6 +64,7 @@ public:
 private:
     std::filesystem::path dir_;
     Config config_;
+    Credentials credentials_;
     zmq::context_t ctx_{1};
 };
 

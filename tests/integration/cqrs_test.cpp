@@ -86,7 +86,7 @@ TEST_CASE("cqrs: commands reach all three replicas and they agree exactly") {
     // Same state, same digest, on all three and on the command node's write model.
     std::set<uint64_t> digests;
     for (const auto& node : {"command", "query-1", "query-2", "query-3"}) {
-        Client cl(c.ctx(), c.endpoint(node));
+        Client cl(c.ctx(), c.credentials(), c.endpoint(node));
         auto d = cl.call(makeRequest(Kind::Control, "digest", Doc::object()), Millis(3000));
         REQUIRE(d.ok());
         CHECK(d->body["seq"] == last);
@@ -143,7 +143,7 @@ TEST_CASE("cqrs: a restarted query node still has its data (RocksDB - not memory
 
 TEST_CASE("cqrs: garbage sent to the gateway gets structured errors and the cluster keeps serving") {
     Cluster c;
-    Client raw(c.ctx(), c.endpoint("gateway"));
+    Client raw(c.ctx(), c.credentials(), c.endpoint("gateway"));
     const std::vector<std::string> garbage = {
         "not msgpack at all",
         std::string("\x81\xa1v\x02", 4),  // {"v": 2}
@@ -164,7 +164,7 @@ TEST_CASE("cqrs: garbage sent to the gateway gets structured errors and the clus
     }
     // Oversized: the socket refuses it (ZMQ_MAXMSGSIZE) and drops the connection; nothing crashes.
     {
-        Client big(c.ctx(), c.endpoint("gateway"));
+        Client big(c.ctx(), c.credentials(), c.endpoint("gateway"));
         big.sendRaw(std::string(kMaxMessageBytes + 10, 'x'));
     }
     // Garbage frames on a raw socket with odd framing.

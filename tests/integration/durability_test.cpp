@@ -29,7 +29,7 @@ TEST_CASE("durability: kill -9 of a query node during a burst of 10 000 commands
     Cluster c;
     const uint64_t product = createProduct(c);
     const uint64_t total = 10000;
-    CommandLoad load(c.ctx(), c.endpoint("gateway"), product, 32, total);
+    CommandLoad load(c.ctx(), c.credentials(), c.endpoint("gateway"), product, 32, total);
     REQUIRE(Cluster::waitFor([&] { return load.acked() > 2000; }, Millis(60000)));
     killNine(c, "query-2");
     REQUIRE(Cluster::waitFor([&] { return load.acked() > 5000; }, Millis(60000)));
@@ -43,7 +43,7 @@ TEST_CASE("durability: kill -9 of the broker during a burst - nothing acknowledg
     Cluster c;
     const uint64_t product = createProduct(c);
     const uint64_t total = 3000;
-    CommandLoad load(c.ctx(), c.endpoint("gateway"), product, 16, total);
+    CommandLoad load(c.ctx(), c.credentials(), c.endpoint("gateway"), product, 16, total);
     REQUIRE(Cluster::waitFor([&] { return load.acked() > 500; }, Millis(60000)));
     killNine(c, "broker");
     std::this_thread::sleep_for(Millis(300));
@@ -60,12 +60,12 @@ TEST_CASE("durability: a replica that drops live events on purpose recovers ever
         return toml.replace(toml.find(at), at.size(), at + "drop_live_batches_every = 3\n");
     });
     const uint64_t product = createProduct(c);
-    CommandLoad load(c.ctx(), c.endpoint("gateway"), product, 8, 2000);
+    CommandLoad load(c.ctx(), c.credentials(), c.endpoint("gateway"), product, 8, 2000);
     load.wait();
     requireExactlyOnce(c, product, load, 2000);
     requireConverged(c);
     // The hook really dropped batches, and replay repaired the gaps.
-    Client ping(c.ctx(), c.endpoint("query-3"));
+    Client ping(c.ctx(), c.credentials(), c.endpoint("query-3"));
     auto pong = ping.call(makeRequest(Kind::Control, "ping", Doc::object()), Millis(2000));
     REQUIRE(pong.ok());
     CHECK(pong->body["gaps"].get<uint64_t>() > 0);
@@ -76,7 +76,7 @@ TEST_CASE("durability: a fresh - empty query node joining after 10 000 events bu
     const uint64_t product = createProduct(c);
     killNine(c, "query-3");
     std::filesystem::remove_all(c.config().nodeDataDir("query-3"));
-    CommandLoad load(c.ctx(), c.endpoint("gateway"), product, 32, 10000);
+    CommandLoad load(c.ctx(), c.credentials(), c.endpoint("gateway"), product, 32, 10000);
     load.wait();
     restart(c, "query-3");
     CHECK(stockOn(c, product, 3, load.maxSeq()) == 10000);
@@ -128,7 +128,7 @@ TEST_CASE("durability: verify detects a diverged replica and names the first dif
         REQUIRE((*store)->commit(*txn, true).ok());
     }
     restart(c, "query-2");
-    auto v = verifyCluster(c.ctx(), c.config(), Millis(20000));
+    auto v = verifyCluster(c.ctx(), c.credentials(), c.config(), Millis(20000));
     REQUIRE(v.ok());
     CHECK_FALSE(v->agree);
     REQUIRE(v->differences.size() == 1);

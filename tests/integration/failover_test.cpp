@@ -32,7 +32,7 @@ TEST_CASE("failover: kill -9 of the replica in use loses no query - restart brin
     Cluster c;
     seed(c);
     REQUIRE(waitForLine(c, {"gateway REROUTE", "-> query-1"}));
-    QueryLoad load(c.ctx(), c.endpoint("gateway"), 4);
+    QueryLoad load(c.ctx(), c.credentials(), c.endpoint("gateway"), 4);
     REQUIRE(Cluster::waitFor([&] { return load.ok() > 200; }, Millis(10000)));
     REQUIRE(c.cli("kill query-1 --signal KILL").exitCode == 0);
     REQUIRE(waitForLine(c, {"query-1 DOWN"}));
@@ -63,7 +63,7 @@ TEST_CASE("failover: a SIGSTOPped replica is marked DOWN - masked - and UP again
     Cluster c;
     seed(c);
     REQUIRE(waitForLine(c, {"gateway REROUTE", "-> query-1"}));
-    QueryLoad load(c.ctx(), c.endpoint("gateway"), 4);
+    QueryLoad load(c.ctx(), c.credentials(), c.endpoint("gateway"), 4);
     REQUIRE(Cluster::waitFor([&] { return load.ok() > 100; }, Millis(10000)));
     REQUIRE(c.cli("kill query-1 --signal STOP").exitCode == 0);
     REQUIRE(waitForLine(c, {"query-1 DOWN"}));
@@ -105,7 +105,7 @@ TEST_CASE("failover: queries keep flowing with the monitor dead") {
     Cluster c;
     seed(c);
     REQUIRE(c.cli("kill monitor").exitCode == 0);
-    QueryLoad load(c.ctx(), c.endpoint("gateway"), 2);
+    QueryLoad load(c.ctx(), c.credentials(), c.endpoint("gateway"), 2);
     REQUIRE(Cluster::waitFor([&] { return load.ok() > 100; }, Millis(10000)));
     REQUIRE(c.cli("kill query-1").exitCode == 0);
     const uint64_t after = load.ok();

@@ -33,7 +33,7 @@ Layout replicas(int n) {
 // Commands through the gateway reach every replica, and every replica agrees with the write model.
 void commandsReachEveryReplica(Cluster& c) {
     const uint64_t product = createProduct(c);
-    CommandLoad load(c.ctx(), c.endpoint("gateway"), product, 4, 200);
+    CommandLoad load(c.ctx(), c.credentials(), c.endpoint("gateway"), product, 4, 200);
     load.wait();
     requireExactlyOnce(c, product, load, 200);
     requireConverged(c);
@@ -86,7 +86,7 @@ TEST_CASE("layout: five replicas - kill -9 and SIGSTOP walk the configured order
     Cluster c(replicas(5));
     createProduct(c);
     REQUIRE(waitForLine(c, {"gateway REROUTE", "-> query-1"}));
-    QueryLoad load(c.ctx(), c.endpoint("gateway"), 4);
+    QueryLoad load(c.ctx(), c.credentials(), c.endpoint("gateway"), 4);
     REQUIRE(Cluster::waitFor([&] { return load.ok() > 100; }, Millis(10000)));
 
     REQUIRE(c.cli("kill query-1 --signal KILL").exitCode == 0);
@@ -152,7 +152,7 @@ TEST_CASE("layout: one replica - kill -9 and SIGSTOP make queries fail clearly -
     REQUIRE(c.cli("kill query-1 --signal CONT").exitCode == 0);
     REQUIRE(waitForLine(c, {"query-1 UP"}, mark));
     REQUIRE(waitForLine(c, {"gateway REROUTE none -> query-1"}, mark));
-    QueryLoad load(c.ctx(), c.endpoint("gateway"), 2);
+    QueryLoad load(c.ctx(), c.credentials(), c.endpoint("gateway"), 2);
     REQUIRE(Cluster::waitFor([&] { return load.ok() > 100; }, Millis(10000)));
     requireNoFailedQueries(load);
 }
@@ -185,11 +185,11 @@ TEST_CASE("layout: a second command node connected to the broker is never handed
         CHECK(r->node == "command-1");
         return r->body["id"].get<uint64_t>();
     }();
-    CommandLoad load(c.ctx(), c.endpoint("gateway"), product, 4, 300);
+    CommandLoad load(c.ctx(), c.credentials(), c.endpoint("gateway"), product, 4, 300);
     load.wait();
     CHECK(load.acked() == 300);
     auto headOf = [&](const std::string& node) {
-        Client ping(c.ctx(), c.endpoint(node));
+        Client ping(c.ctx(), c.credentials(), c.endpoint(node));
         auto pong = ping.call(makeRequest(Kind::Control, "ping", Doc::object()), Millis(2000));
         REQUIRE(pong.ok());
         return pong->body["seq"].get<uint64_t>();

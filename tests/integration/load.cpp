@@ -3,7 +3,8 @@
 
 namespace jupiter::testing {
 
-QueryLoad::QueryLoad(zmq::context_t& ctx, std::string endpoint, int threads) : ctx_(ctx), endpoint_(std::move(endpoint)) {
+QueryLoad::QueryLoad(zmq::context_t& ctx, const Credentials& credentials, std::string endpoint, int threads)
+    : ctx_(ctx), credentials_(credentials), endpoint_(std::move(endpoint)) {
     for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { run(); });
 }
 
@@ -16,7 +17,7 @@ void QueryLoad::stop() {
 }
 
 void QueryLoad::run() {
-    Client c(ctx_, endpoint_);
+    Client c(ctx_, credentials_, endpoint_);
     while (!stop_) {
         // One attempt with a generous timeout: the gateway, not the client, must mask failures.
         auto r = c.call(makeRequest(Kind::Query, "inventory.value", Doc::object()), Millis(15000), 1);
@@ -47,8 +48,8 @@ std::string QueryLoad::lastServedBy() const {
     return last_;
 }
 
-CommandLoad::CommandLoad(zmq::context_t& ctx, std::string endpoint, uint64_t product, int threads, uint64_t total)
-    : ctx_(ctx), endpoint_(std::move(endpoint)), product_(product), total_(total) {
+CommandLoad::CommandLoad(zmq::context_t& ctx, const Credentials& credentials, std::string endpoint, uint64_t product, int threads, uint64_t total)
+    : ctx_(ctx), credentials_(credentials), endpoint_(std::move(endpoint)), product_(product), total_(total) {
     for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { run(); });
 }
 
@@ -60,7 +61,7 @@ void CommandLoad::wait() {
 }
 
 void CommandLoad::run() {
-    Client c(ctx_, endpoint_);
+    Client c(ctx_, credentials_, endpoint_);
     while (next_.fetch_add(1) < total_) {
         const Envelope cmd = makeRequest(Kind::Command, "stock.receive", {{"product", product_}, {"quantity", 1}});
         const auto giveUp = std::chrono::steady_clock::now() + std::chrono::seconds(90);

@@ -15,7 +15,7 @@ namespace jupiter::testing {
 
 class QueryLoad {
 public:
-    QueryLoad(zmq::context_t& ctx, std::string endpoint, int threads);
+    QueryLoad(zmq::context_t& ctx, const Credentials& credentials, std::string endpoint, int threads);
     ~QueryLoad();
     void stop();
     uint64_t ok() const { return ok_; }
@@ -28,6 +28,7 @@ public:
 private:
     void run();
     zmq::context_t& ctx_;
+    Credentials credentials_;
     std::string endpoint_;
     std::atomic<bool> stop_{false};
     std::atomic<uint64_t> ok_{0}, failed_{0};
@@ -44,7 +45,8 @@ private:
 // acknowledged command would make it lower, a command applied twice would make it higher.
 class CommandLoad {
 public:
-    CommandLoad(zmq::context_t& ctx, std::string endpoint, uint64_t product, int threads, uint64_t total);
+    CommandLoad(zmq::context_t& ctx, const Credentials& credentials, std::string endpoint, uint64_t product,
+                int threads, uint64_t total);
     ~CommandLoad();
     void wait();
     uint64_t acked() const { return acked_; }
@@ -56,6 +58,7 @@ public:
 private:
     void run();
     zmq::context_t& ctx_;
+    Credentials credentials_;
     std::string endpoint_;
     uint64_t product_;
     uint64_t total_;

@@ -1,0 +1,87 @@
+// Credentials; see credentials.hpp.
+#include "common/credentials.hpp"
+
+#include <cstdlib>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+namespace jupiter {
+namespace {
+
+// Every node's public key, under each endpoint a peer connects to.
+Result<std::map<std::string, std::string>> serverKeysOf(const Config& config) {
+    std::map<std::string, std::string> keys;
+    for (const auto& n : config.nodes) {
+        auto cert = loadPublicCertificate(publicCertificatePath(config.keysDir, n.name));
+        if (!cert) return cert.error();
+        keys[n.endpoint] = cert->publicKey;
+        for (const auto& [ch, ep] : n.channels) keys[ep.connect] = cert->publicKey;
+    }
+    return keys;
+}
+
+}  // namespace
+
+Credentials Credentials::none() { return Credentials{}; }
+
+Result<Credentials> Credentials::forNode(const Config& config, const NodeConfig& self) {
+    Credentials c;
+    if (config.security == SecurityMode::None) return c;
+    if (auto s = checkCurveAvailable(); !s) return s.error();
+    c.mode_ = SecurityMode::Curve;
+    c.keyFile_ = secretCertificatePath(config.keysDir, self.name).string();
+    auto pair = loadSecretCertificate(c.keyFile_);
+    if (!pair) return pair.error();
+    c.self_ = std::move(*pair);
+    auto keys = serverKeysOf(config);
+    if (!keys) return keys.error();
+    c.serverKeys_ = std::move(*keys);
+    return c;
+}
+
+Result<Credentials> Credentials::forClient(const Config& config, const std::string& keyFile) {
+    Credentials c;
+    if (config.security == SecurityMode::None) return c;
+    if (auto s = checkCurveAvailable(); !s) return s.error();
+    c.mode_ = SecurityMode::Curve;
+    c.keyFile_ = keyFile;
+    if (c.keyFile_.empty()) {
+        const char* env = std::getenv("JUPITER_KEY");
+        c.keyFile_ = env && *env ? env : secretCertificatePath(config.keysDir, "admin").string();
+    }
+    // NAME.key names the certificate as well as NAME.key_secret does.
+    if (c.keyFile_.ends_with(".key")) c.keyFile_ += "_secret";
+    auto pair = loadSecretCertificate(c.keyFile_);
+    if (!pair) return pair.error();
+    c.self_ = std::move(*pair);
+    auto keys = serverKeysOf(config);
+    if (!keys) return keys.error();
+    c.serverKeys_ = std::move(*keys);
+    return c;
+}
+
+void Credentials::serve(zmq::socket_t& s, std::string_view zapDomain) const {
+    if (!curve()) return;
+    s.set(zmq::sockopt::zap_domain, std::string(zapDomain));
+    s.set(zmq::sockopt::curve_server, 1);
+    s.set(zmq::sockopt::curve_secretkey, self_.secretKey);
+}
+
+bool Credentials::knows(const std::string& endpoint) const { return !curve() || serverKeys_.count(endpoint) > 0; }
+
+void Credentials::connect(zmq::socket_t& s, const std::string& endpoint) const {
+    if (curve()) {
+        auto it = serverKeys_.find(endpoint);
+        if (it == serverKeys_.end())
+            throw std::runtime_error(fmt::format("{} is the endpoint of no node in the configuration: its public key is "
+                                                 "unknown, so it cannot be reached securely", endpoint));
+        // Options are taken per connect, so one socket can reach several servers, each with its own key.
+        s.set(zmq::sockopt::curve_serverkey, it->second);
+        s.set(zmq::sockopt::curve_publickey, self_.publicKey);
+        s.set(zmq::sockopt::curve_secretkey, self_.secretKey);
+    }
+    s.connect(endpoint);
+}
+
+}  // namespace jupiter

@@ -1,0 +1,77 @@
+// A daemon's door: the ZAP handler that admits only registered public keys on its bound sockets
+// (each judged by the socket's purpose, its ZAP domain), and the per-message check of who sent
+// what. Identity comes only from what libzmq attaches to a received message after the handshake
+// (its User-Id, which the handler sets to the peer's public key), never from anything inside it,
+// and is looked up in the registry at each message: a key removed from the keys folder is refused
+// from its next message on, even on a connection opened before. The folder is re-read when it
+// changes. Refusals are counted (shown by `jupiter status`) and logged at most once a second.
+//
+// Bind order matters: libzmq consults a ZAP handler only if one is bound when a handshake starts,
+// so the Gatekeeper is constructed before Wiring (which takes it) opens any socket.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include <spdlog/spdlog.h>
+#include <zmq.hpp>
+
+#include "common/clock.hpp"
+#include "common/credentials.hpp"
+#include "common/doc.hpp"
+#include "common/event_loop.hpp"
+#include "common/identity.hpp"
+#include "common/key_registry.hpp"
+
+namespace jupiter {
+
+// The public key libzmq attached to a received frame (empty without CURVE).
+std::string_view senderKeyOf(const zmq::message_t& frame);
+
+class Gatekeeper {
+public:
+    Gatekeeper(zmq::context_t& ctx, const Config& config, Credentials credentials, std::shared_ptr<spdlog::logger> log,
+               const Clock& clock);
+
+    // Serves ZAP requests and watches the keys folder from `loop`.
+    void attach(EventLoop& loop);
+
+    // The registered identity behind `senderKey` (mode none: a trusted local peer), or nullptr,
+    // refused: counted and logged.
+    const Identity* sender(std::string_view senderKey, std::string_view what);
+    // The sender if it may do `a`, else nullptr (counted and logged).
+    const Identity* authorise(std::string_view senderKey, Action a);
+    // As authorise, for a frame received on one of this daemon's bound sockets.
+    const Identity* authorise(const zmq::message_t& frame, Action a) { return authorise(senderKeyOf(frame), a); }
+    // Counts and logs a refusal decided by the caller (a heartbeat under another node's name).
+    void refuse(const Identity* who, std::string_view what);
+
+    const Credentials& credentials() const { return credentials_; }
+    uint64_t refusedHandshakes() const { return refusedHandshakes_; }
+    uint64_t refusedMessages() const { return refusedMessages_; }
+    // {"handshakes": n, "messages": m}, for pongs.
+    Doc refusedDoc() const;
+
+    // Handles waiting ZAP requests (public for tests driving it without a loop).
+    void onZap();
+    void reloadIfChanged();
+
+private:
+    void reload();
+    void logLimited(std::string line);
+
+    const Config& config_;
+    Credentials credentials_;
+    std::shared_ptr<spdlog::logger> log_;
+    const Clock& clock_;
+    zmq::socket_t zap_;  // REP at inproc://zeromq.zap.01 (curve only)
+    KeyRegistry registry_;
+    Identity local_{"local", PeerRole::Admin, ""};  // every peer in mode none
+    uint64_t refusedHandshakes_ = 0;
+    uint64_t refusedMessages_ = 0;
+    TimePoint lastLog_{};
+    uint64_t suppressed_ = 0;
+};
+
+}  // namespace jupiter
