@@ -35,6 +35,7 @@ Client::Client(zmq::context_t& ctx, const Credentials& credentials, std::string 
 }
 
 void Client::reconnect() {
+    keyRefused_ = false;
     auto watched = openWatchedClientSocket(ctx_, credentials_, endpoint_, kHandshakeEvents);
     sock_ = std::move(watched.socket);
     events_ = std::move(watched.events);
@@ -89,6 +90,10 @@ std::optional<Envelope> Client::receive(Millis timeout) {
 }
 
 Result<Envelope> Client::call(const Envelope& req, Millis timeout, int attempts) {
+    // libzmq does not reconnect after a refused handshake; the key may have been registered
+    // since, so a call after a refusal starts on a fresh connection.
+    checkHandshakes();
+    if (keyRefused_) reconnect();
     for (int attempt = 0; attempt < attempts; ++attempt) {
         if (attempt > 0) reconnect();  // a REQ-like exchange must not reuse a possibly broken socket
         send(req);

@@ -112,7 +112,7 @@ void Gatekeeper::logLimited(std::string line) {
         return;
     }
     if (suppressed_ > 0)
-        log_->warn("{} ({} more refusals in the last second not logged)", line, suppressed_);
+        log_->warn("{} (and {} more refusals not logged since the last line)", line, suppressed_);
     else
         log_->warn("{}", line);
     lastLog_ = now;

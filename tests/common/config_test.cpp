@@ -187,3 +187,39 @@ TEST_CASE("config: roles and test hooks are validated") {
     bad.replace(bad.find(gw), gw.size(), gw + "drop_live_batches_every = 3\n");
     CHECK(parseConfig(bad, "").error().message.find("unknown key drop_live_batches_every") != std::string::npos);
 }
+
+TEST_CASE("config: security is curve by default - none only when every endpoint stays on this host") {
+    auto c = parseConfig(defaultConfigToml("/tmp/jx", 23000), "/tmp/jx/jupiter.toml");
+    REQUIRE(c.ok());
+    CHECK(c->security == SecurityMode::Curve);
+    CHECK(c->keysDir == "/tmp/jx/keys");
+
+    auto withMode = [](const std::string& toml, const std::string& mode) {
+        std::string t = toml;
+        const std::string from = "mode = \"curve\"";
+        t.replace(t.find(from), from.size(), fmt::format("mode = \"{}\"", mode));
+        return t;
+    };
+    auto none = parseConfig(withMode(defaultConfigToml("/tmp/jx", 23000), "none"), "");
+    REQUIRE(none.ok());
+    CHECK(none->security == SecurityMode::None);
+
+    // One endpoint on another host is enough to refuse it, and the message names it.
+    std::string remote = withMode(defaultConfigToml("/tmp/jx", 23000), "none");
+    const std::string gw = "tcp://127.0.0.1:23010";
+    remote.replace(remote.find(gw), gw.size(), "tcp://10.0.0.7:23010");
+    auto refused = parseConfig(remote, "");
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error().message.find("tcp://10.0.0.7:23010") != std::string::npos);
+    CHECK(refused.error().message.find("gateway") != std::string::npos);
+
+    auto typo = parseConfig(withMode(defaultConfigToml("/tmp/jx", 23000), "plain"), "");
+    REQUIRE_FALSE(typo.ok());
+    CHECK(typo.error().message.find("accepted: curve, none") != std::string::npos);
+
+    CHECK(isLocalEndpoint("tcp://127.0.0.1:1"));
+    CHECK(isLocalEndpoint("tcp://localhost:1"));
+    CHECK(isLocalEndpoint("ipc:///tmp/x"));
+    CHECK_FALSE(isLocalEndpoint("tcp://*:1"));
+    CHECK_FALSE(isLocalEndpoint("tcp://192.168.1.2:1"));
+}

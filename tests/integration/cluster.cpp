@@ -115,12 +115,18 @@ int Cluster::pid(const std::string& node) const {
     return p;
 }
 
-std::vector<std::string> Cluster::transitions() const {
+namespace {
+std::vector<std::string> readLines(const std::filesystem::path& file) {
     std::vector<std::string> lines;
-    std::ifstream in(config_.transitionLog());
+    std::ifstream in(file);
     for (std::string line; std::getline(in, line);) lines.push_back(line);
     return lines;
 }
+}  // namespace
+
+std::vector<std::string> Cluster::logLines(const std::string& node) const { return readLines(config_.logFile(node)); }
+
+std::vector<std::string> Cluster::transitions() const { return readLines(config_.transitionLog()); }
 
 bool Cluster::waitFor(const std::function<bool()>& cond, Millis timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;

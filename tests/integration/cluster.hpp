@@ -56,6 +56,8 @@ public:
     std::vector<std::string> replicas() const;
     // The pid a node's pidfile names (0 if none).
     int pid(const std::string& node) const;
+    // Lines of a node's log file.
+    std::vector<std::string> logLines(const std::string& node) const;
     // Lines of the monitor's transition log.
     std::vector<std::string> transitions() const;
     // Polls `cond` every 20 ms until it holds or `timeout` passes; returns whether it held.

@@ -1,0 +1,260 @@
+// Security with real daemons (CurveZMQ is on by default): what an outsider, a compromised node
+// and each client role can and cannot do. The outsiders here build their sockets by hand, as an
+// attacker with nothing but the schemas would.
+#include <doctest/doctest.h>
+
+#include <sys/stat.h>
+
+#include <array>
+#include <chrono>
+#include <optional>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "bus/heartbeat.hpp"
+#include "checks.hpp"
+#include "cluster.hpp"
+#include "common/certificate.hpp"
+#include "common/links.hpp"
+#include "common/zmq_util.hpp"
+
+using namespace jupiter;
+using namespace jupiter::testing;
+
+namespace {
+
+// Who the outsider pretends to be: nobody (no CURVE at all), a stranger (a fresh key pair nobody
+// registered), or a node whose key it stole.
+enum class Guise { NoKey, UnknownKey, StolenNodeKey };
+
+zmq::socket_t outsider(Cluster& c, zmq::socket_type type, const std::string& endpoint, const std::string& serverNode,
+                       Guise guise, const std::string& stolenFrom = "query-1") {
+    zmq::socket_t s(c.ctx(), type);
+    s.set(zmq::sockopt::linger, 0);
+    if (guise != Guise::NoKey) {
+        KeyPair own;
+        if (guise == Guise::UnknownKey) {
+            std::array<char, 41> pub{}, sec{};
+            REQUIRE(zmq_curve_keypair(pub.data(), sec.data()) == 0);
+            own = {pub.data(), sec.data()};
+        } else {
+            auto stolen = loadSecretCertificate(secretCertificatePath(c.config().keysDir, stolenFrom));
+            REQUIRE(stolen.ok());
+            own = *stolen;
+        }
+        auto server = loadPublicCertificate(publicCertificatePath(c.config().keysDir, serverNode));
+        REQUIRE(server.ok());
+        s.set(zmq::sockopt::curve_serverkey, server->publicKey);
+        s.set(zmq::sockopt::curve_publickey, own.publicKey);
+        s.set(zmq::sockopt::curve_secretkey, own.secretKey);
+    }
+    s.connect(endpoint);
+    return s;
+}
+
+std::string brokerChannel(Cluster& c, BrokerChannel ch) {
+    return c.config().nodesWith(Role::Broker).front()->channel(ch).connect;
+}
+std::string brokerName(Cluster& c) { return c.config().nodesWith(Role::Broker).front()->name; }
+
+// A node's pong (its seq and refusal counts).
+Doc pong(Cluster& c, const std::string& node) {
+    auto r = c.client(node).call(makeRequest(Kind::Control, "ping", Doc::object()), Millis(2000), 3);
+    REQUIRE(r.ok());
+    return r->body;
+}
+
+uint64_t newSeller(Cluster& c, int n) {
+    auto r = c.send("seller.create", {{"first_name", "Ana"}, {"last_name", "Diaz"}, {"doc_type", "CEDULA"},
+                                      {"doc_number", fmt::format("{}", 100000 + n)}, {"phone", "555"}});
+    REQUIRE(r.ok());
+    INFO(r->body.dump());
+    REQUIRE(r->kind == Kind::Reply);
+    return r->body["seq"].get<uint64_t>();
+}
+
+// The command node's real event batch for the next command, captured on the bus (as the admin,
+// who may subscribe), then rewritten into a forgery that claims the following sequence number.
+std::string forgeNextEvent(Cluster& c, int n) {
+    auto sub = openBusSubscriber(c.ctx(), c.config(), c.credentials(), {std::string(kEventsTopic)});
+    std::this_thread::sleep_for(Millis(300));  // the subscription reaches the broker
+    const uint64_t seq = newSeller(c, n);
+    zmq::pollitem_t item{sub.handle(), 0, ZMQ_POLLIN, 0};
+    REQUIRE(zmq::poll(&item, 1, Millis(5000)) == 1);
+    auto frames = recvFrames(sub);
+    REQUIRE(frames);
+    auto env = decodeEnvelopeHeader(view(frames->back()));
+    REQUIRE(env.ok());
+    Doc& events = env->body["events"];
+    REQUIRE(events.size() >= 1);
+    Doc forged = events[events.size() - 1];
+    REQUIRE(forged["seq"].get<uint64_t>() == seq);
+    forged["seq"] = seq + 1;
+    env->body["events"] = Doc::array({forged});
+    env->body["head"] = seq + 1;
+    return encodeEnvelope(*env);
+}
+
+// Sends `frames` every 50 ms for `during` (a PUB drops what it sends before its handshake).
+void publishRepeatedly(zmq::socket_t& pub, const std::vector<std::string>& frames, Millis during) {
+    const auto end = std::chrono::steady_clock::now() + during;
+    while (std::chrono::steady_clock::now() < end) {
+        Frames out;
+        for (const auto& f : frames) out.push_back(msg(f));
+        sendFrames(pub, out);
+        std::this_thread::sleep_for(Millis(50));
+    }
+}
+
+// Every replica is at exactly `seq` and holds what the write model holds.
+void requireUntouched(Cluster& c, uint64_t seq) {
+    for (const auto& q : c.replicas()) {
+        INFO(q);
+        CHECK(pong(c, q)["seq"].get<uint64_t>() == seq);
+    }
+    requireConverged(c);
+}
+
+std::string forgedHeartbeat(const std::string& node) {
+    Heartbeat hb;
+    hb.node = node;
+    hb.role = Role::Query;
+    hb.pid = 1;
+    hb.seq = 0;
+    return encodeEnvelope(heartbeatEnvelope(hb));
+}
+
+Doc monitorRow(Cluster& c, const std::string& node) {
+    auto r = c.client("monitor").call(makeRequest(Kind::Control, "status", Doc::object()), Millis(2000), 3);
+    REQUIRE(r.ok());
+    for (const auto& row : r->body["nodes"])
+        if (row["node"] == node) return row;
+    FAIL("no row for " << node);
+    return {};
+}
+
+}  // namespace
+
+TEST_CASE("security: without a key or with an unknown one - a forged event, a rogue command backend and forged "
+          "heartbeats achieve nothing") {
+    Cluster c;
+    const std::string forged = forgeNextEvent(c, 1);
+    const uint64_t head = pong(c, "command")["seq"].get<uint64_t>();
+
+    for (Guise g : {Guise::NoKey, Guise::UnknownKey}) {
+        INFO("guise " << static_cast<int>(g));
+        auto pub = outsider(c, zmq::socket_type::pub, brokerChannel(c, BrokerChannel::EventsIn), brokerName(c), g);
+        auto rogue = outsider(c, zmq::socket_type::dealer, brokerChannel(c, BrokerChannel::CommandBackend),
+                              brokerName(c), g);
+        publishRepeatedly(pub, {std::string(kEventsTopic), forged}, Millis(600));
+        publishRepeatedly(pub, {"hb.query-3", forgedHeartbeat("query-3")}, Millis(600));
+        // Commands keep flowing to the real command node; the rogue is handed none of them.
+        uint64_t last = 0;
+        for (int i = 0; i < 10; ++i) last = newSeller(c, 100 + i + (g == Guise::NoKey ? 0 : 50));
+        zmq::pollitem_t item{rogue.handle(), 0, ZMQ_POLLIN, 0};
+        CHECK(zmq::poll(&item, 1, Millis(300)) == 0);
+        CHECK(last > head);
+        CHECK(monitorRow(c, "query-3")["pid"].get<int>() == c.pid("query-3"));
+    }
+    requireUntouched(c, pong(c, "command")["seq"].get<uint64_t>());
+    // The stranger's handshakes were refused and counted.
+    CHECK(pong(c, brokerName(c))["refused"]["handshakes"].get<uint64_t>() >= 2);
+}
+
+TEST_CASE("security: a query node's own key cannot publish events or another node's heartbeat - nor take the "
+          "command backend") {
+    Cluster c;
+    const std::string forged = forgeNextEvent(c, 2);
+    auto pub = outsider(c, zmq::socket_type::pub, brokerChannel(c, BrokerChannel::EventsIn), brokerName(c),
+                        Guise::StolenNodeKey, "query-1");
+    auto rogue = outsider(c, zmq::socket_type::dealer, brokerChannel(c, BrokerChannel::CommandBackend), brokerName(c),
+                          Guise::StolenNodeKey, "query-1");
+    publishRepeatedly(pub, {std::string(kEventsTopic), forged}, Millis(600));
+    publishRepeatedly(pub, {"hb.query-3", forgedHeartbeat("query-3")}, Millis(600));
+    for (int i = 0; i < 10; ++i) newSeller(c, 200 + i);
+    zmq::pollitem_t item{rogue.handle(), 0, ZMQ_POLLIN, 0};
+    CHECK(zmq::poll(&item, 1, Millis(300)) == 0);
+    CHECK(monitorRow(c, "query-3")["pid"].get<int>() == c.pid("query-3"));
+    requireUntouched(c, pong(c, "command")["seq"].get<uint64_t>());
+    const Doc refused = pong(c, brokerName(c))["refused"];
+    INFO(refused.dump());
+    CHECK(refused["messages"].get<uint64_t>() >= 2);    // the event and the heartbeat, each dropped
+    CHECK(refused["handshakes"].get<uint64_t>() >= 1);  // a query node may not connect to the command backend
+    CHECK(findLine(c.logLines(brokerName(c)), {"refused", "query-1"}) >= 0);
+}
+
+TEST_CASE("security: a reader's command is forbidden - a writer's is applied - a revoked client is refused on its "
+          "open connection, without a restart") {
+    Cluster c;
+    REQUIRE(c.cli("client add rita --role reader").exitCode == 0);
+    REQUIRE(c.cli("client add walt --role writer").exitCode == 0);
+    auto creds = [&](const std::string& name) {
+        auto cr = Credentials::forClient(c.config(), secretCertificatePath(c.config().keysDir, name).string());
+        REQUIRE(cr.ok());
+        return *cr;
+    };
+    Client reader(c.ctx(), creds("rita"), c.endpoint("gateway"));
+    Client writer(c.ctx(), creds("walt"), c.endpoint("gateway"));
+    const Doc seller = {{"first_name", "W"}, {"last_name", "X"}, {"doc_type", "CEDULA"}, {"doc_number", "77"},
+                        {"phone", "1"}};
+    // The daemons pick the new keys up from the folder (they check twice a second).
+    Result<Envelope> q = makeError("none", "");
+    REQUIRE(Cluster::waitFor([&] {
+        q = reader.call(makeRequest(Kind::Query, "sellers.list", Doc::object()), Millis(1000), 1);
+        return q.ok() && q->kind == Kind::Reply;
+    }, Millis(10000)));
+    auto refused = reader.call(makeRequest(Kind::Command, "seller.create", seller), Millis(3000), 2);
+    REQUIRE(refused.ok());
+    CHECK(refused->kind == Kind::Error);
+    CHECK(refused->body["code"] == "forbidden");
+    CHECK(refused->body["message"].get<std::string>().find("writer or admin") != std::string::npos);
+    auto applied = writer.call(makeRequest(Kind::Command, "seller.create", seller), Millis(3000), 2);
+    INFO((applied.ok() ? applied->body.dump() : applied.error().message));
+    REQUIRE(applied.ok());
+    CHECK(applied->kind == Kind::Reply);
+    // A reader may not ask a replica for its digest (admin only).
+    Client direct(c.ctx(), creds("rita"), c.endpoint("query-1"));
+    auto digest = direct.call(makeRequest(Kind::Control, "digest", Doc::object()), Millis(3000), 2);
+    REQUIRE(digest.ok());
+    CHECK(digest->body["code"] == "forbidden");
+
+    REQUIRE(c.cli("client revoke walt").exitCode == 0);
+    Result<Envelope> after = makeError("none", "");
+    REQUIRE(Cluster::waitFor([&] {
+        after = writer.call(makeRequest(Kind::Command, "seller.create", seller), Millis(1000), 1);
+        return after.ok() && after->kind == Kind::Error && after->body["code"] == "forbidden";
+    }, Millis(10000)));
+    CHECK(after->body["message"].get<std::string>().find("no longer") != std::string::npos);
+    CHECK(c.cli("client list").output.find("walt") == std::string::npos);
+}
+
+TEST_CASE("security: a client with an unknown key is told so with exit code 4 - not a timeout") {
+    Cluster c;
+    const auto stranger = c.dir() / "stranger";
+    REQUIRE(createCertificate(stranger, "eve", {{"role", "admin"}}).ok());
+    const auto key = secretCertificatePath(stranger, "eve").string();
+    auto r = c.cli(fmt::format("--key {} query sellers.list", key));
+    INFO(r.output);
+    CHECK(r.exitCode == 4);
+    CHECK(r.output.find("refused this client's key") != std::string::npos);
+    CHECK(r.output.find(key) != std::string::npos);
+    // The secret itself appears nowhere in what the CLI printed.
+    auto pair = loadSecretCertificate(key);
+    REQUIRE(pair.ok());
+    CHECK(r.output.find(pair->secretKey) == std::string::npos);
+}
+
+TEST_CASE("security: a secret key that others can read stops the daemon - naming the file and chmod 600") {
+    Cluster c;
+    killNine(c, "query-2");
+    const auto secret = secretCertificatePath(c.config().keysDir, "query-2");
+    REQUIRE(chmod(secret.c_str(), 0644) == 0);
+    auto r = c.cli("start query-2");
+    INFO(r.output);
+    CHECK(r.exitCode != 0);
+    CHECK(r.output.find(secret.string()) != std::string::npos);
+    CHECK(r.output.find("chmod 600") != std::string::npos);
+    REQUIRE(chmod(secret.c_str(), 0600) == 0);
+    CHECK(c.cli("start query-2").exitCode == 0);
+}
