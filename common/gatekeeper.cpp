@@ -2,6 +2,9 @@
 #include "common/gatekeeper.hpp"
 
 #include <array>
+#include <atomic>
+#include <cstring>
+#include <stdexcept>
 
 #include <fmt/format.h>
 
@@ -25,14 +28,42 @@ std::string_view senderKeyOf(const zmq::message_t& frame) {
 
 Gatekeeper::Gatekeeper(zmq::context_t& ctx, const Config& config, Credentials credentials,
                        std::shared_ptr<spdlog::logger> log, const Clock& clock)
-    : config_(config), credentials_(std::move(credentials)), log_(std::move(log)), clock_(clock) {
+    : config_(config), credentials_(std::move(credentials)), log_(std::move(log)), clock_(clock), ctx_(ctx) {
     if (!credentials_.curve()) return;
     zap_ = makeSocket(ctx, zmq::socket_type::rep);
     zap_.bind("inproc://zeromq.zap.01");
     reload();
 }
 
+void Gatekeeper::watch(zmq::socket_t& bound, std::string_view what) {
+    static std::atomic<unsigned> counter{0};
+    const std::string ep = fmt::format("inproc://jupiter-gate-watch-{}", counter++);
+    const int events = ZMQ_EVENT_ACCEPT_FAILED |
+                       (credentials_.curve() ? ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL : 0);
+    if (zmq_socket_monitor(bound.handle(), ep.c_str(), events) != 0)
+        throw std::runtime_error(fmt::format("cannot watch the connection events of {}", what));
+    auto pair = makeSocket(ctx_, zmq::socket_type::pair);
+    pair.connect(ep);
+    watches_.push_back({std::string(what), std::move(pair)});
+}
+
+void Gatekeeper::onWatchEvents(Watch& w) {
+    while (auto ev = recvSocketEvent(w.events)) {
+        if (ev->event == ZMQ_EVENT_ACCEPT_FAILED) {
+            ++acceptFailures_;
+            logLimited(fmt::format("cannot accept a connection on {} ({}): {}; new connections wait until descriptors "
+                                   "are free (see the open-file limit logged at start)",
+                                   w.what, ev->endpoint, std::strerror(static_cast<int>(ev->value))));
+        } else {
+            ++refusedHandshakes_;
+            logLimited(fmt::format("refused a connection to {} ({}): its handshake failed (a peer without CURVE, or "
+                                   "one expecting another server key)", w.what, ev->endpoint));
+        }
+    }
+}
+
 void Gatekeeper::attach(EventLoop& loop) {
+    for (auto& w : watches_) loop.onReadable(w.events, [this, &w] { onWatchEvents(w); });
     if (!credentials_.curve()) return;
     loop.onReadable(zap_, [this] { onZap(); });
     loop.every(kKeysCheckEvery, [this] { reloadIfChanged(); });

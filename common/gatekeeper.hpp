@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <string_view>
 
@@ -34,7 +35,12 @@ public:
     Gatekeeper(zmq::context_t& ctx, const Config& config, Credentials credentials, std::shared_ptr<spdlog::logger> log,
                const Clock& clock);
 
-    // Serves ZAP requests and watches the keys folder from `loop`.
+    // Watches a bound socket (Wiring calls it for each): handshakes that fail before ZAP (a peer
+    // without CURVE, or with a wrong server key) are counted and logged as refused, and a
+    // connection that cannot be accepted (out of descriptors) is logged; libzmq accepts again
+    // once descriptors are free.
+    void watch(zmq::socket_t& bound, std::string_view what);
+    // Serves ZAP requests, the watched sockets' events and the keys folder from `loop`.
     void attach(EventLoop& loop);
 
     // The registered identity behind `senderKey` (mode none: a trusted local peer), or nullptr,
@@ -50,6 +56,7 @@ public:
     const Credentials& credentials() const { return credentials_; }
     uint64_t refusedHandshakes() const { return refusedHandshakes_; }
     uint64_t refusedMessages() const { return refusedMessages_; }
+    uint64_t acceptFailures() const { return acceptFailures_; }
     // {"handshakes": n, "messages": m}, for pongs.
     Doc refusedDoc() const;
 
@@ -58,18 +65,26 @@ public:
     void reloadIfChanged();
 
 private:
+    struct Watch {
+        std::string what;
+        zmq::socket_t events;
+    };
     void reload();
+    void onWatchEvents(Watch& w);
     void logLimited(std::string line);
 
     const Config& config_;
     Credentials credentials_;
     std::shared_ptr<spdlog::logger> log_;
     const Clock& clock_;
+    zmq::context_t& ctx_;
     zmq::socket_t zap_;  // REP at inproc://zeromq.zap.01 (curve only)
     KeyRegistry registry_;
+    std::deque<Watch> watches_;  // stable addresses: the loop holds references
     Identity local_{"local", PeerRole::Admin, ""};  // every peer in mode none
     uint64_t refusedHandshakes_ = 0;
     uint64_t refusedMessages_ = 0;
+    uint64_t acceptFailures_ = 0;
     TimePoint lastLog_{};
     uint64_t suppressed_ = 0;
 };

@@ -21,8 +21,8 @@ std::vector<const NodeConfig*> brokersOf(const Config& c) { return c.nodesWith(R
 
 }  // namespace
 
-Wiring::Wiring(zmq::context_t& ctx, const Config& config, const NodeConfig& self, const Gatekeeper& gate)
-    : ctx_(ctx), config_(config), self_(self), credentials_(gate.credentials()) {}
+Wiring::Wiring(zmq::context_t& ctx, const Config& config, const NodeConfig& self, Gatekeeper& gate)
+    : ctx_(ctx), config_(config), self_(self), gate_(gate), credentials_(gate.credentials()) {}
 
 std::vector<const NodeConfig*> Wiring::peers(Link link) const {
     switch (link) {
@@ -49,6 +49,7 @@ std::vector<const NodeConfig*> Wiring::peers(Link link) const {
 void Wiring::bindOrExplain(zmq::socket_t& s, const std::string& endpoint, std::string_view what,
                            std::string_view zapDomain) const {
     credentials_.serve(s, zapDomain);
+    gate_.watch(s, zapDomain);
     try {
         s.bind(endpoint);
     } catch (const zmq::error_t& e) {

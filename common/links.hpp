@@ -43,7 +43,7 @@ struct PeerPool {
 class Wiring {
 public:
     // Takes the node's gatekeeper, which must exist (its ZAP handler bound) before any socket is.
-    Wiring(zmq::context_t& ctx, const Config& config, const NodeConfig& self, const Gatekeeper& gate);
+    Wiring(zmq::context_t& ctx, const Config& config, const NodeConfig& self, Gatekeeper& gate);
 
     // The socket for `link`, bound or connected (pool links: see openPool). A bind that fails throws with a message naming
     // the node, the endpoint and how to move the cluster to free ports. `topics` (Subscribe only)
@@ -67,6 +67,7 @@ private:
     zmq::context_t& ctx_;
     const Config& config_;
     const NodeConfig& self_;
+    Gatekeeper& gate_;
     const Credentials& credentials_;
 };
 

@@ -54,6 +54,7 @@ std::optional<SocketEvent> recvSocketEvent(zmq::socket_t& monitorPair) {
         if (frames->size() != 2 || (*frames)[0].size() < 6) continue;
         SocketEvent e;
         std::memcpy(&e.event, (*frames)[0].data(), sizeof e.event);
+        std::memcpy(&e.value, static_cast<const char*>((*frames)[0].data()) + sizeof e.event, sizeof e.value);
         e.endpoint = std::string(view((*frames)[1]));
         return e;
     }

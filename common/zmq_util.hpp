@@ -52,6 +52,7 @@ inline zmq::message_t msg(std::string_view s) { return zmq::message_t(s.data(), 
 // One event from a zmq_socket_monitor PAIR socket: [event id (2 bytes) + value (4 bytes), endpoint].
 struct SocketEvent {
     uint16_t event = 0;  // ZMQ_EVENT_*
+    uint32_t value = 0;  // errno, fd or status code, by event
     std::string endpoint;
 };
 // The next well-formed event without blocking; nullopt when none is waiting.

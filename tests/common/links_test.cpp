@@ -23,13 +23,17 @@ Config cluster(const Layout& layout) {
     return std::move(c.value());
 }
 
-// These tests are about wiring, not keys: no security (gatekeeper_test covers CURVE).
-Gatekeeper& openDoor(zmq::context_t& ctx, const Config& c) {
-    static SystemClock clock;
-    static std::vector<std::unique_ptr<Gatekeeper>> gates;
-    gates.push_back(std::make_unique<Gatekeeper>(ctx, c, Credentials::none(), spdlog::default_logger(), clock));
-    return *gates.back();
-}
+// A context and the nodes' gatekeepers, closed in the right order (gatekeepers first). These tests
+// are about wiring, not keys: no security (gatekeeper_test covers CURVE).
+struct Doors {
+    zmq::context_t ctx{1};
+    SystemClock clock;
+    std::vector<std::unique_ptr<Gatekeeper>> gates;
+    Gatekeeper& open(const Config& c) {
+        gates.push_back(std::make_unique<Gatekeeper>(ctx, c, Credentials::none(), spdlog::default_logger(), clock));
+        return *gates.back();
+    }
+};
 
 // Receives one message within `wait`, or nullopt.
 std::optional<Frames> recvWithin(zmq::socket_t& s, Millis wait) {
@@ -47,10 +51,11 @@ TEST_CASE("links: the broker's backend hands a command to the writer only - neve
     Layout two;
     two.commands = 2;
     const Config c = cluster(two);
-    zmq::context_t ctx(1);
-    Wiring broker(ctx, c, *c.node("broker"), openDoor(ctx, c));
-    Wiring writer(ctx, c, *c.node("command-1"), openDoor(ctx, c));
-    Wiring other(ctx, c, *c.node("command-2"), openDoor(ctx, c));
+    Doors doors;
+    zmq::context_t& ctx = doors.ctx;
+    Wiring broker(ctx, c, *c.node("broker"), doors.open(c));
+    Wiring writer(ctx, c, *c.node("command-1"), doors.open(c));
+    Wiring other(ctx, c, *c.node("command-2"), doors.open(c));
     REQUIRE(c.writer()->name == "command-1");
     auto backend = broker.open(Link::BrokerBackend);
     auto w = writer.open(Link::CommandIntake);
@@ -74,9 +79,10 @@ TEST_CASE("links: the broker's backend hands a command to the writer only - neve
 
 TEST_CASE("links: a pool addresses each peer by its name - a second bind of a taken address is explained") {
     const Config c = cluster(Layout{});
-    zmq::context_t ctx(1);
-    Wiring gateway(ctx, c, *c.node("gateway"), openDoor(ctx, c));
-    Wiring replica(ctx, c, *c.node("query-2"), openDoor(ctx, c));
+    Doors doors;
+    zmq::context_t& ctx = doors.ctx;
+    Wiring gateway(ctx, c, *c.node("gateway"), doors.open(c));
+    Wiring replica(ctx, c, *c.node("query-2"), doors.open(c));
     auto server = replica.open(Link::Control);
     auto pool = gateway.openPool(Link::Replicas, ZMQ_EVENT_HANDSHAKE_SUCCEEDED);
     CHECK(pool.nodeByEndpoint.size() == 3);
@@ -96,7 +102,7 @@ TEST_CASE("links: a pool addresses each peer by its name - a second bind of a ta
     CHECK(view(got->back()) == "hello");
 
     try {
-        Wiring again(ctx, c, *c.node("query-2"), openDoor(ctx, c));
+        Wiring again(ctx, c, *c.node("query-2"), doors.open(c));
         auto second = again.open(Link::Control);
         FAIL("a second bind of the same address succeeded");
     } catch (const std::runtime_error& e) {

@@ -3,7 +3,12 @@
 // attacker with nothing but the schemas would.
 #include <doctest/doctest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <array>
 #include <chrono>
@@ -17,6 +22,7 @@
 #include "cluster.hpp"
 #include "common/certificate.hpp"
 #include "common/links.hpp"
+#include "common/paths.hpp"
 #include "common/zmq_util.hpp"
 
 using namespace jupiter;
@@ -257,4 +263,43 @@ TEST_CASE("security: a secret key that others can read stops the daemon - naming
     CHECK(r.output.find("chmod 600") != std::string::npos);
     REQUIRE(chmod(secret.c_str(), 0600) == 0);
     CHECK(c.cli("start query-2").exitCode == 0);
+}
+
+TEST_CASE("security: a flood of idle connections that exhausts descriptors leaves the daemon running - logged - "
+          "and serving again once they go") {
+    Cluster c;
+    killNine(c, "query-2");
+    // query-2 again, with a hard limit on open files low enough to reach with a few hundred sockets.
+    auto started = runShell(fmt::format("prlimit --nofile=128:128 '{}/jupiter-query' --config '{}' --node query-2 --daemon",
+                                        JUPITER_BIN_DIR, clusterConfigPath(c.dir()).string()));
+    REQUIRE(started.exitCode == 0);
+    REQUIRE(Cluster::waitFor([&] { return pong(c, "query-2")["node"] == "query-2"; }, Millis(10000)));
+    CHECK(findLine(c.logLines("query-2"), {"open files up to 128"}) >= 0);
+
+    const std::string ep = c.endpoint("query-2");
+    const int port = std::stoi(ep.substr(ep.rfind(':') + 1));
+    // Non-blocking connects: once the listen backlog is full the kernel stops completing them,
+    // which is flood enough; the daemon holds the rest of its descriptors.
+    std::vector<int> flood;
+    for (int i = 0; i < 300; ++i) {
+        const int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        REQUIRE(fd >= 0);
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_port = htons(static_cast<uint16_t>(port));
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);  // EINPROGRESS is expected
+        flood.push_back(fd);
+    }
+    REQUIRE(Cluster::waitFor([&] { return findLine(c.logLines("query-2"), {"cannot accept a connection"}) >= 0; },
+                             Millis(10000)));
+    CHECK(kill(c.pid("query-2"), 0) == 0);
+    for (int fd : flood) close(fd);
+    // Serving again: a fresh client's query is answered.
+    Result<Envelope> q = makeError("none", "");
+    REQUIRE(Cluster::waitFor([&] {
+        q = c.client("query-2").call(makeRequest(Kind::Query, "sellers.list", Doc::object()), Millis(1000), 1);
+        return q.ok() && q->kind == Kind::Reply;
+    }, Millis(30000)));
+    // (That the log line is rate-limited is gatekeeper_test's, with a manual clock.)
 }
