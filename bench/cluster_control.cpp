@@ -16,12 +16,20 @@ namespace jupiter::bench {
 
 std::filesystem::path binDir() { return std::filesystem::read_symlink("/proc/self/exe").parent_path(); }
 
-ClusterControl::ClusterControl(std::filesystem::path dir, bool start, int replicas)
+ClusterControl::ClusterControl(std::filesystem::path dir, bool start, int replicas, SecurityMode security)
     : dir_(std::move(dir)), owned_(start) {
     if (start) {
         Layout layout;
         layout.queries = replicas;
         const int base = findFreePortRange(portsUsed(layout));
+        if (security == SecurityMode::None) {
+            // The baseline without CURVE: the same configuration, mode "none" (loopback only).
+            std::string toml = defaultConfigToml(dir_, base, layout);
+            const std::string curve = "mode = \"curve\"";
+            toml.replace(toml.find(curve), curve.size(), "mode = \"none\"");
+            std::filesystem::create_directories(dir_);
+            std::ofstream(clusterConfigPath(dir_)) << toml;
+        }
         if (cli(fmt::format("up --base-port {} --replicas {}", base, replicas), true) != 0)
             throw std::runtime_error("could not start a cluster in " + dir_.string());
     }

@@ -82,6 +82,46 @@ int runAll(const std::string& jsonOut, int seconds) {
     return 0;
 }
 
+// CURVE against no security, in the same run: two clusters side by side (one `mode = "none"`), each
+// figure measured on one then the other, `rounds` times, so that drift on the machine hits both.
+int runSecurity(const std::string& jsonOut, int seconds, int rounds) {
+    zmq::context_t ctx(1);
+    const auto base = std::filesystem::temp_directory_path() / fmt::format("jupiter-bench-sec-{}", getpid());
+    ClusterControl curve(base / "curve", true, 3, SecurityMode::Curve);
+    ClusterControl none(base / "none", true, 3, SecurityMode::None);
+    seedData(ctx, curve);
+    seedData(ctx, none);
+    const Millis dur(seconds * 1000);
+    Doc report = Doc::object();
+    report["machine"] = {{"cores", std::thread::hardware_concurrency()}};
+    auto mean = [](const Doc& runs) {
+        int64_t sum = 0;
+        for (const auto& r : runs) sum += r.value("per_second", int64_t{0});
+        return runs.empty() ? 0 : sum / static_cast<int64_t>(runs.size());
+    };
+    auto compare = [&](const std::string& what, int clients, auto&& measure) {
+        Doc runs = {{"curve", Doc::array()}, {"none", Doc::array()}};
+        for (int r = 0; r < rounds; ++r) {
+            runs["curve"].push_back(measure(curve));
+            runs["none"].push_back(measure(none));
+        }
+        const int64_t c = mean(runs["curve"]), n = mean(runs["none"]);
+        const double cost = n > 0 ? 100.0 * static_cast<double>(n - c) / static_cast<double>(n) : 0;
+        fmt::print("  {:<22} {:>4} clients  curve {:>7} /s  none {:>7} /s  CURVE costs {:>5.1f} %\n", what, clients, c,
+                   n, cost);
+        report[what].push_back({{"clients", clients}, {"curve_per_second", c}, {"none_per_second", n},
+                                {"curve_cost_percent", cost}, {"runs", runs}});
+    };
+    fmt::print("CURVE vs none ({} rounds of {} s each, alternating):\n", rounds, seconds);
+    for (int c : {1, 8, 64})
+        compare("queries via gateway", c, [&](const ClusterControl& k) { return benchQueries(ctx, k, c, dur, 0); });
+    for (int c : {1, 8, 64})
+        compare("durable commands", c, [&](const ClusterControl& k) { return benchCommands(ctx, k, c, dur); });
+    compare("connection set-ups", 1, [&](const ClusterControl& k) { return benchConnections(ctx, k, dur); });
+    if (!jsonOut.empty()) std::ofstream(jsonOut) << report.dump(2) << "\n";
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -94,6 +134,13 @@ int main(int argc, char** argv) {
     auto* all = app.add_subcommand("all", "start a cluster in a temp folder and measure everything");
     all->add_option("--json", json, "write the JSON report to this file");
     all->add_option("--seconds", seconds, "duration of each load")->check(CLI::Range(1, 60));
+
+    int rounds = 2;
+    auto* security = app.add_subcommand("security", "CURVE against mode \"none\": queries, commands and connection "
+                                                    "set-ups on two clusters side by side");
+    security->add_option("--json", json, "write the JSON report to this file");
+    security->add_option("--seconds", seconds, "duration of each load")->check(CLI::Range(1, 60));
+    security->add_option("--rounds", rounds, "alternating rounds per figure")->check(CLI::Range(1, 10));
 
     auto* queries = app.add_subcommand("queries", "query load through the gateway or one replica");
     auto* commands = app.add_subcommand("commands", "durable command load through the gateway");
@@ -111,10 +158,16 @@ int main(int argc, char** argv) {
     auto* failover = app.add_subcommand("failover", "kill -9 and SIGSTOP of the first query node under a query load");
     failover->add_option("--dir", dir, "cluster folder");
     failover->add_option("--clients", clients)->check(CLI::Range(1, 1024));
+    std::string keyFile;
+    app.fallthrough();  // --key may follow the subcommand
+    app.add_option("--key", keyFile, "the client's secret key (NAME.key_secret); default: $JUPITER_KEY, else the "
+                                     "cluster's admin key");
     CLI11_PARSE(app, argc, argv);
+    if (!keyFile.empty()) setenv("JUPITER_KEY", keyFile.c_str(), 1);  // read where credentials are loaded
 
     try {
         if (*all) return runAll(json, seconds);
+        if (*security) return runSecurity(json, seconds, rounds);
         zmq::context_t ctx(1);
         Doc d;
         if (*echo) {

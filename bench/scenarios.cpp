@@ -314,6 +314,20 @@ Doc benchFailover(zmq::context_t& ctx, const ClusterControl& cluster, int client
     return out;
 }
 
+Doc benchConnections(zmq::context_t& ctx, const ClusterControl& cluster, Millis duration) {
+    const auto start = std::chrono::steady_clock::now();
+    const auto end = start + duration;
+    uint64_t ok = 0, failed = 0;
+    while (std::chrono::steady_clock::now() < end) {
+        Client c(ctx, cluster.credentials(), cluster.gatewayEndpoint());
+        auto r = c.call(makeRequest(Kind::Control, "ping", Doc::object()), Millis(2000), 1);
+        (r.ok() && r->kind == Kind::Control ? ok : failed)++;
+    }
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return {{"target", "connect+ping"}, {"ok", ok}, {"failed", failed},
+            {"per_second", static_cast<int64_t>(static_cast<double>(ok) / secs)}};
+}
+
 Doc daemonMemory(const ClusterControl& cluster) {
     Doc d = Doc::object();
     for (const auto& n : cluster.config().nodes) d[n.name] = cluster.rssKiB(n.name);

@@ -27,6 +27,9 @@ Doc benchReplicationLag(zmq::context_t& ctx, const ClusterControl& cluster, int 
 Doc benchCatchUp(zmq::context_t& ctx, const ClusterControl& cluster, int events);
 // Kill -9 and SIGSTOP of the replica in use under a query load.
 Doc benchFailover(zmq::context_t& ctx, const ClusterControl& cluster, int clients);
+// Connections set up per second: a new client socket, a ping through the gateway, closed; one at a
+// time (with CURVE each is a full key exchange).
+Doc benchConnections(zmq::context_t& ctx, const ClusterControl& cluster, Millis duration);
 // Resident memory of each daemon.
 Doc daemonMemory(const ClusterControl& cluster);
 

@@ -99,7 +99,11 @@ int main(int argc, char** argv) {
                                            "--dir (with one, every fault is skipped: a fault never takes the last live replica)")
         ->capture_default_str()
         ->check(CLI::Range(1, kMaxReplicas));
+    std::string keyFile;
+    app.add_option("--key", keyFile, "the client's secret key (NAME.key_secret); default: $JUPITER_KEY, else the "
+                                     "cluster's admin key");
     CLI11_PARSE(app, argc, argv);
+    if (!keyFile.empty()) setenv("JUPITER_KEY", keyFile.c_str(), 1);  // read where credentials are loaded
 
     auto duration = parseDuration(durationText, "--duration");
     auto every = parseDuration(everyText, "--every");

@@ -15,7 +15,11 @@ namespace {
 
 constexpr std::string_view kAdminKey = "admin";
 
-void printError(const std::string& message) { fmt::print(stderr, "jupiter: {}\n", message); }
+// Prints `message` and returns `code`.
+int fail(const std::string& message, int code) {
+    fmt::print(stderr, "jupiter: {}\n", message);
+    return code;
+}
 
 bool hasCertificate(const Config& config, const std::string& name) {
     std::error_code ec;
@@ -63,11 +67,11 @@ Status ensureClusterKeys(const Config& config) {
 
 int runClientAdd(const std::string& dir, const std::string& name, const std::string& role) {
     auto cfg = openSecured(dir);
-    if (!cfg) return printError(cfg.error().message), kExitUsage;
-    if (auto s = checkClientName(*cfg, name); !s) return printError(s.error().message), kExitUsage;
-    if (!parseClientRole(role)) return printError(fmt::format("--role {}: accepted roles are reader, writer, admin", role)), kExitUsage;
+    if (!cfg) return fail(cfg.error().message, kExitUsage);
+    if (auto s = checkClientName(*cfg, name); !s) return fail(s.error().message, kExitUsage);
+    if (!parseClientRole(role)) return fail(fmt::format("--role {}: accepted roles are reader, writer, admin", role), kExitUsage);
     auto made = createCertificate(cfg->keysDir, name, {{"name", name}, {"role", role}});
-    if (!made) return printError(made.error().message), kExitFailed;
+    if (!made) return fail(made.error().message, kExitFailed);
     fmt::print("registered {} as {}: {} (public; running nodes accept it within a second)\n"
                "its secret key is {} (mode 0600): hand it to the client, who uses it with --key or $JUPITER_KEY\n",
                name, role, publicCertificatePath(cfg->keysDir, name).string(),
@@ -77,7 +81,7 @@ int runClientAdd(const std::string& dir, const std::string& name, const std::str
 
 int runClientList(const std::string& dir, bool json) {
     auto cfg = openSecured(dir);
-    if (!cfg) return printError(cfg.error().message), kExitUsage;
+    if (!cfg) return fail(cfg.error().message, kExitUsage);
     std::vector<std::string> warnings;
     const auto reg = KeyRegistry::load(*cfg, warnings);
     Doc rows = Doc::array();
@@ -95,18 +99,18 @@ int runClientList(const std::string& dir, bool json) {
 
 int runClientRevoke(const std::string& dir, const std::string& name) {
     auto cfg = openSecured(dir);
-    if (!cfg) return printError(cfg.error().message), kExitUsage;
-    if (auto s = checkClientName(*cfg, name); !s) return printError(s.error().message), kExitUsage;
+    if (!cfg) return fail(cfg.error().message, kExitUsage);
+    if (auto s = checkClientName(*cfg, name); !s) return fail(s.error().message, kExitUsage);
     const auto pub = publicCertificatePath(cfg->keysDir, name);
     std::error_code ec;
     if (!std::filesystem::exists(pub, ec))
-        return printError(fmt::format("no client {} in {} (`jupiter client list` shows them)", name,
-                                      cfg->keysDir.string())), kExitFailed;
+        return fail(fmt::format("no client {} in {} (`jupiter client list` shows them)", name,
+                                      cfg->keysDir.string()), kExitFailed);
     // Kept aside rather than deleted, as a record; nothing reads the revoked folder.
     const auto revoked = cfg->keysDir / "revoked";
     std::filesystem::create_directories(revoked, ec);
     std::filesystem::rename(pub, revoked / pub.filename(), ec);
-    if (ec) return printError(fmt::format("cannot move {} aside: {}", pub.string(), ec.message())), kExitFailed;
+    if (ec) return fail(fmt::format("cannot move {} aside: {}", pub.string(), ec.message()), kExitFailed);
     const auto sec = secretCertificatePath(cfg->keysDir, name);
     if (std::filesystem::exists(sec, ec)) std::filesystem::rename(sec, revoked / sec.filename(), ec);
     fmt::print("revoked {}: running nodes refuse its key within a second, on open connections too\n", name);

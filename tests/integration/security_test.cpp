@@ -303,3 +303,16 @@ TEST_CASE("security: a flood of idle connections that exhausts descriptors leave
     }, Millis(30000)));
     // (That the log line is rate-limited is gatekeeper_test's, with a manual clock.)
 }
+
+TEST_CASE("security: mode none on loopback - no keys anywhere - commands and queries work") {
+    Cluster c(Layout{}, [](std::string toml) {
+        const std::string curve = "mode = \"curve\"";
+        toml.replace(toml.find(curve), curve.size(), "mode = \"none\"");
+        return toml;
+    });
+    CHECK_FALSE(std::filesystem::exists(c.config().keysDir));
+    const uint64_t seq = newSeller(c, 1);
+    CHECK(seq >= 1);
+    CHECK(stockOn(c, createProduct(c), 2, seq) == 0);
+    requireConverged(c);
+}
