@@ -1,6 +1,7 @@
 // Cluster control for benchmarks; see cluster_control.hpp.
 #include "bench/cluster_control.hpp"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -61,6 +62,11 @@ int ClusterControl::pid(const std::string& node) const {
     int p = 0;
     in >> p;
     return p;
+}
+
+void ClusterControl::signalAll(int sig) const {
+    for (const auto& n : config_.nodes)
+        if (const int p = pid(n.name); p > 0) kill(p, sig);
 }
 
 long ClusterControl::rssKiB(const std::string& node) const {

@@ -28,6 +28,9 @@ public:
     // Runs `jupiter ARGS --dir DIR`; returns its exit code (output goes to /dev/null unless verbose).
     int cli(const std::string& args, bool verbose = false) const;
     int pid(const std::string& node) const;
+    // Sends `sig` (SIGSTOP, SIGCONT) to every daemon: a cluster that is not being measured is frozen
+    // so that it takes no CPU from the one that is (an idle cluster is not free on 2 cores).
+    void signalAll(int sig) const;
     // Resident memory of a node in KiB (0 if not running).
     long rssKiB(const std::string& node) const;
 

@@ -62,6 +62,23 @@ LoadResult runLoad(zmq::context_t& ctx, const LoadSpec& spec) {
         slots.push_back({openClientSocket(ctx, spec.credentials, spec.endpoint), "", {}});
     }
     for (auto& s : slots) items.push_back({s.sock.handle(), 0, ZMQ_POLLIN, 0});
+    if (spec.connectFirst) {
+        const std::string ping = encodeEnvelope(makeRequest(Kind::Control, "ping", Doc::object(), "b-connect"));
+        for (auto& s : slots) sendFrames(s.sock, {"", ping});
+        std::vector<bool> up(slots.size(), false);
+        std::size_t upCount = 0;
+        const auto giveUp = clock::now() + Millis(10000);
+        while (upCount < slots.size() && clock::now() < giveUp) {
+            zmq::poll(items.data(), items.size(), Millis(20));
+            for (std::size_t i = 0; i < slots.size(); ++i) {
+                if (up[i] || !(items[i].revents & ZMQ_POLLIN)) continue;
+                while (recvFrames(slots[i].sock)) {
+                }
+                up[i] = true;
+                ++upCount;
+            }
+        }
+    }
 
     LoadResult r;
     r.startWallMs = std::chrono::duration_cast<Millis>(std::chrono::system_clock::now().time_since_epoch()).count();

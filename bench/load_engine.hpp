@@ -50,6 +50,9 @@ struct LoadSpec {
     // Builds request number `n` (the id is set by the engine).
     std::function<Envelope(uint64_t n)> make;
     const std::atomic<bool>* stop = nullptr;  // optional early stop
+    // Start the clock only once every client's connection is up (one ping each): a steady-state
+    // figure, without the connection set-ups (a CURVE handshake each), which are measured apart.
+    bool connectFirst = false;
 };
 
 LoadResult runLoad(zmq::context_t& ctx, const LoadSpec& spec);

@@ -1,6 +1,7 @@
 // jupiter-bench: measures Jupiter on the machine it runs on and prints a table plus JSON.
 // `jupiter-bench all` starts its own cluster in a temporary folder; the other subcommands take
 // --dir to use a running cluster (default $JUPITER_DIR or ./jupiter-data).
+#include <signal.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -18,6 +19,8 @@ using namespace jupiter;
 using namespace jupiter::bench;
 
 namespace {
+
+constexpr Millis kSettle{2000};
 
 
 void printLoadRow(const Doc& d) {
@@ -84,6 +87,7 @@ int runAll(const std::string& jsonOut, int seconds) {
 
 // CURVE against no security, in the same run: two clusters side by side (one `mode = "none"`), each
 // figure measured on one then the other, `rounds` times, so that drift on the machine hits both.
+// The cluster not being measured is frozen (SIGSTOP) and given time to settle after it resumes.
 int runSecurity(const std::string& jsonOut, int seconds, int rounds) {
     zmq::context_t ctx(1);
     const auto base = std::filesystem::temp_directory_path() / fmt::format("jupiter-bench-sec-{}", getpid());
@@ -101,9 +105,15 @@ int runSecurity(const std::string& jsonOut, int seconds, int rounds) {
     };
     auto compare = [&](const std::string& what, int clients, auto&& measure) {
         Doc runs = {{"curve", Doc::array()}, {"none", Doc::array()}};
+        auto alone = [&](const ClusterControl& measured, const ClusterControl& frozen) {
+            frozen.signalAll(SIGSTOP);
+            measured.signalAll(SIGCONT);
+            std::this_thread::sleep_for(kSettle);  // heartbeats resume; nodes are judged UP again
+            return measure(measured);
+        };
         for (int r = 0; r < rounds; ++r) {
-            runs["curve"].push_back(measure(curve));
-            runs["none"].push_back(measure(none));
+            runs["curve"].push_back(alone(curve, none));
+            runs["none"].push_back(alone(none, curve));
         }
         const int64_t c = mean(runs["curve"]), n = mean(runs["none"]);
         const double cost = n > 0 ? 100.0 * static_cast<double>(n - c) / static_cast<double>(n) : 0;
@@ -114,10 +124,12 @@ int runSecurity(const std::string& jsonOut, int seconds, int rounds) {
     };
     fmt::print("CURVE vs none ({} rounds of {} s each, alternating):\n", rounds, seconds);
     for (int c : {1, 8, 64})
-        compare("queries via gateway", c, [&](const ClusterControl& k) { return benchQueries(ctx, k, c, dur, 0); });
+        compare("queries via gateway", c, [&](const ClusterControl& k) { return benchQueries(ctx, k, c, dur, 0, true); });
     for (int c : {1, 8, 64})
-        compare("durable commands", c, [&](const ClusterControl& k) { return benchCommands(ctx, k, c, dur); });
+        compare("durable commands", c, [&](const ClusterControl& k) { return benchCommands(ctx, k, c, dur, true); });
     compare("connection set-ups", 1, [&](const ClusterControl& k) { return benchConnections(ctx, k, dur); });
+    curve.signalAll(SIGCONT);
+    none.signalAll(SIGCONT);
     if (!jsonOut.empty()) std::ofstream(jsonOut) << report.dump(2) << "\n";
     return 0;
 }

@@ -112,7 +112,8 @@ void seedData(zmq::context_t& ctx, const ClusterControl& cluster) {
               {"quantity", 1}, {"client", "bench"}, {"invoice", fmt::format("BI-{}-{}", getpid(), i)}}), "sale");
 }
 
-Doc benchQueries(zmq::context_t& ctx, const ClusterControl& cluster, int clients, Millis duration, int replica) {
+Doc benchQueries(zmq::context_t& ctx, const ClusterControl& cluster, int clients, Millis duration, int replica,
+                 bool connectFirst) {
     LoadSpec spec;
     const auto replicas = cluster.replicas();
     if (replica > static_cast<int>(replicas.size()))
@@ -120,6 +121,7 @@ Doc benchQueries(zmq::context_t& ctx, const ClusterControl& cluster, int clients
     const NodeConfig* target = replica > 0 ? replicas[static_cast<std::size_t>(replica - 1)] : nullptr;
     spec.endpoint = target ? target->endpoint : cluster.gatewayEndpoint();
     spec.credentials = cluster.credentials();
+    spec.connectFirst = connectFirst;
     spec.clients = clients;
     spec.duration = duration;
     spec.make = queryMaker(ctx, cluster);
@@ -164,7 +166,8 @@ Doc benchEcho(zmq::context_t& ctx, int clients, Millis duration) {
     return d;
 }
 
-Doc benchCommands(zmq::context_t& ctx, const ClusterControl& cluster, int clients, Millis duration) {
+Doc benchCommands(zmq::context_t& ctx, const ClusterControl& cluster, int clients, Millis duration,
+                  bool connectFirst) {
     auto products = call(ctx, cluster.credentials(), cluster.gatewayEndpoint(), Kind::Query, "products.list", {{"limit", 1}});
     const uint64_t product = products.ok() && !products->body["items"].empty()
                                  ? products->body["items"][0]["id"].get<uint64_t>()
@@ -172,6 +175,7 @@ Doc benchCommands(zmq::context_t& ctx, const ClusterControl& cluster, int client
     LoadSpec spec;
     spec.endpoint = cluster.gatewayEndpoint();
     spec.credentials = cluster.credentials();
+    spec.connectFirst = connectFirst;
     spec.clients = clients;
     spec.duration = duration;
     spec.make = [product](uint64_t) {

@@ -14,11 +14,14 @@ namespace jupiter::bench {
 void seedData(zmq::context_t& ctx, const ClusterControl& cluster);
 
 // Queries per second and latency, through the gateway (replica = 0) or straight to the Nth query node.
-Doc benchQueries(zmq::context_t& ctx, const ClusterControl& cluster, int clients, Millis duration, int replica);
+// With `connectFirst`, the clock starts once every client is connected (see LoadSpec).
+Doc benchQueries(zmq::context_t& ctx, const ClusterControl& cluster, int clients, Millis duration, int replica,
+                 bool connectFirst = false);
 // The transport's own limit: a plain ZeroMQ DEALER/ROUTER echo over loopback, same message size.
 Doc benchEcho(zmq::context_t& ctx, int clients, Millis duration);
 // Durable commands per second through the gateway.
-Doc benchCommands(zmq::context_t& ctx, const ClusterControl& cluster, int clients, Millis duration);
+Doc benchCommands(zmq::context_t& ctx, const ClusterControl& cluster, int clients, Millis duration,
+                  bool connectFirst = false);
 // The machine's plain synced RocksDB write rate (one writer, one put per synced write).
 Doc benchRocksSync(int writes);
 // Command acknowledged -> applied on all three replicas, at a steady rate.

@@ -20,6 +20,10 @@ int main() {
                  "| `seq` | unsigned integer, optional | replies: the event sequence the answer reflects |\n"
                  "| `min_seq` | unsigned integer, optional | queries: answer only from a replica that applied it |\n"
                  "| `node` | string, optional | replies: the node that answered |\n\n"
-                 "Messages larger than 4 MiB are refused by every socket (ZMQ_MAXMSGSIZE).\n"
+                 "Messages larger than 4 MiB are refused by every socket (ZMQ_MAXMSGSIZE).\n\n"
+                 "Every link is CurveZMQ-authenticated by default (README, \"Security\"): what a peer may send is decided "
+                 "by the role of its key, not by anything in the message. A request its role may not make is answered "
+                 "with the error code `forbidden`, naming the roles that may; a bus message on a topic its key may not "
+                 "publish (`ev`: the command node; `hb.<node>`: that node; `tr`: the monitor) is dropped and counted.\n"
               << jupiter::catalogMarkdown();
 }
