@@ -26,11 +26,15 @@ Result<std::map<std::string, std::string>> serverKeysOf(const Config& config) {
 Credentials Credentials::none() { return Credentials{}; }
 
 Result<Credentials> Credentials::forNode(const Config& config, const NodeConfig& self) {
-    Credentials c;
-    if (config.security == SecurityMode::None) return c;
+    if (config.security == SecurityMode::None) return none();
+    return curveWith(config, secretCertificatePath(config.keysDir, self.name).string());
+}
+
+Result<Credentials> Credentials::curveWith(const Config& config, std::string keyFile) {
     if (auto s = checkCurveAvailable(); !s) return s.error();
+    Credentials c;
     c.mode_ = SecurityMode::Curve;
-    c.keyFile_ = secretCertificatePath(config.keysDir, self.name).string();
+    c.keyFile_ = std::move(keyFile);
     auto pair = loadSecretCertificate(c.keyFile_);
     if (!pair) return pair.error();
     c.self_ = std::move(*pair);
@@ -41,24 +45,15 @@ Result<Credentials> Credentials::forNode(const Config& config, const NodeConfig&
 }
 
 Result<Credentials> Credentials::forClient(const Config& config, const std::string& keyFile) {
-    Credentials c;
-    if (config.security == SecurityMode::None) return c;
-    if (auto s = checkCurveAvailable(); !s) return s.error();
-    c.mode_ = SecurityMode::Curve;
-    c.keyFile_ = keyFile;
-    if (c.keyFile_.empty()) {
+    if (config.security == SecurityMode::None) return none();
+    std::string file = keyFile;
+    if (file.empty()) {
         const char* env = std::getenv("JUPITER_KEY");
-        c.keyFile_ = env && *env ? env : secretCertificatePath(config.keysDir, "admin").string();
+        file = env && *env ? env : secretCertificatePath(config.keysDir, "admin").string();
     }
     // NAME.key names the certificate as well as NAME.key_secret does.
-    if (c.keyFile_.ends_with(".key")) c.keyFile_ += "_secret";
-    auto pair = loadSecretCertificate(c.keyFile_);
-    if (!pair) return pair.error();
-    c.self_ = std::move(*pair);
-    auto keys = serverKeysOf(config);
-    if (!keys) return keys.error();
-    c.serverKeys_ = std::move(*keys);
-    return c;
+    if (file.ends_with(".key")) file += "_secret";
+    return curveWith(config, std::move(file));
 }
 
 void Credentials::serve(zmq::socket_t& s, std::string_view zapDomain) const {

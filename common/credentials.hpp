@@ -40,6 +40,9 @@ public:
     bool knows(const std::string& endpoint) const;
 
 private:
+    // CURVE with the key pair in `keyFile` and every node's public key.
+    static Result<Credentials> curveWith(const Config& config, std::string keyFile);
+
     SecurityMode mode_ = SecurityMode::None;
     KeyPair self_;
     std::string keyFile_;

@@ -2,9 +2,7 @@
 #include "common/gatekeeper.hpp"
 
 #include <array>
-#include <atomic>
 #include <cstring>
-#include <stdexcept>
 
 #include <fmt/format.h>
 
@@ -36,15 +34,9 @@ Gatekeeper::Gatekeeper(zmq::context_t& ctx, const Config& config, Credentials cr
 }
 
 void Gatekeeper::watch(zmq::socket_t& bound, std::string_view what) {
-    static std::atomic<unsigned> counter{0};
-    const std::string ep = fmt::format("inproc://jupiter-gate-watch-{}", counter++);
     const int events = ZMQ_EVENT_ACCEPT_FAILED |
                        (credentials_.curve() ? ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL : 0);
-    if (zmq_socket_monitor(bound.handle(), ep.c_str(), events) != 0)
-        throw std::runtime_error(fmt::format("cannot watch the connection events of {}", what));
-    auto pair = makeSocket(ctx_, zmq::socket_type::pair);
-    pair.connect(ep);
-    watches_.push_back({std::string(what), std::move(pair)});
+    watches_.push_back({std::string(what), watchEvents(ctx_, bound, events)});
 }
 
 void Gatekeeper::onWatchEvents(Watch& w) {

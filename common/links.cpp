@@ -1,7 +1,6 @@
 // Socket wiring; see links.hpp.
 #include "common/links.hpp"
 
-#include <atomic>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -146,19 +145,6 @@ zmq::socket_t Wiring::open(Link link, const std::vector<std::string>& topics) co
     }
     throw std::logic_error("Wiring::open: a pool link is opened with openPool");
 }
-
-namespace {
-// Starts watching `s`'s connection events on a new PAIR socket, before `s` connects anywhere.
-zmq::socket_t watchEvents(zmq::context_t& ctx, zmq::socket_t& s, int eventMask) {
-    static std::atomic<unsigned> counter{0};
-    auto events = makeSocket(ctx, zmq::socket_type::pair);
-    const std::string ep = fmt::format("inproc://jupiter-socket-events-{}", counter++);
-    if (zmq_socket_monitor(s.handle(), ep.c_str(), eventMask) != 0)
-        throw std::runtime_error("cannot watch the connection events of a socket");
-    events.connect(ep);
-    return events;
-}
-}  // namespace
 
 PeerPool Wiring::openPool(Link link, int eventMask) const {
     if (link != Link::Replicas && link != Link::Probes) throw std::logic_error("openPool: not a pool link");

@@ -1,7 +1,11 @@
 // Socket helpers; see zmq_util.hpp.
 #include "common/zmq_util.hpp"
 
+#include <atomic>
 #include <cstring>
+#include <stdexcept>
+
+#include <fmt/format.h>
 
 #include "common/doc.hpp"
 
@@ -48,6 +52,16 @@ bool sendFrames(zmq::socket_t& s, std::initializer_list<std::string_view> parts)
 }
 
 std::string lastEndpoint(zmq::socket_t& s) { return s.get(zmq::sockopt::last_endpoint); }
+
+zmq::socket_t watchEvents(zmq::context_t& ctx, zmq::socket_t& s, int eventMask) {
+    static std::atomic<unsigned> counter{0};
+    auto events = makeSocket(ctx, zmq::socket_type::pair);
+    const std::string ep = fmt::format("inproc://jupiter-socket-events-{}", counter++);
+    if (zmq_socket_monitor(s.handle(), ep.c_str(), eventMask) != 0)
+        throw std::runtime_error("cannot watch the connection events of a socket");
+    events.connect(ep);
+    return events;
+}
 
 std::optional<SocketEvent> recvSocketEvent(zmq::socket_t& monitorPair) {
     while (auto frames = recvFrames(monitorPair)) {

@@ -55,6 +55,9 @@ struct SocketEvent {
     uint32_t value = 0;  // errno, fd or status code, by event
     std::string endpoint;
 };
+// Starts watching `s`'s connection events (a ZMQ_EVENT_* mask) on a new PAIR socket, which
+// recvSocketEvent reads; call before `s` binds or connects so that no event is missed.
+zmq::socket_t watchEvents(zmq::context_t& ctx, zmq::socket_t& s, int eventMask);
 // The next well-formed event without blocking; nullopt when none is waiting.
 std::optional<SocketEvent> recvSocketEvent(zmq::socket_t& monitorPair);
 

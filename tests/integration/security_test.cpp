@@ -84,22 +84,26 @@ uint64_t newSeller(Cluster& c, int n) {
 // who may subscribe), then rewritten into a forgery that claims the following sequence number.
 std::string forgeNextEvent(Cluster& c, int n) {
     auto sub = openBusSubscriber(c.ctx(), c.config(), c.credentials(), {std::string(kEventsTopic)});
-    std::this_thread::sleep_for(Millis(300));  // the subscription reaches the broker
-    const uint64_t seq = newSeller(c, n);
-    zmq::pollitem_t item{sub.handle(), 0, ZMQ_POLLIN, 0};
-    REQUIRE(zmq::poll(&item, 1, Millis(5000)) == 1);
-    auto frames = recvFrames(sub);
-    REQUIRE(frames);
-    auto env = decodeEnvelopeHeader(view(frames->back()));
-    REQUIRE(env.ok());
-    Doc& events = env->body["events"];
-    REQUIRE(events.size() >= 1);
-    Doc forged = events[events.size() - 1];
-    REQUIRE(forged["seq"].get<uint64_t>() == seq);
-    forged["seq"] = seq + 1;
-    env->body["events"] = Doc::array({forged});
-    env->body["head"] = seq + 1;
-    return encodeEnvelope(*env);
+    // The subscription reaches the broker asynchronously: commands are sent until one's events are seen.
+    for (int attempt = 0; attempt < 20; ++attempt) {
+        const uint64_t seq = newSeller(c, n * 1000 + attempt);
+        zmq::pollitem_t item{sub.handle(), 0, ZMQ_POLLIN, 0};
+        if (zmq::poll(&item, 1, Millis(500)) != 1) continue;
+        while (auto frames = recvFrames(sub)) {
+            auto env = decodeEnvelopeHeader(view(frames->back()));
+            REQUIRE(env.ok());
+            Doc& events = env->body["events"];
+            REQUIRE(events.size() >= 1);
+            Doc forged = events[events.size() - 1];
+            if (forged["seq"].get<uint64_t>() != seq) continue;
+            forged["seq"] = seq + 1;
+            env->body["events"] = Doc::array({forged});
+            env->body["head"] = seq + 1;
+            return encodeEnvelope(*env);
+        }
+    }
+    FAIL("no event batch seen on the bus");
+    return {};
 }
 
 // Sends `frames` every 50 ms for `during` (a PUB drops what it sends before its handshake).
