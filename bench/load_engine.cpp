@@ -3,11 +3,13 @@
 
 #include <algorithm>
 #include <chrono>
+#include <memory>
 #include <utility>
 
 #include <fmt/format.h>
 
 #include "client/client.hpp"
+#include "client/failover_client.hpp"
 #include "common/links.hpp"
 #include "common/zmq_util.hpp"
 
@@ -51,7 +53,7 @@ int64_t LoadResult::longestGapEndUs() const { return longestGap(samples).second;
 LoadResult runLoad(zmq::context_t& ctx, const LoadSpec& spec) {
     using clock = std::chrono::steady_clock;
     struct Slot {
-        zmq::socket_t sock;
+        std::unique_ptr<FailoverClient> client;
         std::string id;
         clock::time_point sent;
     };
@@ -59,24 +61,27 @@ LoadResult runLoad(zmq::context_t& ctx, const LoadSpec& spec) {
     std::vector<zmq::pollitem_t> items;
     slots.reserve(static_cast<std::size_t>(spec.clients));
     for (int i = 0; i < spec.clients; ++i) {
-        slots.push_back({openClientSocket(ctx, spec.credentials, spec.endpoint), "", {}});
+        FailoverOptions o;
+        o.start = static_cast<std::size_t>(i);
+        slots.push_back({std::make_unique<FailoverClient>(ctx, spec.credentials, spec.endpoints, o), "", {}});
     }
-    for (auto& s : slots) items.push_back({s.sock.handle(), 0, ZMQ_POLLIN, 0});
+    // Two items per client: its socket and its connection events.
+    for (auto& s : slots) {
+        items.push_back({s.client->socket().handle(), 0, ZMQ_POLLIN, 0});
+        items.push_back({s.client->events().handle(), 0, ZMQ_POLLIN, 0});
+    }
     if (spec.connectFirst) {
-        const std::string ping = encodeEnvelope(makeRequest(Kind::Control, "ping", Doc::object(), "b-connect"));
-        for (auto& s : slots) sendFrames(s.sock, {"", ping});
-        std::vector<bool> up(slots.size(), false);
-        std::size_t upCount = 0;
         const auto giveUp = clock::now() + Millis(10000);
-        while (upCount < slots.size() && clock::now() < giveUp) {
+        auto allUp = [&] {
+            for (auto& s : slots)
+                if (!s.client->connected()) return false;
+            return true;
+        };
+        while (!allUp() && clock::now() < giveUp) {
             zmq::poll(items.data(), items.size(), Millis(20));
-            for (std::size_t i = 0; i < slots.size(); ++i) {
-                if (up[i] || !(items[i].revents & ZMQ_POLLIN)) continue;
-                while (recvFrames(slots[i].sock)) {
+            for (auto& s : slots)
+                while (s.client->service()) {
                 }
-                up[i] = true;
-                ++upCount;
-            }
         }
     }
 
@@ -91,41 +96,42 @@ LoadResult runLoad(zmq::context_t& ctx, const LoadSpec& spec) {
         e.id = newRequestId("b");
         s.id = e.id;
         s.sent = clock::now();
-        sendFrames(s.sock, {"", encodeEnvelope(e)});
+        s.client->send(e);
     };
     for (auto& s : slots) issue(s);
     std::size_t outstanding = slots.size();
-    auto lastTimeoutCheck = clock::now();
+    auto lastCheck = clock::now();
     while (outstanding > 0) {
-        zmq::poll(items.data(), items.size(), Millis(20));
+        zmq::poll(items.data(), items.size(), Millis(10));
         const auto now = clock::now();
         const bool stopping = now >= end || (spec.stop && spec.stop->load());
-        // Timeouts are rare; looking for them on every wake would cost a clock read per client.
-        const bool checkTimeouts = now - lastTimeoutCheck > Millis(10);
-        if (checkTimeouts) lastTimeoutCheck = now;
+        // Silence, failover and timeouts are judged every few ms; a client with input is served at once.
+        const bool check = now - lastCheck > Millis(5);
+        if (check) lastCheck = now;
         for (std::size_t i = 0; i < slots.size(); ++i) {
             Slot& s = slots[i];
             if (s.id.empty()) continue;
+            if (!check && !(items[2 * i].revents & ZMQ_POLLIN) && !(items[2 * i + 1].revents & ZMQ_POLLIN)) continue;
             bool done = false, ok = false;
-            if (items[i].revents & ZMQ_POLLIN) {
-                while (auto frames = recvFrames(s.sock)) {
-                    auto env = peekEnvelope(view(frames->back()));
-                    if (!env || env->id != s.id) continue;  // a stale reply
-                    done = true;
-                    ok = env->kind == Kind::Reply;
-                    if (ok) ++r.servedBy[env->node.empty() ? "?" : env->node];
-                    else if (r.errors.size() < 10) {
-                        auto full = decodeEnvelopeHeader(view(frames->back()));
-                        r.errors.push_back(full ? full->body.dump() : env->errorCode);
-                    }
-                    break;
-                }
-            } else if (checkTimeouts && now - s.sent > spec.requestTimeout) {
+            while (auto reply = s.client->service()) {
+                if (reply->peek.id != s.id) continue;  // an answer to a request given up on
                 done = true;
+                ok = reply->peek.kind == Kind::Reply;
+                ++r.answeredBy[reply->endpoint];
+                if (ok) ++r.servedBy[reply->peek.node.empty() ? "?" : reply->peek.node];
+                else if (r.errors.size() < 10) {
+                    auto full = decodeEnvelopeHeader(reply->bytes);
+                    r.errors.push_back(full ? full->body.dump() : reply->peek.errorCode);
+                }
+                break;
+            }
+            if (!done && now - s.sent > spec.requestTimeout) {
+                done = true;
+                s.client->forget(s.id);
                 if (r.errors.size() < 10) r.errors.push_back("timeout");
             }
             if (!done) continue;
-            const auto t = now;
+            const auto t = clock::now();
             r.samples.push_back({us(t), us(t) - us(s.sent), ok});
             ok ? ++r.ok : ++r.failed;
             if (stopping) {
@@ -135,16 +141,8 @@ LoadResult runLoad(zmq::context_t& ctx, const LoadSpec& spec) {
                 issue(s);
             }
         }
-        if (stopping) {
-            // Requests still out when time is up are waited for (they count), not abandoned.
-            for (auto& s : slots)
-                if (!s.id.empty() && clock::now() - s.sent > spec.requestTimeout) {
-                    s.id.clear();
-                    --outstanding;
-                    ++r.failed;
-                }
-        }
     }
+    for (const auto& s : slots) r.failovers += s.client->failovers();
     r.seconds = std::chrono::duration<double>(clock::now() - start).count();
     return r;
 }

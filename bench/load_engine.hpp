@@ -1,6 +1,7 @@
-// Closed-loop load: N clients (one DEALER socket each, one request in flight each) driven from a
-// single thread with one poll, so 64 clients do not need 64 threads on a 2-core machine. Records
-// every outcome, its latency and its completion time.
+// Closed-loop load: N clients (one FailoverClient each, one request in flight each) driven from a
+// single thread with one poll, so 64 clients do not need 64 threads on a 2-core machine. Client i
+// starts on endpoint i (mod their number), so clients spread over the gateways, and fails over as
+// any Jupiter client does. Records every outcome, its latency and its completion time.
 #pragma once
 
 #include <atomic>
@@ -30,6 +31,8 @@ struct LoadResult {
     int64_t startWallMs = 0;  // when the load started (Unix ms), to place samples beside faults
     std::vector<Sample> samples;
     std::map<std::string, uint64_t> servedBy;
+    std::map<std::string, uint64_t> answeredBy;  // by endpoint: the gateway (or node) that answered
+    uint64_t failovers = 0;                      // moves of a client from one endpoint to another
     std::vector<std::string> errors;  // first few failure messages
 
     double rate() const { return seconds > 0 ? static_cast<double>(ok) / seconds : 0; }
@@ -42,7 +45,7 @@ struct LoadResult {
 };
 
 struct LoadSpec {
-    std::string endpoint;
+    std::vector<std::string> endpoints;  // equivalent servers (the gateways), or one node
     Credentials credentials = Credentials::none();  // the cluster's (client) keys; none for the plain echo
     int clients = 1;
     Millis duration{2000};
@@ -50,8 +53,8 @@ struct LoadSpec {
     // Builds request number `n` (the id is set by the engine).
     std::function<Envelope(uint64_t n)> make;
     const std::atomic<bool>* stop = nullptr;  // optional early stop
-    // Start the clock only once every client's connection is up (one ping each): a steady-state
-    // figure, without the connection set-ups (a CURVE handshake each), which are measured apart.
+    // Start the clock only once every client is connected to its first server: a steady-state figure, without
+    // the connection set-ups (a CURVE handshake each), which are measured apart.
     bool connectFirst = false;
 };
 

@@ -4,14 +4,15 @@
 #include <algorithm>
 
 #include "client/client.hpp"
+#include "client/failover_client.hpp"
 
 namespace jupiter::chaos {
 namespace {
 
 using Steady = std::chrono::steady_clock;
 
-// Longer than the gateway's own resend interval, shorter than its client deadline: our resend is a
-// fallback for a lost reply, not a race with the gateway.
+// One call's budget (the client fails over between gateways within it); longer than the gateway's
+// own resend interval, so our resend is a fallback for a lost reply, not a race with the gateway.
 constexpr Millis kAttemptTimeout{3000};
 // Once stopping, how long a command in flight may still be resent before it is given up as
 // unresolved (which makes the exactly-once count unprovable, and the report says so).
@@ -20,9 +21,14 @@ constexpr std::size_t kMaxErrors = 10;
 
 }  // namespace
 
-CommandStream::CommandStream(zmq::context_t& ctx, const Credentials& credentials, std::string gateway,
+CommandStream::CommandStream(zmq::context_t& ctx, const Credentials& credentials, std::vector<std::string> gateways,
                              uint64_t product, Millis period)
-    : ctx_(ctx), credentials_(credentials), gateway_(std::move(gateway)), product_(product), period_(period), thread_([this] { run(); }) {}
+    : ctx_(ctx),
+      credentials_(credentials),
+      gateways_(std::move(gateways)),
+      product_(product),
+      period_(period),
+      thread_([this] { run(); }) {}
 
 CommandStream::~CommandStream() {
     stop_ = true;
@@ -36,7 +42,7 @@ CommandStats CommandStream::finish() {
 }
 
 void CommandStream::run() {
-    Client client(ctx_, credentials_, gateway_);
+    FailoverClient client(ctx_, credentials_, gateways_);
     auto next = Steady::now();
     while (!stop_) {
         const Envelope cmd = makeRequest(Kind::Command, "stock.receive", {{"product", product_}, {"quantity", 1}},
@@ -46,7 +52,7 @@ void CommandStream::run() {
         bool acked = false;
         for (bool firstTry = true; !acked; firstTry = false) {
             if (!firstTry) ++stats_.resends;
-            auto reply = client.call(cmd, kAttemptTimeout, 1);
+            auto reply = client.call(cmd, kAttemptTimeout);
             if (reply.ok() && reply->kind == Kind::Reply) {
                 acked = true;
                 ++stats_.acked;
@@ -64,6 +70,7 @@ void CommandStream::run() {
                 break;
             }
         }
+        stats_.failovers = client.failovers();
         next += period_;
         const auto now = Steady::now();
         if (next < now) next = now;  // after a slow acknowledgement, do not send a burst to catch up

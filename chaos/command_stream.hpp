@@ -1,4 +1,5 @@
-// A slow, steady stream of commands through the gateway while faults happen: one client sending
+// A slow, steady stream of commands through the gateways while faults happen: one client (failing
+// over between the gateways like any Jupiter client) sending
 // `stock.receive` of one unit every period, each resent with the same request id until it is
 // acknowledged, as a careful client would. Afterwards the product's stock must equal the number
 // of acknowledged commands on every replica: lower means a lost command, higher a double apply.
@@ -28,6 +29,7 @@ struct CommandStats {
     uint64_t duplicates = 0;   // acknowledgements that said the command had already been applied
     uint64_t maxSeq = 0;       // highest event sequence an acknowledgement named
     uint64_t unresolved = 0;   // sent but never acknowledged (applied or not: unknown)
+    uint64_t failovers = 0;    // moves of the client from one gateway to another
     std::vector<CommandSample> samples;
     std::vector<std::string> errors;  // first few error replies and timeouts
 };
@@ -35,8 +37,8 @@ struct CommandStats {
 class CommandStream {
 public:
     // Starts sending at once on its own thread.
-    CommandStream(zmq::context_t& ctx, const Credentials& credentials, std::string gateway, uint64_t product,
-                  Millis period);
+    CommandStream(zmq::context_t& ctx, const Credentials& credentials, std::vector<std::string> gateways,
+                  uint64_t product, Millis period);
     ~CommandStream();
     CommandStream(const CommandStream&) = delete;
     CommandStream& operator=(const CommandStream&) = delete;
@@ -49,7 +51,7 @@ private:
     void run();
     zmq::context_t& ctx_;
     Credentials credentials_;
-    std::string gateway_;
+    std::vector<std::string> gateways_;
     uint64_t product_;
     Millis period_;
     std::atomic<bool> stop_{false};

@@ -9,12 +9,12 @@
 #include "cli/cluster_dir.hpp"
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
-#include "cli/patient_call.hpp"
 #include "cli/ping.hpp"
 #include "cli/processes.hpp"
 #include "cli/replies.hpp"
 #include "cli/table.hpp"
 #include "client/client.hpp"
+#include "client/failover_client.hpp"
 
 namespace jupiter::cli {
 namespace {
@@ -23,15 +23,26 @@ constexpr Millis kStatusTimeout{800};
 constexpr int kStatusAttempts = 2;
 constexpr Millis kFallbackPingTimeout{500};
 
-// How long to wait for `target`. The gateway answers every request within its client_timeout_ms
-// (with an error saying why, if need be), so while it is alive the CLI waits a little longer than
+// How long to wait for an answer. A gateway answers every request within its client_timeout_ms
+// (with an error saying why, if need be), so while one is alive the CLI waits a little longer than
 // that, rather than report "no answer" a moment before the gateway's more useful explanation.
-PatiencePolicy policyFor(const RequestOptions& o, const Config& config, bool viaGateway) {
-    PatiencePolicy p;
-    if (o.timeoutMs > 0) p.attemptTimeout = Millis(o.timeoutMs);
-    p.budget = p.attemptTimeout * p.attempts;
-    if (viaGateway) p.budget = std::max(p.budget, Millis(config.clientTimeoutMs + 1000));
-    return p;
+Millis budgetFor(const RequestOptions& o, const Config& config) {
+    return o.timeoutMs > 0 ? Millis(o.timeoutMs) : Millis(config.clientTimeoutMs + 1000);
+}
+
+// One request to `endpoints` (every gateway, or one node), failing over between them.
+Result<Envelope> ask(const Credentials& credentials, const std::vector<std::string>& endpoints, const Envelope& req,
+                     Millis budget) {
+    zmq::context_t ctx(1);
+    FailoverOptions fo;
+    fo.pingTimeout = kFallbackPingTimeout;
+    return FailoverClient(ctx, credentials, endpoints, fo).call(req, budget);
+}
+
+std::vector<std::string> gatewayEndpoints(const Config& config) {
+    std::vector<std::string> out;
+    for (const auto* g : config.nodesWith(Role::Gateway)) out.push_back(g->endpoint);
+    return out;
 }
 
 void printError(const std::string& message) { fmt::print(stderr, "jupiter: {}\n", message); }
@@ -100,11 +111,9 @@ int runSend(const RequestOptions& o) {
     int rc = kExitOk;
     auto p = prepare(o, Kind::Command, dir, rc);
     if (!p) return rc;
-    const std::string endpoint = p->config.nodesWith(Role::Gateway).front()->endpoint;
-    zmq::context_t ctx(1);
     // One id for every send: the command node deduplicates by id, so a resend cannot apply twice.
-    auto reply = callPatiently(ctx, p->credentials, endpoint, makeRequest(Kind::Command, o.name, std::move(p->body), newRequestId("cli")),
-                               policyFor(o, p->config, true));
+    const Envelope req = makeRequest(Kind::Command, o.name, std::move(p->body), newRequestId("cli"));
+    auto reply = ask(p->credentials, gatewayEndpoints(p->config), req, budgetFor(o, p->config));
     if (!reply) return reportNoReply(reply.error(), dir);
     if (reply->kind == Kind::Error) return reportError(*reply, o.json);
     if (reply->kind != Kind::Reply) {
@@ -132,14 +141,13 @@ int runQuery(const RequestOptions& o) {
                                replicas.size()));
         return kExitUsage;
     }
-    const NodeConfig* node = o.replica > 0 ? replicas[static_cast<std::size_t>(o.replica - 1)]
-                                           : p->config.nodesWith(Role::Gateway).front();
     Envelope req = makeRequest(Kind::Query, o.name, std::move(p->body), newRequestId("cli"));
     // Read-your-own-writes: an answer from a replica that has not applied our last send would be stale.
     const uint64_t minSeq = o.after ? *o.after : readLastSeq(p->config).value_or(0);
     if (minSeq > 0) req.minSeq = minSeq;
-    zmq::context_t ctx(1);
-    auto reply = callPatiently(ctx, p->credentials, node->endpoint, req, policyFor(o, p->config, o.replica == 0));
+    const auto endpoints = o.replica > 0 ? std::vector<std::string>{replicas[static_cast<std::size_t>(o.replica - 1)]->endpoint}
+                                         : gatewayEndpoints(p->config);
+    auto reply = ask(p->credentials, endpoints, req, budgetFor(o, p->config));
     if (!reply) return reportNoReply(reply.error(), dir);
     if (reply->kind == Kind::Error) return reportError(*reply, o.json);
     if (reply->kind != Kind::Reply) {

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "common/config.hpp"
+
 namespace jupiter::cli {
 
 // Cluster life cycle (cmd_lifecycle.cpp).
@@ -16,6 +18,10 @@ struct UpOptions {
     bool basePortGiven = false;
     int replicas = 3;               // query nodes in a new configuration (1..kMaxReplicas)
     bool replicasGiven = false;
+    int gateways = Layout{}.gateways;  // gateways in a new configuration (1..kMaxSpares)
+    bool gatewaysGiven = false;
+    int brokers = Layout{}.brokers;    // brokers in a new configuration (1..kMaxSpares)
+    bool brokersGiven = false;
 };
 int runUp(const UpOptions& o);
 int runDown(const std::string& dir);
@@ -29,8 +35,8 @@ struct RequestOptions {
     std::string name;
     std::vector<std::string> fields;  // field=value words
     bool json = false;
-    int timeoutMs = 0;                // wait before checking the server is alive (0: 3000 ms)
-    int replica = 0;                  // query: 0 = through the gateway, N = the Nth query node
+    int timeoutMs = 0;                // total wait for the answer (0: client_timeout_ms + 1000)
+    int replica = 0;                  // query: 0 = through the gateways, N = the Nth query node
     std::optional<uint64_t> after;    // query: minimum sequence the answer must reflect
 };
 int runSend(const RequestOptions& o);

@@ -48,13 +48,21 @@ int main(int argc, char** argv) {
     withDir(upCmd);
     auto* basePort = upCmd->add_option("--base-port", up.basePort,
                                        fmt::format("first of the consecutive loopback ports a new configuration uses "
-                                                   "({} with 3 replicas; default {})", portsUsed(Layout{}),
+                                                   "({} in the default layout; default {})", portsUsed(Layout{}),
                                                    kDefaultBasePort))
                          ->check(CLI::Range(1, 65535));
     auto* replicas = upCmd->add_option("--replicas", up.replicas,
                                        fmt::format("query nodes in a new configuration, 1 to {} (default 3)",
                                                    kMaxReplicas))
                          ->check(CLI::Range(1, kMaxReplicas));
+    auto* gateways = upCmd->add_option("--gateways", up.gateways,
+                                       fmt::format("gateways in a new configuration, 1 to {} (default {}); clients "
+                                                   "fail over between them", kMaxSpares, Layout{}.gateways))
+                         ->check(CLI::Range(1, kMaxSpares));
+    auto* brokers = upCmd->add_option("--brokers", up.brokers,
+                                      fmt::format("brokers in a new configuration, 1 to {} (default {}); every node "
+                                                  "uses all of them", kMaxSpares, Layout{}.brokers))
+                        ->check(CLI::Range(1, kMaxSpares));
 
     auto* downCmd = app.add_subcommand("down", "stop every running daemon of the cluster (SIGTERM, then SIGKILL "
                                                "after 5 s)");
@@ -73,18 +81,18 @@ int main(int argc, char** argv) {
 
     RequestOptions req;
     uint64_t after = 0;
-    auto* sendCmd = app.add_subcommand("send", "send a command through the gateway, e.g. "
+    auto* sendCmd = app.add_subcommand("send", "send a command through a gateway, e.g. "
                                                "`jupiter send product.create code=P1 description=Pen price=1.50`");
     withDir(sendCmd);
     sendCmd->add_option("name", req.name, "command name (seller.create, sale.update, ...)")->required();
     sendCmd->add_option("fields", req.fields, kFieldsHelp);
     sendCmd->add_flag("--json", req.json, "print the reply envelope as JSON");
     sendCmd->add_option("--timeout", req.timeoutMs,
-                        "ms to wait before checking the gateway is alive; up to 3 sends, same request id (default "
-                        "3000; a live gateway is waited for longer than its client_timeout_ms)")
+                        "ms to wait for the answer, failing over between gateways meanwhile with the same request id "
+                        "(default: the gateways' client_timeout_ms + 1000)")
         ->check(CLI::Range(1, 600000));
 
-    auto* queryCmd = app.add_subcommand("query", "ask a query through the gateway or one replica, e.g. "
+    auto* queryCmd = app.add_subcommand("query", "ask a query through a gateway or one replica, e.g. "
                                                  "`jupiter query sales.list seller=2 limit=20`");
     withDir(queryCmd);
     queryCmd->add_option("name", req.name, "query name (sales.list, seller.get, inventory.value, ...)")->required();
@@ -97,8 +105,8 @@ int main(int argc, char** argv) {
                                           "answer only from a replica that applied this sequence (default: the "
                                           "last `jupiter send` from this folder)");
     queryCmd->add_option("--timeout", req.timeoutMs,
-                         "ms to wait before checking the server is alive; up to 3 sends (default 3000; a live "
-                         "gateway is waited for longer than its client_timeout_ms)")
+                         "ms to wait for the answer, failing over between gateways meanwhile (default: the "
+                         "gateways' client_timeout_ms + 1000)")
         ->check(CLI::Range(1, 600000));
 
     bool statusJson = false;
@@ -144,8 +152,8 @@ int main(int argc, char** argv) {
     clientRevoke->add_option("name", clientName, "the client's name")->required();
 
     // The tools parse their own options: everything after the subcommand is passed on untouched.
-    auto* chaosCmd = app.add_subcommand("chaos", "availability experiment: query and command load while replicas are "
-                                                 "killed and stopped (runs jupiter-chaos; `jupiter chaos --help`)")
+    auto* chaosCmd = app.add_subcommand("chaos", "availability experiment: query and command load while replicas, "
+                                                 "gateways and brokers are killed and stopped (runs jupiter-chaos; `jupiter chaos --help`)")
                          ->prefix_command();
     auto* benchCmd = app.add_subcommand("bench", "benchmarks: queries, commands, echo, failover, all (runs "
                                                  "jupiter-bench; `jupiter bench --help`)")
@@ -171,6 +179,8 @@ int main(int argc, char** argv) {
             up.dir = dir;
             up.basePortGiven = basePort->count() > 0;
             up.replicasGiven = replicas->count() > 0;
+            up.gatewaysGiven = gateways->count() > 0;
+            up.brokersGiven = brokers->count() > 0;
             return runUp(up);
         }
         if (downCmd->parsed()) return runDown(dir);

@@ -89,17 +89,26 @@ CliResult Cluster::cli(const std::string& args) const {
     return runCli(args, {"JUPITER_DIR=" + dir_.string()});
 }
 
+std::vector<std::string> Cluster::gateways() const {
+    std::vector<std::string> out;
+    for (const auto* g : config_.nodesWith(Role::Gateway)) out.push_back(g->endpoint);
+    return out;
+}
+
 Result<Envelope> Cluster::send(const std::string& name, Doc body, const std::string& id) {
-    Client c(ctx_, credentials_, endpoint("gateway"));
-    return c.call(makeRequest(Kind::Command, name, std::move(body), id), Millis(5000), 3);
+    FailoverClient c(ctx_, credentials_, gateways());
+    return c.call(makeRequest(Kind::Command, name, std::move(body), id), Millis(15000));
 }
 
 Result<Envelope> Cluster::query(const std::string& name, Doc body, int replica, uint64_t minSeq) {
-    Client c(ctx_, credentials_, replica > 0 ? config_.nodesWith(Role::Query).at(static_cast<std::size_t>(replica - 1))->endpoint
-                               : endpoint("gateway"));
+    FailoverClient c(ctx_, credentials_,
+                     replica > 0 ? std::vector<std::string>{config_.nodesWith(Role::Query)
+                                                                .at(static_cast<std::size_t>(replica - 1))
+                                                                ->endpoint}
+                                 : gateways());
     Envelope q = makeRequest(Kind::Query, name, std::move(body));
     if (minSeq) q.minSeq = minSeq;
-    return c.call(q, Millis(5000), 2);
+    return c.call(q, Millis(10000));
 }
 
 std::vector<std::string> Cluster::replicas() const {

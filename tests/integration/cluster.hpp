@@ -11,6 +11,7 @@
 #include <zmq.hpp>
 
 #include "client/client.hpp"
+#include "client/failover_client.hpp"
 #include "common/config.hpp"
 
 namespace jupiter::testing {
@@ -45,12 +46,16 @@ public:
     zmq::context_t& ctx() { return ctx_; }
     // The admin client's keys (what the CLI uses by default).
     const Credentials& credentials() const { return credentials_; }
+    // The gateways' endpoints, in configured order (what a failover client is given).
+    std::vector<std::string> gateways() const;
+    // The first node of a role, by name (e.g. "gateway-1" in the default layout).
+    std::string first(Role role) const { return config_.nodesWith(role).front()->name; }
     // A client of `node` (by name) with the admin key.
     Client client(const std::string& node) { return Client(ctx_, credentials_, endpoint(node)); }
 
-    // A command through the gateway; returns the reply (reply or error envelope).
+    // A command through the gateways; returns the reply (reply or error envelope).
     Result<Envelope> send(const std::string& name, Doc body, const std::string& id = newRequestId("t"));
-    // A query through the gateway, or straight to the Nth query node when replica > 0.
+    // A query through the gateways, or straight to the Nth query node when replica > 0.
     Result<Envelope> query(const std::string& name, Doc body = Doc::object(), int replica = 0, uint64_t minSeq = 0);
     // The query nodes' names, in configured order.
     std::vector<std::string> replicas() const;

@@ -3,9 +3,10 @@
 
 namespace jupiter::testing {
 
-QueryLoad::QueryLoad(zmq::context_t& ctx, const Credentials& credentials, std::string endpoint, int threads)
-    : ctx_(ctx), credentials_(credentials), endpoint_(std::move(endpoint)) {
-    for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { run(); });
+QueryLoad::QueryLoad(zmq::context_t& ctx, const Credentials& credentials, std::vector<std::string> endpoints,
+                     int threads)
+    : ctx_(ctx), credentials_(credentials), endpoints_(std::move(endpoints)) {
+    for (int i = 0; i < threads; ++i) threads_.emplace_back([this, i] { run(static_cast<std::size_t>(i)); });
 }
 
 QueryLoad::~QueryLoad() { stop(); }
@@ -16,11 +17,17 @@ void QueryLoad::stop() {
         if (t.joinable()) t.join();
 }
 
-void QueryLoad::run() {
-    Client c(ctx_, credentials_, endpoint_);
+void QueryLoad::run(std::size_t start) {
+    FailoverOptions o;
+    o.start = start;
+    FailoverClient c(ctx_, credentials_, endpoints_, o);
+    uint64_t seenFailovers = 0;
     while (!stop_) {
-        // One attempt with a generous timeout: the gateway, not the client, must mask failures.
-        auto r = c.call(makeRequest(Kind::Query, "inventory.value", Doc::object()), Millis(15000), 1);
+        // One call with a generous budget: the gateways and the client's failover between them, not
+        // retries of failed answers, must mask failures.
+        auto r = c.call(makeRequest(Kind::Query, "inventory.value", Doc::object()), Millis(15000));
+        failovers_ += c.failovers() - seenFailovers;
+        seenFailovers = c.failovers();
         std::lock_guard lock(mu_);
         if (r.ok() && r->kind == Kind::Reply) {
             ++ok_;
@@ -48,9 +55,10 @@ std::string QueryLoad::lastServedBy() const {
     return last_;
 }
 
-CommandLoad::CommandLoad(zmq::context_t& ctx, const Credentials& credentials, std::string endpoint, uint64_t product, int threads, uint64_t total)
-    : ctx_(ctx), credentials_(credentials), endpoint_(std::move(endpoint)), product_(product), total_(total) {
-    for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { run(); });
+CommandLoad::CommandLoad(zmq::context_t& ctx, const Credentials& credentials, std::vector<std::string> endpoints,
+                         uint64_t product, int threads, uint64_t total)
+    : ctx_(ctx), credentials_(credentials), endpoints_(std::move(endpoints)), product_(product), total_(total) {
+    for (int i = 0; i < threads; ++i) threads_.emplace_back([this, i] { run(static_cast<std::size_t>(i)); });
 }
 
 CommandLoad::~CommandLoad() { wait(); }
@@ -60,15 +68,19 @@ void CommandLoad::wait() {
         if (t.joinable()) t.join();
 }
 
-void CommandLoad::run() {
-    Client c(ctx_, credentials_, endpoint_);
+void CommandLoad::run(std::size_t start) {
+    FailoverOptions o;
+    o.start = start;
+    FailoverClient c(ctx_, credentials_, endpoints_, o);
     while (next_.fetch_add(1) < total_) {
         const Envelope cmd = makeRequest(Kind::Command, "stock.receive", {{"product", product_}, {"quantity", 1}});
         const auto giveUp = std::chrono::steady_clock::now() + std::chrono::seconds(90);
         bool done = false;
         for (int attempt = 0; !done && std::chrono::steady_clock::now() < giveUp; ++attempt) {
             if (attempt > 0) ++resends_;
-            auto r = c.call(cmd, Millis(3000), 1);  // same request id on every attempt
+            const uint64_t before = c.failovers();
+            auto r = c.call(cmd, Millis(15000));  // same request id on every attempt
+            failovers_ += c.failovers() - before;
             if (!r.ok() || r->kind != Kind::Reply) continue;
             done = true;
             ++acked_;

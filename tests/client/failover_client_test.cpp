@@ -1,0 +1,182 @@
+// FailoverClient: waits for a slow but live server without resending, leaves a silent or vanished
+// one for the next with the same request id, and tells "not there" from "there but not
+// answering". Tiny ROUTER servers on free loopback ports stand in for the gateways; timeouts are
+// tens of milliseconds.
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <functional>
+#include <mutex>
+#include <thread>
+
+#include "bus/request.hpp"
+#include "client/client.hpp"
+#include "client/failover_client.hpp"
+#include "common/zmq_util.hpp"
+
+using namespace jupiter;
+
+namespace {
+
+// Answers pings at once (unless deaf) and requests once `answerAfter` has passed since the first
+// one (never, if negative); counts the requests and remembers their ids.
+class FakeServer {
+public:
+    FakeServer(zmq::context_t& ctx, Millis answerAfter, bool deaf = false)
+        : sock_(makeSocket(ctx, zmq::socket_type::router)), deaf_(deaf) {
+        sock_.bind("tcp://127.0.0.1:*");
+        endpoint_ = lastEndpoint(sock_);
+        thread_ = std::thread([this, answerAfter] { run(answerAfter); });
+    }
+    ~FakeServer() { stop(); }
+    void stop() {
+        stop_ = true;
+        if (thread_.joinable()) thread_.join();
+        sock_.close();  // the client sees the connection go
+    }
+    const std::string& endpoint() const { return endpoint_; }
+    int requests() const { return requests_; }
+    std::string lastId() const {
+        std::lock_guard lock(m_);
+        return lastId_;
+    }
+
+private:
+    void run(Millis answerAfter) {
+        std::vector<std::pair<Request, Envelope>> pending;
+        auto firstSeen = std::chrono::steady_clock::now();
+        while (!stop_) {
+            zmq::pollitem_t item{sock_.handle(), 0, ZMQ_POLLIN, 0};
+            zmq::poll(&item, 1, Millis(5));
+            while (auto frames = recvFrames(sock_)) {
+                auto req = splitRequest(std::move(*frames));
+                if (!req) continue;
+                auto env = decodeEnvelopeHeader(req->bytes);
+                if (!env) continue;
+                if (env->kind == Kind::Control && env->name == "ping") {
+                    if (!deaf_) sendReply(sock_, req->route, makePong(*env, "fake", 0));
+                    continue;
+                }
+                if (++requests_ == 1) firstSeen = std::chrono::steady_clock::now();
+                {
+                    std::lock_guard lock(m_);
+                    lastId_ = env->id;
+                }
+                pending.emplace_back(std::move(*req), std::move(*env));
+            }
+            if (answerAfter.count() >= 0 && std::chrono::steady_clock::now() - firstSeen >= answerAfter) {
+                for (auto& [req, env] : pending) sendReply(sock_, req.route, makeReply(env, Doc{{"seq", 5}}));
+                pending.clear();
+            }
+        }
+    }
+
+    zmq::socket_t sock_;
+    bool deaf_;
+    std::string endpoint_;
+    std::thread thread_;
+    std::atomic<bool> stop_{false};
+    std::atomic<int> requests_{0};
+    mutable std::mutex m_;
+    std::string lastId_;
+};
+
+FailoverOptions fast() {
+    FailoverOptions o;
+    o.silence = Millis(40);
+    o.pingTimeout = Millis(40);
+    o.unreachable = Millis(400);
+    return o;
+}
+
+bool waitFor(const std::function<bool()>& cond) {
+    const auto deadline = std::chrono::steady_clock::now() + Millis(5000);
+    while (!cond() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(Millis(5));
+    return cond();
+}
+
+Envelope request() { return makeRequest(Kind::Query, "inventory.value", Doc::object(), newRequestId("t")); }
+
+std::string closedEndpoint(zmq::context_t& ctx) {
+    auto probe = makeSocket(ctx, zmq::socket_type::router);
+    probe.bind("tcp://127.0.0.1:*");
+    return lastEndpoint(probe);
+}
+
+}  // namespace
+
+TEST_CASE("failover client: a live server is waited for beyond the silence - without a resend or a failover") {
+    zmq::context_t ctx(1);
+    FakeServer slow(ctx, Millis(200));
+    FakeServer other(ctx, Millis(0));
+    FailoverClient client(ctx, Credentials::none(), {slow.endpoint(), other.endpoint()}, fast());
+    auto r = client.call(request(), Millis(3000));
+    REQUIRE(r.ok());
+    CHECK(r->kind == Kind::Reply);
+    CHECK(r->body["seq"] == 5);
+    CHECK(slow.requests() == 1);
+    CHECK(other.requests() == 0);
+    CHECK(client.failovers() == 0);
+}
+
+TEST_CASE("failover client: a server that stops answering pings is left - the request goes on, same id") {
+    zmq::context_t ctx(1);
+    FakeServer stuck(ctx, Millis(-1), /*deaf=*/true);
+    FakeServer good(ctx, Millis(0));
+    FailoverClient client(ctx, Credentials::none(), {stuck.endpoint(), good.endpoint()}, fast());
+    const Envelope req = request();
+    auto r = client.call(req, Millis(3000));
+    INFO((r.ok() ? std::string() : r.error().message));
+    REQUIRE(r.ok());
+    CHECK(r->id == req.id);
+    CHECK(stuck.requests() == 1);
+    CHECK(good.requests() == 1);
+    CHECK(good.lastId() == req.id);
+    CHECK(client.failovers() >= 1);
+    CHECK(client.current() == good.endpoint());
+    // It sticks to the server that answered.
+    auto again = client.call(request(), Millis(3000));
+    REQUIRE(again.ok());
+    CHECK(stuck.requests() == 1);
+    CHECK(good.requests() == 2);
+}
+
+TEST_CASE("failover client: a lost connection moves waiting requests at once, and the client stays") {
+    zmq::context_t ctx(1);
+    auto dying = std::make_unique<FakeServer>(ctx, Millis(-1));
+    FakeServer good(ctx, Millis(0));
+    FailoverOptions o = fast();
+    o.silence = Millis(5000);  // only the lost connection can move it
+    FailoverClient client(ctx, Credentials::none(), {dying->endpoint(), good.endpoint()}, o);
+    REQUIRE(client.call(makeRequest(Kind::Control, "ping", Doc::object(), newRequestId("t")), Millis(2000)).ok());
+    const Envelope req = request();
+    client.send(req);
+    REQUIRE(waitFor([&] { return dying->requests() == 1; }));
+    dying->stop();
+    auto r = client.receive(Millis(3000));
+    REQUIRE(r.has_value());
+    CHECK(r->peek.id == req.id);
+    CHECK(r->endpoint == good.endpoint());
+    CHECK(client.lastFailoverReason().find("lost the connection") != std::string::npos);
+}
+
+TEST_CASE("failover client: a live server that never answers is a timeout - no server at all is unavailable") {
+    zmq::context_t ctx(1);
+    {
+        FakeServer server(ctx, Millis(-1));
+        FailoverClient client(ctx, Credentials::none(), {server.endpoint()}, fast());
+        auto r = client.call(request(), Millis(300));
+        REQUIRE(!r.ok());
+        CHECK(r.error().code == "timeout");
+        CHECK(r.error().message.find("answers ping") != std::string::npos);
+        CHECK(server.requests() == 1);
+    }
+    FailoverClient client(ctx, Credentials::none(), {closedEndpoint(ctx), closedEndpoint(ctx)}, fast());
+    const auto start = std::chrono::steady_clock::now();
+    auto r = client.call(request(), Millis(20000));
+    REQUIRE(!r.ok());
+    CHECK(r.error().code == "unavailable");
+    CHECK(r.error().message.find("could be connected") != std::string::npos);
+    // It gave up once nothing was connected for `unreachable`, not at the end of the budget.
+    CHECK(std::chrono::steady_clock::now() - start < Millis(15000));
+}
