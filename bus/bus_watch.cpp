@@ -19,6 +19,11 @@ std::size_t BusWatch::brokersUp() const {
     return n;
 }
 
+bool BusWatch::fresh(const std::string& broker) const {
+    auto it = lastBeat_.find(broker);
+    return it != lastBeat_.end() && clock_.now() - it->second <= deadline_;
+}
+
 std::optional<Millis> BusWatch::tick() {
     if (!up_ || brokersUp() > 0) return std::nullopt;
     up_ = false;

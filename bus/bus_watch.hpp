@@ -25,6 +25,8 @@ public:
     bool up() const { return up_; }
     // Brokers whose heartbeat is fresh now.
     std::size_t brokersUp() const;
+    // Whether this broker's heartbeat is fresh now.
+    bool fresh(const std::string& broker) const;
 
 private:
     const Clock& clock_;

@@ -36,7 +36,15 @@ std::optional<LivenessChange> Liveness::onHeartbeat(const Heartbeat& hb) {
     // A restarted process (new pid) starts its run of fresh heartbeats over.
     const bool sameProcess = e.seen && e.last.pid == hb.pid;
     const bool inRow = sameProcess && (now - e.lastAt) <= deadline(e);
-    e.freshInRow = inRow ? e.freshInRow + 1 : 1;
+    // Every heartbeat arrives once per broker, and a gateway's own pings add pongs: one sign of
+    // life per half interval counts toward the run, so that neither shortens the recovery.
+    if (!inRow) {
+        e.freshInRow = 1;
+        e.countedAt = now;
+    } else if (now - e.countedAt >= Millis(static_cast<int64_t>(hb.intervalMs) / 2)) {
+        ++e.freshInRow;
+        e.countedAt = now;
+    }
     e.last = hb;
     e.lastAt = now;
     e.seen = true;
@@ -44,6 +52,17 @@ std::optional<LivenessChange> Liveness::onHeartbeat(const Heartbeat& hb) {
     if (e.state == NodeState::Down && e.freshInRow >= recoveryBeats_)
         return setState(hb.node, e, NodeState::Up, fmt::format("{} heartbeats in a row", e.freshInRow));
     return std::nullopt;
+}
+
+std::optional<LivenessChange> Liveness::onPong(const std::string& node, uint64_t pid, uint64_t seq,
+                                               uint64_t intervalMs) {
+    Heartbeat hb;
+    if (const Heartbeat* last = this->last(node)) hb = *last;
+    else hb.intervalMs = intervalMs;
+    hb.node = node;
+    hb.pid = pid;
+    hb.seq = seq;
+    return onHeartbeat(hb);
 }
 
 std::optional<LivenessChange> Liveness::markDown(const std::string& node, const std::string& reason) {

@@ -28,8 +28,13 @@ class Liveness {
 public:
     Liveness(const Clock& clock, int missLimit, int recoveryBeats);
 
-    // Records a heartbeat; returns the change it caused, if any.
+    // Records a heartbeat; returns the change it caused, if any. Copies of one heartbeat (one per
+    // broker) are harmless: they refresh the node but count once toward its recovery.
     std::optional<LivenessChange> onHeartbeat(const Heartbeat& hb);
+    // Records an answer to our own ping (process `pid`, at sequence `seq`): a sign of life like a
+    // heartbeat, which does not depend on the bus. `intervalMs` is the node's heartbeat interval,
+    // used until a heartbeat has said it.
+    std::optional<LivenessChange> onPong(const std::string& node, uint64_t pid, uint64_t seq, uint64_t intervalMs);
     // Marks a node DOWN on hard evidence (disconnect, ping timeout); returns the change, if any.
     std::optional<LivenessChange> markDown(const std::string& node, const std::string& reason);
     // Checks every node against its deadline; returns the nodes that just went DOWN.
@@ -56,6 +61,7 @@ private:
         bool seen = false;
         TimePoint lastAt{};
         int freshInRow = 0;
+        TimePoint countedAt{};  // the last sign of life counted in freshInRow
         int64_t changedWallMs = 0;
         // Hard evidence (disconnect, failed ping) holds a node down until this many fresh beats
         // arrive after it, so a late heartbeat already in flight cannot revive it.

@@ -65,7 +65,10 @@ void Wiring::connectPeers(zmq::socket_t& s, Link link) const {
         switch (link) {
             case Link::Publish: credentials_.connect(s, peer->channel(BrokerChannel::EventsIn).connect); break;
             case Link::CommandIntake: credentials_.connect(s, peer->channel(BrokerChannel::CommandBackend).connect); break;
-            case Link::CommandOutlet: credentials_.connect(s, peer->channel(BrokerChannel::Commands).connect); break;
+            case Link::CommandOutlet:
+                s.set(zmq::sockopt::connect_routing_id, peer->name);  // the gateway picks the broker
+                credentials_.connect(s, peer->channel(BrokerChannel::Commands).connect);
+                break;
             case Link::Replicas:
             case Link::Probes:
                 // Each peer is addressed by its name on this ROUTER.
@@ -128,12 +131,7 @@ zmq::socket_t Wiring::open(Link link, const std::vector<std::string>& topics) co
             connectPeers(s, link);
             return s;
         }
-        case Link::CommandOutlet: {
-            auto s = makeSocket(ctx_, zmq::socket_type::dealer);
-            s.set(zmq::sockopt::immediate, 1);  // no command queued for a broker that is not there
-            connectPeers(s, link);
-            return s;
-        }
+        case Link::CommandOutlet:
         case Link::Replicas:
         case Link::Probes:
             break;  // openPool
@@ -147,7 +145,8 @@ zmq::socket_t Wiring::open(Link link, const std::vector<std::string>& topics) co
 }
 
 PeerPool Wiring::openPool(Link link, int eventMask) const {
-    if (link != Link::Replicas && link != Link::Probes) throw std::logic_error("openPool: not a pool link");
+    if (link != Link::Replicas && link != Link::Probes && link != Link::CommandOutlet)
+        throw std::logic_error("openPool: not a pool link");
     PeerPool pool{makeSocket(ctx_, zmq::socket_type::router), zmq::socket_t(), {}, {}};
     pool.socket.set(zmq::sockopt::router_mandatory, 1);  // a send to a vanished peer fails instead of vanishing
     pool.socket.set(zmq::sockopt::reconnect_ivl, kReconnectMs);
@@ -155,7 +154,8 @@ PeerPool Wiring::openPool(Link link, int eventMask) const {
     if (eventMask != 0) pool.events = watchEvents(ctx_, pool.socket, eventMask);
     for (const auto* peer : peers(link)) {
         pool.peers.push_back(peer->name);
-        pool.nodeByEndpoint[peer->endpoint] = peer->name;
+        const auto& ep = link == Link::CommandOutlet ? peer->channel(BrokerChannel::Commands).connect : peer->endpoint;
+        pool.nodeByEndpoint[ep] = peer->name;
     }
     connectPeers(pool.socket, link);
     return pool;

@@ -26,7 +26,7 @@ enum class Link {
     Publish,          // PUB connected to every broker's events_in (events, heartbeats, transitions)
     Subscribe,        // SUB connected to every broker's events_out
     CommandIntake,    // command node: ROUTER connected to every broker's command_backend, known there by its name
-    CommandOutlet,    // gateway: DEALER connected to every broker's commands
+    CommandOutlet,    // gateway: ROUTER connected to every broker's commands, each addressed by its name
     Replicas,         // gateway: ROUTER connected to every query node, each addressed by its name
     Probes,           // monitor: ROUTER connected to every other node, each addressed by its name
     Replay,           // query node: DEALER connected to the command node that writes
@@ -49,8 +49,8 @@ public:
     // the node, the endpoint and how to move the cluster to free ports. `topics` (Subscribe only)
     // are subscribed before connecting.
     zmq::socket_t open(Link link, const std::vector<std::string>& topics = {}) const;
-    // A Replicas or Probes socket whose connection events (a ZMQ_EVENT_* mask) are watched from
-    // before it connects, so that no handshake or disconnect is missed.
+    // A Replicas, Probes or CommandOutlet socket whose connection events (a ZMQ_EVENT_* mask) are
+    // watched from before it connects, so that no handshake or disconnect is missed.
     PeerPool openPool(Link link, int eventMask) const;
     // The nodes `link` connects to, in configured order.
     std::vector<const NodeConfig*> peers(Link link) const;

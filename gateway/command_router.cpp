@@ -21,10 +21,11 @@ void CommandRouter::submit(Frames route, const EnvelopePeek& cmd, std::string by
 void CommandRouter::attempt(PendingRequest& p) {
     const uint64_t token = table_.newToken(p.serial);
     if (p.attempts++ > 0) ++resends_;
-    p.target = "bus";  // any broker: they all hand commands to the writer
     p.attemptDeadline = clock_.now() + s_.attemptTimeout;
-    if (!send_(token, p.bytes)) {
-        // The broker is not reachable right now: try again shortly.
+    if (auto broker = send_(token, p.bytes)) {
+        p.target = *broker;  // any broker: they all hand commands to the writer
+    } else {
+        // No broker is reachable right now: try again shortly.
         table_.forgetToken(token);
         p.target.clear();
         p.attemptDeadline = clock_.now() + s_.retryBackoff;
@@ -44,6 +45,11 @@ void CommandRouter::onReply(uint64_t token, const std::string& bytes, const Enve
     reply_(p->route, bytes);
     done_.push_back(p->serial);
     finish();
+}
+
+void CommandRouter::onBrokersChanged(const std::set<std::string>& usable) {
+    for (auto& [serial, p] : table_.all())
+        if (!p.target.empty() && usable.count(p.target) == 0 && clock_.now() < p.deadline) attempt(p);
 }
 
 void CommandRouter::tick() {

@@ -1,10 +1,14 @@
-// Forwards commands to the command node through the broker and makes the path survive a restart
-// of either: a command not answered within the attempt timeout, or refused by the broker because
-// no command node is connected, is resent with the same request id (the command node remembers
-// outcomes by id, so a resend is applied at most once) until the overall timeout.
+// Forwards commands to the command node through a broker and makes the path survive a restart
+// of either: a command not answered within the attempt timeout, refused by the broker because no
+// command node is connected, or sent through a broker that has since gone (lost connection, or
+// heartbeat missed: onBrokersChanged), is resent with the same request id through a live broker (the
+// command node remembers outcomes by id, so a resend is applied at most once) until the overall
+// timeout.
 #pragma once
 
 #include <functional>
+#include <optional>
+#include <set>
 #include <string>
 
 #include "gateway/pending.hpp"
@@ -19,13 +23,16 @@ public:
         Millis totalTimeout{10000};
         Millis retryBackoff{50};   // after the broker said no command node is connected
     };
-    using SendFn = std::function<bool(uint64_t token, const std::string& bytes)>;
+    // Sends through a live broker; returns its name, or nothing when no broker can take it now.
+    using SendFn = std::function<std::optional<std::string>(uint64_t token, const std::string& bytes)>;
     using ReplyFn = std::function<void(const Frames& route, const std::string& bytes)>;
 
     CommandRouter(const Clock& clock, Settings s, SendFn send, ReplyFn reply);
 
     void submit(Frames route, const EnvelopePeek& cmd, std::string bytes);
     void onReply(uint64_t token, const std::string& bytes, const EnvelopePeek& reply);
+    // The brokers that can take commands now: commands in flight through any other are resent at once.
+    void onBrokersChanged(const std::set<std::string>& usable);
     void tick();
     std::size_t inFlight() const { return table_.size(); }
     uint64_t resends() const { return resends_; }

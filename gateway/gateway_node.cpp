@@ -1,6 +1,8 @@
 // Gateway implementation; see gateway_node.hpp.
 #include "gateway/gateway_node.hpp"
 
+#include <iterator>
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -26,7 +28,7 @@ GatewayNode::GatewayNode(zmq::context_t& ctx, const DaemonContext& dc, const Clo
       loop_(clock),
       frontend_(wiring_.open(Link::Control)),
       replicas_(wiring_.openPool(Link::Replicas, ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_SUCCEEDED)),
-      commands_(wiring_.open(Link::CommandOutlet)),
+      brokers_(wiring_.openPool(Link::CommandOutlet, ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_SUCCEEDED)),
       sub_(wiring_.open(Link::Subscribe, {std::string(kHeartbeatTopic)})),
       pub_(wiring_.open(Link::Publish)),
       live_(clock, dc.config.heartbeatLiveness, dc.config.recoveryHeartbeats),
@@ -43,9 +45,7 @@ GatewayNode::GatewayNode(zmq::context_t& ctx, const DaemonContext& dc, const Clo
       commandRouter_(clock,
                      CommandRouter::Settings{Millis(dc.config.commandTimeoutMs), Millis(dc.config.clientTimeoutMs),
                                              Millis(50)},
-                     [this](uint64_t token, const std::string& bytes) {
-                         return sendFrames(commands_, {encodeToken(token), bytes});
-                     },
+                     [this](uint64_t token, const std::string& bytes) { return sendCommand(token, bytes); },
                      [this](const Frames& route, const std::string& bytes) { replyToClient(route, bytes); }),
       heartbeat_(pub_, clock, *dc.node, Millis(dc.config.heartbeatIntervalMs)),
       bus_(clock, Millis(dc.config.heartbeatIntervalMs * dc.config.heartbeatLiveness)),
@@ -54,11 +54,13 @@ GatewayNode::GatewayNode(zmq::context_t& ctx, const DaemonContext& dc, const Clo
 int GatewayNode::run() {
     loop_.onReadable(frontend_, [this] { onClient(); });
     loop_.onReadable(replicas_.socket, [this] { onReplica(); });
-    loop_.onReadable(commands_, [this] { onCommandReply(); });
+    loop_.onReadable(brokers_.socket, [this] { onCommandReply(); });
+    loop_.onReadable(brokers_.events, [this] { onBrokerEvent(); });
     loop_.onReadable(sub_, [this] { onBus(); });
     loop_.onReadable(replicas_.events, [this] { onConnectionEvent(); });
     loop_.every(Millis(5), [this] { onTimer(); });
     loop_.every(Millis(dc_.config.heartbeatIntervalMs), [this] { onHeartbeatTimer(); });
+    loop_.every(Millis(dc_.config.heartbeatIntervalMs), [this] { onPingTimer(); });
     gate_.attach(loop_);
     loop_.stopOnSignals();
     dc_.log->info("serving clients on {}; replicas in preference order: {}", dc_.node->bind,
@@ -110,19 +112,83 @@ void GatewayNode::onReplica() {
         auto token = decodeToken(view(frames[1]));
         auto env = peekEnvelope(view(frames[2]));
         if (!token || !env) return;
-        queries_.onReply(std::string(view(frames[0])), *token, std::string(view(frames[2])), *env);
+        std::string replica(view(frames[0]));
+        if (env->kind == Kind::Control && env->name == "pong") {
+            onPong(replica, view(frames[2]));
+            return;
+        }
+        queries_.onReply(replica, *token, std::string(view(frames[2])), *env);
     });
 }
 
-// Replies from the command node via a broker: [token, envelope].
+// Our own pings to the replicas: their answers are signs of life that do not depend on the bus, so
+// a gateway serves even when it has never heard a heartbeat (all brokers down since it started).
+void GatewayNode::pingReplicas() {
+    Envelope ping;
+    ping.kind = Kind::Control;
+    ping.name = "ping";
+    ping.id = fmt::format("gw-ping-{}", ++pings_);
+    const std::string bytes = encodeEnvelope(ping);
+    for (const auto& replica : connected_) sendFrames(replicas_.socket, {replica, encodeToken(0), bytes});
+}
+
+void GatewayNode::onPong(const std::string& replica, std::string_view bytes) {
+    auto env = decodeEnvelope(bytes);
+    if (!env || !env->body.contains("pid")) return;
+    settle_.onReplicaBeat();
+    const auto intervalMs = static_cast<uint64_t>(dc_.config.heartbeatIntervalMs);
+    if (auto change = live_.onPong(replica, env->body.value("pid", uint64_t{0}), env->body.value("seq", uint64_t{0}),
+                                   intervalMs))
+        dc_.log->info("{} {} ({}, answering our pings)", change->node, stateName(change->to), change->reason);
+    updateRoute();
+}
+
+// Replies from the command node via a broker: [broker, token, envelope].
 void GatewayNode::onCommandReply() {
-    drain(commands_, kDrainRequests, [this](Frames&& frames) {
-        if (frames.size() != 2) return;
-        auto token = decodeToken(view(frames[0]));
-        auto env = peekEnvelope(view(frames[1]));
+    drain(brokers_.socket, kDrainRequests, [this](Frames&& frames) {
+        if (frames.size() != 3) return;
+        auto token = decodeToken(view(frames[1]));
+        auto env = peekEnvelope(view(frames[2]));
         if (!token || !env) return;
-        commandRouter_.onReply(*token, std::string(view(frames[1])), *env);
+        commandRouter_.onReply(*token, std::string(view(frames[2])), *env);
     });
+}
+
+// A command goes to the next usable broker in turn (either hands it to the writer); a broker that
+// refuses the send (its connection just went) is skipped.
+std::optional<std::string> GatewayNode::sendCommand(uint64_t token, const std::string& bytes) {
+    if (brokersUsable_.empty()) return std::nullopt;
+    for (std::size_t k = 0; k < brokersUsable_.size(); ++k) {
+        auto it = brokersUsable_.begin();
+        std::advance(it, static_cast<std::ptrdiff_t>(nextBroker_++ % brokersUsable_.size()));
+        if (sendFrames(brokers_.socket, {*it, encodeToken(token), bytes})) return *it;
+    }
+    return std::nullopt;
+}
+
+void GatewayNode::onBrokerEvent() {
+    while (auto ev = recvSocketEvent(brokers_.events)) {
+        auto it = brokers_.nodeByEndpoint.find(ev->endpoint);
+        if (it == brokers_.nodeByEndpoint.end()) continue;
+        if (ev->event == ZMQ_EVENT_DISCONNECTED) brokersConnected_.erase(it->second);
+        else if (ev->event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) brokersConnected_.insert(it->second);
+    }
+    updateBrokers();
+}
+
+// Re-judges which brokers can take commands; commands in flight through one that no longer can
+// (connection lost, or heartbeat missed: stopped or cut off) are resent through another at once.
+void GatewayNode::updateBrokers() {
+    std::set<std::string> usable;
+    for (const auto& b : brokersConnected_)
+        if (bus_.fresh(b) || !bus_.up()) usable.insert(b);
+    if (usable == brokersUsable_) return;
+    for (const auto& b : brokersUsable_)
+        if (!usable.count(b)) dc_.log->warn("not sending commands through {} (connection lost or heartbeat missed)", b);
+    for (const auto& b : usable)
+        if (!brokersUsable_.count(b)) dc_.log->info("sending commands through {}", b);
+    brokersUsable_ = std::move(usable);
+    commandRouter_.onBrokersChanged(brokersUsable_);
 }
 
 void GatewayNode::onBus() {
@@ -187,19 +253,22 @@ void GatewayNode::updateRoute() {
 
 void GatewayNode::onTimer() {
     if (auto silent = bus_.tick())
-        dc_.log->warn("no broker heartbeat for {} ms: judging replicas by their connections until the bus is back "
+        dc_.log->warn("no broker heartbeat for {} ms: judging replicas by our own pings until the bus is back "
                       "(check the brokers: jupiter status)", silent->count());
-    if (bus_.up()) {
-        for (const auto& change : live_.tick()) {
-            dc_.log->warn("{} {} ({})", change.node, stateName(change.to), change.reason);
-            queries_.onReplicaLost(change.node);
-        }
+    // The replicas answer our pings whether or not any broker is up, so their silence means
+    // something even while the bus is silent.
+    for (const auto& change : live_.tick()) {
+        dc_.log->warn("{} {} ({})", change.node, stateName(change.to), change.reason);
+        queries_.onReplicaLost(change.node);
     }
     updateRoute();
+    updateBrokers();
     queries_.tick();
     commandRouter_.tick();
 }
 
 void GatewayNode::onHeartbeatTimer() { heartbeat_.publish(queries_.latestHead()); }
+
+void GatewayNode::onPingTimer() { pingReplicas(); }
 
 }  // namespace jupiter

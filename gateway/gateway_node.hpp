@@ -1,8 +1,10 @@
-// The gateway daemon: one ROUTER endpoint for clients' commands and queries. Commands go to the
-// brokers (CommandRouter); queries go to the live replica the heartbeats point at (QueryRouter,
+// The gateway daemon: one ROUTER endpoint for clients' commands and queries. Commands go to a live
+// broker in turn (CommandRouter; a broker whose connection or heartbeat is lost is left at once); queries go to the live replica the heartbeats point at (QueryRouter,
 // ReplicaSelector), over one ROUTER connected to every replica with ZMQ_ROUTER_MANDATORY, so a
 // send to a vanished replica fails instead of vanishing, and a socket monitor that reports lost
-// connections at once. It depends on no other node's opinion (not the monitor's) to route.
+// connections at once. It depends on no other node's opinion (not the monitor's) to route: besides
+// the replicas' heartbeats (via every broker) it pings them itself over the same connections, so it
+// can serve while every broker is down.
 #pragma once
 
 #include <map>
@@ -37,8 +39,14 @@ private:
     void onCommandReply();
     void onBus();
     void onConnectionEvent();
+    void onBrokerEvent();
+    std::optional<std::string> sendCommand(uint64_t token, const std::string& bytes);
+    void updateBrokers();
     void onTimer();
     void onHeartbeatTimer();
+    void onPingTimer();
+    void pingReplicas();
+    void onPong(const std::string& replica, std::string_view bytes);
     void replicaDown(const std::string& replica, const std::string& reason);
     void updateRoute();
     void replyToClient(const Frames& route, const std::string& bytes);
@@ -50,7 +58,7 @@ private:
     EventLoop loop_;
     zmq::socket_t frontend_;   // ROUTER: clients
     PeerPool replicas_;        // ROUTER connected to every query node, and its connection events
-    zmq::socket_t commands_;   // DEALER connected to the brokers' commands
+    PeerPool brokers_;         // ROUTER connected to every broker's commands, and its connection events
     zmq::socket_t sub_;        // heartbeats
     zmq::socket_t pub_;        // our heartbeat
     Liveness live_;
@@ -62,11 +70,17 @@ private:
     // via the broker and may say UP before we are reconnected to a restarted replica; a query sent
     // then would wait in the socket's queue until the reconnect, so it goes to the next one instead.
     std::set<std::string> connected_;
-    // While the bus is silent, the replicas' silence says nothing about them: their liveness is
-    // frozen and only lost connections and request timeouts count, so a broker restart does not
-    // take every replica out of service.
+    // Whether any broker's heartbeat is fresh (each judged on its own). The replicas' liveness does
+    // not depend on it (they answer our pings directly); it is logged, and when the bus comes back
+    // every deadline starts afresh.
     BusWatch bus_;
     RouteSettle settle_;  // the route is first chosen 1.5 intervals after the first replica heartbeat
+    uint64_t pings_ = 0;  // our pings to the replicas (ids)
+    // Brokers our command connection reaches now, and those of them that can take commands (their
+    // heartbeat is fresh, or no broker's is: then a connection is all we can judge by).
+    std::set<std::string> brokersConnected_;
+    std::set<std::string> brokersUsable_;
+    std::size_t nextBroker_ = 0;  // round robin
 };
 
 }  // namespace jupiter

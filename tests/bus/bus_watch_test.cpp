@@ -39,6 +39,9 @@ TEST_CASE("bus watch: each broker is judged separately - one live broker keeps t
     }
     CHECK(bus.up());
     CHECK(bus.brokersUp() == 1);
+    CHECK_FALSE(bus.fresh("broker-1"));
+    CHECK(bus.fresh("broker-2"));
+    CHECK_FALSE(bus.fresh("broker-3"));  // never heard of
     clock.advance(Millis(400));
     CHECK(bus.tick().has_value());
     CHECK(bus.brokersUp() == 0);

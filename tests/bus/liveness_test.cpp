@@ -175,3 +175,33 @@ TEST_CASE("replica selector: the replica in use is kept while it is only a littl
     CHECK(sel.update(live, 1000)->reason == "fail-back");
     CHECK(sel.route(live, 1000, {"query-1"}) == "query-2");
 }
+
+TEST_CASE("liveness: copies of a heartbeat (one per broker) and pongs count once per half interval") {
+    ManualClock clock;
+    Liveness live(clock, 3, 3);
+    live.onHeartbeat(hb("query-1"));
+    live.markDown("query-1", "connection lost");
+    for (int beat = 0; beat < 2; ++beat) {
+        clock.advance(Millis(100));
+        CHECK_FALSE(live.onHeartbeat(hb("query-1")));             // via broker-1
+        CHECK_FALSE(live.onHeartbeat(hb("query-1")));             // the same, via broker-2
+        CHECK_FALSE(live.onPong("query-1", 100, 0, 100));         // our own ping's answer
+    }
+    clock.advance(Millis(100));
+    auto up = live.onPong("query-1", 100, 7, 100);  // the third sign of life a whole interval apart
+    REQUIRE(up);
+    CHECK(up->to == NodeState::Up);
+    REQUIRE(live.last("query-1"));
+    CHECK(live.last("query-1")->seq == 7);
+}
+
+TEST_CASE("liveness: a pong alone makes a node never heard of on the bus UP") {
+    ManualClock clock;
+    Liveness live(clock, 3, 3);
+    auto c = live.onPong("query-2", 42, 10, 100);
+    REQUIRE(c);
+    CHECK(c->to == NodeState::Up);
+    CHECK(live.last("query-2")->intervalMs == 100);
+    clock.advance(Millis(301));
+    CHECK(live.tick().size() == 1);  // and silence takes it down as usual
+}

@@ -50,6 +50,7 @@ std::optional<Frames> recvWithin(zmq::socket_t& s, Millis wait) {
 TEST_CASE("links: the broker's backend hands a command to the writer only - never to another command node") {
     Layout two;
     two.commands = 2;
+    two.brokers = 1;
     const Config c = cluster(two);
     Doors doors;
     zmq::context_t& ctx = doors.ctx;
@@ -81,7 +82,7 @@ TEST_CASE("links: a pool addresses each peer by its name - a second bind of a ta
     const Config c = cluster(Layout{});
     Doors doors;
     zmq::context_t& ctx = doors.ctx;
-    Wiring gateway(ctx, c, *c.node("gateway"), doors.open(c));
+    Wiring gateway(ctx, c, *c.node("gateway-1"), doors.open(c));
     Wiring replica(ctx, c, *c.node("query-2"), doors.open(c));
     auto server = replica.open(Link::Control);
     auto pool = gateway.openPool(Link::Replicas, ZMQ_EVENT_HANDSHAKE_SUCCEEDED);

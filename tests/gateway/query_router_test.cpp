@@ -2,7 +2,9 @@
 // failover path answers the client exactly once.
 #include <doctest/doctest.h>
 
+#include <iterator>
 #include <map>
+#include <set>
 #include <vector>
 
 #include "gateway/command_router.hpp"
@@ -272,9 +274,9 @@ TEST_CASE("command router: resends with the same bytes after a timeout - the fir
     std::vector<std::pair<uint64_t, std::string>> sent;
     std::vector<std::string> replies;
     CommandRouter router(clock, CommandRouter::Settings{},
-                         [&](uint64_t t, const std::string& b) {
+                         [&](uint64_t t, const std::string& b) -> std::optional<std::string> {
                              sent.emplace_back(t, b);
-                             return true;
+                             return "broker-1";
                          },
                          [&](const Frames&, const std::string& b) { replies.push_back(b); });
     Envelope c;
@@ -299,9 +301,9 @@ TEST_CASE("command router: 'no command node connected' is retried after a short 
     std::vector<uint64_t> sent;
     std::vector<std::string> replies;
     CommandRouter router(clock, CommandRouter::Settings{},
-                         [&](uint64_t t, const std::string&) {
+                         [&](uint64_t t, const std::string&) -> std::optional<std::string> {
                              sent.push_back(t);
-                             return true;
+                             return "broker-1";
                          },
                          [&](const Frames&, const std::string& b) { replies.push_back(b); });
     Envelope c;
@@ -321,4 +323,39 @@ TEST_CASE("command router: 'no command node connected' is retried after a short 
     auto e = *decodeEnvelopeHeader(replies[0]);
     CHECK(e.body["code"] == "timeout");
     CHECK(std::string(e.body["message"]).find("cmd-2") != std::string::npos);
+}
+
+TEST_CASE("command router: a command sent through a broker that goes is resent at once through another") {
+    ManualClock clock;
+    std::vector<std::pair<uint64_t, std::string>> sent;  // token, broker
+    std::set<std::string> usable{"broker-1", "broker-2"};
+    std::vector<std::string> replies;
+    std::size_t next = 0;
+    CommandRouter router(clock, CommandRouter::Settings{},
+                         [&](uint64_t t, const std::string&) -> std::optional<std::string> {
+                             // Round robin over the usable brokers, as the gateway does.
+                             if (usable.empty()) return std::nullopt;
+                             auto it = usable.begin();
+                             std::advance(it, static_cast<std::ptrdiff_t>(next++ % usable.size()));
+                             sent.emplace_back(t, *it);
+                             return *it;
+                         },
+                         [&](const Frames&, const std::string& b) { replies.push_back(b); });
+    Envelope c;
+    c.kind = Kind::Command;
+    c.name = "stock.receive";
+    c.id = "cmd-3";
+    router.submit({}, *peekEnvelope(encodeEnvelope(c)), encodeEnvelope(c));
+    REQUIRE(sent.size() == 1);
+    const std::string first = sent[0].second;
+    usable.erase(first);
+    router.onBrokersChanged(usable);  // no waiting for the attempt timeout
+    REQUIRE(sent.size() == 2);
+    CHECK(sent[1].second != first);
+    router.onBrokersChanged(usable);  // nothing new: no resend
+    CHECK(sent.size() == 2);
+    Envelope r = makeReply(c, {{"seq", 1}});
+    router.onReply(sent[1].first, encodeEnvelope(r), *peekEnvelope(encodeEnvelope(r)));
+    CHECK(replies.size() == 1);
+    CHECK(router.resends() == 1);
 }
