@@ -23,6 +23,10 @@ public:
     std::string endpoint(const std::string& node) const { return config_.node(node)->endpoint; }
     // Peers by role: the gateway clients use, the command node that writes, the query nodes in order.
     std::string gatewayEndpoint() const { return config_.nodesWith(Role::Gateway).front()->endpoint; }
+    // Every gateway's endpoint, in configured order (what clients fail over between).
+    std::vector<std::string> gatewayEndpoints() const;
+    // The first node of a role (e.g. gateway-1).
+    std::string first(Role role) const { return config_.nodesWith(role).front()->name; }
     const NodeConfig& writer() const { return *config_.writer(); }
     std::vector<const NodeConfig*> replicas() const { return config_.nodesWith(Role::Query); }
     // Runs `jupiter ARGS --dir DIR`; returns its exit code (output goes to /dev/null unless verbose).

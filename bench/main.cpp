@@ -70,13 +70,12 @@ int runAll(const std::string& jsonOut, int seconds) {
                catchUp.value("seconds", 0.0), catchUp.value("events_per_second", 0));
     report["catch_up"] = catchUp;
     Doc failover = benchFailover(ctx, cluster, 8);
-    for (const char* k : {"kill_9", "sigstop"}) {
-        const Doc& d = failover[k];
-        fmt::print("failover {:<8} failed {}  longest gap {} us  max latency {} us  monitor detection {} ms  gateway "
-                   "reroute {} ms  fail-back {} ms\n",
-                   k, d.value("failed", 0), d.value("longest_gap_us", 0), d.value("max_us", 0),
-                   d.value("monitor_detection_ms", 0), d.value("gateway_reroute_ms", 0), d.value("fail_back_ms", 0));
-    }
+    for (const auto& [k, d] : failover.items())
+        fmt::print("failover {:<16} {:<8} of {:<10} failed {}  longest gap {} us  max latency {} us  monitor detection "
+                   "{} ms  client failovers {}\n",
+                   k, d.value("fault", std::string()), d.value("node", std::string()), d.value("failed", 0),
+                   d.value("longest_gap_us", 0), d.value("max_us", 0), d.value("monitor_detection_ms", 0),
+                   d.value("client_failovers", 0));
     report["failover"] = failover;
     report["rss_kib"] = daemonMemory(cluster);
     fmt::print("resident memory (KiB): {}\n", report["rss_kib"].dump());
@@ -134,6 +133,34 @@ int runSecurity(const std::string& jsonOut, int seconds, int rounds) {
     return 0;
 }
 
+// The spare gateways and brokers: queries/s with clients on one gateway against clients spread
+// over all of them (alternating rounds, same cluster), then the failover figures of every case.
+int runSpares(const std::string& jsonOut, int seconds, int rounds, int clients) {
+    zmq::context_t ctx(1);
+    const auto dir = std::filesystem::temp_directory_path() / fmt::format("jupiter-bench-spares-{}", getpid());
+    ClusterControl cluster(dir, true);
+    seedData(ctx, cluster);
+    Doc report = Doc::object();
+    report["machine"] = {{"cores", std::thread::hardware_concurrency()}};
+    Doc spread = benchGatewaySpread(ctx, cluster, clients, Millis(seconds * 1000), rounds);
+    fmt::print("queries via gateways, {} clients ({} rounds of {} s, alternating): one gateway {} /s, spread over {} "
+               "gateways {} /s (x{:.2f})\n",
+               clients, rounds, seconds, spread.value("one_gateway_median_per_second", 0),
+               spread.value("gateways", 0), spread.value("all_gateways_median_per_second", 0),
+               spread.value("ratio", 0.0));
+    report["gateway_spread"] = spread;
+    Doc failover = benchFailover(ctx, cluster, 8);
+    for (const auto& [k, d] : failover.items())
+        fmt::print("failover {:<16} {:<8} of {:<10} ({}) failed {}  longest gap {} us  max latency {} us  client "
+                   "failovers {}\n",
+                   k, d.value("fault", std::string()), d.value("node", std::string()), d.value("load", std::string()),
+                   d.value("failed", 0), d.value("longest_gap_us", 0), d.value("max_us", 0),
+                   d.value("client_failovers", 0));
+    report["failover"] = failover;
+    if (!jsonOut.empty()) std::ofstream(jsonOut) << report.dump(2) << "\n";
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -154,8 +181,17 @@ int main(int argc, char** argv) {
     security->add_option("--seconds", seconds, "duration of each load")->check(CLI::Range(1, 60));
     security->add_option("--rounds", rounds, "alternating rounds per figure")->check(CLI::Range(1, 10));
 
-    auto* queries = app.add_subcommand("queries", "query load through the gateway or one replica");
-    auto* commands = app.add_subcommand("commands", "durable command load through the gateway");
+    int spareClients = 64;
+    auto* spares = app.add_subcommand("spares", "start a cluster in a temp folder: queries/s on one gateway vs spread "
+                                                "over all, then kill -9 / SIGSTOP of a replica, a gateway and a broker "
+                                                "under load");
+    spares->add_option("--json", json, "write the JSON report to this file");
+    spares->add_option("--seconds", seconds, "duration of each load")->check(CLI::Range(1, 60));
+    spares->add_option("--rounds", rounds, "alternating rounds")->check(CLI::Range(1, 10));
+    spares->add_option("--clients", spareClients, "query clients for the spread figure")->check(CLI::Range(1, 1024));
+
+    auto* queries = app.add_subcommand("queries", "query load through the gateways or one replica");
+    auto* commands = app.add_subcommand("commands", "durable command load through the gateways");
     for (auto* sc : {queries, commands}) {
         sc->add_option("--dir", dir, "cluster folder");
         sc->add_option("--clients", clients, "concurrent clients")->check(CLI::Range(1, 1024));
@@ -167,7 +203,7 @@ int main(int argc, char** argv) {
     auto* echo = app.add_subcommand("echo", "plain ZeroMQ echo over loopback (the transport's limit)");
     echo->add_option("--clients", clients)->check(CLI::Range(1, 1024));
     echo->add_option("--duration", durationMs)->check(CLI::Range(100, 600000));
-    auto* failover = app.add_subcommand("failover", "kill -9 and SIGSTOP of the first query node under a query load");
+    auto* failover = app.add_subcommand("failover", "kill -9 and SIGSTOP of the first query node and gateway under a query load, kill -9 of the first broker under a command load");
     failover->add_option("--dir", dir, "cluster folder");
     failover->add_option("--clients", clients)->check(CLI::Range(1, 1024));
     std::string keyFile;
@@ -180,6 +216,7 @@ int main(int argc, char** argv) {
     try {
         if (*all) return runAll(json, seconds);
         if (*security) return runSecurity(json, seconds, rounds);
+        if (*spares) return runSpares(json, seconds, rounds, spareClients);
         zmq::context_t ctx(1);
         Doc d;
         if (*echo) {

@@ -113,13 +113,15 @@ void seedData(zmq::context_t& ctx, const ClusterControl& cluster) {
 }
 
 Doc benchQueries(zmq::context_t& ctx, const ClusterControl& cluster, int clients, Millis duration, int replica,
-                 bool connectFirst) {
+                 bool connectFirst, int gateways) {
     LoadSpec spec;
     const auto replicas = cluster.replicas();
     if (replica > static_cast<int>(replicas.size()))
         throw std::runtime_error(fmt::format("--replica {}: the cluster has {} query nodes", replica, replicas.size()));
     const NodeConfig* target = replica > 0 ? replicas[static_cast<std::size_t>(replica - 1)] : nullptr;
-    spec.endpoint = target ? target->endpoint : cluster.gatewayEndpoint();
+    auto all = cluster.gatewayEndpoints();
+    if (gateways > 0 && static_cast<std::size_t>(gateways) < all.size()) all.resize(static_cast<std::size_t>(gateways));
+    spec.endpoints = target ? std::vector<std::string>{target->endpoint} : all;
     spec.credentials = cluster.credentials();
     spec.connectFirst = connectFirst;
     spec.clients = clients;
@@ -127,7 +129,7 @@ Doc benchQueries(zmq::context_t& ctx, const ClusterControl& cluster, int clients
     spec.make = queryMaker(ctx, cluster);
     Doc d = summary(runLoad(ctx, spec));
     d["clients"] = clients;
-    d["target"] = target ? target->name : "gateway";
+    d["target"] = target ? target->name : all.size() == 1 ? "gateway" : fmt::format("{} gateways", all.size());
     return d;
 }
 
@@ -144,7 +146,7 @@ Doc benchEcho(zmq::context_t& ctx, int clients, Millis duration) {
         }
     });
     LoadSpec spec;
-    spec.endpoint = ep;
+    spec.endpoints = {ep};
     spec.clients = clients;
     spec.duration = duration;
     // A reply-shaped envelope of the size of a sale.get answer, echoed back as is.
@@ -173,7 +175,7 @@ Doc benchCommands(zmq::context_t& ctx, const ClusterControl& cluster, int client
                                  ? products->body["items"][0]["id"].get<uint64_t>()
                                  : 1;
     LoadSpec spec;
-    spec.endpoint = cluster.gatewayEndpoint();
+    spec.endpoints = cluster.gatewayEndpoints();
     spec.credentials = cluster.credentials();
     spec.connectFirst = connectFirst;
     spec.clients = clients;
@@ -246,7 +248,7 @@ Doc benchCatchUp(zmq::context_t& ctx, const ClusterControl& cluster, int events)
     cluster.cli(fmt::format("kill {} --signal KILL", lagging.name));
     std::this_thread::sleep_for(Millis(200));
     LoadSpec spec;
-    spec.endpoint = cluster.gatewayEndpoint();
+    spec.endpoints = cluster.gatewayEndpoints();
     spec.credentials = cluster.credentials();
     spec.clients = 32;
     spec.duration = Millis(600000);
@@ -277,45 +279,107 @@ Doc benchCatchUp(zmq::context_t& ctx, const ClusterControl& cluster, int events)
                {"caught_up", seq >= head}};
 }
 
-Doc benchFailover(zmq::context_t& ctx, const ClusterControl& cluster, int clients) {
-    Doc out = Doc::object();
-    const std::string first = cluster.replicas().front()->name;  // the route while it lives
-    for (const std::string fault : {"kill", "stop"}) {
-        std::atomic<bool> stop{false};
-        LoadSpec spec;
-        spec.endpoint = cluster.gatewayEndpoint();
-        spec.credentials = cluster.credentials();
-        spec.clients = clients;
-        spec.duration = Millis(600000);
-        spec.stop = &stop;
+namespace {
+
+// One failover measurement: `fault` (KILL or STOP) of `node` a moment into a load, recovery a
+// moment later; figures from the load's samples and the monitor's transition log.
+struct FailoverCase {
+    std::string key;     // in the report
+    std::string node;
+    std::string signal;  // KILL or STOP
+    bool commands;       // a command load (through the brokers) instead of a query load
+};
+
+Doc measureFailover(zmq::context_t& ctx, const ClusterControl& cluster, int clients, const FailoverCase& f) {
+    std::atomic<bool> stop{false};
+    LoadSpec spec;
+    spec.endpoints = cluster.gatewayEndpoints();
+    spec.credentials = cluster.credentials();
+    spec.clients = clients;
+    spec.duration = Millis(600000);
+    spec.stop = &stop;
+    if (f.commands) {
+        auto products = call(ctx, cluster.credentials(), cluster.gatewayEndpoint(), Kind::Query, "products.list",
+                             {{"limit", 1}});
+        const Doc product =
+            products.ok() && !products->body["items"].empty() ? products->body["items"][0]["id"] : Doc(1);
+        spec.make = [product](uint64_t) {
+            return makeRequest(Kind::Command, "stock.receive", {{"product", product}, {"quantity", 1}}, "");
+        };
+    } else {
         spec.make = queryMaker(ctx, cluster);
-        LoadResult result;
-        std::thread load([&] { result = runLoad(ctx, spec); });
-        std::this_thread::sleep_for(Millis(1500));
-        const int64_t faultAt = nowWallMs();
-        cluster.cli(fmt::format("kill {} --signal {}", first, fault == "kill" ? "KILL" : "STOP"));
-        std::this_thread::sleep_for(Millis(1500));
-        const int64_t recoverAt = nowWallMs();
-        if (fault == "kill") cluster.cli(fmt::format("start {}", first));
-        else cluster.cli(fmt::format("kill {} --signal CONT", first));
-        std::this_thread::sleep_for(Millis(2000));
-        stop = true;
-        load.join();
-        // "Z query-1 DOWN": the monitor's own line, not a gateway REROUTE line that quotes the reason.
-        const int64_t down = firstTransition(cluster, fmt::format("Z {} DOWN", first), faultAt);
-        const int64_t reroute = firstTransition(cluster, fmt::format("REROUTE {} -> ", first), faultAt - 1000);
+    }
+    LoadResult result;
+    std::thread load([&] { result = runLoad(ctx, spec); });
+    std::this_thread::sleep_for(Millis(1500));
+    const int64_t faultAt = nowWallMs();
+    cluster.cli(fmt::format("kill {} --signal {}", f.node, f.signal));
+    std::this_thread::sleep_for(Millis(1500));
+    const int64_t recoverAt = nowWallMs();
+    if (f.signal == "KILL") cluster.cli(fmt::format("start {}", f.node));
+    else cluster.cli(fmt::format("kill {} --signal CONT", f.node));
+    std::this_thread::sleep_for(Millis(2000));
+    stop = true;
+    load.join();
+    // "Z query-1 DOWN": the monitor's own line, not a gateway REROUTE line that quotes the reason.
+    const int64_t down = firstTransition(cluster, fmt::format("Z {} DOWN", f.node), faultAt);
+    Doc d = summary(result);
+    d["node"] = f.node;
+    d["fault"] = f.signal == "KILL" ? "kill -9" : "SIGSTOP";
+    d["load"] = f.commands ? "commands" : "queries";
+    d["client_failovers"] = result.failovers;
+    d["monitor_detection_ms"] = down ? down - faultAt : -1;
+    if (f.node.rfind("query", 0) == 0) {
+        const int64_t reroute = firstTransition(cluster, fmt::format("REROUTE {} -> ", f.node), faultAt - 1000);
         const int64_t back = firstTransition(cluster, "(fail-back)", recoverAt);
-        Doc d = summary(result);
-        d["monitor_detection_ms"] = down ? down - faultAt : -1;
         d["gateway_reroute_ms"] = reroute ? std::max<int64_t>(0, reroute - faultAt) : -1;
         d["fail_back_ms"] = back ? back - recoverAt : -1;
-        // Where the longest client-visible gap was: around the fault, or around the recovery.
-        const int64_t gapEndMs = result.startWallMs + result.longestGapEndUs() / 1000;
-        d["longest_gap_ended_after_fault_ms"] = gapEndMs - faultAt;
-        d["longest_gap_ended_after_recovery_ms"] = gapEndMs - recoverAt;
-        out[fault == "kill" ? "kill_9" : "sigstop"] = d;
     }
+    // Where the longest client-visible gap was: around the fault, or around the recovery.
+    const int64_t gapEndMs = result.startWallMs + result.longestGapEndUs() / 1000;
+    d["longest_gap_ended_after_fault_ms"] = gapEndMs - faultAt;
+    d["longest_gap_ended_after_recovery_ms"] = gapEndMs - recoverAt;
+    return d;
+}
+
+}  // namespace
+
+Doc benchFailover(zmq::context_t& ctx, const ClusterControl& cluster, int clients) {
+    Doc out = Doc::object();
+    const std::string replica = cluster.first(Role::Query);  // the route while it lives
+    std::vector<FailoverCase> cases = {{"kill_9", replica, "KILL", false}, {"sigstop", replica, "STOP", false}};
+    // A gateway or a broker can only fail over to another one.
+    if (cluster.config().nodesWith(Role::Gateway).size() > 1) {
+        cases.push_back({"gateway_kill_9", cluster.first(Role::Gateway), "KILL", false});
+        cases.push_back({"gateway_sigstop", cluster.first(Role::Gateway), "STOP", false});
+    }
+    if (cluster.config().nodesWith(Role::Broker).size() > 1)
+        cases.push_back({"broker_kill_9", cluster.first(Role::Broker), "KILL", true});
+    for (const auto& f : cases) out[f.key] = measureFailover(ctx, cluster, clients, f);
     return out;
+}
+
+Doc benchGatewaySpread(zmq::context_t& ctx, const ClusterControl& cluster, int clients, Millis duration, int rounds) {
+    const int gateways = static_cast<int>(cluster.config().nodesWith(Role::Gateway).size());
+    Doc one = Doc::array(), all = Doc::array();
+    for (int r = 0; r < rounds; ++r) {
+        one.push_back(benchQueries(ctx, cluster, clients, duration, 0, true, 1));
+        all.push_back(benchQueries(ctx, cluster, clients, duration, 0, true, gateways));
+    }
+    auto median = [](const Doc& runs) {
+        std::vector<int64_t> v;
+        for (const auto& d : runs) v.push_back(d.value("per_second", int64_t{0}));
+        std::sort(v.begin(), v.end());
+        return v.empty() ? int64_t{0} : v[v.size() / 2];
+    };
+    const int64_t m1 = median(one), mAll = median(all);
+    return Doc{{"clients", clients},
+               {"gateways", gateways},
+               {"one_gateway", one},
+               {"all_gateways", all},
+               {"one_gateway_median_per_second", m1},
+               {"all_gateways_median_per_second", mAll},
+               {"ratio", m1 > 0 ? static_cast<double>(mAll) / static_cast<double>(m1) : 0.0}};
 }
 
 Doc benchConnections(zmq::context_t& ctx, const ClusterControl& cluster, Millis duration) {

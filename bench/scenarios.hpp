@@ -13,10 +13,11 @@ namespace jupiter::bench {
 // Loads a small data set (sellers, products, stock, sales) so that queries have work to do.
 void seedData(zmq::context_t& ctx, const ClusterControl& cluster);
 
-// Queries per second and latency, through the gateway (replica = 0) or straight to the Nth query node.
-// With `connectFirst`, the clock starts once every client is connected (see LoadSpec).
+// Queries per second and latency, through the gateways (replica = 0; the first `gateways` of them,
+// 0 = all, clients spread over them) or straight to the Nth query node. With `connectFirst`, the
+// clock starts once every client is connected (see LoadSpec).
 Doc benchQueries(zmq::context_t& ctx, const ClusterControl& cluster, int clients, Millis duration, int replica,
-                 bool connectFirst = false);
+                 bool connectFirst = false, int gateways = 0);
 // The transport's own limit: a plain ZeroMQ DEALER/ROUTER echo over loopback, same message size.
 Doc benchEcho(zmq::context_t& ctx, int clients, Millis duration);
 // Durable commands per second through the gateway.
@@ -28,8 +29,12 @@ Doc benchRocksSync(int writes);
 Doc benchReplicationLag(zmq::context_t& ctx, const ClusterControl& cluster, int commands);
 // Catch-up speed of a replica that was down while `events` events were written.
 Doc benchCatchUp(zmq::context_t& ctx, const ClusterControl& cluster, int events);
-// Kill -9 and SIGSTOP of the replica in use under a query load.
+// Kill -9 and SIGSTOP of the replica in use and of gateway-1 under a query load, and kill -9 of
+// broker-1 under a command load (the spares' cases only where the layout has spares).
 Doc benchFailover(zmq::context_t& ctx, const ClusterControl& cluster, int clients);
+// Queries per second with clients on one gateway against clients spread over every gateway,
+// alternating `rounds` times in the same run.
+Doc benchGatewaySpread(zmq::context_t& ctx, const ClusterControl& cluster, int clients, Millis duration, int rounds);
 // Connections set up per second: a new client socket, a ping through the gateway, closed; one at a
 // time (with CURVE each is a full key exchange).
 Doc benchConnections(zmq::context_t& ctx, const ClusterControl& cluster, Millis duration);

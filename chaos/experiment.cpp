@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "client/client.hpp"
+#include "client/failover_client.hpp"
 #include "client/verify.hpp"
 
 namespace jupiter::chaos {
@@ -30,11 +31,11 @@ struct Probe {
 
 // The product the command stream adds stock to: new, so its stock counts only this run's commands.
 Probe createProbeProduct(zmq::context_t& ctx, const bench::ClusterControl& cluster) {
-    Client gw(ctx, cluster.credentials(), cluster.gatewayEndpoint());
+    FailoverClient gw(ctx, cluster.credentials(), cluster.gatewayEndpoints());
     const auto code = fmt::format("CHAOS-{}-{}", getpid(), wallNowMs());
     auto r = gw.call(makeRequest(Kind::Command, "product.create",
                                  {{"code", code}, {"description", "jupiter-chaos probe"}, {"price", 1}}),
-                     Millis(5000), 3);
+                     Millis(15000));
     if (!r.ok()) throw std::runtime_error("cannot create the probe product through the gateway: " + r.error().message);
     if (r->kind != Kind::Reply) throw std::runtime_error("the gateway refused the probe product: " + r->body.dump());
     return {r->body.value("id", uint64_t{0}), r->seq.value_or(r->body.value("seq", uint64_t{0}))};
@@ -86,11 +87,13 @@ ChaosRun runExperiment(zmq::context_t& ctx, const bench::ClusterControl& cluster
     ChaosRun run;
     run.queryClients = options.queryClients;
     for (const auto* n : cluster.replicas()) run.replicas.push_back(n->name);
+    for (Role role : {Role::Gateway, Role::Broker})
+        for (const auto* n : cluster.config().nodesWith(role)) run.spares.push_back(n->name);
     const Probe probe = createProbeProduct(ctx, cluster);
     run.product = probe.id;
 
     bench::LoadSpec spec;
-    spec.endpoint = cluster.gatewayEndpoint();
+    spec.endpoints = cluster.gatewayEndpoints();
     spec.credentials = cluster.credentials();
     spec.clients = options.queryClients;
     spec.duration = Millis(24L * 3600 * 1000);  // ended by `stopLoad`
@@ -116,7 +119,7 @@ ChaosRun runExperiment(zmq::context_t& ctx, const bench::ClusterControl& cluster
 
     FaultInjector injector(cluster, options);
     {
-        CommandStream commands(ctx, cluster.credentials(), cluster.gatewayEndpoint(), probe.id, options.commandPeriod);
+        CommandStream commands(ctx, cluster.credentials(), cluster.gatewayEndpoints(), probe.id, options.commandPeriod);
         try {
             injector.run(Steady::now() + options.duration, interrupt);
             run.faultsEndMs = wallNowMs();

@@ -1,5 +1,5 @@
-// One chaos run from start to verdict: a query load and a command stream through the gateway,
-// faults injected into the replicas meanwhile, then full recovery, quiescence and the checks that
+// One chaos run from start to verdict: a query load and a command stream through the gateways,
+// faults injected into the replicas, gateways and brokers meanwhile, then full recovery, quiescence and the checks that
 // the replicas converged and that every acknowledged command is there exactly once.
 #pragma once
 
@@ -42,6 +42,7 @@ struct ChaosRun {
     uint64_t product = 0;      // the probe product the command stream adds stock to
     int queryClients = 0;
     std::vector<std::string> replicas;  // the query nodes, in configured order
+    std::vector<std::string> spares;    // the gateways and brokers, in configured order
     bench::LoadResult queries; // sample times are from startMs
     CommandStats commands;
     std::vector<FaultRecord> faults;

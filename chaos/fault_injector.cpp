@@ -63,7 +63,8 @@ std::string FaultRecord::label() const { return fmt::format("{} {}", faultKindNa
 
 FaultInjector::FaultInjector(const bench::ClusterControl& cluster, const ChaosOptions& options)
     : cluster_(cluster), options_(options), rng_(options.seed) {
-    for (const auto* n : cluster.replicas()) replicas_.push_back(n->name);
+    for (Role role : {Role::Query, Role::Gateway, Role::Broker})
+        for (const auto* n : cluster.config().nodesWith(role)) nodes_[role].push_back(n->name);
 }
 
 FaultInjector::~FaultInjector() {
@@ -117,48 +118,46 @@ void FaultInjector::injectNext(TimePoint until) {
     // schedule: the same seed gives the same times, kinds and first-choice targets.
     const auto kind = options_.faults[std::min(options_.faults.size() - 1,
                                                static_cast<std::size_t>(draw() * static_cast<double>(options_.faults.size())))];
-    const auto first = static_cast<std::size_t>(draw() * static_cast<double>(replicas_.size()));
+    const auto& candidates = nodes_[faultRole(kind)];
+    const auto first = static_cast<std::size_t>(draw() * static_cast<double>(std::max<std::size_t>(1, candidates.size())));
     const Millis hold = kMinHold + Millis(static_cast<int64_t>(draw() * static_cast<double>((kMaxHold - kMinHold).count())));
     const TimePoint now = Steady::now();
     // Too close to the end to hold it and see the monitor react: the run's last moments stay calm.
     if (now + kMinHold > until) return;
 
     std::string target;
-    for (std::size_t i = 0; i < replicas_.size() && target.empty(); ++i) {
-        const std::string& candidate = replicas_[(first + i) % replicas_.size()];
-        // Only a replica back in service is disturbed again, so each fault meets a working replica
-        // and its detection, reroute and return can be told apart from the previous one's.
+    for (std::size_t i = 0; i < candidates.size() && target.empty(); ++i) {
+        const std::string& candidate = candidates[(first + i) % candidates.size()];
+        // Only a node back in service is disturbed again, so each fault meets a working node and its
+        // detection, reroute and return can be told apart from the previous one's.
         if (!healthy(candidate)) continue;
         bool otherHealthy = false;
-        for (const auto& other : replicas_)
+        for (const auto& other : candidates)
             if (other != candidate && healthy(other)) otherHealthy = true;
         if (otherHealthy) target = candidate;
     }
-    const auto pidFile = cluster_.config().pidFile(target.empty() ? replicas_[0] : target);
-    const auto pid = target.empty() ? std::nullopt : cli::lockedPid(pidFile);
+    const auto pid = target.empty() ? std::nullopt : cli::lockedPid(cluster_.config().pidFile(target));
     if (!pid || *pid <= 0) {
         notes_.push_back(fmt::format("{}: a {} was skipped: {}", formatUtcMs(wallNowMs()), faultKindName(kind),
-                                     target.empty() ? "no replica was UP with another UP beside it"
+                                     target.empty() ? fmt::format("no {} was UP with another UP beside it",
+                                                                  roleName(faultRole(kind)))
                                                     : target + " has no running process"));
         return;
     }
+    const auto pidFile = cluster_.config().pidFile(target);
 
     FaultRecord f;
     f.kind = kind;
     f.target = target;
     f.atMs = wallNowMs();
-    switch (kind) {
-        case FaultKind::Kill:
-            kill(*pid, SIGKILL);
-            if (!cli::waitForExit(*pid, pidFile, kExitTimeout)) f.problem = "did not exit after SIGKILL";
-            break;
-        case FaultKind::Stop:
-            kill(*pid, SIGSTOP);
-            break;
-        case FaultKind::Restart:
-            kill(*pid, SIGTERM);
-            if (!cli::waitForExit(*pid, pidFile, kExitTimeout)) f.problem = "did not exit within 10 s of SIGTERM";
-            break;
+    if (isStopFault(kind)) {
+        kill(*pid, SIGSTOP);
+    } else if (kind == FaultKind::Restart) {
+        kill(*pid, SIGTERM);
+        if (!cli::waitForExit(*pid, pidFile, kExitTimeout)) f.problem = "did not exit within 10 s of SIGTERM";
+    } else {
+        kill(*pid, SIGKILL);
+        if (!cli::waitForExit(*pid, pidFile, kExitTimeout)) f.problem = "did not exit after SIGKILL";
     }
     faults_.push_back(f);
     const Active a{faults_.size() - 1, Steady::now() + hold, *pid};
@@ -170,9 +169,9 @@ void FaultInjector::injectNext(TimePoint until) {
 void FaultInjector::recover(const Active& a) {
     FaultRecord& f = faults_[a.record];
     f.recoverAtMs = wallNowMs();
-    if (f.kind == FaultKind::Stop) {
+    if (isStopFault(f.kind)) {
         // The pid we stopped cannot have exited meanwhile (a stopped process runs nothing), so it
-        // is still that replica's daemon.
+        // is still that node's daemon.
         kill(a.pid, SIGCONT);
     } else {
         startNode(f.target, f.problem);
@@ -190,12 +189,12 @@ bool FaultInjector::startNode(const std::string& node, std::string& problem) {
     return false;
 }
 
-bool FaultInjector::healthy(const std::string& replica) const {
+bool FaultInjector::healthy(const std::string& node) const {
     for (const auto& a : active_)
-        if (faults_[a.record].target == replica) return false;
+        if (faults_[a.record].target == node) return false;
     const auto all = readTransitions(cluster_.config().transitionLog());
     for (auto it = all.rbegin(); it != all.rend(); ++it)
-        if (it->node == replica && (it->event == "UP" || it->event == "DOWN")) return it->event == "UP";
+        if (it->node == node && (it->event == "UP" || it->event == "DOWN")) return it->event == "UP";
     return true;  // never reported on: the monitor has not judged it, so trust the cluster being up
 }
 

@@ -1,10 +1,12 @@
-// Injects faults into the query replicas at random moments (every `every` +/- 40%, reproducible from
-// the seed) and recovers them after a while. Only a replica the monitor calls UP is disturbed, and
-// only while another is UP too; records what was done when, for the report and the timeline.
+// Injects faults into the query replicas, gateways and brokers at random moments (every `every`
+// +/- 40%, reproducible from the seed) and recovers them after a while. Only a node the monitor
+// calls UP is disturbed, and only while another of its role is UP too (never all of a role at
+// once); records what was done when, for the report and the timeline.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <random>
 #include <string>
 #include <vector>
@@ -17,7 +19,7 @@ namespace jupiter::chaos {
 
 struct FaultRecord {
     FaultKind kind = FaultKind::Kill;
-    std::string target;          // a query node
+    std::string target;          // a query node, a gateway or a broker
     int64_t atMs = 0;            // the signal was sent (wall clock, ms since the epoch)
     int64_t recoverAtMs = 0;     // recovery began (jupiter start / SIGCONT)
     int64_t recoveredMs = 0;     // recovery returned: the process runs and answers ping
@@ -42,7 +44,7 @@ public:
     const std::vector<std::string>& notes() const { return notes_; }
 
 private:
-    std::vector<std::string> replicas_;  // the query nodes, in configured order
+    std::map<Role, std::vector<std::string>> nodes_;  // the nodes each fault may disturb, in configured order
     struct Active {
         std::size_t record;  // index into faults_
         TimePoint due;       // when to recover
@@ -54,7 +56,7 @@ private:
     void recover(const Active& a);
     bool startNode(const std::string& node, std::string& problem);
     // No fault of ours is active on it and the monitor's last word on it is UP.
-    bool healthy(const std::string& replica) const;
+    bool healthy(const std::string& node) const;
 
     const bench::ClusterControl& cluster_;
     const ChaosOptions& options_;

@@ -1,5 +1,5 @@
 // jupiter-chaos: the availability experiment, automated. Runs a query load and a command stream
-// through the gateway while killing, stopping and restarting query replicas at random (seeded)
+// through the gateways while killing, stopping and restarting query replicas, gateways and brokers at random (seeded)
 // moments; reports availability, lost commands, detection/reroute times and convergence, and
 // draws the run as an SVG timeline. Exit code 0 only when nothing failed, nothing was lost and
 // the replicas converged.
@@ -19,6 +19,7 @@
 #include "chaos/report.hpp"
 #include "chaos/timeline_svg.hpp"
 #include "client/client.hpp"
+#include "client/failover_client.hpp"
 #include "common/paths.hpp"
 
 using namespace jupiter;
@@ -33,15 +34,17 @@ std::atomic<bool> gInterrupted{false};
 
 void onSignal(int) { gInterrupted = true; }
 
-// A cluster is there when DIR has a configuration and its gateway answers ping.
+// A cluster is there when DIR has a configuration and one of its gateways answers ping.
 bool clusterAnswers(zmq::context_t& ctx, const std::filesystem::path& dir) {
     if (!std::filesystem::exists(clusterConfigPath(dir))) return false;
     auto config = loadConfig(clusterConfigPath(dir));
     if (!config) return false;
     auto credentials = Credentials::forClient(*config, "");
     if (!credentials) return false;
-    Client gw(ctx, *credentials, config->nodesWith(Role::Gateway).front()->endpoint);
-    auto pong = gw.call(makeRequest(Kind::Control, "ping", Doc::object()), Millis(1000), 1);
+    std::vector<std::string> gateways;
+    for (const auto* g : config->nodesWith(Role::Gateway)) gateways.push_back(g->endpoint);
+    FailoverClient gw(ctx, *credentials, gateways);
+    auto pong = gw.call(makeRequest(Kind::Control, "ping", Doc::object()), Millis(1000));
     return pong.ok();
 }
 
@@ -77,16 +80,18 @@ void writeFile(const std::filesystem::path& path, const std::string& text) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    CLI::App app{"jupiter-chaos: query and command load through the gateway while query replicas are killed, "
-                 "stopped and restarted; reports availability, lost commands and convergence"};
-    std::string dirOption, durationText = "60s", everyText = "5s", faultsText = "kill,stop,restart", outOption;
+    CLI::App app{"jupiter-chaos: query and command load through the gateways while query replicas, gateways and "
+                 "brokers are killed, stopped and restarted; reports availability, lost commands and convergence"};
+    std::string dirOption, durationText = "60s", everyText = "5s", outOption;
+    std::string faultsText = "kill,stop,restart,kill-gateway,stop-gateway,kill-broker,stop-broker";
     ChaosOptions options;
     app.add_option("--dir", dirOption, "cluster folder (default $JUPITER_DIR or ./jupiter-data); when no cluster "
                                        "answers there, one is started in a temporary folder for the run");
     app.add_option("--duration", durationText, "how long faults are injected: 60s, 500ms, 2m or plain ms")
         ->capture_default_str();
     app.add_option("--every", everyText, "mean time between faults (each +/- 40%)")->capture_default_str();
-    app.add_option("--faults", faultsText, "comma-separated fault kinds: kill, stop, restart")->capture_default_str();
+    app.add_option("--faults", faultsText, "comma-separated fault kinds: kill, stop, restart (of a query replica), kill-gateway, "
+                                         "stop-gateway, kill-broker, stop-broker")->capture_default_str();
     app.add_option("--seed", options.seed, "seed of the fault schedule (same seed, same schedule)")
         ->capture_default_str();
     app.add_option("--out", outOption, "folder for report.txt, report.json, transitions.log and timeline.svg "

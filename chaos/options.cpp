@@ -15,8 +15,33 @@ std::string_view faultKindName(FaultKind k) {
         case FaultKind::Kill: return "kill";
         case FaultKind::Stop: return "stop";
         case FaultKind::Restart: return "restart";
+        case FaultKind::KillGateway: return "kill-gateway";
+        case FaultKind::StopGateway: return "stop-gateway";
+        case FaultKind::KillBroker: return "kill-broker";
+        case FaultKind::StopBroker: return "stop-broker";
     }
     return "?";
+}
+
+const std::vector<FaultKind>& allFaultKinds() {
+    static const std::vector<FaultKind> all{FaultKind::Kill,        FaultKind::Stop,        FaultKind::Restart,
+                                            FaultKind::KillGateway, FaultKind::StopGateway, FaultKind::KillBroker,
+                                            FaultKind::StopBroker};
+    return all;
+}
+
+Role faultRole(FaultKind k) {
+    switch (k) {
+        case FaultKind::KillGateway:
+        case FaultKind::StopGateway: return Role::Gateway;
+        case FaultKind::KillBroker:
+        case FaultKind::StopBroker: return Role::Broker;
+        default: return Role::Query;
+    }
+}
+
+bool isStopFault(FaultKind k) {
+    return k == FaultKind::Stop || k == FaultKind::StopGateway || k == FaultKind::StopBroker;
 }
 
 Result<Millis> parseDuration(std::string_view text, std::string_view option) {
@@ -51,12 +76,15 @@ Result<std::vector<FaultKind>> parseFaults(std::string_view text) {
         const std::size_t comma = std::min(text.find(',', start), text.size());
         const std::string_view word = text.substr(start, comma - start);
         std::optional<FaultKind> kind;
-        for (FaultKind k : {FaultKind::Kill, FaultKind::Stop, FaultKind::Restart})
+        std::string names;
+        for (FaultKind k : allFaultKinds()) {
             if (word == faultKindName(k)) kind = k;
+            names += fmt::format("{}{}", names.empty() ? "" : ", ", faultKindName(k));
+        }
         if (!kind)
             return makeError("bad_option", fmt::format("--faults: unknown fault '{}' in '{}' (accepted: a comma-separated "
-                                                       "list of kill, stop, restart)",
-                                                       word, text));
+                                                       "list of {})",
+                                                       word, text, names));
         if (std::find(out.begin(), out.end(), *kind) != out.end())
             return makeError("bad_option", fmt::format("--faults: '{}' is listed twice in '{}'", word, text));
         out.push_back(*kind);

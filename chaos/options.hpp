@@ -10,20 +10,26 @@
 #include <vector>
 
 #include "common/clock.hpp"
+#include "common/config.hpp"
 #include "common/result.hpp"
 
 namespace jupiter::chaos {
 
-// What is done to a query replica: kill -9 then start; SIGSTOP then SIGCONT; SIGTERM then start.
-enum class FaultKind { Kill, Stop, Restart };
+// What is done, and to which kind of node: to a query replica, kill -9 then start; SIGSTOP then
+// SIGCONT; SIGTERM then start. To a gateway or a broker, kill -9 then start, or SIGSTOP then
+// SIGCONT. Never to every node of a role at once.
+enum class FaultKind { Kill, Stop, Restart, KillGateway, StopGateway, KillBroker, StopBroker };
 
-std::string_view faultKindName(FaultKind k);
+std::string_view faultKindName(FaultKind k);  // "kill", ..., "kill-gateway", "stop-broker"
+const std::vector<FaultKind>& allFaultKinds();
+Role faultRole(FaultKind k);    // the role of the nodes it disturbs
+bool isStopFault(FaultKind k);  // SIGSTOP (recovered with SIGCONT)
 
 struct ChaosOptions {
     std::filesystem::path dir;           // the cluster to use (or to start one beside, when none runs)
     Millis duration{60000};
     Millis every{5000};                  // mean time between fault injections
-    std::vector<FaultKind> faults{FaultKind::Kill, FaultKind::Stop, FaultKind::Restart};
+    std::vector<FaultKind> faults{FaultKind::Kill, FaultKind::Stop, FaultKind::Restart};  // the replicas'; --faults adds the spares' kinds
     uint64_t seed = 1;
     std::optional<std::filesystem::path> out;  // default: DIR/chaos
     bool json = false;                   // print report.json instead of report.txt
@@ -35,7 +41,7 @@ struct ChaosOptions {
 // `option` and the accepted forms.
 Result<Millis> parseDuration(std::string_view text, std::string_view option);
 
-// A comma-separated subset of kill,stop,restart (no empties, no repeats).
+// A comma-separated subset of allFaultKinds' names (no empties, no repeats).
 Result<std::vector<FaultKind>> parseFaults(std::string_view text);
 
 }  // namespace jupiter::chaos

@@ -57,11 +57,14 @@ struct RerouteCounts {
     uint64_t total = 0, lag = 0, failBack = 0;
 };
 
-// The gateway's route changes during the run, by the reason its lines give.
+// The first gateway's route changes during the run (every gateway routes alike), by the reason its
+// lines give.
 RerouteCounts reroutes(const ChaosRun& run) {
     RerouteCounts n;
+    const std::string gateway = run.spares.empty() ? std::string() : run.spares.front();
     for (const auto& t : run.transitions) {
         if (t.event != "REROUTE" || t.atMs < run.startMs || t.atMs > run.endMs) continue;
+        if (!gateway.empty() && t.node != gateway) continue;
         ++n.total;
         if (t.line.find("behind the head") != std::string::npos) ++n.lag;
         if (t.line.find("(fail-back)") != std::string::npos) ++n.failBack;
@@ -149,6 +152,8 @@ Doc reportJson(const ChaosRun& run, const ChaosOptions& options) {
                  {"max_us", q.maxUs()},
                  {"longest_gap_us", q.longestGapUs()},
                  {"served_by", q.servedBy},
+                 {"answered_by", q.answeredBy},
+                 {"client_failovers", q.failovers},
                  {"errors", q.errors}}},
                {"acknowledged_commands", c.acked},
                {"lost_commands", v.lost},
@@ -158,6 +163,7 @@ Doc reportJson(const ChaosRun& run, const ChaosOptions& options) {
                  {"applied_twice", v.appliedTwice},
                  {"unresolved", c.unresolved},
                  {"resends", c.resends},
+                 {"client_failovers", c.failovers},
                  {"duplicate_acks", c.duplicates},
                  {"max_seq", c.maxSeq},
                  {"product", run.product},
@@ -188,8 +194,9 @@ std::string reportText(const ChaosRun& run, const ChaosOptions& options) {
         run.ownedCluster ? " (started for this run)" : "");
 
     const auto& q = run.queries;
-    out += fmt::format("queries      {} clients through the gateway for {:.1f} s\n", run.queryClients,
-                       static_cast<double>(run.endMs - run.startMs) / 1000.0);
+    out += fmt::format("queries      {} clients through the gateways for {:.1f} s ({} moves of a client to "
+                       "another gateway)\n",
+                       run.queryClients, static_cast<double>(run.endMs - run.startMs) / 1000.0, q.failovers);
     out += fmt::format("             availability {:.3f} %: {} ok, {} failed of {}\n", availabilityPct(run), q.ok,
                        q.failed, q.ok + q.failed);
     out += fmt::format("             latency p50 {}, p99 {}, max {}; longest gap between successful replies {}\n",
@@ -210,12 +217,12 @@ std::string reportText(const ChaosRun& run, const ChaosOptions& options) {
                        human(percentile(cmdLat, 0.99)), human(percentile(cmdLat, 1.0)));
 
     out += fmt::format("\nfaults ({})\n", run.faults.size());
-    out += fmt::format("  {:<9} {:<18} {:<9} {:<10} {:<22} {}\n", "at", "fault", "lasted", "detected", "rerouted",
+    out += fmt::format("  {:<9} {:<24} {:<9} {:<10} {:<22} {}\n", "at", "fault", "lasted", "detected", "rerouted",
                        "UP again after recovery");
     for (std::size_t i = 0; i < run.faults.size(); ++i) {
         const auto& f = run.faults[i];
         const auto x = analyzeFault(run, i);
-        out += fmt::format("  {:<9} {:<18} {:<9} {:<10} {:<22} {}\n",
+        out += fmt::format("  {:<9} {:<24} {:<9} {:<10} {:<22} {}\n",
                            fmt::format("+{:.2f} s", static_cast<double>(f.atMs - run.startMs) / 1000.0), f.label(),
                            f.recoveredMs ? humanMs(f.recoveredMs - f.atMs) : "-",
                            x.detectionMs ? humanMs(*x.detectionMs) : "not seen", rerouteText(x),
@@ -224,7 +231,7 @@ std::string reportText(const ChaosRun& run, const ChaosOptions& options) {
     }
     out += "  (detected: first monitor DOWN line after the signal; rerouted: first gateway REROUTE away from it)\n";
     const auto rr = reroutes(run);
-    out += fmt::format("  the gateway changed replica {} times during the run: {} because the one in use fell behind "
+    out += fmt::format("  the first gateway changed replica {} times during the run: {} because the one in use fell behind "
                        "the head, {} fail-backs\n",
                        rr.total, rr.lag, rr.failBack);
     for (const auto& n : run.notes) out += fmt::format("  note: {}\n", n);

@@ -49,8 +49,8 @@ public:
     Canvas(const ChaosRun& run)
         : start_(run.startMs),
           span_(std::max<int64_t>(1, run.endMs - run.startMs)),
-          lanes_(static_cast<double>(run.replicas.size())) {}
-    // One lane per query node, then the gateway's lane, then the latency plot.
+          lanes_(static_cast<double>(run.replicas.size() + run.spares.size())) {}
+    // One lane per query node, one per gateway and broker, then the gateway's lane, then the latency plot.
     double laneTop(std::size_t i) const { return kLaneTop + static_cast<double>(i) * (kLaneHeight + kLaneGap); }
     double gatewayLaneTop() const { return kLaneTop + lanes_ * (kLaneHeight + kLaneGap) + 8; }
     double plotTop() const { return gatewayLaneTop() + kLaneHeight + 44; }
@@ -85,8 +85,8 @@ void text(std::string& out, double x, double y, const std::string& s, const std:
 LaneState stateAt(const ChaosRun& run, const std::string& replica, int64_t t) {
     for (const auto& f : run.faults) {
         if (f.target != replica || t < f.atMs) continue;
-        const int64_t until = f.kind == FaultKind::Stop ? f.recoverAtMs : f.recoveredMs;
-        if (until == 0 || t < until) return f.kind == FaultKind::Stop ? LaneState::Stopped : LaneState::Dead;
+        const int64_t until = isStopFault(f.kind) ? f.recoverAtMs : f.recoveredMs;
+        if (until == 0 || t < until) return isStopFault(f.kind) ? LaneState::Stopped : LaneState::Dead;
     }
     std::string last = "UP";
     for (const auto& tr : run.transitions)
@@ -134,8 +134,10 @@ void gatewayLane(std::string& out, const ChaosRun& run, const Canvas& c) {
         std::string replica;
     };
     std::vector<Segment> segments = {{c.start(), replicaInUse(run.transitions, c.start())}};
+    // The first gateway's route (every gateway routes alike, from the same heartbeats).
+    const std::string gateway = run.spares.empty() ? std::string() : run.spares.front();
     for (const auto& t : run.transitions)
-        if (t.event == "REROUTE" && t.atMs > c.start() && t.atMs <= c.end())
+        if (t.event == "REROUTE" && t.atMs > c.start() && t.atMs <= c.end() && (gateway.empty() || t.node == gateway))
             segments.push_back({t.atMs, t.to == "none" ? "" : t.to});
     for (std::size_t i = 0; i < segments.size(); ++i) {
         const int64_t to = i + 1 < segments.size() ? segments[i + 1].from : c.end();
@@ -331,7 +333,7 @@ std::string timelineSvg(const ChaosRun& run, const ChaosOptions& options) {
     const double availability =
         total ? 100.0 * static_cast<double>(run.queries.ok) / static_cast<double>(total) : 0.0;
     text(out, 20, 28,
-         fmt::format("jupiter-chaos: {} faults on the query replicas, query availability {:.3f} %", run.faults.size(),
+         fmt::format("jupiter-chaos: {} faults on replicas, gateways and brokers, query availability {:.3f} %", run.faults.size(),
                      availability),
          R"(font-size="18" font-weight="bold")");
     text(out, 20, 48,
@@ -343,6 +345,8 @@ std::string timelineSvg(const ChaosRun& run, const ChaosOptions& options) {
          R"(font-size="12" fill="#444")");
     legend(out, run);
     for (std::size_t i = 0; i < run.replicas.size(); ++i) replicaLane(out, run, c, run.replicas[i], c.laneTop(i));
+    for (std::size_t i = 0; i < run.spares.size(); ++i)
+        replicaLane(out, run, c, run.spares[i], c.laneTop(run.replicas.size() + i));
     gatewayLane(out, run, c);
     latencyPlot(out, run, c, options);
     faultMarkers(out, run, c);

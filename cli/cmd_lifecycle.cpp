@@ -9,6 +9,8 @@
 #include <fstream>
 #include <sstream>
 
+#include <tuple>
+
 #include <fmt/format.h>
 
 #include "cli/cluster_dir.hpp"
@@ -146,6 +148,8 @@ int runUp(const UpOptions& o) {
     bool wrote = false;
     Layout layout;
     layout.queries = o.replicas;
+    layout.gateways = o.gateways;
+    layout.brokers = o.brokers;
     if (!std::filesystem::exists(file, ec)) {
         const int port = o.basePortGiven ? o.basePort : kDefaultBasePort;
         if (port + portsUsed(layout) - 1 > 65535) {
@@ -174,11 +178,15 @@ int runUp(const UpOptions& o) {
             return kExitUsage;
         }
     }
-    if (const auto have = cfg->nodesWith(Role::Query).size();
-        o.replicasGiven && !wrote && have != static_cast<std::size_t>(o.replicas)) {
-        printError(fmt::format("{} already exists with {} query node(s), not {}; drop --replicas to reuse it, edit "
-                               "its [[node]] entries, or use another --dir",
-                               file.string(), have, o.replicas));
+    for (const auto& [role, given, wanted, flag] :
+         {std::tuple{Role::Query, o.replicasGiven, o.replicas, "--replicas"},
+          std::tuple{Role::Gateway, o.gatewaysGiven, o.gateways, "--gateways"},
+          std::tuple{Role::Broker, o.brokersGiven, o.brokers, "--brokers"}}) {
+        const auto have = cfg->nodesWith(role).size();
+        if (!given || wrote || have == static_cast<std::size_t>(wanted)) continue;
+        printError(fmt::format("{} already exists with {} {} node(s), not {}; drop {} to reuse it, edit its [[node]] "
+                               "entries, or use another --dir",
+                               file.string(), have, roleName(role), wanted, flag));
         return kExitUsage;
     }
 
@@ -226,7 +234,8 @@ int runUp(const UpOptions& o) {
     fmt::print("{}", renderTable(rows, kNodeColumns));
     std::string gateways;
     for (const auto* g : cfg->nodesWith(Role::Gateway)) gateways += (gateways.empty() ? "" : ", ") + g->endpoint;
-    fmt::print("cluster up in {}; clients use the gateway at {}\n", dir.string(), gateways);
+    fmt::print("cluster up in {}; clients use the gateway{} at {}\n", dir.string(),
+               cfg->nodesWith(Role::Gateway).size() > 1 ? "s" : "", gateways);
     return kExitOk;
 }
 

@@ -1,5 +1,5 @@
 // `jupiter watch`: prints the monitor's transition lines (UP, DOWN, REROUTE) as they are published
-// on the bus, until interrupted or for a given time. It may start before the cluster does: a broker
+// on the bus (through every broker, each line once), until interrupted or for a given time. It may start before the cluster does: a broker
 // that does not answer yet is reported, not fatal.
 #include <signal.h>
 #include <sys/signalfd.h>
@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <deque>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -56,6 +57,11 @@ int runWatch(const std::string& dirOption, int forMs) {
     fmt::print(stderr, "watching transitions from {} broker(s) ({})\n", brokers.size(),
                forMs > 0 ? fmt::format("for {} ms", forMs) : std::string("Ctrl-C to stop"));
 
+    // Each broker relays every transition: the same line comes once per broker. The monitor's lines
+    // are unique (time to the ms, node, event, detail), so the recent ones are remembered and a copy
+    // is skipped.
+    std::deque<std::string> recent;
+    constexpr std::size_t kRecent = 256;
     const auto deadline = std::chrono::steady_clock::now() + Millis(forMs);
     while (true) {
         long waitMs = -1;
@@ -77,7 +83,11 @@ int runWatch(const std::string& dirOption, int forMs) {
             if (frames->size() != 2) continue;
             auto env = decodeEnvelope(view((*frames)[1]));
             if (!env || env->kind != Kind::Transition || !env->body.contains("line")) continue;
-            fmt::print("{}\n", env->body["line"].get<std::string>());
+            const std::string line = env->body["line"].get<std::string>();
+            if (std::find(recent.begin(), recent.end(), line) != recent.end()) continue;
+            recent.push_back(line);
+            if (recent.size() > kRecent) recent.pop_front();
+            fmt::print("{}\n", line);
             std::fflush(stdout);
         }
     }

@@ -47,14 +47,16 @@ struct NodeConfig {
 };
 
 // How many nodes of each role `jupiter up` writes into a new configuration.
+// Two brokers and two gateways, so that no single daemon but the command node stops the service.
 struct Layout {
-    int brokers = 1;
+    int brokers = 2;
     int commands = 1;
     int queries = 3;
     int monitors = 1;
-    int gateways = 1;
+    int gateways = 2;
 };
 inline constexpr int kMaxReplicas = 9;
+inline constexpr int kMaxSpares = 4;  // gateways or brokers `jupiter up` writes at most
 
 // How links are secured: CurveZMQ with ZAP authentication (the default), or nothing at all, which
 // is accepted only when every endpoint is loopback or ipc.

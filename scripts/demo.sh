@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets everything up and runs Jupiter's main job: start a cluster as daemons, send commands,
 # query the replicas, kill the replica in use while queries run, watch the monitor see it and the
-# gateway reroute (no query fails), restart it, watch the fail-back, and stop the cluster.
+# gateways reroute (no query fails), restart it, watch the fail-back; then kill a gateway and a
+# broker under load (the clients fail over, nothing fails), and stop the cluster.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh build >/dev/null
@@ -23,10 +24,10 @@ run() {
     "$@"
 }
 
-step "Start the cluster (broker, command node, three query nodes, monitor, gateway)"
+step "Start the cluster (two brokers, command node, three query nodes, monitor, two gateways)"
 run jupiter up --base-port "${JUPITER_BASE_PORT:-7700}"
 
-step "Send commands through the gateway"
+step "Send commands through the gateways"
 run jupiter send seller.create first_name=Ana last_name=Ruiz doc_type=CEDULA doc_number=1020 phone=3001234567
 run jupiter send seller.create first_name=Luis last_name=Mora doc_type=PASAPORTE doc_number=AX77 phone=3109876543
 run jupiter send product.create code=LAP-14 description="Laptop 14in" price=1299.90
@@ -57,13 +58,29 @@ wait "$load"; wait "$watcher" || true
 echo "query load while query-1 died:"; cat "$JUPITER_DIR/load.txt"
 run jupiter status
 
-step "Restart it: the gateway fails back to query-1"
+step "Restart it: the gateways fail back to query-1"
 jupiter watch --for 2500 &
 watcher=$!
 sleep 0.2
 run jupiter start query-1
 wait "$watcher" || true
 run jupiter query inventory.value
+
+step "Kill -9 a gateway, then a broker, while clients send queries and commands: they fail over"
+jupiter-bench queries --clients 4 --duration 4000 --quiet > "$JUPITER_DIR/queries.txt" &
+queries=$!
+jupiter-bench commands --clients 4 --duration 4000 --quiet > "$JUPITER_DIR/commands.txt" &
+commands=$!
+sleep 1
+run jupiter kill gateway-1 --signal KILL
+sleep 1
+run jupiter kill broker-1 --signal KILL
+wait "$queries"; wait "$commands"
+echo "queries meanwhile:";  cat "$JUPITER_DIR/queries.txt"
+echo "commands meanwhile:"; cat "$JUPITER_DIR/commands.txt"
+run jupiter start gateway-1
+run jupiter start broker-1
+run jupiter verify
 
 step "The monitor's transition log"
 cat "$JUPITER_DIR/log/transitions.log"

@@ -24,17 +24,21 @@ Layout withReplicas(int n) {
 
 }  // namespace
 
-TEST_CASE("config: the embedded default describes all seven nodes on consecutive loopback ports") {
+TEST_CASE("config: the embedded default describes all nine nodes on consecutive loopback ports") {
     auto c = parseConfig(defaultConfigToml("/tmp/jx", 23000), "");
     REQUIRE(c.ok());
-    CHECK(c->nodes.size() == 7);
-    CHECK(portsUsed(Layout{}) == 11);
-    const NodeConfig* broker = c->node("broker");
+    CHECK(c->nodes.size() == 9);
+    CHECK(portsUsed(Layout{}) == 17);
+    CHECK(names(c->nodesWith(Role::Broker)) == std::vector<std::string>{"broker-1", "broker-2"});
+    const NodeConfig* broker = c->node("broker-1");
     REQUIRE(broker);
     CHECK(broker->role == Role::Broker);
     CHECK(broker->endpoint == "tcp://127.0.0.1:23000");
     CHECK(broker->channel(BrokerChannel::EventsOut).connect == "tcp://127.0.0.1:23004");
-    CHECK(c->node("gateway")->endpoint == "tcp://127.0.0.1:23010");
+    CHECK(c->node("broker-2")->endpoint == "tcp://127.0.0.1:23005");
+    CHECK(names(c->nodesWith(Role::Gateway)) == std::vector<std::string>{"gateway-1", "gateway-2"});
+    CHECK(c->node("gateway-1")->endpoint == "tcp://127.0.0.1:23015");
+    CHECK(c->node("gateway-2")->endpoint == "tcp://127.0.0.1:23016");
     CHECK(names(c->nodesWith(Role::Query)) == std::vector<std::string>{"query-1", "query-2", "query-3"});
     CHECK(c->writer()->name == "command");
     CHECK(c->heartbeatIntervalMs == 100);
@@ -43,16 +47,25 @@ TEST_CASE("config: the embedded default describes all seven nodes on consecutive
     CHECK(c->pidFile("query-2") == "/tmp/jx/run/query-2.pid");
 }
 
-TEST_CASE("config: any number of replicas - and several of every role - in configured order") {
+TEST_CASE("config: any number of replicas - and one or several of every role - in configured order") {
     for (int n : {1, 5, 9}) {
         auto c = parseConfig(defaultConfigToml("/tmp/jx", 23000, withReplicas(n)), "");
         REQUIRE(c.ok());
         CHECK(c->nodesWith(Role::Query).size() == static_cast<std::size_t>(n));
         CHECK(c->nodesWith(Role::Query).front()->name == "query-1");
-        CHECK(c->nodes.size() == static_cast<std::size_t>(4 + n));
-        CHECK(portsUsed(withReplicas(n)) == 8 + n);
-        CHECK(c->node("gateway")->endpoint == fmt::format("tcp://127.0.0.1:{}", 23000 + 8 + n - 1));
+        CHECK(c->nodes.size() == static_cast<std::size_t>(6 + n));
+        CHECK(portsUsed(withReplicas(n)) == 14 + n);
+        CHECK(c->node("gateway-2")->endpoint == fmt::format("tcp://127.0.0.1:{}", 23000 + 14 + n - 1));
     }
+    Layout smallest;
+    smallest.brokers = 1;
+    smallest.gateways = 1;
+    smallest.queries = 1;
+    auto one = parseConfig(defaultConfigToml("/tmp/jx", 23000, smallest), "");
+    REQUIRE(one.ok());
+    CHECK(one->nodes.size() == 5);
+    REQUIRE(one->node("broker"));
+    REQUIRE(one->node("gateway"));
     Layout many;
     many.brokers = 2;
     many.commands = 3;
@@ -125,12 +138,12 @@ TEST_CASE("config: errors name the key and the accepted values") {
     CHECK(r1.error().message.find("[cluster] heartbeat_interval_ms must be an integer from 5") != std::string::npos);
     auto r2 = replace("sync = \"durable\"", "sync = \"sometimes\"");
     CHECK(r2.error().message.find("accepted: durable, async") != std::string::npos);
-    auto r3 = replace("endpoint = \"tcp://127.0.0.1:23006\"", "endpoint = \"http://x\"");
+    auto r3 = replace("endpoint = \"tcp://127.0.0.1:23011\"", "endpoint = \"http://x\"");
     CHECK(r3.error().message.find("[[node]] query-1: endpoint") != std::string::npos);
     auto r4 = replace("[monitor]", "[monitr]");
     CHECK(r4.error().message.find("unknown key monitr (did you mean monitor?)") != std::string::npos);
-    auto r5 = replace("endpoint = \"tcp://127.0.0.1:23007\"", "endpoint = \"tcp://127.0.0.1:23006\"");
-    CHECK(r5.error().message.find("both use tcp://127.0.0.1:23006") != std::string::npos);
+    auto r5 = replace("endpoint = \"tcp://127.0.0.1:23012\"", "endpoint = \"tcp://127.0.0.1:23011\"");
+    CHECK(r5.error().message.find("both use tcp://127.0.0.1:23011") != std::string::npos);
     auto r7 = replace("query_timeout_min_ms = 50", "query_timeout_min_ms = 500");
     CHECK(r7.error().message.find("query_timeout_min_ms must not exceed query_timeout_ms") != std::string::npos);
     auto r6 = parseConfig("[cluster\n", "/etc/jupiter.toml");
@@ -183,7 +196,7 @@ TEST_CASE("config: roles and test hooks are validated") {
     CHECK(c->node("query-3")->dropLiveBatchesEvery == 3);
     CHECK(c->node("query-2")->dropLiveBatchesEvery == 0);
     std::string bad = defaultConfigToml("/tmp/jx", 23000);
-    const std::string gw = "name = \"gateway\"\n";
+    const std::string gw = "name = \"gateway-1\"\n";
     bad.replace(bad.find(gw), gw.size(), gw + "drop_live_batches_every = 3\n");
     CHECK(parseConfig(bad, "").error().message.find("unknown key drop_live_batches_every") != std::string::npos);
 }
@@ -206,11 +219,11 @@ TEST_CASE("config: security is curve by default - none only when every endpoint 
 
     // One endpoint on another host is enough to refuse it, and the message names it.
     std::string remote = withMode(defaultConfigToml("/tmp/jx", 23000), "none");
-    const std::string gw = "tcp://127.0.0.1:23010";
-    remote.replace(remote.find(gw), gw.size(), "tcp://10.0.0.7:23010");
+    const std::string gw = "tcp://127.0.0.1:23015";
+    remote.replace(remote.find(gw), gw.size(), "tcp://10.0.0.7:23015");
     auto refused = parseConfig(remote, "");
     REQUIRE_FALSE(refused.ok());
-    CHECK(refused.error().message.find("tcp://10.0.0.7:23010") != std::string::npos);
+    CHECK(refused.error().message.find("tcp://10.0.0.7:23015") != std::string::npos);
     CHECK(refused.error().message.find("gateway") != std::string::npos);
 
     auto typo = parseConfig(withMode(defaultConfigToml("/tmp/jx", 23000), "plain"), "");

@@ -70,7 +70,7 @@ std::optional<Frames> serveUntilMessage(Gatekeeper& gate, zmq::socket_t& s, Mill
 
 TEST_CASE("gatekeeper: a registered client is known on each message - a stranger is refused at the handshake") {
     Fixture f;
-    const NodeConfig& gw = *f.config.node("gateway");
+    const NodeConfig& gw = *f.config.node("gateway-1");
     auto nodeCreds = Credentials::forNode(f.config, gw);
     REQUIRE(nodeCreds.ok());
     REQUIRE(nodeCreds->curve());
@@ -116,7 +116,7 @@ TEST_CASE("gatekeeper: a registered client is known on each message - a stranger
 
 TEST_CASE("gatekeeper: a flood of refusals is logged at most once a second - with the count it left out") {
     Fixture f;
-    auto nodeCreds = Credentials::forNode(f.config, *f.config.node("broker"));
+    auto nodeCreds = Credentials::forNode(f.config, *f.config.node("broker-1"));
     REQUIRE(nodeCreds.ok());
     Gatekeeper gate(f.ctx, f.config, *nodeCreds, f.log, f.clock);
     const std::size_t before = f.logLines();  // the "accepting N keys" line

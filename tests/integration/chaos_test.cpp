@@ -1,6 +1,6 @@
-// jupiter-chaos end to end: a short seeded run of kills and stops on a cluster the tool starts for
-// itself must lose no query and no command, converge, and name every fault in its reports and its
-// timeline. Outcomes only: no timing thresholds.
+// jupiter-chaos end to end: a short seeded run of kills and stops of replicas, gateways and brokers
+// on a cluster the tool starts for itself must lose no query and no command, converge, and name
+// every fault in its reports and its timeline. Outcomes only: no timing thresholds.
 #include <doctest/doctest.h>
 
 #include <unistd.h>
@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <set>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -46,11 +47,12 @@ std::string slurp(const std::filesystem::path& file) {
 
 }  // namespace
 
-TEST_CASE("chaos: a short seeded kill/stop run loses nothing - converges and reports every fault") {
+TEST_CASE("chaos: a seeded run mixing replica, gateway and broker faults loses nothing - converges - reports all") {
     TempDir tmp;
     const auto noCluster = tmp.path / "no-cluster";  // nothing runs there: the tool starts its own
     const auto out = tmp.path / "out";
-    const Run run = runChaos(fmt::format("--dir '{}' --duration 8s --every 2s --faults kill,stop --seed 42 --out '{}'",
+    const Run run = runChaos(fmt::format("--dir '{}' --duration 12s --every 1.5s --faults "
+                                         "kill,stop,kill-gateway,stop-gateway,kill-broker,stop-broker --seed 11 --out '{}'",
                                          noCluster.string(), out.string()));
     INFO(run.output);
     CHECK(run.exitCode == 0);
@@ -70,19 +72,28 @@ TEST_CASE("chaos: a short seeded kill/stop run loses nothing - converges and rep
 
     const std::string text = slurp(out / "report.txt");
     const std::string svg = slurp(out / "timeline.svg");
+    std::set<std::string> roles;  // of the nodes disturbed
     for (const auto& f : faults) {
         const std::string label = f["label"].get<std::string>();
-        CHECK(label.find(f["kind"].get<std::string>() == "kill" ? "kill query-" : "stop query-") == 0);
+        const std::string kind = f["kind"].get<std::string>();
+        const std::string role = kind.find("gateway") != std::string::npos  ? "gateway"
+                                 : kind.find("broker") != std::string::npos ? "broker"
+                                                                            : "query";
+        roles.insert(role);
+        CHECK_MESSAGE(label.find(fmt::format("{} {}-", kind, role)) == 0, label);
         CHECK_MESSAGE(text.find(label) != std::string::npos, label);
         CHECK_MESSAGE(svg.find(label) != std::string::npos, label);
     }
+    // The seed's schedule disturbs every kind of node.
+    CHECK(roles == std::set<std::string>{"query", "gateway", "broker"});
     CHECK(text.find("PASS") != std::string::npos);
 
     CHECK(svg.rfind("<svg", 0) == 0);
     const auto last = svg.find_last_not_of(" \n");
     REQUIRE(last != std::string::npos);
     CHECK(svg.substr(0, last + 1).ends_with("</svg>"));
-    for (const char* lane : {"query-1", "query-2", "query-3", "gateway uses"})
+    for (const char* lane : {"query-1", "query-2", "query-3", "gateway-1", "gateway-2", "broker-1", "broker-2",
+                             "gateway uses"})
         CHECK_MESSAGE(svg.find(fmt::format(">{}</text>", lane)) != std::string::npos, lane);
     CHECK(std::filesystem::exists(out / "transitions.log"));
 }

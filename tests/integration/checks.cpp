@@ -81,7 +81,7 @@ void requireExactlyOnce(Cluster& c, uint64_t product, const CommandLoad& load, u
 
 void commandNodeKilledMidBurst(Cluster& c, uint64_t total, int clients, uint64_t killAfter) {
     const uint64_t product = createProduct(c);
-    CommandLoad load(c.ctx(), c.credentials(), c.endpoint("gateway"), product, clients, total);
+    CommandLoad load(c.ctx(), c.credentials(), c.gateways(), product, clients, total);
     REQUIRE(Cluster::waitFor([&] { return load.acked() > killAfter; }, Millis(60000)));
     const std::string writer = c.config().writer()->name;
     killNine(c, writer);

@@ -29,6 +29,7 @@ uint64_t sendMixedWorkload(Cluster& c, int& rejected) {
     std::mt19937 rng(42);
     uint64_t lastSeq = 0;
     auto ok = [&](const Result<Envelope>& r) {
+        INFO((r.ok() ? std::string() : r.error().message));
         REQUIRE(r.ok());
         if (r->kind == Kind::Error) {
             ++rejected;
@@ -143,7 +144,7 @@ TEST_CASE("cqrs: a restarted query node still has its data (RocksDB - not memory
 
 TEST_CASE("cqrs: garbage sent to the gateway gets structured errors and the cluster keeps serving") {
     Cluster c;
-    Client raw(c.ctx(), c.credentials(), c.endpoint("gateway"));
+    Client raw(c.ctx(), c.credentials(), c.endpoint(c.first(Role::Gateway)));
     const std::vector<std::string> garbage = {
         "not msgpack at all",
         std::string("\x81\xa1v\x02", 4),  // {"v": 2}
@@ -164,13 +165,13 @@ TEST_CASE("cqrs: garbage sent to the gateway gets structured errors and the clus
     }
     // Oversized: the socket refuses it (ZMQ_MAXMSGSIZE) and drops the connection; nothing crashes.
     {
-        Client big(c.ctx(), c.credentials(), c.endpoint("gateway"));
+        Client big(c.ctx(), c.credentials(), c.endpoint(c.first(Role::Gateway)));
         big.sendRaw(std::string(kMaxMessageBytes + 10, 'x'));
     }
     // Garbage frames on a raw socket with odd framing.
     {
         zmq::socket_t s = makeSocket(c.ctx(), zmq::socket_type::dealer);
-        s.connect(c.endpoint("gateway"));
+        s.connect(c.endpoint(c.first(Role::Gateway)));
         sendFrames(s, {"a", "b", "c", ""});
         sendFrames(s, {""});
     }

@@ -31,12 +31,12 @@ void seed(Cluster& c) {
 TEST_CASE("failover: kill -9 of the replica in use loses no query - restart brings fail-back") {
     Cluster c;
     seed(c);
-    REQUIRE(waitForLine(c, {"gateway REROUTE", "-> query-1"}));
-    QueryLoad load(c.ctx(), c.credentials(), c.endpoint("gateway"), 4);
+    REQUIRE(waitForLine(c, {"gateway-1 REROUTE", "-> query-1"}));
+    QueryLoad load(c.ctx(), c.credentials(), c.gateways(), 4);
     REQUIRE(Cluster::waitFor([&] { return load.ok() > 200; }, Millis(10000)));
     REQUIRE(c.cli("kill query-1 --signal KILL").exitCode == 0);
     REQUIRE(waitForLine(c, {"query-1 DOWN"}));
-    REQUIRE(waitForLine(c, {"gateway REROUTE query-1 -> query-2"}));
+    REQUIRE(waitForLine(c, {"gateway-1 REROUTE query-1 -> query-2"}));
     const uint64_t afterKill = load.ok();
     REQUIRE(Cluster::waitFor([&] { return load.ok() > afterKill + 200; }, Millis(10000)));
     CHECK(load.lastServedBy() == "query-2");
@@ -46,7 +46,7 @@ TEST_CASE("failover: kill -9 of the replica in use loses no query - restart brin
     INFO(st.output);
     REQUIRE(st.exitCode == 0);
     REQUIRE(waitForLine(c, {"query-1 UP"}, mark));
-    REQUIRE(waitForLine(c, {"gateway REROUTE query-2 -> query-1 (fail-back)"}, mark));
+    REQUIRE(waitForLine(c, {"gateway-1 REROUTE query-2 -> query-1 (fail-back)"}, mark));
     // Until the gateway's own connection to the restarted query-1 is up, query-2 still serves.
     CHECK(Cluster::waitFor([&] { return load.lastServedBy() == "query-1"; }, Millis(10000)));
     requireNoFailedQueries(load);
@@ -62,8 +62,8 @@ TEST_CASE("failover: kill -9 of the replica in use loses no query - restart brin
 TEST_CASE("failover: a SIGSTOPped replica is marked DOWN - masked - and UP again after SIGCONT") {
     Cluster c;
     seed(c);
-    REQUIRE(waitForLine(c, {"gateway REROUTE", "-> query-1"}));
-    QueryLoad load(c.ctx(), c.credentials(), c.endpoint("gateway"), 4);
+    REQUIRE(waitForLine(c, {"gateway-1 REROUTE", "-> query-1"}));
+    QueryLoad load(c.ctx(), c.credentials(), c.gateways(), 4);
     REQUIRE(Cluster::waitFor([&] { return load.ok() > 100; }, Millis(10000)));
     REQUIRE(c.cli("kill query-1 --signal STOP").exitCode == 0);
     REQUIRE(waitForLine(c, {"query-1 DOWN"}));
@@ -81,7 +81,7 @@ TEST_CASE("failover: with all replicas dead queries get a clear error - one back
     Cluster c;
     seed(c);
     // The gateway picks its first route a moment after the first replica heartbeat; start from it.
-    REQUIRE(waitForLine(c, {"gateway REROUTE", "-> query-1"}));
+    REQUIRE(waitForLine(c, {"gateway-1 REROUTE", "-> query-1"}));
     for (const char* n : {"query-1", "query-2", "query-3"}) REQUIRE(c.cli(fmt::format("kill {}", n)).exitCode == 0);
     REQUIRE(waitForLine(c, {"REROUTE", "-> none"}));
     auto r = c.query("inventory.value");
@@ -105,11 +105,57 @@ TEST_CASE("failover: queries keep flowing with the monitor dead") {
     Cluster c;
     seed(c);
     REQUIRE(c.cli("kill monitor").exitCode == 0);
-    QueryLoad load(c.ctx(), c.credentials(), c.endpoint("gateway"), 2);
+    QueryLoad load(c.ctx(), c.credentials(), c.gateways(), 2);
     REQUIRE(Cluster::waitFor([&] { return load.ok() > 100; }, Millis(10000)));
     REQUIRE(c.cli("kill query-1").exitCode == 0);
     const uint64_t after = load.ok();
     REQUIRE(Cluster::waitFor([&] { return load.ok() > after + 100; }, Millis(10000)));
     requireNoFailedQueries(load);
     CHECK(load.lastServedBy() == "query-2");
+}
+
+TEST_CASE("failover: SIGSTOP then kill -9 of the gateway in use - 0 failed queries - every command exactly once") {
+    Cluster c;
+    const uint64_t product = createProduct(c);
+    const uint64_t total = 5000;
+    // Half the clients start on gateway-1, half on gateway-2.
+    QueryLoad queries(c.ctx(), c.credentials(), c.gateways(), 4);
+    CommandLoad commands(c.ctx(), c.credentials(), c.gateways(), product, 4, total);
+    REQUIRE(Cluster::waitFor([&] { return queries.ok() > 200 && commands.acked() > 100; }, Millis(20000)));
+
+    // A stopped gateway keeps its connections open: its clients learn from its silence.
+    REQUIRE(c.cli("kill gateway-1 --signal STOP").exitCode == 0);
+    REQUIRE(Cluster::waitFor([&] { return queries.failovers() >= 2; }, Millis(20000)));
+    const uint64_t stopped = queries.ok();
+    REQUIRE(Cluster::waitFor([&] { return queries.ok() > stopped + 200; }, Millis(20000)));
+    REQUIRE(c.cli("kill gateway-1 --signal CONT").exitCode == 0);
+
+    // Every client now uses gateway-2 (they stick to it); a killed gateway drops its connections.
+    const uint64_t movedBefore = queries.failovers();
+    killNine(c, "gateway-2");
+    REQUIRE(Cluster::waitFor([&] { return queries.failovers() >= movedBefore + 4; }, Millis(20000)));
+    const uint64_t killed = queries.ok();
+    REQUIRE(Cluster::waitFor([&] { return queries.ok() > killed + 200; }, Millis(20000)));
+    restart(c, "gateway-2");
+
+    commands.wait();
+    requireExactlyOnce(c, product, commands, total);
+    CHECK(commands.failovers() > 0);
+    requireNoFailedQueries(queries);
+    requireConverged(c);
+}
+
+TEST_CASE("failover: a gateway started while every broker is down serves queries from its own pings") {
+    Cluster c;
+    seed(c);
+    killNine(c, "gateway-1");
+    for (const auto* b : c.config().nodesWith(Role::Broker)) killNine(c, b->name);
+    restart(c, "gateway-1");
+    // It has never heard a heartbeat; the replicas answer its pings over its own connections.
+    FailoverClient gw(c.ctx(), c.credentials(), {c.endpoint("gateway-1")});
+    auto r = gw.call(makeRequest(Kind::Query, "products.list", Doc::object()), Millis(10000));
+    REQUIRE(r.ok());
+    INFO(r->body.dump());
+    CHECK(r->kind == Kind::Reply);
+    CHECK(r->node == "query-1");
 }

@@ -33,7 +33,7 @@ Layout replicas(int n) {
 // Commands through the gateway reach every replica, and every replica agrees with the write model.
 void commandsReachEveryReplica(Cluster& c) {
     const uint64_t product = createProduct(c);
-    CommandLoad load(c.ctx(), c.credentials(), c.endpoint("gateway"), product, 4, 200);
+    CommandLoad load(c.ctx(), c.credentials(), c.gateways(), product, 4, 200);
     load.wait();
     requireExactlyOnce(c, product, load, 200);
     requireConverged(c);
@@ -85,29 +85,29 @@ TEST_CASE("layout: five replicas - commands reach all five and they agree") {
 TEST_CASE("layout: five replicas - kill -9 and SIGSTOP walk the configured order - fail-back goes to the first") {
     Cluster c(replicas(5));
     createProduct(c);
-    REQUIRE(waitForLine(c, {"gateway REROUTE", "-> query-1"}));
-    QueryLoad load(c.ctx(), c.credentials(), c.endpoint("gateway"), 4);
+    REQUIRE(waitForLine(c, {"gateway-1 REROUTE", "-> query-1"}));
+    QueryLoad load(c.ctx(), c.credentials(), c.gateways(), 4);
     REQUIRE(Cluster::waitFor([&] { return load.ok() > 100; }, Millis(10000)));
 
     REQUIRE(c.cli("kill query-1 --signal KILL").exitCode == 0);
-    REQUIRE(waitForLine(c, {"gateway REROUTE query-1 -> query-2"}));
+    REQUIRE(waitForLine(c, {"gateway-1 REROUTE query-1 -> query-2"}));
     REQUIRE(c.cli("kill query-2 --signal STOP").exitCode == 0);
-    REQUIRE(waitForLine(c, {"gateway REROUTE query-2 -> query-3"}));
+    REQUIRE(waitForLine(c, {"gateway-1 REROUTE query-2 -> query-3"}));
     REQUIRE(c.cli("kill query-3 --signal KILL").exitCode == 0);
-    REQUIRE(waitForLine(c, {"gateway REROUTE query-3 -> query-4"}));
+    REQUIRE(waitForLine(c, {"gateway-1 REROUTE query-3 -> query-4"}));
     REQUIRE(c.cli("kill query-4 --signal KILL").exitCode == 0);
-    REQUIRE(waitForLine(c, {"gateway REROUTE query-4 -> query-5"}));
+    REQUIRE(waitForLine(c, {"gateway-1 REROUTE query-4 -> query-5"}));
     const uint64_t onLast = load.ok();
     REQUIRE(Cluster::waitFor([&] { return load.ok() > onLast + 100; }, Millis(10000)));
     CHECK(load.lastServedBy() == "query-5");
 
     const long mark = static_cast<long>(c.transitions().size());
     restart(c, "query-3");
-    REQUIRE(waitForLine(c, {"gateway REROUTE query-5 -> query-3 (fail-back)"}, mark));
+    REQUIRE(waitForLine(c, {"gateway-1 REROUTE query-5 -> query-3 (fail-back)"}, mark));
     REQUIRE(c.cli("kill query-2 --signal CONT").exitCode == 0);
-    REQUIRE(waitForLine(c, {"gateway REROUTE query-3 -> query-2 (fail-back)"}, mark));
+    REQUIRE(waitForLine(c, {"gateway-1 REROUTE query-3 -> query-2 (fail-back)"}, mark));
     restart(c, "query-1");
-    REQUIRE(waitForLine(c, {"gateway REROUTE query-2 -> query-1 (fail-back)"}, mark));
+    REQUIRE(waitForLine(c, {"gateway-1 REROUTE query-2 -> query-1 (fail-back)"}, mark));
     // Until the gateway's own connection to the restarted query-1 is up, queries still go to the
     // next replica; then query-1 serves.
     CHECK(Cluster::waitFor([&] { return load.lastServedBy() == "query-1"; }, Millis(10000)));
@@ -128,10 +128,10 @@ TEST_CASE("layout: one replica - commands reach it - it agrees with the write mo
 TEST_CASE("layout: one replica - kill -9 and SIGSTOP make queries fail clearly - it serves again when back") {
     Cluster c(replicas(1));
     createProduct(c);
-    REQUIRE(waitForLine(c, {"gateway REROUTE", "-> query-1"}));
+    REQUIRE(waitForLine(c, {"gateway-1 REROUTE", "-> query-1"}));
 
     REQUIRE(c.cli("kill query-1 --signal KILL").exitCode == 0);
-    REQUIRE(waitForLine(c, {"gateway REROUTE query-1 -> none"}));
+    REQUIRE(waitForLine(c, {"gateway-1 REROUTE query-1 -> none"}));
     auto r = c.query("inventory.value");
     REQUIRE(r.ok());
     REQUIRE(r->kind == Kind::Error);
@@ -139,7 +139,7 @@ TEST_CASE("layout: one replica - kill -9 and SIGSTOP make queries fail clearly -
     CHECK(r->body["message"].get<std::string>().find("start one with `jupiter start query-1`") != std::string::npos);
     long mark = static_cast<long>(c.transitions().size());
     restart(c, "query-1");
-    REQUIRE(waitForLine(c, {"gateway REROUTE none -> query-1"}, mark));
+    REQUIRE(waitForLine(c, {"gateway-1 REROUTE none -> query-1"}, mark));
     REQUIRE(Cluster::waitFor([&] {
         auto q = c.query("inventory.value");
         return q.ok() && q->kind == Kind::Reply && q->node == "query-1";
@@ -148,11 +148,11 @@ TEST_CASE("layout: one replica - kill -9 and SIGSTOP make queries fail clearly -
     mark = static_cast<long>(c.transitions().size());
     REQUIRE(c.cli("kill query-1 --signal STOP").exitCode == 0);
     REQUIRE(waitForLine(c, {"query-1 DOWN"}, mark));
-    REQUIRE(waitForLine(c, {"gateway REROUTE query-1 -> none"}, mark));
+    REQUIRE(waitForLine(c, {"gateway-1 REROUTE query-1 -> none"}, mark));
     REQUIRE(c.cli("kill query-1 --signal CONT").exitCode == 0);
     REQUIRE(waitForLine(c, {"query-1 UP"}, mark));
-    REQUIRE(waitForLine(c, {"gateway REROUTE none -> query-1"}, mark));
-    QueryLoad load(c.ctx(), c.credentials(), c.endpoint("gateway"), 2);
+    REQUIRE(waitForLine(c, {"gateway-1 REROUTE none -> query-1"}, mark));
+    QueryLoad load(c.ctx(), c.credentials(), c.gateways(), 2);
     REQUIRE(Cluster::waitFor([&] { return load.ok() > 100; }, Millis(10000)));
     requireNoFailedQueries(load);
 }
@@ -185,7 +185,7 @@ TEST_CASE("layout: a second command node connected to the broker is never handed
         CHECK(r->node == "command-1");
         return r->body["id"].get<uint64_t>();
     }();
-    CommandLoad load(c.ctx(), c.credentials(), c.endpoint("gateway"), product, 4, 300);
+    CommandLoad load(c.ctx(), c.credentials(), c.gateways(), product, 4, 300);
     load.wait();
     CHECK(load.acked() == 300);
     auto headOf = [&](const std::string& node) {
