@@ -111,9 +111,13 @@ LoadResult runLoad(zmq::context_t& ctx, const LoadSpec& spec) {
         for (std::size_t i = 0; i < slots.size(); ++i) {
             Slot& s = slots[i];
             if (s.id.empty()) continue;
-            if (!check && !(items[2 * i].revents & ZMQ_POLLIN) && !(items[2 * i + 1].revents & ZMQ_POLLIN)) continue;
+            const bool input = (items[2 * i].revents & ZMQ_POLLIN) || (items[2 * i + 1].revents & ZMQ_POLLIN);
+            if (!input) {
+                if (!check) continue;
+                s.client->tick();  // silence and failover: no socket read for a client with nothing to read
+            }
             bool done = false, ok = false;
-            while (auto reply = s.client->service()) {
+            while (auto reply = input ? s.client->service() : std::nullopt) {
                 if (reply->peek.id != s.id) continue;  // an answer to a request given up on
                 done = true;
                 ok = reply->peek.kind == Kind::Reply;

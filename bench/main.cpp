@@ -198,8 +198,11 @@ int main(int argc, char** argv) {
         sc->add_option("--duration", durationMs, "milliseconds")->check(CLI::Range(100, 600000));
         sc->add_flag("--quiet", quiet, "one summary line");
     }
-    queries->add_option("--replica", replica, "straight to the Nth query node instead of the gateway")
+    queries->add_option("--replica", replica, "straight to the Nth query node instead of the gateways")
         ->check(CLI::Range(0, kMaxReplicas));
+    int gateways = 0;
+    queries->add_option("--gateways", gateways, "spread the clients over the first N gateways only (default: all)")
+        ->check(CLI::Range(0, kMaxSpares));
     auto* echo = app.add_subcommand("echo", "plain ZeroMQ echo over loopback (the transport's limit)");
     echo->add_option("--clients", clients)->check(CLI::Range(1, 1024));
     echo->add_option("--duration", durationMs)->check(CLI::Range(100, 600000));
@@ -223,7 +226,7 @@ int main(int argc, char** argv) {
             d = benchEcho(ctx, clients, Millis(durationMs));
         } else {
             ClusterControl cluster(resolveClusterDir(dir), false);
-            if (*queries) d = benchQueries(ctx, cluster, clients, Millis(durationMs), replica);
+            if (*queries) d = benchQueries(ctx, cluster, clients, Millis(durationMs), replica, false, gateways);
             if (*commands) d = benchCommands(ctx, cluster, clients, Millis(durationMs));
             if (*failover) d = benchFailover(ctx, cluster, clients);
         }

@@ -241,8 +241,7 @@ Result<Envelope> FailoverClient::call(const Envelope& req, Millis budget) {
         return makeError("timeout", fmt::format("{} is up (it answers ping) but did not answer {} within {} ms",
                                                 endpoints_[cur_], req.name, waited));
     return makeError("unavailable",
-                     fmt::format("no answer to {} from {} within {} ms ({}; {} failovers); is the cluster running? "
-                                 "(`jupiter status`, or `jupiter up` to start it)",
+                     fmt::format("no answer to {} from {} within {} ms ({}; {} failovers)",
                                  req.name, fmt::join(endpoints_, ", "), waited,
                                  everConnected ? "none answered pings" : "none could be connected to",
                                  failovers_ - failoversBefore));

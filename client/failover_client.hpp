@@ -65,10 +65,12 @@ public:
     void forget(const std::string& id);
 
     // For a caller's own poll loop: poll `socket()` and `events()` for input, then call `service()`
-    // until it returns nothing, and call it at least every few milliseconds while requests wait.
+    // until it returns nothing; while requests wait and nothing arrives, call `tick()` every few
+    // milliseconds (it only judges the server's silence: no socket is read).
     zmq::socket_t& socket() { return sock_; }
     zmq::socket_t& events() { return events_; }
     std::optional<ClientReply> service();
+    void tick() { checkSilence(); }
 
     std::size_t waiting() const { return pending_.size(); }
     const std::string& current() const { return endpoints_[cur_]; }
