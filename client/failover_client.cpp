@@ -1,6 +1,8 @@
 // Freelance failover between equivalent servers; see failover_client.hpp.
 #include "client/failover_client.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -12,7 +14,11 @@ namespace {
 
 using Steady = std::chrono::steady_clock;
 
-constexpr int kWatched = ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH;
+constexpr int kWatched = ZMQ_EVENT_CONNECTED | ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED |
+                         ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+                         ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL;
+// The longest a closing client waits for a handshake in progress to end.
+constexpr Millis kHandshakeDrain{1000};
 // How often a blocking receive wakes to judge the server's silence.
 constexpr Millis kTick{5};
 // Reconnect quickly to a server that restarts.
@@ -30,9 +36,29 @@ FailoverClient::FailoverClient(zmq::context_t& ctx, const Credentials& credentia
     open();
 }
 
+FailoverClient::~FailoverClient() { closeSocket(); }
+
+// libzmq 4.3 does not survive a socket closed in the middle of a CURVE handshake: the socket is
+// never reaped and later handshakes on the same context stall. A handshake in progress is given a
+// moment to finish (or fail) first; one with a stopped server is abandoned after kHandshakeDrain.
+void FailoverClient::closeSocket() {
+    if (!sock_) return;
+    const auto giveUp = Steady::now() + kHandshakeDrain;
+    while (Steady::now() < giveUp) {
+        onEvents();
+        if (std::none_of(handshaking_.begin(), handshaking_.end(), [](bool b) { return b; })) break;
+        zmq::pollitem_t item{events_.handle(), 0, ZMQ_POLLIN, 0};
+        zmq::poll(&item, 1, Millis(10));
+    }
+    events_.close();
+    sock_.close();
+}
+
 void FailoverClient::open() {
+    closeSocket();
     keyRefused_ = false;
     connected_.assign(endpoints_.size(), false);
+    handshaking_.assign(endpoints_.size(), false);
     sock_ = makeSocket(ctx_, zmq::socket_type::router);
     sock_.set(zmq::sockopt::router_mandatory, 1);  // a send to a server that is not connected fails at once
     // Not ZMQ_IMMEDIATE: with it, libzmq 4.3 leaves a connect_routing_id unroutable after the
@@ -49,9 +75,8 @@ void FailoverClient::open() {
 }
 
 // Servers are connected to when first used, not all at start: a short-lived client (the CLI) then
-// makes one CURVE handshake, not one per gateway, and never closes a connection in the middle of
-// its handshake (which libzmq 4.3 does not survive cleanly: the socket is never reaped and later
-// handshakes on the context stall). Once connected, a server stays connected for a quick return.
+// makes one CURVE handshake, not one per gateway, and rarely has one in progress when it closes
+// (see closeSocket). Once connected, a server stays connected for a quick return.
 void FailoverClient::dial(std::size_t server) {
     if (dialled_[server]) return;
     dialled_[server] = true;
@@ -127,6 +152,7 @@ void FailoverClient::onEvents() {
     while (auto ev = recvSocketEvent(events_)) {
         auto i = indexOf(ev->endpoint);
         if (!i) continue;
+        handshaking_[*i] = ev->event == ZMQ_EVENT_CONNECTED;
         if (ev->event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
             connected_[*i] = true;
             if (*i == cur_) {
@@ -142,6 +168,9 @@ void FailoverClient::onEvents() {
         } else if (ev->event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) {
             connected_[*i] = false;
             if (*i == cur_) keyRefused_ = true;
+        } else if (ev->event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL ||
+                   ev->event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) {
+            connected_[*i] = false;
         }
     }
 }

@@ -50,6 +50,10 @@ public:
     // `endpoints` (at least one) must be configured nodes' endpoints (curve mode); `credentials` are copied.
     FailoverClient(zmq::context_t& ctx, const Credentials& credentials, std::vector<std::string> endpoints,
                    FailoverOptions options = {});
+    // Waits (briefly) for handshakes in progress before closing; see closeSocket.
+    ~FailoverClient();
+    FailoverClient(const FailoverClient&) = delete;
+    FailoverClient& operator=(const FailoverClient&) = delete;
 
     // Sends `req` and waits up to `budget` for its answer (a reply or an error envelope). Errors:
     // kKeyRefused when the servers refuse this client's key; "timeout" when a server stayed alive
@@ -88,6 +92,7 @@ private:
         bool sent = false;  // to the current server
     };
     void open();
+    void closeSocket();
     void dial(std::size_t server);
     void onEvents();
     bool sendTo(std::size_t server, const std::string& bytes);
@@ -103,7 +108,8 @@ private:
     zmq::socket_t sock_;
     zmq::socket_t events_;
     std::vector<bool> connected_;
-    std::vector<bool> dialled_;  // connect() called
+    std::vector<bool> dialled_;      // connect() called
+    std::vector<bool> handshaking_;  // TCP connected, handshake not finished
     std::size_t cur_ = 0;
     std::map<std::string, Pending> pending_;  // by request id
     TimePoint lastProgress_{};               // last answer from the server in use, or last switch

@@ -154,6 +154,9 @@ TEST_CASE("failover: a gateway started while every broker is down serves queries
     // It has never heard a heartbeat; the replicas answer its pings over its own connections.
     FailoverClient gw(c.ctx(), c.credentials(), {c.endpoint("gateway-1")});
     auto r = gw.call(makeRequest(Kind::Query, "products.list", Doc::object()), Millis(10000));
+    INFO((r.ok() ? std::string() : r.error().message));
+    if (!r.ok())
+        for (const auto& l : c.logLines("gateway-1")) MESSAGE(l);
     REQUIRE(r.ok());
     INFO(r->body.dump());
     CHECK(r->kind == Kind::Reply);
