@@ -36,6 +36,13 @@ void Replicator::onHead(uint64_t head) { head_ = std::max(head_, head); }
 
 Result<std::size_t> Replicator::apply(const Doc& events) {
     if (!events.is_array()) return makeError("malformed", "events must be an array");
+    // Every batch arrives once per broker: a batch whose last event is already applied is a copy,
+    // dropped before any item is validated.
+    if (!events.empty() && events.back().is_object()) {
+        auto last = events.back().find("seq");
+        if (last != events.back().end() && last->is_number_unsigned() && last->get<uint64_t>() <= store_.seq())
+            return std::size_t{0};
+    }
     auto txn = store_.begin();
     uint64_t seq = store_.seq();
     std::size_t n = 0;

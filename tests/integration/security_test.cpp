@@ -238,8 +238,11 @@ TEST_CASE("security: a reader's command is forbidden - a writer's is applied - a
 
     REQUIRE(c.cli("client revoke walt").exitCode == 0);
     Result<Envelope> after = makeError("none", "");
+    std::string lastAnswer;  // shown if the revocation is never seen
+    INFO("last answer after the revocation: ", lastAnswer);
     REQUIRE(Cluster::waitFor([&] {
         after = writer.call(makeRequest(Kind::Command, "seller.create", seller), Millis(1000), 1);
+        lastAnswer = after.ok() ? after->body.dump() : after.error().code + ": " + after.error().message;
         return after.ok() && after->kind == Kind::Error && after->body["code"] == "forbidden";
     }, Millis(10000)));
     CHECK(after->body["message"].get<std::string>().find("no longer") != std::string::npos);
