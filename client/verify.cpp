@@ -10,9 +10,10 @@
 namespace jupiter {
 namespace {
 
+// A node busy with a long replay (or a sanitized build) may take seconds to answer: it gets 2 x 5 s.
 Result<Envelope> control(zmq::context_t& ctx, const Credentials& cr, const std::string& ep, const std::string& name, Doc body = Doc::object()) {
     Client c(ctx, cr, ep);
-    auto r = c.call(makeRequest(Kind::Control, name, std::move(body)), Millis(2000), 2);
+    auto r = c.call(makeRequest(Kind::Control, name, std::move(body)), Millis(5000), 2);
     if (r.ok() && r->kind == Kind::Error)
         return makeError(r->body.value("code", std::string("unavailable")), r->body.value("message", std::string("error")));
     return r;
