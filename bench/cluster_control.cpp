@@ -57,12 +57,6 @@ int ClusterControl::cli(const std::string& args, bool verbose) const {
     return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
 
-std::vector<std::string> ClusterControl::gatewayEndpoints() const {
-    std::vector<std::string> out;
-    for (const auto* g : config_.nodesWith(Role::Gateway)) out.push_back(g->endpoint);
-    return out;
-}
-
 int ClusterControl::pid(const std::string& node) const {
     std::ifstream in(config_.pidFile(node));
     int p = 0;

@@ -24,7 +24,7 @@ public:
     // Peers by role: the gateway clients use, the command node that writes, the query nodes in order.
     std::string gatewayEndpoint() const { return config_.nodesWith(Role::Gateway).front()->endpoint; }
     // Every gateway's endpoint, in configured order (what clients fail over between).
-    std::vector<std::string> gatewayEndpoints() const;
+    std::vector<std::string> gatewayEndpoints() const { return config_.endpointsOf(Role::Gateway); }
     // The first node of a role (e.g. gateway-1).
     std::string first(Role role) const { return config_.nodesWith(role).front()->name; }
     const NodeConfig& writer() const { return *config_.writer(); }

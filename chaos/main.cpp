@@ -41,9 +41,7 @@ bool clusterAnswers(zmq::context_t& ctx, const std::filesystem::path& dir) {
     if (!config) return false;
     auto credentials = Credentials::forClient(*config, "");
     if (!credentials) return false;
-    std::vector<std::string> gateways;
-    for (const auto* g : config->nodesWith(Role::Gateway)) gateways.push_back(g->endpoint);
-    FailoverClient gw(ctx, *credentials, gateways);
+    FailoverClient gw(ctx, *credentials, config->endpointsOf(Role::Gateway));
     auto pong = gw.call(makeRequest(Kind::Control, "ping", Doc::object()), Millis(1000));
     return pong.ok();
 }

@@ -39,11 +39,6 @@ Result<Envelope> ask(const Credentials& credentials, const std::vector<std::stri
     return FailoverClient(ctx, credentials, endpoints, fo).call(req, budget);
 }
 
-std::vector<std::string> gatewayEndpoints(const Config& config) {
-    std::vector<std::string> out;
-    for (const auto* g : config.nodesWith(Role::Gateway)) out.push_back(g->endpoint);
-    return out;
-}
 
 void printError(const std::string& message) { fmt::print(stderr, "jupiter: {}\n", message); }
 
@@ -113,7 +108,7 @@ int runSend(const RequestOptions& o) {
     if (!p) return rc;
     // One id for every send: the command node deduplicates by id, so a resend cannot apply twice.
     const Envelope req = makeRequest(Kind::Command, o.name, std::move(p->body), newRequestId("cli"));
-    auto reply = ask(p->credentials, gatewayEndpoints(p->config), req, budgetFor(o, p->config));
+    auto reply = ask(p->credentials, p->config.endpointsOf(Role::Gateway), req, budgetFor(o, p->config));
     if (!reply) return reportNoReply(reply.error(), dir);
     if (reply->kind == Kind::Error) return reportError(*reply, o.json);
     if (reply->kind != Kind::Reply) {
@@ -146,7 +141,7 @@ int runQuery(const RequestOptions& o) {
     const uint64_t minSeq = o.after ? *o.after : readLastSeq(p->config).value_or(0);
     if (minSeq > 0) req.minSeq = minSeq;
     const auto endpoints = o.replica > 0 ? std::vector<std::string>{replicas[static_cast<std::size_t>(o.replica - 1)]->endpoint}
-                                         : gatewayEndpoints(p->config);
+                                         : p->config.endpointsOf(Role::Gateway);
     auto reply = ask(p->credentials, endpoints, req, budgetFor(o, p->config));
     if (!reply) return reportNoReply(reply.error(), dir);
     if (reply->kind == Kind::Error) return reportError(*reply, o.json);

@@ -197,6 +197,12 @@ const NodeConfig* Config::writer() const {
     return nullptr;
 }
 
+std::vector<std::string> Config::endpointsOf(Role role) const {
+    std::vector<std::string> out;
+    for (const auto* n : nodesWith(role)) out.push_back(n->endpoint);
+    return out;
+}
+
 std::vector<const NodeConfig*> Config::startOrder() const {
     std::vector<const NodeConfig*> out;
     for (Role r : allRoles())

@@ -84,6 +84,8 @@ struct Config {
     const NodeConfig* node(std::string_view name) const;
     // The nodes of one role, in configured order (for query nodes: the gateway's preference).
     std::vector<const NodeConfig*> nodesWith(Role role) const;
+    // Their control endpoints, in the same order (e.g. the gateways a client fails over between).
+    std::vector<std::string> endpointsOf(Role role) const;
     // The command node allowed to write: the only one brokers hand commands to (the first
     // configured; standby command nodes, once they exist, take over through leadership).
     const NodeConfig* writer() const;

@@ -39,6 +39,7 @@ TEST_CASE("config: the embedded default describes all nine nodes on consecutive 
     CHECK(names(c->nodesWith(Role::Gateway)) == std::vector<std::string>{"gateway-1", "gateway-2"});
     CHECK(c->node("gateway-1")->endpoint == "tcp://127.0.0.1:23015");
     CHECK(c->node("gateway-2")->endpoint == "tcp://127.0.0.1:23016");
+    CHECK(c->endpointsOf(Role::Gateway) == std::vector<std::string>{"tcp://127.0.0.1:23015", "tcp://127.0.0.1:23016"});
     CHECK(names(c->nodesWith(Role::Query)) == std::vector<std::string>{"query-1", "query-2", "query-3"});
     CHECK(c->writer()->name == "command");
     CHECK(c->heartbeatIntervalMs == 100);

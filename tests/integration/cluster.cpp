@@ -89,11 +89,7 @@ CliResult Cluster::cli(const std::string& args) const {
     return runCli(args, {"JUPITER_DIR=" + dir_.string()});
 }
 
-std::vector<std::string> Cluster::gateways() const {
-    std::vector<std::string> out;
-    for (const auto* g : config_.nodesWith(Role::Gateway)) out.push_back(g->endpoint);
-    return out;
-}
+std::vector<std::string> Cluster::gateways() const { return config_.endpointsOf(Role::Gateway); }
 
 Result<Envelope> Cluster::send(const std::string& name, Doc body, const std::string& id) {
     FailoverClient c(ctx_, credentials_, gateways());
