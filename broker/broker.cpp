@@ -12,7 +12,9 @@ Broker::Broker(zmq::context_t& ctx, const DaemonContext& dc, const Clock& clock)
       gate_(ctx, dc.config, dc.credentials, dc.log, clock),
       wiring_(ctx, dc.config, *dc.node, gate_),
       loop_(clock),
+      clock_(clock),
       writer_(dc.config.writer()->name),
+      leaders_(Millis(dc.config.heartbeatIntervalMs * dc.config.heartbeatLiveness)),
       frontend_(wiring_.open(Link::BrokerCommands)),
       backend_(wiring_.open(Link::BrokerBackend)),
       eventsIn_(wiring_.open(Link::BrokerEventsIn)),
@@ -31,22 +33,38 @@ int Broker::run() {
     loop_.stopOnSignals();
     onHeartbeatTimer();
     const auto& self = *dc_.node;
-    dc_.log->info("relaying commands {} -> {} (to {} only), events {} -> {}",
+    dc_.log->info("relaying commands {} -> {} (to {}), events {} -> {}",
                   self.channel(BrokerChannel::Commands).bind, self.channel(BrokerChannel::CommandBackend).bind,
-                  writer_, self.channel(BrokerChannel::EventsIn).bind, self.channel(BrokerChannel::EventsOut).bind);
+                  dc_.config.replicated() ? "the leading command node" : writer_, self.channel(BrokerChannel::EventsIn).bind, self.channel(BrokerChannel::EventsOut).bind);
     const int sig = loop_.run();
     dc_.log->info("stopping on signal {}", sig);
     return 0;
 }
 
+std::optional<std::string> Broker::target() const {
+    if (!dc_.config.replicated()) return writer_;
+    return leaders_.leader(clock_.now());
+}
+
 // Commands from gateways: [gateway id, token..., envelope] go to the writer as
 // [writer, gateway id, token..., envelope].
 void Broker::onCommandFrontend() {
-    drain(frontend_, kDrainRequests, [this](Frames&& frames) {
+    const auto to = target();
+    drain(frontend_, kDrainRequests, [this, &to](Frames&& frames) {
         if (frames.size() < 2 || !gate_.authorise(frames.back(), Action::RelayCommand)) return;
         Frames out;
         out.reserve(frames.size() + 1);
-        out.push_back(msg(writer_));
+        out.push_back(msg(to.value_or(std::string())));
+        if (!to) {
+            auto req = splitRequest(std::move(frames));
+            if (!req) return;
+            auto env = decodeEnvelopeHeader(req->bytes);
+            sendReply(frontend_, req->route,
+                      makeErrorReply(env ? env->name : "?", env ? env->id : "",
+                                     makeError("unavailable", "no command node leads now (an election is under way); "
+                                                              "the request is retried")));
+            return;
+        }
         for (auto& f : frames) out.push_back(std::move(f));
         if (sendFrames(backend_, out)) return;
         // The writer is not connected: say so now instead of letting the gateway wait for a timeout.
@@ -56,7 +74,7 @@ void Broker::onCommandFrontend() {
         auto env = decodeEnvelopeHeader(req->bytes);
         auto err = makeErrorReply(env ? env->name : "?", env ? env->id : "",
                                   makeError("unavailable", fmt::format("the command node {} is not connected to the "
-                                                                       "broker; the request is retried", writer_)));
+                                                                       "broker; the request is retried", *to)));
         sendReply(frontend_, req->route, err);
     });
 }
@@ -67,8 +85,9 @@ void Broker::onCommandBackend() {
         if (frames.size() < 3) return;
         const Identity* from = gate_.authorise(frames.back(), Action::ServeCommands);
         if (!from) return;
-        if (view(frames[0]) != writer_ || (gate_.credentials().curve() && from->name != writer_)) {
-            gate_.refuse(from, fmt::format("a reply on the command backend (only {} writes)", writer_));
+        const NodeConfig* node = dc_.config.node(view(frames[0]));
+        if (!node || node->role != Role::Command || (gate_.credentials().curve() && from->name != node->name)) {
+            gate_.refuse(from, "a reply on the command backend under another command node's name");
             return;
         }
         frames.erase(frames.begin());
@@ -92,6 +111,7 @@ void Broker::onEventsIn() {
                 gate_.refuse(from, fmt::format("a heartbeat under the name {}", topic.substr(kHeartbeatTopic.size())));
                 from = nullptr;
             }
+            if (from && frames.size() >= 2 && dc_.config.replicated()) noteLeader(topic, frames[1]);
         } else if (topic == kTransitionTopic) {
             from = gate_.authorise(frames[0], Action::PublishTransition);
         } else {
@@ -103,6 +123,15 @@ void Broker::onEventsIn() {
 }
 
 // Subscriptions travel upstream so publishers filter at the source.
+void Broker::noteLeader(std::string_view topic, const zmq::message_t& body) {
+    const NodeConfig* node = dc_.config.node(topic.substr(kHeartbeatTopic.size()));
+    if (!node || node->role != Role::Command) return;
+    auto env = decodeEnvelope(view(body));
+    if (!env) return;
+    auto hb = heartbeatFrom(*env);
+    if (hb && hb->node == node->name) leaders_.onHeartbeat(*hb, clock_.now());
+}
+
 void Broker::onEventsOut() {
     drain(eventsOut_, kDrainRequests, [this](Frames&& frames) { sendFrames(eventsIn_, frames); });
 }

@@ -8,6 +8,7 @@
 #include <zmq.hpp>
 
 #include "bus/heartbeat.hpp"
+#include "bus/leader_tracker.hpp"
 #include "common/daemon.hpp"
 #include "common/event_loop.hpp"
 #include "common/links.hpp"
@@ -36,7 +37,12 @@ private:
     // (a misconfigured or deposed one) receives nothing, and its replies are dropped: the command
     // path never has two writers. Who is the writer is decided by the authenticated key, not by
     // the routing id a peer chose.
-    std::string writer_;
+    const Clock& clock_;
+    std::string writer_;      // the command node that writes: the only one, or the leader its heartbeats name
+    LeaderTracker leaders_;   // several command nodes: who leads
+    // The command node commands go to now (nothing while several have no leader).
+    std::optional<std::string> target() const;
+    void noteLeader(std::string_view topic, const zmq::message_t& body);
     zmq::socket_t frontend_;  // ROUTER: gateways
     zmq::socket_t backend_;   // ROUTER: the writer, addressed by its name
     zmq::socket_t eventsIn_;  // XSUB: publishers

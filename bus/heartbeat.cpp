@@ -19,6 +19,11 @@ Envelope heartbeatEnvelope(const Heartbeat& hb) {
         e.body["route_since_ms"] = hb.routeSinceMs;
         e.body["route_reason"] = hb.routeReason;
     }
+    if (hb.role == Role::Command) {
+        e.body["standing"] = hb.standing;
+        e.body["epoch"] = hb.epoch;
+        e.body["leader"] = hb.leader;
+    }
     return e;
 }
 
@@ -40,6 +45,9 @@ Result<Heartbeat> heartbeatFrom(const Envelope& e) {
     hb.route = b.value("route", std::string());
     hb.routeSinceMs = b.value("route_since_ms", int64_t{0});
     hb.routeReason = b.value("route_reason", std::string());
+    hb.standing = b.value("standing", std::string(hb.role == Role::Command ? "leader" : ""));
+    hb.epoch = b.value("epoch", uint64_t{0});
+    hb.leader = b.value("leader", std::string());
     return hb;
 }
 

@@ -31,6 +31,10 @@ struct Heartbeat {
     std::string route;         // gateway only
     int64_t routeSinceMs = 0;  // gateway only
     std::string routeReason;   // gateway only
+    std::string standing;      // command only: "leader", "standby" or "unknown"
+    uint64_t epoch = 0;        // command only: the leadership epoch it knows (0: a single command node)
+    std::string leader;        // command only: the leader it knows, or empty
+    bool leads() const { return role == Role::Command && standing == "leader"; }
 };
 
 Envelope heartbeatEnvelope(const Heartbeat& hb);

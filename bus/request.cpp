@@ -58,6 +58,7 @@ Action controlAction(const Envelope& env) {
     if (env.kind == Kind::Control && env.name == "ping") return Action::Ping;
     if (env.kind == Kind::Control && env.name == "status") return Action::MonitorStatus;
     if (env.kind == Kind::Control && env.name == "replay") return Action::Replay;
+    if (env.kind == Kind::Control && env.name == "fetch") return Action::Replicate;
     return Action::Inspect;
 }
 

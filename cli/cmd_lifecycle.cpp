@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include <algorithm>
 #include <tuple>
 
 #include <fmt/format.h>
@@ -16,6 +17,7 @@
 #include "cli/cluster_dir.hpp"
 #include "cli/cluster_keys.hpp"
 #include "cli/commands.hpp"
+#include "cli/etcd_members.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/ping.hpp"
 #include "cli/processes.hpp"
@@ -27,6 +29,8 @@ namespace {
 using Steady = std::chrono::steady_clock;
 
 constexpr Millis kStartTimeout{15000};  // per node, from spawn to its first pong
+constexpr Millis kEtcdStartTimeout{20000};  // the local etcd members, until they answer
+constexpr Millis kEtcdStopGrace{1500};
 constexpr Millis kLockGrace{3000};      // a daemon that has not locked its pidfile by then has died
 constexpr Millis kDetachTimeout{5000};  // for the launching process to exit
 constexpr Millis kPingEvery{200};
@@ -150,6 +154,7 @@ int runUp(const UpOptions& o) {
     layout.queries = o.replicas;
     layout.gateways = o.gateways;
     layout.brokers = o.brokers;
+    layout.commands = o.commands;
     if (!std::filesystem::exists(file, ec)) {
         const int port = o.basePortGiven ? o.basePort : kDefaultBasePort;
         if (port + portsUsed(layout) - 1 > 65535) {
@@ -181,7 +186,8 @@ int runUp(const UpOptions& o) {
     for (const auto& [role, given, wanted, flag] :
          {std::tuple{Role::Query, o.replicasGiven, o.replicas, "--replicas"},
           std::tuple{Role::Gateway, o.gatewaysGiven, o.gateways, "--gateways"},
-          std::tuple{Role::Broker, o.brokersGiven, o.brokers, "--brokers"}}) {
+          std::tuple{Role::Broker, o.brokersGiven, o.brokers, "--brokers"},
+          std::tuple{Role::Command, o.commandsGiven, o.commands, "--commands"}}) {
         const auto have = cfg->nodesWith(role).size();
         if (!given || wrote || have == static_cast<std::size_t>(wanted)) continue;
         printError(fmt::format("{} already exists with {} {} node(s), not {}; drop {} to reuse it, edit its [[node]] "
@@ -221,6 +227,15 @@ int runUp(const UpOptions& o) {
     std::filesystem::remove(cfg->dir / "run" / "cli-last-seq", ec);
 
     Doc rows = Doc::array();
+    if (const auto members = localEtcdMembers(*cfg); !members.empty()) {
+        if (auto s = startLocalEtcd(*cfg, kEtcdStartTimeout); !s) {
+            printError(s.error().message);
+            return kExitFailed;
+        }
+        for (std::size_t i = 0; i < members.size(); ++i)
+            rows.push_back({{"node", members[i]}, {"pid", lockedPid(cfg->pidFile(members[i])).value_or(0)},
+                            {"endpoint", cfg->etcd.endpoints[i]}, {"state", "UP"}});
+    }
     for (const auto* node : cfg->startOrder()) {
         auto row = startNode(ctx, *credentials, *cfg, file, *node);
         if (!row) {
@@ -245,6 +260,14 @@ int runStart(const std::string& dirOption, const std::string& node) {
     if (!cfg) {
         printError(cfg.error().message);
         return kExitUsage;
+    }
+    if (const auto members = localEtcdMembers(*cfg); std::find(members.begin(), members.end(), node) != members.end()) {
+        if (auto s = startEtcdMember(*cfg, node); !s) {
+            printError(s.error().message);
+            return kExitFailed;
+        }
+        fmt::print("started {} (pid {})\n", node, lockedPid(cfg->pidFile(node)).value_or(0));
+        return kExitOk;
     }
     const NodeConfig* nc = findNode(*cfg, dir, node);
     if (!nc) return kExitUsage;
@@ -277,6 +300,7 @@ int runDown(const std::string& dirOption) {
     struct Victim {
         std::string node;
         pid_t pid;
+        bool etcd = false;
     };
     std::vector<Victim> victims;
     // Clients' entry point first, the bus last, so nodes do not log each other's departures as faults
@@ -294,6 +318,14 @@ int runDown(const std::string& dirOption) {
         kill(*pid, SIGCONT);  // a node stopped with `jupiter kill --signal STOP` must run to see SIGTERM
         victims.push_back({name, *pid});
     }
+    // etcd last: the command nodes give their leadership back through it as they stop.
+    for (const auto& name : localEtcdMembers(*cfg)) {
+        auto pid = lockedPid(cfg->pidFile(name));
+        if (!pid || *pid <= 0) continue;
+        kill(*pid, SIGTERM);
+        kill(*pid, SIGCONT);
+        victims.push_back({name, *pid, true});
+    }
     if (victims.empty()) {
         fmt::print("nothing running in {}\n", dir.string());
         return kExitOk;
@@ -301,7 +333,10 @@ int runDown(const std::string& dirOption) {
     const auto deadline = Steady::now() + kStopTimeout;
     int rc = kExitOk;
     for (const auto& v : victims) {
-        const auto left = std::max(Millis(0), std::chrono::duration_cast<Millis>(deadline - Steady::now()));
+        // etcd members stopped together wait for each other; their log is crash-safe, so a short
+        // grace is enough before SIGKILL.
+        const auto left = std::max(Millis(0), std::min(v.etcd ? kEtcdStopGrace : kStopTimeout,
+                                                       std::chrono::duration_cast<Millis>(deadline - Steady::now())));
         if (waitForExit(v.pid, cfg->pidFile(v.node), left)) {
             fmt::print("stopped {} (pid {})\n", v.node, v.pid);
             continue;
@@ -309,6 +344,10 @@ int runDown(const std::string& dirOption) {
         // Still holding its lock, so still the same process: safe to kill.
         if (lockedPid(cfg->pidFile(v.node)) == v.pid) kill(v.pid, SIGKILL);
         if (waitForExit(v.pid, cfg->pidFile(v.node), Millis(2000))) {
+            if (v.etcd) {
+                fmt::print("stopped {} (pid {})\n", v.node, v.pid);
+                continue;
+            }
             fmt::print("killed {} (pid {}): it did not stop within {} s of SIGTERM; see {}\n", v.node, v.pid,
                        kStopTimeout.count() / 1000, cfg->logFile(v.node).string());
         } else {
@@ -332,7 +371,9 @@ int runKill(const std::string& dirOption, const std::string& node, const std::st
         printError(cfg.error().message);
         return kExitUsage;
     }
-    if (!findNode(*cfg, dir, node)) return kExitUsage;
+    const auto members = localEtcdMembers(*cfg);
+    if (std::find(members.begin(), members.end(), node) == members.end() && !findNode(*cfg, dir, node))
+        return kExitUsage;
     const auto pid = lockedPid(cfg->pidFile(node));
     if (!pid || *pid <= 0) {
         printError(fmt::format("{} is not running in {} (no live process holds {})", node, dir.string(),

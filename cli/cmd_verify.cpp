@@ -34,12 +34,16 @@ int runVerify(const std::string& dirOption, bool json, int waitMs) {
     if (json) {
         fmt::print("{}\n", report->toDoc().dump(2));
     } else {
-        fmt::print("{:<8}  {:>8}  {:>16}  {:>8}\n", "node", "seq", "digest", "records");
+        fmt::print("{:<9}  {:>8}  {:>16}  {:>8}\n", "node", "seq", "digest", "records");
         for (const auto& n : report->nodes)
-            fmt::print("{:<8}  {:>8}  {:016x}  {:>8}\n", n.node, n.seq, n.digest, n.records);
+            fmt::print("{:<9}  {:>8}  {:016x}  {:>8}\n", n.node, n.seq, n.digest, n.records);
+        std::size_t commandNodes = 0;
+        for (const auto& n : report->nodes)
+            if (const auto* nc = config->node(n.node); nc && nc->role == Role::Command) ++commandNodes;
         if (report->agree)
-            fmt::print("agree: the write model and all {} replicas hold the same state at sequence {}\n",
-                       report->nodes.size() - 1, report->seq);
+            fmt::print("agree: the write model ({} command node{}) and all {} replicas hold the same state at sequence "
+                       "{}\n", commandNodes, commandNodes == 1 ? "" : "s", report->nodes.size() - commandNodes,
+                       report->seq);
         for (const auto& d : report->differences) fmt::print("disagree: {}\n", d);
     }
     return report->agree ? kExitOk : kExitFailed;

@@ -22,6 +22,8 @@ struct UpOptions {
     bool gatewaysGiven = false;
     int brokers = Layout{}.brokers;    // brokers in a new configuration (1..kMaxSpares)
     bool brokersGiven = false;
+    int commands = Layout{}.commands;  // command nodes in a new configuration (1..kMaxSpares; several need etcd)
+    bool commandsGiven = false;
 };
 int runUp(const UpOptions& o);
 int runDown(const std::string& dir);

@@ -64,6 +64,13 @@ int main(int argc, char** argv) {
                                                   "uses all of them", kMaxSpares, Layout{}.brokers))
                         ->check(CLI::Range(1, kMaxSpares));
 
+    auto* commandNodes =
+        upCmd->add_option("--commands", up.commands,
+                          fmt::format("command nodes in a new configuration, 1 to {} (default {}): one leads, the others "
+                                      "are standbys holding a synchronous copy; with more than one, `jupiter up` also "
+                                      "runs a three-member etcd that elects the leader", kMaxSpares, Layout{}.commands))
+            ->check(CLI::Range(1, kMaxSpares));
+
     auto* downCmd = app.add_subcommand("down", "stop every running daemon of the cluster (SIGTERM, then SIGKILL "
                                                "after 5 s)");
     withDir(downCmd);
@@ -181,6 +188,7 @@ int main(int argc, char** argv) {
             up.replicasGiven = replicas->count() > 0;
             up.gatewaysGiven = gateways->count() > 0;
             up.brokersGiven = brokers->count() > 0;
+            up.commandsGiven = commandNodes->count() > 0;
             return runUp(up);
         }
         if (downCmd->parsed()) return runDown(dir);

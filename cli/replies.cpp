@@ -1,6 +1,7 @@
 // Rendering of replies; see replies.hpp.
 #include "cli/replies.hpp"
 
+#include <algorithm>
 #include <fmt/format.h>
 
 #include "cli/table.hpp"
@@ -94,6 +95,7 @@ std::string renderStatus(const Doc& body) {
                             ? Doc(fmt::format("{} ms", formatCell("age_ms", n["age_ms"])))
                             : Doc("-");
         row["seq"] = n.contains("seq") ? n["seq"] : Doc("-");
+        row["standing"] = n.value("standing", std::string());
         row["lag"] = n.contains("lag") ? n["lag"] : Doc("-");
         row["ping rtt"] = formatRtt(n.contains("rtt_us") ? n["rtt_us"] : Doc());
         // Connections/messages the node refused (unknown keys, forbidden requests) since it started.
@@ -103,10 +105,16 @@ std::string renderStatus(const Doc& body) {
                              : Doc("-");
         rows.push_back(std::move(row));
     }
-    std::string out = renderTable(rows, {"node", "role", "state", "pid", "hb age", "seq", "lag", "ping rtt", "refused"});
+    std::vector<std::string> columns = {"node", "role", "state", "pid", "hb age", "seq", "lag", "ping rtt", "refused"};
+    const bool standings = std::any_of(rows.begin(), rows.end(), [](const Doc& r) { return r["standing"] != ""; });
+    if (standings) columns.insert(columns.begin() + 3, "standing");
+    std::string out = renderTable(rows, columns);
     const std::string route = field(body, "route", "");
     out += fmt::format("gateway route: {}\n", route.empty() ? "none" : route);
     if (body.is_object() && body.contains("head")) out += fmt::format("command head: {}\n", formatCell("head", body["head"]));
+    if (standings && !field(body, "leader", "").empty())
+        out += fmt::format("command leader: {} (epoch {}); a standby's lag is how many events it is behind the leader\n",
+                           field(body, "leader", ""), body.value("epoch", uint64_t{0}));
     return out;
 }
 

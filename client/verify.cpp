@@ -60,9 +60,22 @@ Doc VerifyReport::toDoc() const {
 Result<VerifyReport> verifyCluster(zmq::context_t& ctx, const Credentials& credentials, const Config& config,
                                    Millis wait) {
     const auto deadline = std::chrono::steady_clock::now() + wait;
-    // The writer's write model is the reference; every query node must match it.
-    const NodeConfig& writer = *config.writer();
-    std::vector<std::string> nodes = {writer.name};
+    // The write model is the reference: the leading command node's first, then every other command
+    // node that answers (standbys hold copies; one that is down is left out), then every query node.
+    std::vector<std::string> nodes;
+    for (const auto* c : config.nodesWith(Role::Command)) {
+        Client probe(ctx, credentials, c->endpoint);
+        auto pong = probe.call(makeRequest(Kind::Control, "ping", Doc::object()), Millis(500), 2);
+        if (!pong || pong->kind != Kind::Control) continue;
+        if (pong->body.value("standing", std::string("leader")) == "leader")
+            nodes.insert(nodes.begin(), c->name);
+        else
+            nodes.push_back(c->name);
+    }
+    if (nodes.empty())
+        return makeError("unavailable", fmt::format("no command node answers (start one with `jupiter start {}`)",
+                                                    config.writer()->name));
+    const NodeConfig& writer = *config.node(nodes.front());
     for (const auto* q : config.nodesWith(Role::Query)) nodes.push_back(q->name);
     std::string lastState;
     int disagreements = 0;
@@ -86,8 +99,8 @@ Result<VerifyReport> verifyCluster(zmq::context_t& ctx, const Credentials& crede
                 if (nd.digest == rep.nodes.front().digest) continue;
                 rep.agree = false;
                 auto diff = firstDifference(ctx, credentials, writer.endpoint, config.node(nd.node)->endpoint);
-                rep.differences.push_back(fmt::format("{} differs from the command node's write model at sequence {}: "
-                                                      "first differing record {}", nd.node, rep.seq,
+                rep.differences.push_back(fmt::format("{} differs from {}'s write model at sequence {}: "
+                                                      "first differing record {}", nd.node, writer.name, rep.seq,
                                                       diff ? *diff : diff.error().message));
             }
             // A write between two digests would show as a difference that is not one: check again,

@@ -1,4 +1,5 @@
-// Command node implementation; see command_node.hpp.
+// Command node implementation: commands, control requests and heartbeats. Replication between
+// command nodes is in command_node_replication.cpp.
 #include "command/command_node.hpp"
 
 #include <fmt/format.h>
@@ -18,6 +19,7 @@ constexpr std::size_t kMaxGroup = 1024;  // commands decided in one group commit
 
 CommandNode::CommandNode(zmq::context_t& ctx, const DaemonContext& dc, const Clock& clock, Store& store)
     : dc_(dc),
+      clock_(clock),
       store_(store),
       gate_(ctx, dc.config, dc.credentials, dc.log, clock),
       wiring_(ctx, dc.config, *dc.node, gate_),
@@ -26,25 +28,65 @@ CommandNode::CommandNode(zmq::context_t& ctx, const DaemonContext& dc, const Clo
       commands_(wiring_.open(Link::CommandIntake)),
       control_(wiring_.open(Link::Control)),
       pub_(wiring_.open(Link::Publish)),
-      heartbeat_(pub_, clock, *dc.node, Millis(dc.config.heartbeatIntervalMs)) {}
+      heartbeat_(pub_, clock, *dc.node, Millis(dc.config.heartbeatIntervalMs)),
+      lead_(dc.node->name) {
+    if (dc.config.replicated()) {
+        startReplication(ctx);
+    } else {
+        lead_.alone();
+        committedSeq_ = store_.seq();
+    }
+}
+
+CommandNode::~CommandNode() {
+    if (elector_) elector_->stop();
+}
 
 int CommandNode::run() {
     loop_.onReadable(commands_, [this] { onCommand(); });
     loop_.onReadable(control_, [this] { onControl(); });
     loop_.every(Millis(dc_.config.heartbeatIntervalMs), [this] { onHeartbeatTimer(); });
+    if (replicated()) {
+        loop_.onReadable(electorPair_, [this] { onElector(); });
+        loop_.onReadable(peers_->socket, [this] { onPeers(); });
+        loop_.every(Millis(10), [this] { onReplicationTimer(); });
+        elector_->start();
+    }
     gate_.attach(loop_);
     loop_.stopOnSignals();
-    dc_.log->info("serving commands from {} broker(s) at head sequence {} ({} writes)",
+    dc_.log->info("serving commands from {} broker(s) at head sequence {} ({} writes{})",
                   wiring_.peers(Link::CommandIntake).size(), store_.seq(),
-                  dc_.config.syncDurable ? "durable" : "async");
+                  dc_.config.syncDurable ? "durable" : "async",
+                  replicated() ? fmt::format("; one of {} command nodes, leader elected through etcd at {}",
+                                             dc_.config.nodesWith(Role::Command).size(),
+                                             fmt::join(dc_.config.etcd.endpoints, ", "))
+                               : "");
     onHeartbeatTimer();
     loop_.run();
+    if (elector_) elector_->stop();  // a leader revokes its lease: a standby takes over at once
     return exitCode_;
 }
 
-// One group per call: decide everything that is waiting, commit once, then answer and publish.
+void CommandNode::stop(const std::string& why) {
+    dc_.log->critical("{}", why);
+    exitCode_ = 1;
+    loop_.stop();
+}
+
+void CommandNode::sendReplies(std::vector<CommandProcessor::Reply>& replies) {
+    for (auto& r : replies) {
+        Frames out;
+        for (auto& f : r.route) out.push_back(std::move(f));
+        out.push_back(msg(r.bytes));
+        if (!sendFrames(commands_, out)) dc_.log->warn("could not send a reply (broker gone); the sender retries");
+    }
+}
+
+// One group per call: decide everything that is waiting, commit once, then answer and publish
+// (replicated: once a standby holds the group, see release()).
 void CommandNode::onCommand() {
-    serveRequests(commands_, kMaxGroup, [this](Request& req, Envelope& env) {
+    const auto refused = refusal();
+    serveRequests(commands_, kMaxGroup, [this, &refused](Request& req, Envelope& env) {
         if (env.kind != Kind::Command) {
             sendReply(commands_, req.route,
                       makeErrorReply(env.name, env.id,
@@ -52,23 +94,29 @@ void CommandNode::onCommand() {
                                                                               "not {}", kindName(env.kind)))));
             return;
         }
+        if (refused) {
+            sendReply(commands_, req.route, makeErrorReply(env.name, env.id, makeError("unavailable", *refused)));
+            return;
+        }
         processor_.handle(std::move(req.route), env);
     });
     if (!processor_.hasPending()) return;
-    auto group = processor_.commit();
-    if (!group) {
-        dc_.log->critical("{}", group.error().message);
-        exitCode_ = 1;
-        loop_.stop();
+    if (!replicated()) {
+        auto group = processor_.commit();
+        if (!group) return stop(group.error().message);
+        committedSeq_ = store_.seq();
+        sendReplies(group->replies);
+        if (!group->events.empty()) publishEvents(group->events);
         return;
     }
-    for (auto& r : group->replies) {
-        Frames out;
-        for (auto& f : r.route) out.push_back(std::move(f));
-        out.push_back(msg(r.bytes));
-        if (!sendFrames(commands_, out)) dc_.log->warn("could not send a reply (broker gone); the sender retries");
-    }
-    if (!group->events.empty()) publishEvents(group->events);
+    uint64_t index = 0;
+    auto group = processor_.commit([this, &index](StoreTxn& txn) { index = log_->record(txn, lead_.epoch()); });
+    if (!group) return stop(group.error().message);
+    log_->recorded();
+    position_.set(log_->last());
+    held_.push_back({index, std::move(group->replies), std::move(group->events)});
+    for (auto& [name, f] : followers_)
+        if (f.waiting) answerFetch(name, f);
 }
 
 void CommandNode::publishEvents(const Doc& events) {
@@ -78,39 +126,64 @@ void CommandNode::publishEvents(const Doc& events) {
         e.name = "events";
         Doc chunk = Doc::array();
         for (std::size_t j = i; j < std::min(events.size(), i + kPublishChunk); ++j) chunk.push_back(events[j]);
-        e.body = {{"events", std::move(chunk)}, {"head", store_.seq()}};
+        e.body = {{"events", std::move(chunk)}, {"head", committedSeq_}, {"epoch", lead_.epoch()}};
         // A drop (HWM, broker down) is repaired by the replicas' replay from our event log.
         sendFrames(pub_, {kEventsTopic, encodeEnvelope(e)});
     }
 }
 
+Envelope CommandNode::answerControl(Request& req, Envelope& env) {
+    if (env.kind == Kind::Control && env.name == "ping") {
+        Envelope reply = makePong(env, dc_.node->name, committedSeq_);
+        reply.body["refused"] = gate_.refusedDoc();
+        reply.body["standing"] = leaderRoleName(lead_.role());
+        reply.body["epoch"] = lead_.epoch();
+        reply.body["leader"] = lead_.leader();
+        if (replicated()) {
+            reply.body["log_index"] = log_->last().index;
+            reply.body["log_epoch"] = log_->last().epoch;
+            reply.body["commit"] = log_->commit();
+        }
+        return reply;
+    }
+    if (env.kind == Kind::Control && env.name == "replay") {
+        // Only what is committed: a replica must never apply an event a new leader might not have.
+        const uint64_t from = env.body["from"].get<uint64_t>();
+        const auto max = std::min<uint64_t>(env.body.value("max", uint64_t{1000}), kMaxReplay);
+        Doc events = from <= committedSeq_ ? readEvents(store_, from, static_cast<std::size_t>(max)) : Doc::array();
+        while (!events.empty() && events.back().value("seq", uint64_t{0}) > committedSeq_) events.erase(events.size() - 1);
+        return makeReply(env, {{"events", std::move(events)}, {"head", committedSeq_}, {"epoch", lead_.epoch()}});
+    }
+    if (auto inspected = env.kind == Kind::Control ? inspectRequest(store_, env.name, env.body) : std::nullopt)
+        return makeReply(env, std::move(*inspected));
+    (void)req;
+    return makeErrorReply(env.name, env.id,
+                          makeError("unknown_message",
+                                    fmt::format("the command node's endpoint answers ping, replay, digest, keys and "
+                                                "fetch; send {} through the gateway", env.name)));
+}
+
 void CommandNode::onControl() {
     serveRequests(control_, kDrainControl, [this](Request& req, Envelope& env) {
-        Envelope reply;
         if (!permitted(gate_, control_, req, env, controlAction(env))) return;
-        if (env.kind == Kind::Control && env.name == "ping") {
-            reply = makePong(env, dc_.node->name, store_.seq());
-            reply.body["refused"] = gate_.refusedDoc();
-        } else if (env.kind == Kind::Control && env.name == "replay") {
-            const uint64_t from = env.body["from"].get<uint64_t>();
-            const auto max = std::min<uint64_t>(env.body.value("max", uint64_t{1000}), kMaxReplay);
-            reply = makeReply(env, {{"events", readEvents(store_, from, static_cast<std::size_t>(max))},
-                                    {"head", store_.seq()}});
-        } else if (auto inspected = env.kind == Kind::Control ? inspectRequest(store_, env.name, env.body)
-                                                              : std::nullopt) {
-            reply = makeReply(env, std::move(*inspected));
-        } else {
-            reply = makeErrorReply(env.name, env.id,
-                                   makeError("unknown_message",
-                                             fmt::format("the command node's endpoint answers ping, replay, digest "
-                                                         "and keys; send {} through the gateway", env.name)));
-        }
-        reply.seq = store_.seq();
+        if (env.kind == Kind::Control && env.name == "fetch") return serveFetch(req, env);
+        Envelope reply = answerControl(req, env);
+        reply.seq = committedSeq_;
         reply.node = dc_.node->name;
         sendReply(control_, req.route, reply);
     });
 }
 
-void CommandNode::onHeartbeatTimer() { heartbeat_.publish(store_.seq(), store_.digest()); }
+void CommandNode::onHeartbeatTimer() {
+    auto& hb = heartbeat_.info();
+    hb.standing = std::string(leaderRoleName(lead_.role()));
+    hb.epoch = lead_.epoch();
+    hb.leader = lead_.leader();
+    // A leader's sequence is what replicas may have (committed); a standby's what it holds.
+    if (lead_.leading())
+        heartbeat_.publish(committedSeq_, committedSeq_ == store_.seq() ? store_.digest() : 0);
+    else
+        heartbeat_.publish(store_.seq(), store_.digest());
+}
 
 }  // namespace jupiter

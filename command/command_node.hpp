@@ -2,14 +2,31 @@
 // CommandProcessor (one group commit per turn of the loop), replies, publishes the new events on
 // the bus, serves replays of its event log to query nodes that missed something, and heartbeats
 // its head sequence so replicas know how far behind they are.
+//
+// With several command nodes (replicated), one leads and the others are standbys:
+// - leadership comes from etcd through the Elector thread, which reports over an inproc PAIR;
+// - every group the leader commits is also an entry of its ReplicationLog; standbys fetch the
+//   entries (long-polling the leader over CommandPeers), apply them in one synced write and fetch
+//   again, which acknowledges them;
+// - the leader answers the group's commands and publishes its events only once one standby holds
+//   the entry (its commit index reached it) and its lease is certainly alive;
+// - a standby, or a leader without a live standby, refuses commands with `unavailable`, naming
+//   the leader or what is missing, and the gateway resends them (same request id).
 #pragma once
 
+#include <deque>
+#include <map>
 #include <memory>
+#include <optional>
 
 #include <zmq.hpp>
 
 #include "bus/heartbeat.hpp"
+#include "bus/request.hpp"
 #include "command/command_processor.hpp"
+#include "command/elector.hpp"
+#include "command/leadership.hpp"
+#include "command/replication_log.hpp"
 #include "common/daemon.hpp"
 #include "common/event_loop.hpp"
 #include "common/links.hpp"
@@ -21,25 +38,76 @@ class CommandNode {
 public:
     // Binds its endpoint and connects to the brokers; throws with a hint when the address is taken.
     CommandNode(zmq::context_t& ctx, const DaemonContext& dc, const Clock& clock, Store& store);
+    ~CommandNode();
     int run();
 
 private:
+    // Commands, control and heartbeats (command_node.cpp).
     void onCommand();
     void onControl();
     void onHeartbeatTimer();
     void publishEvents(const Doc& events);
+    void sendReplies(std::vector<CommandProcessor::Reply>& replies);
+    Envelope answerControl(Request& req, Envelope& env);
+    void stop(const std::string& why);
+
+    // Replication (command_node_replication.cpp); only with several command nodes.
+    struct Held {  // a committed group waiting for a standby's copy
+        uint64_t index = 0;
+        std::vector<CommandProcessor::Reply> replies;
+        Doc events;
+    };
+    struct Follower {  // a standby as the leader sees it
+        uint64_t acked = 0;   // it holds entries up to here
+        TimePoint seen{};
+        std::optional<Frames> waiting;  // its fetch, held until there is something new
+        std::string waitingId;
+        uint64_t from = 0;
+        TimePoint deadline{};
+    };
+    bool replicated() const { return log_ != nullptr; }
+    void startReplication(zmq::context_t& ctx);
+    std::optional<std::string> refusal() const;
+    void onElector();
+    void onPeers();
+    void onReplicationTimer();
+    void becomeLeader(uint64_t epoch, TimePoint validUntil);
+    void stepDown(const std::string& why);
+    void serveFetch(Request& req, const Envelope& env);
+    void answerFetch(const std::string& name, Follower& f);
+    void advanceCommit();
+    void release();
+    void sendFetch();
+    void onFetchReply(const Envelope& reply);
+    void committedChanged();
 
     const DaemonContext& dc_;
+    const Clock& clock_;
     Store& store_;
     Gatekeeper gate_;  // before wiring_: its ZAP handler must be bound before any socket
     Wiring wiring_;
     EventLoop loop_;
     CommandProcessor processor_;
     zmq::socket_t commands_;  // ROUTER connected to the brokers' command_backend, known there by our name
-    zmq::socket_t control_;   // ROUTER: ping, replay, digest, keys
+    zmq::socket_t control_;   // ROUTER: ping, replay, digest, keys, fetch
     zmq::socket_t pub_;       // PUB connected to the brokers' events_in
     HeartbeatPublisher heartbeat_;
     int exitCode_ = 0;
+
+    Leadership lead_;
+    uint64_t committedSeq_ = 0;  // events up to here are on two command nodes (or this one alone)
+    std::unique_ptr<ReplicationLog> log_;
+    SharedPosition position_;
+    zmq::socket_t electorPair_;     // PAIR: the elector's reports
+    std::optional<PeerPool> peers_; // ROUTER to the other command nodes (fetch)
+    std::unique_ptr<Elector> elector_;
+    std::deque<Held> held_;
+    std::map<std::string, Follower> followers_;
+    uint64_t epochStart_ = 0;  // the entry that opened our leadership
+    TimePoint leaderSince_{};
+    std::string fetchId_;      // standby: the fetch in flight
+    TimePoint fetchSentAt_{};
+    TimePoint nextFetch_{};
 };
 
 }  // namespace jupiter

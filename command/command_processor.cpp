@@ -20,7 +20,15 @@ std::string dedupOrderKey(uint64_t n) { return "x/" + keyNum(n); }
 }  // namespace
 
 CommandProcessor::CommandProcessor(Store& store, const Clock& clock, std::string node, bool sync, uint64_t dedupKeep)
-    : store_(store), clock_(clock), node_(std::move(node)), sync_(sync), dedupKeep_(dedupKeep), txn_(store.begin()) {
+    : store_(store), clock_(clock), node_(std::move(node)), sync_(sync), dedupKeep_(dedupKeep) {
+    reload();
+}
+
+void CommandProcessor::reload() {
+    txn_ = store_.begin();
+    pending_.clear();
+    events_ = Doc::array();
+    dedupCount_ = 0;
     if (auto n = store_.get(kDedupCountKey); n && n->size() == 8) std::memcpy(&dedupCount_, n->data(), 8);
 }
 
@@ -98,8 +106,9 @@ void CommandProcessor::handle(Frames route, const Envelope& cmd) {
     pending_.push_back({std::move(route), encodeEnvelope(reply)});
 }
 
-Result<CommandProcessor::Group> CommandProcessor::commit() {
+Result<CommandProcessor::Group> CommandProcessor::commit(const std::function<void(StoreTxn&)>& seal) {
     Group g;
+    if (seal) seal(*txn_);
     if (auto ok = store_.commit(*txn_, sync_); !ok) return ok.error();
     g.replies = std::move(pending_);
     g.events = std::move(events_);

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -41,8 +42,12 @@ public:
     void handle(Frames route, const Envelope& cmd);
     bool hasPending() const { return !pending_.empty(); }
     // Commits the group (one synced write) and returns what to send. An Error means the disk
-    // refused the write: the node must stop; nothing of the group was acknowledged.
-    Result<Group> commit();
+    // refused the write: the node must stop; nothing of the group was acknowledged. `seal`, when
+    // given, adds to the group's transaction just before it is written (the replication log entry).
+    Result<Group> commit(const std::function<void(StoreTxn&)>& seal = {});
+    // Forgets the open group and rereads the store (after something else wrote to it: a standby
+    // that applied the leader's entries and now leads).
+    void reload();
     uint64_t head() const { return store_.seq(); }
 
 private:

@@ -211,7 +211,8 @@ std::vector<const NodeConfig*> Config::startOrder() const {
 }
 
 int portsUsed(const Layout& l) {
-    return l.brokers * (1 + static_cast<int>(kChannelKeys.size())) + l.commands + l.queries + l.monitors + l.gateways;
+    return l.brokers * (1 + static_cast<int>(kChannelKeys.size())) + l.commands + l.queries + l.monitors + l.gateways +
+           (l.commands > 1 ? 2 * kLocalEtcdMembers : 0);
 }
 
 std::string defaultConfigToml(const std::filesystem::path& dir, int basePort, const Layout& layout) {
@@ -239,6 +240,25 @@ std::string defaultConfigToml(const std::filesystem::path& dir, int basePort, co
     add("query", layout.queries, "");
     add("monitor", layout.monitors, "         # status requests and pings");
     add("gateway", layout.gateways, "         # clients send commands and queries here");
+    std::string etcd;
+    if (layout.commands > 1) {
+        std::vector<std::string> clients, peers;
+        for (int i = 0; i < kLocalEtcdMembers; ++i) {
+            clients.push_back(fmt::format("\"http://127.0.0.1:{}\"", next++));
+            peers.push_back(fmt::format("\"http://127.0.0.1:{}\"", next++));
+        }
+        etcd = fmt::format(R"(
+[etcd]
+# Elects the leader of the command nodes. `local = true`: `jupiter up` runs these members itself
+# (data under DIR/etcd/); otherwise list an existing cluster's client URLs and drop peer_urls.
+endpoints = [{}]
+peer_urls = [{}]
+local = true
+key = "jupiter/leader"
+lease_ttl_s = 1               # the leader's lease: a dead leader is replaced after about this long
+)",
+                           fmt::join(clients, ", "), fmt::join(peers, ", "));
+    }
     return fmt::format(R"(# Jupiter cluster configuration (written by `jupiter up`; edit and restart to change).
 # Every endpoint may name another host; `<key>_bind` overrides the address a node binds.
 
@@ -264,12 +284,12 @@ leave_lag_events = 1000      # the replica in use is left only when it falls fur
 [security]
 mode = "curve"               # CurveZMQ on every link; "none" is accepted only when every endpoint is loopback or ipc
 keys_dir = "keys"            # certificates: NODE.key (public) and NODE.key_secret (0600), clients' public keys
-
+{}
 # The nodes, one [[node]] each: a unique name (it names the node's data folder, log and pidfile),
 # a role (broker, command, query, monitor, gateway) and its endpoints. Gateways prefer query nodes
 # in the order they are listed here and fail back to the first live one.
 {})",
-                       dir.string(), nodes);
+                       dir.string(), etcd, nodes);
 }
 
 namespace {
@@ -304,6 +324,37 @@ Status parseSecurity(const toml::table& root, const std::filesystem::path& sourc
     return Ok{};
 }
 
+Status parseEtcd(const toml::table& root, Config& c) {
+    if (!root["etcd"]) return Ok{};
+    const toml::table* t = root["etcd"].as_table();
+    if (!t) return makeError("config", "etcd must be a table");
+    if (auto s = checkKeys(*t, "[etcd]", {"endpoints", "peer_urls", "local", "key", "lease_ttl_s"}); !s) return s;
+    auto strings = [&](const char* key, std::vector<std::string>& out) -> Status {
+        if (!(*t)[key]) return Ok{};
+        const toml::array* a = (*t)[key].as_array();
+        if (!a) return makeError("config", fmt::format("[etcd] {} must be an array of URLs", key));
+        for (const auto& v : *a) {
+            auto u = v.value<std::string>();
+            if (!u || !(u->starts_with("http://") || u->starts_with("https://")))
+                return makeError("config", fmt::format("[etcd] {}: every entry must be an http:// URL", key));
+            out.push_back(*u);
+        }
+        return Ok{};
+    };
+    if (auto s = strings("endpoints", c.etcd.endpoints); !s) return s;
+    if (auto s = strings("peer_urls", c.etcd.peerUrls); !s) return s;
+    if ((*t)["local"]) {
+        auto v = (*t)["local"].value<bool>();
+        if (!v) return makeError("config", "[etcd] local must be true or false");
+        c.etcd.local = *v;
+    }
+    if (auto s = readString(*t, "[etcd]", "key", false, c.etcd.key); !s) return s;
+    if (auto s = readInt(*t, "[etcd]", "lease_ttl_s", 1, 60, c.etcd.leaseTtlSeconds); !s) return s;
+    if (c.etcd.local && c.etcd.peerUrls.size() != c.etcd.endpoints.size())
+        return makeError("config", "[etcd] local = true needs one peer_urls entry per endpoints entry");
+    return Ok{};
+}
+
 }  // namespace
 
 Result<Config> parseConfig(std::string_view text, const std::filesystem::path& source) {
@@ -327,7 +378,7 @@ Result<Config> parseConfig(std::string_view text, const std::filesystem::path& s
             "`jupiter up --dir {}` to write the new layout: data, logs and node names are kept",
             where, file, file, source.empty() ? "DIR" : source.parent_path().string()));
     }
-    if (auto s = checkKeys(root, where + ": top level", {"cluster", "monitor", "gateway", "node", "security"}); !s)
+    if (auto s = checkKeys(root, where + ": top level", {"cluster", "monitor", "gateway", "node", "security", "etcd"}); !s)
         return s.error();
     for (const char* t : {"cluster", "monitor", "gateway"}) {
         if (!root[t]) return makeError("config", fmt::format("{}: table [{}] is missing", where, t));
@@ -373,6 +424,7 @@ Result<Config> parseConfig(std::string_view text, const std::filesystem::path& s
         return fail(makeError("config", "[gateway] query_timeout_min_ms must not exceed query_timeout_ms"));
 
     if (auto s = parseSecurity(root, source, c); !s) return fail(s.error());
+    if (auto s = parseEtcd(root, c); !s) return fail(s.error());
 
     const toml::array* nodes = root["node"].as_array();
     if (!nodes || nodes->empty())
@@ -393,6 +445,10 @@ Result<Config> parseConfig(std::string_view text, const std::filesystem::path& s
                                                    "each: broker, command, query, monitor, gateway)", where,
                                                    roleName(r)));
 
+    if (c.replicated() && c.etcd.endpoints.empty())
+        return makeError("config", fmt::format("{}: {} command nodes need an [etcd] table with endpoints (etcd elects "
+                                               "their leader); or keep one command node", where,
+                                               c.nodesWith(Role::Command).size()));
     // Two nodes binding the same address would fail later with a less helpful message.
     std::map<std::string, std::string> seen;
     auto claim = [&](const std::string& what, const std::string& ep) -> Status {

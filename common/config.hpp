@@ -47,7 +47,8 @@ struct NodeConfig {
 };
 
 // How many nodes of each role `jupiter up` writes into a new configuration.
-// Two brokers and two gateways, so that no single daemon but the command node stops the service.
+// Two brokers, two gateways and three command nodes (a leader and two standbys), so that no single
+// daemon stops the service.
 struct Layout {
     int brokers = 2;
     int commands = 1;
@@ -61,6 +62,15 @@ inline constexpr int kMaxSpares = 4;  // gateways or brokers `jupiter up` writes
 // How links are secured: CurveZMQ with ZAP authentication (the default), or nothing at all, which
 // is accepted only when every endpoint is loopback or ipc.
 enum class SecurityMode { Curve, None };
+
+// Where command nodes find etcd, which elects their leader (several command nodes only).
+struct EtcdConfig {
+    std::vector<std::string> endpoints;  // client URLs, e.g. http://127.0.0.1:2379
+    std::vector<std::string> peerUrls;   // local members only: their peer URLs, in the same order
+    bool local = false;                  // `jupiter up` starts these members itself, data under DIR/etcd/
+    std::string key = "jupiter/leader";  // the leader key
+    int leaseTtlSeconds = 1;             // the leader's lease; failover takes about this long
+};
 
 struct Config {
     std::filesystem::path dir;                 // data, logs and pidfiles
@@ -80,15 +90,17 @@ struct Config {
     SecurityMode security = SecurityMode::Curve;
     std::filesystem::path keysDir;             // certificates (default: <dir>/keys)
     std::vector<NodeConfig> nodes;             // in configured order
+    EtcdConfig etcd;
 
     const NodeConfig* node(std::string_view name) const;
     // The nodes of one role, in configured order (for query nodes: the gateway's preference).
     std::vector<const NodeConfig*> nodesWith(Role role) const;
     // Their control endpoints, in the same order (e.g. the gateways a client fails over between).
     std::vector<std::string> endpointsOf(Role role) const;
-    // The command node allowed to write: the only one brokers hand commands to (the first
-    // configured; standby command nodes, once they exist, take over through leadership).
+    // The first configured command node (with one command node: the one that writes; with several,
+    // the leader is elected through etcd and learned from heartbeats).
     const NodeConfig* writer() const;
+    bool replicated() const { return nodesWith(Role::Command).size() > 1; }
     // Every node in start order: by role (broker, command, query, monitor, gateway), then as configured.
     std::vector<const NodeConfig*> startOrder() const;
 
@@ -99,6 +111,7 @@ struct Config {
 };
 
 inline constexpr int kDefaultBasePort = 7700;
+inline constexpr int kLocalEtcdMembers = 3;  // `jupiter up` runs this many etcd members with several command nodes
 // Loopback ports the default configuration of `layout` uses from its base port on.
 int portsUsed(const Layout& layout);
 

@@ -35,6 +35,7 @@ Roles rolesFor(Action a) {
         case Action::Replay: return kInspect;
         case Action::RelayCommand: return kGateway;
         case Action::ServeCommands:
+        case Action::Replicate:
         case Action::PublishEvents: return kCommandNode;
         case Action::PublishHeartbeat: return kHeartbeat;
         case Action::PublishTransition: return kMonitor;
@@ -76,6 +77,7 @@ std::string_view actionName(Action a) {
         case Action::Command: return "command";
         case Action::Inspect: return "digest/keys";
         case Action::Replay: return "replay";
+        case Action::Replicate: return "replication (command nodes)";
         case Action::RelayCommand: return "commands to the broker";
         case Action::ServeCommands: return "serving the command backend";
         case Action::PublishEvents: return "publishing events";

@@ -31,6 +31,7 @@ enum class Action {
     Command,            // a gateway
     Inspect,            // digest and keys of a node's store
     Replay,             // events from the command node's log
+    Replicate,          // a standby command node fetching the leader's replication log
     RelayCommand,       // a broker's command frontend (gateways)
     ServeCommands,      // a broker's command backend (the command node)
     PublishEvents,      // topic ev on a broker's events_in

@@ -39,7 +39,13 @@ std::vector<const NodeConfig*> Wiring::peers(Link link) const {
             return out;
         }
         case Link::Replay:
-            return {config_.writer()};
+            return config_.nodesWith(Role::Command);
+        case Link::CommandPeers: {
+            std::vector<const NodeConfig*> out;
+            for (const auto* n : config_.nodesWith(Role::Command))
+                if (n != &self_) out.push_back(n);
+            return out;
+        }
         default:
             return {};  // bound sockets have no peers of their own
     }
@@ -71,6 +77,7 @@ void Wiring::connectPeers(zmq::socket_t& s, Link link) const {
                 break;
             case Link::Replicas:
             case Link::Probes:
+            case Link::CommandPeers:
                 // Each peer is addressed by its name on this ROUTER.
                 s.set(zmq::sockopt::connect_routing_id, peer->name);
                 credentials_.connect(s, peer->endpoint);
@@ -134,9 +141,13 @@ zmq::socket_t Wiring::open(Link link, const std::vector<std::string>& topics) co
         case Link::CommandOutlet:
         case Link::Replicas:
         case Link::Probes:
+        case Link::CommandPeers:
             break;  // openPool
         case Link::Replay: {
+            // Requests go round-robin to the command nodes connected now (immediate: none is queued
+            // for one that is down); a request lost to one that hangs is resent after a timeout.
             auto s = makeSocket(ctx_, zmq::socket_type::dealer);
+            s.set(zmq::sockopt::immediate, 1);
             connectPeers(s, link);
             return s;
         }
@@ -145,7 +156,7 @@ zmq::socket_t Wiring::open(Link link, const std::vector<std::string>& topics) co
 }
 
 PeerPool Wiring::openPool(Link link, int eventMask) const {
-    if (link != Link::Replicas && link != Link::Probes && link != Link::CommandOutlet)
+    if (link != Link::Replicas && link != Link::Probes && link != Link::CommandOutlet && link != Link::CommandPeers)
         throw std::logic_error("openPool: not a pool link");
     PeerPool pool{makeSocket(ctx_, zmq::socket_type::router), zmq::socket_t(), {}, {}};
     pool.socket.set(zmq::sockopt::router_mandatory, 1);  // a send to a vanished peer fails instead of vanishing

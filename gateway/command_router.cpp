@@ -38,6 +38,7 @@ void CommandRouter::onReply(uint64_t token, const std::string& bytes, const Enve
     if (!p) return;
     const bool notConnected = reply.kind == Kind::Error && reply.errorCode == "unavailable";
     if (notConnected && clock_.now() < p->deadline) {
+        p->lastRefusal = bytes;
         p->target.clear();
         p->attemptDeadline = clock_.now() + s_.retryBackoff;
         return;
@@ -55,7 +56,11 @@ void CommandRouter::onBrokersChanged(const std::set<std::string>& usable) {
 void CommandRouter::tick() {
     const TimePoint now = clock_.now();
     for (auto& [serial, p] : table_.all()) {
-        if (now >= p.deadline) {
+        if (now >= p.deadline && !p.lastRefusal.empty() && p.target.empty()) {
+            // Refused until the end (no leader, no standby holding copies): say why, not just "timeout".
+            reply_(p.route, p.lastRefusal);
+            done_.push_back(serial);
+        } else if (now >= p.deadline) {
             reply_(p.route,
                    encodeEnvelope(makeErrorReply(
                        p.name, p.id,

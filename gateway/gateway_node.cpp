@@ -198,7 +198,7 @@ void GatewayNode::onBus() {
     drainBus(sub_, kDrainRequests, [this](const Heartbeat& hb) {
         switch (hb.role) {
             case Role::Command:
-                if (hb.node == dc_.config.writer()->name) queries_.setHead(hb.seq);
+                if (hb.leads()) queries_.setHead(hb.seq);
                 break;
             case Role::Broker:
                 if (bus_.onBrokerBeat(hb.node)) {

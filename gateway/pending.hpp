@@ -30,6 +30,7 @@ struct PendingRequest {
     std::set<std::string> tried;      // replicas that failed this request
     int attempts = 0;
     std::optional<TimePoint> waitingSince;  // no replica could take it since then
+    std::string lastRefusal;          // commands: the last `unavailable` answer (sent if time runs out)
 };
 
 class PendingTable {

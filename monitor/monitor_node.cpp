@@ -69,7 +69,14 @@ void MonitorNode::record(int64_t atMs, const std::string& node, const std::strin
 void MonitorNode::onBus() {
     drainBus(sub_, kDrainRequests, [this](const Heartbeat& hb) {
         health_.onHeartbeat(hb);
-        if (hb.node == dc_.config.writer()->name) head_ = hb.seq;
+        if (hb.leads()) {
+            head_ = std::max(head_, hb.seq);
+            if (hb.epoch > leaderEpoch_ || (hb.epoch == leaderEpoch_ && leader_.empty())) {
+                leaderEpoch_ = hb.epoch;
+                leader_ = hb.node;
+                if (hb.epoch > 0) record(clock_.wallMs(), hb.node, "LEADER", fmt::format("(epoch {})", hb.epoch));
+            }
+        }
         if (hb.role != Role::Gateway) return;
         if (auto t = routes_.onGatewayBeat(hb))
             record(t->atMs, t->gateway, "REROUTE", fmt::format("{} -> {} ({})", t->from, t->to, t->reason));
@@ -146,7 +153,12 @@ Doc MonitorNode::statusBody() const {
         row["pid"] = hb ? hb->pid : 0;
         row["age_ms"] = live.ageMs(n.name);
         row["seq"] = hb ? hb->seq : 0;
-        row["lag"] = (hb && n.role == Role::Query && head_ > hb->seq) ? head_ - hb->seq : 0;
+        const bool follows = n.role == Role::Query || (n.role == Role::Command && hb && !hb->leads());
+        row["lag"] = (hb && follows && head_ > hb->seq) ? head_ - hb->seq : 0;
+        if (hb && n.role == Role::Command) {
+            row["standing"] = hb->standing;
+            row["epoch"] = hb->epoch;
+        }
         row["rtt_us"] = health_.rttUs(n.name);
         if (auto it = refused_.find(n.name); it != refused_.end()) row["refused"] = it->second;
         row["since_ms"] = live.sinceMs(n.name);
@@ -156,7 +168,8 @@ Doc MonitorNode::statusBody() const {
     const auto gateways = dc_.config.nodesWith(Role::Gateway);
     Doc routes = Doc::object();
     for (const auto* g : gateways) routes[g->name] = routes_.route(g->name);
-    return Doc{{"nodes", nodes}, {"route", routes_.route(gateways.front()->name)}, {"routes", routes}, {"head", head_}};
+    return Doc{{"nodes", nodes}, {"route", routes_.route(gateways.front()->name)}, {"routes", routes}, {"head", head_},
+               {"leader", leader_}, {"epoch", leaderEpoch_}};
 }
 
 void MonitorNode::onRequest() {

@@ -52,6 +52,8 @@ private:
     RouteTracker routes_;
     std::FILE* log_ = nullptr;
     uint64_t head_ = 0;
+    std::string leader_;        // the command node leading, as its heartbeats say
+    uint64_t leaderEpoch_ = 0;
     std::map<std::string, Doc> refused_;  // each node's refusal counts, from its last pong
 };
 

@@ -16,7 +16,9 @@ constexpr uint64_t kReplayChunk = 2000;
 
 // Subscribes to events and to the writing command node's heartbeat (for the head sequence).
 std::vector<std::string> busTopics(const Config& config) {
-    return {std::string(kEventsTopic), std::string(kHeartbeatTopic) + config.writer()->name};
+    std::vector<std::string> topics{std::string(kEventsTopic)};
+    for (const auto* n : config.nodesWith(Role::Command)) topics.push_back(std::string(kHeartbeatTopic) + n->name);
+    return topics;
 }
 
 }  // namespace
@@ -107,11 +109,23 @@ void QueryNode::onBus() {
     const std::size_t malformed = drainBus(
         sub_, kDrainRequests,
         [this](const Heartbeat& hb) {
-            if (hb.node == dc_.config.writer()->name) replicator_.onHead(hb.seq);
+            if (!hb.leads()) return;
+            epoch_ = std::max(epoch_, hb.epoch);
+            replicator_.onHead(hb.seq);
         },
         [this](const Envelope& env) {
             if (env.kind != Kind::Events) return;
             if (dropLiveEvery_ && ++liveBatches_ % dropLiveEvery_ == 0) return;
+            // Fencing: events from a leader older than one we have heard from are refused (replay
+            // from a command node fills whatever they would have brought).
+            const uint64_t epoch = env.body.value("epoch", uint64_t{0});
+            if (epoch < epoch_) {
+                if (++staleBatches_ == 1 || staleBatches_ % 1000 == 0)
+                    dc_.log->warn("refused {} event batch(es) from an old leader (epoch {} < {})", staleBatches_, epoch,
+                                  epoch_);
+                return;
+            }
+            epoch_ = epoch;
             afterApply(replicator_.onLive(env.body["events"], env.body["head"].get<uint64_t>()));
         });
     if (malformed) dc_.log->warn("ignored {} malformed bus message(s)", malformed);

@@ -55,6 +55,8 @@ private:
     std::deque<Parked> parked_;
     uint64_t dropLiveEvery_ = 0;  // test hook (drop_live_batches_every): drops every Nth live batch
     uint64_t liveBatches_ = 0;
+    uint64_t epoch_ = 0;          // the newest leadership epoch heard of (events of older ones are refused)
+    uint64_t staleBatches_ = 0;
     int exitCode_ = 0;
 };
 

@@ -95,7 +95,8 @@ std::vector<MessageSpec> build() {
     c.push_back({Kind::Events, "sale.deleted", "event: a sale was deleted", {{"id", U, true, ""}}});
     c.push_back({Kind::Events, "events", "a batch of consecutive events (publication and replay)",
                  {{"events", A, true, "[{seq, name, at, body}] in sequence order"},
-                  {"head", U, true, "the command node's head sequence when sent"}}});
+                  {"head", U, true, "the command node's committed sequence when sent"},
+                  {"epoch", U, false, "the leadership epoch of the sender (replicas refuse older ones)"}}});
 
     // ---- queries (client -> gateway -> a query node)
     const std::vector<F> paging = {{"limit", U, false, "max rows (default 100, max 1000)"},
@@ -144,11 +145,14 @@ std::vector<MessageSpec> build() {
                   {"interval_ms", U, true, "the sender's heartbeat interval"},
                   {"route", S, false, "gateway: the query replica in use, or empty"},
                   {"route_since_ms", I, false, "gateway: wall time the route was chosen"},
-                  {"route_reason", S, false, "gateway: why the route last changed"}}});
+                  {"route_reason", S, false, "gateway: why the route last changed"},
+                  {"standing", S, false, "command: leader, standby or unknown"},
+                  {"epoch", U, false, "command: the leadership epoch it knows (0: a single command node)"},
+                  {"leader", S, false, "command: the leader it knows, or empty"}}});
     c.push_back({Kind::Transition, "transition", "published by the monitor on topic tr for every change it logs",
                  {{"at_ms", I, true, "wall time, ms since epoch"},
                   {"node", S, true, "the node concerned"},
-                  {"event", S, true, "UP, DOWN or REROUTE"},
+                  {"event", S, true, "UP, DOWN, REROUTE or LEADER"},
                   {"detail", S, true, "the rest of the log line", 1024},
                   {"line", S, true, "the full log line", 2048}}});
 
@@ -159,6 +163,11 @@ std::vector<MessageSpec> build() {
     c.push_back({Kind::Control, "status", "monitor: the cluster's state as the monitor sees it", {}});
     c.push_back({Kind::Control, "replay", "command node: events from `from` (inclusive), at most `max`",
                  {{"from", U, true, "first sequence wanted"}, {"max", U, false, "max events (default 1000)"}}});
+    c.push_back({Kind::Control, "fetch", "standby command node: the leader's replication log from `from` on",
+                 {{"from", U, true, "first entry wanted (the standby holds everything before it)"},
+                  {"last_epoch", U, true, "epoch of the standby's entry from-1"},
+                  {"epoch", U, true, "the leadership epoch the standby follows"},
+                  {"node", S, true, "the standby's name"}}});
     c.push_back({Kind::Control, "digest", "state digest of a node's store at its current sequence", {}});
     c.push_back({Kind::Control, "keys", "hash of each stored record from `after` on (to locate a divergence)",
                  {{"after", S, false, "start after this key"}, {"max", U, false, "max keys (default 1000)"}}});

@@ -7,7 +7,8 @@ build=${1:-build}
 shift || true
 
 packages=(build-essential cmake ninja-build pkg-config libzmq3-dev cppzmq-dev libczmq-dev libmsgpack-cxx-dev librocksdb-dev
-          libfmt-dev libspdlog-dev doctest-dev libcli11-dev libtomlplusplus-dev nlohmann-json3-dev)
+          libfmt-dev libspdlog-dev doctest-dev libcli11-dev libtomlplusplus-dev nlohmann-json3-dev
+          libcurl4-openssl-dev etcd-server etcd-client)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -3,6 +3,7 @@
 
 #include <cstring>
 #include <system_error>
+#include <unordered_set>
 
 #include <fmt/format.h>
 #include <rocksdb/table.h>
@@ -118,6 +119,65 @@ void StoreTxn::del(std::string_view key) {
         digest_ ^= recordHash(key, *old);
     }
     batch_.Delete(sl(key));
+}
+
+namespace {
+
+// Visits the puts and deletes of a WriteBatch (the default column family; nothing else is written).
+class BatchVisitor final : public rocksdb::WriteBatch::Handler {
+public:
+    explicit BatchVisitor(std::function<void(std::string_view, const rocksdb::Slice*)> visit)
+        : visit_(std::move(visit)) {}
+    void Put(const rocksdb::Slice& key, const rocksdb::Slice& value) override { visit_(key.ToStringView(), &value); }
+    void Delete(const rocksdb::Slice& key) override { visit_(key.ToStringView(), nullptr); }
+
+private:
+    std::function<void(std::string_view, const rocksdb::Slice*)> visit_;
+};
+
+bool isMeta(std::string_view key) { return key == kSeqKey || key == kDigestKey; }
+
+Status visitBatch(std::string_view writes, const std::function<void(std::string_view, const rocksdb::Slice*)>& f) {
+    if (writes.size() < 12) return makeError("malformed", "a replicated write batch is shorter than its header");
+    rocksdb::WriteBatch wb{std::string(writes)};
+    BatchVisitor v(f);
+    auto s = wb.Iterate(&v);
+    if (!s.ok()) return makeError("malformed", fmt::format("a replicated write batch does not decode: {}", s.ToString()));
+    return Ok{};
+}
+
+std::string undoFrom(std::string_view writes,
+                     const std::function<std::optional<std::string>(std::string_view)>& get) {
+    rocksdb::WriteBatch undo;
+    std::unordered_set<std::string> seen;
+    (void)visitBatch(writes, [&](std::string_view key, const rocksdb::Slice*) {
+        if (isMeta(key) || !seen.emplace(key).second) return;
+        if (auto old = get(key))
+            undo.Put(sl(key), sl(*old));
+        else
+            undo.Delete(sl(key));
+    });
+    return undo.Data();
+}
+
+}  // namespace
+
+std::string StoreTxn::undoOf(std::string_view writes) {
+    return undoFrom(writes, [this](std::string_view key) { return get(key); });
+}
+
+std::string StoreTxn::undoOfCommitted(std::string_view writes) {
+    return undoFrom(writes, [this](std::string_view key) { return store_.get(key); });
+}
+
+Status StoreTxn::apply(std::string_view writes) {
+    return visitBatch(writes, [this](std::string_view key, const rocksdb::Slice* value) {
+        if (isMeta(key)) return;
+        if (value)
+            put(key, value->ToStringView());
+        else
+            del(key);
+    });
 }
 
 // ---- SnapshotView

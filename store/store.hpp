@@ -35,6 +35,17 @@ public:
     uint64_t digest() const { return digest_; }
     bool empty() { return batch_.GetWriteBatch()->Count() == 0; }
 
+    // The writes so far, in RocksDB's WriteBatch format (what a standby applies to stay identical).
+    std::string writes() { return batch_.GetWriteBatch()->Data(); }
+    // The writes that would undo `writes` (RocksDB WriteBatch format): each key it touches put back
+    // to its value as this transaction sees it now (or deleted if absent). Call before applying them.
+    std::string undoOf(std::string_view writes);
+    // The same against the committed store (for writes this transaction already holds).
+    std::string undoOfCommitted(std::string_view writes);
+    // Applies writes in WriteBatch format through put/del (so the digest follows); fails on a
+    // malformed batch. Sequence and digest meta keys in it are skipped: setSeq carries the sequence.
+    Status apply(std::string_view writes);
+
 private:
     friend class Store;
     Store& store_;

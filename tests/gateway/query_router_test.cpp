@@ -359,3 +359,32 @@ TEST_CASE("command router: a command sent through a broker that goes is resent a
     CHECK(replies.size() == 1);
     CHECK(router.resends() == 1);
 }
+
+TEST_CASE("command router: refused until the deadline (no standby holds copies), the client gets the refusal") {
+    ManualClock clock;
+    std::vector<uint64_t> sent;
+    std::vector<std::string> replies;
+    CommandRouter router(clock, CommandRouter::Settings{},
+                         [&](uint64_t t, const std::string&) -> std::optional<std::string> {
+                             sent.push_back(t);
+                             return "broker-1";
+                         },
+                         [&](const Frames&, const std::string& b) { replies.push_back(b); });
+    Envelope c;
+    c.kind = Kind::Command;
+    c.name = "sale.delete";
+    c.id = "cmd-3";
+    router.submit({}, *peekEnvelope(encodeEnvelope(c)), encodeEnvelope(c));
+    Envelope no = makeErrorReply(c.name, c.id, makeError("unavailable", "no standby command node holds a copy"));
+    for (int i = 0; i < 400 && replies.empty(); ++i) {
+        if (sent.size() > static_cast<std::size_t>(i))
+            router.onReply(sent.back(), encodeEnvelope(no), *peekEnvelope(encodeEnvelope(no)));
+        clock.advance(Millis(51));
+        router.tick();
+    }
+    REQUIRE(replies.size() == 1);
+    CHECK(sent.size() > 100);  // retried all along: it would have gone through once a standby came back
+    auto e = *decodeEnvelopeHeader(replies[0]);
+    CHECK(e.body["code"] == "unavailable");
+    CHECK(std::string(e.body["message"]).find("no standby") != std::string::npos);
+}

@@ -1,0 +1,110 @@
+// Local etcd members; see etcd_members.hpp.
+#include "cli/etcd_members.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "cli/processes.hpp"
+#include "command/etcd_client.hpp"
+
+namespace jupiter::cli {
+
+std::vector<std::string> localEtcdMembers(const Config& config) {
+    std::vector<std::string> out;
+    if (!config.etcd.local) return out;
+    for (std::size_t i = 0; i < config.etcd.endpoints.size(); ++i) out.push_back(fmt::format("etcd-{}", i + 1));
+    return out;
+}
+
+namespace {
+
+std::vector<std::string> memberArgs(const Config& config, std::size_t i) {
+    const auto names = localEtcdMembers(config);
+    std::string cluster;
+    for (std::size_t j = 0; j < names.size(); ++j)
+        cluster += fmt::format("{}{}={}", j ? "," : "", names[j], config.etcd.peerUrls[j]);
+    const auto data = config.dir / "etcd" / names[i];
+    // An existing data folder already knows its cluster; "new" is only read the first time.
+    return {"etcd", "--name", names[i], "--data-dir", data.string(),
+            "--listen-client-urls", config.etcd.endpoints[i], "--advertise-client-urls", config.etcd.endpoints[i],
+            "--listen-peer-urls", config.etcd.peerUrls[i], "--initial-advertise-peer-urls", config.etcd.peerUrls[i],
+            "--initial-cluster", cluster, "--initial-cluster-state", "new",
+            "--initial-cluster-token", "jupiter-" + std::to_string(std::hash<std::string>{}(config.dir.string())),
+            "--heartbeat-interval", "50", "--election-timeout", "300", "--log-level", "warn"};
+}
+
+// Forks twice so the member is nobody's child; the grandchild takes the pidfile's lock (kept across
+// exec: the fd is not close-on-exec) and becomes etcd.
+Status spawn(const Config& config, std::size_t i) {
+    const auto names = localEtcdMembers(config);
+    const auto pidFile = config.pidFile(names[i]);
+    const auto logFile = config.logFile(names[i]);
+    std::error_code ec;
+    std::filesystem::create_directories(pidFile.parent_path(), ec);
+    std::filesystem::create_directories(logFile.parent_path(), ec);
+    std::filesystem::create_directories(config.dir / "etcd", ec);
+    const auto args = memberArgs(config, i);
+    const pid_t child = fork();
+    if (child < 0) return makeError("etcd", fmt::format("cannot fork to start {}: {}", names[i], std::strerror(errno)));
+    if (child == 0) {
+        setsid();
+        if (fork() != 0) _exit(0);
+        const int pfd = open(pidFile.c_str(), O_RDWR | O_CREAT, 0644);
+        if (pfd < 0 || flock(pfd, LOCK_EX | LOCK_NB) != 0) _exit(3);
+        if (ftruncate(pfd, 0) != 0) _exit(3);
+        const std::string pid = std::to_string(getpid()) + "\n";
+        if (write(pfd, pid.data(), pid.size()) < 0) _exit(3);
+        const int log = open(logFile.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+        const int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (log < 0 || null < 0) _exit(3);
+        dup2(null, 0);
+        dup2(log, 1);
+        dup2(log, 2);
+        std::vector<char*> argv;
+        for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+        argv.push_back(nullptr);
+        execvp("etcd", argv.data());
+        fmt::print(stderr, "cannot run etcd: {} (install Debian's etcd-server: scripts/setup.sh does)\n",
+                   std::strerror(errno));
+        _exit(127);
+    }
+    int status = 0;
+    waitpid(child, &status, 0);
+    return Ok{};
+}
+
+}  // namespace
+
+Status startEtcdMember(const Config& config, const std::string& name) {
+    const auto names = localEtcdMembers(config);
+    for (std::size_t i = 0; i < names.size(); ++i)
+        if (names[i] == name) return lockedPid(config.pidFile(name)) ? Status(Ok{}) : spawn(config, i);
+    return makeError("etcd", fmt::format("{} is not a local etcd member of this cluster", name));
+}
+
+Status startLocalEtcd(const Config& config, Millis timeout) {
+    const auto names = localEtcdMembers(config);
+    for (std::size_t i = 0; i < names.size(); ++i)
+        if (!lockedPid(config.pidFile(names[i])))
+            if (auto s = spawn(config, i); !s) return s;
+    // etcd answers once its members have elected their own leader.
+    EtcdClient etcd(config.etcd.endpoints, Millis(300));
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    Error last = makeError("etcd", "not asked yet");
+    while (std::chrono::steady_clock::now() < deadline) {
+        auto r = etcd.get(config.etcd.key);
+        if (r) return Ok{};
+        last = r.error();
+        std::this_thread::sleep_for(Millis(100));
+    }
+    return makeError("etcd", fmt::format("etcd did not answer within {} ms ({}); see {}", timeout.count(),
+                                         last.message, config.logFile(names.empty() ? "etcd-1" : names[0]).string()));
+}
+
+}  // namespace jupiter::cli

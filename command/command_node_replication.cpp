@@ -1,0 +1,270 @@
+// Command node: replication to standbys and leadership (several command nodes); see
+// command_node.hpp for the protocol and leadership.hpp / replication_log.hpp for the rules.
+#include <fmt/format.h>
+
+#include "bus/request.hpp"
+#include "client/client.hpp"
+#include "command/command_node.hpp"
+
+namespace jupiter {
+namespace {
+
+constexpr std::size_t kFetchBytes = 1u << 20;   // entries per fetch answer, at most (and at least one)
+constexpr Millis kFetchHold{100};               // a fetch with nothing new waits this long for an entry
+constexpr Millis kFetchPatience{1000};          // a fetch unanswered this long is sent again
+constexpr Millis kFetchRetry{50};               // after a refusal, or while no leader is known
+constexpr Millis kStandbySilence{1000};         // no standby fetched for this long: commands are refused
+
+std::string electorEndpoint(const std::string& node) { return "inproc://elector-" + node; }
+
+}  // namespace
+
+void CommandNode::startReplication(zmq::context_t& ctx) {
+    log_ = std::make_unique<ReplicationLog>(store_);
+    position_.set(log_->last());
+    committedChanged();
+    electorPair_ = zmq::socket_t(ctx, zmq::socket_type::pair);
+    electorPair_.bind(electorEndpoint(dc_.node->name));
+    peers_.emplace(wiring_.openPool(Link::CommandPeers, 0));
+    const auto& etcd = dc_.config.etcd;
+    ElectorSettings s;
+    s.etcdEndpoints = etcd.endpoints;
+    s.key = etcd.key;
+    s.ttlSeconds = etcd.leaseTtlSeconds;
+    s.keepAliveEvery = Millis(etcd.leaseTtlSeconds * 1000 / 5);
+    std::vector<ElectorPeer> peers;
+    for (const auto* n : wiring_.peers(Link::CommandPeers)) peers.push_back({n->name, n->endpoint});
+    elector_ = std::make_unique<Elector>(ctx, electorEndpoint(dc_.node->name), s, dc_.node->name, std::move(peers),
+                                         dc_.credentials, clock_, position_);
+}
+
+std::optional<std::string> CommandNode::refusal() const {
+    if (!replicated()) return std::nullopt;
+    if (!lead_.leading()) {
+        if (lead_.leader().empty())
+            return fmt::format("{} is a standby command node and no leader is known yet (an election is under way, "
+                               "or etcd is unreachable); the gateway resends", dc_.node->name);
+        return fmt::format("{} is a standby command node; the leader is {} (epoch {}); the gateway resends there",
+                           dc_.node->name, lead_.leader(), lead_.epoch());
+    }
+    const TimePoint now = clock_.now();
+    if (now - leaderSince_ < kStandbySilence) return std::nullopt;
+    for (const auto& [name, f] : followers_)
+        if (now - f.seen < kStandbySilence) return std::nullopt;
+    std::string standbys;
+    for (const auto* n : wiring_.peers(Link::CommandPeers)) standbys += (standbys.empty() ? "" : ", ") + n->name;
+    return fmt::format("no standby command node holds a copy ({} silent for over {} ms): a command is acknowledged "
+                       "only once two command nodes have it; start one (jupiter start {})",
+                       standbys, kStandbySilence.count(), wiring_.peers(Link::CommandPeers).front()->name);
+}
+
+void CommandNode::onElector() {
+    drain(electorPair_, 64, [this](Frames&& frames) {
+        if (frames.empty()) return;
+        auto doc = unpackDoc(view(frames[0]));
+        auto r = doc ? decodeReport(*doc) : std::nullopt;
+        if (!r) return;
+        switch (r->role) {
+            case LeaderRole::Leader:
+                if (!lead_.leading() || lead_.epoch() != r->epoch)
+                    becomeLeader(r->epoch, r->validUntil);
+                else
+                    lead_.lead(r->epoch, r->validUntil);
+                release();
+                break;
+            case LeaderRole::Standby:
+                if (lead_.leading()) stepDown(fmt::format("{} leads now (epoch {})", r->leader, r->epoch));
+                if (lead_.leader() != r->leader || lead_.epoch() != r->epoch) {
+                    dc_.log->info("STANDBY of {} (epoch {}) from entry {}", r->leader, r->epoch, log_->last().index);
+                    fetchId_.clear();
+                }
+                lead_.follow(r->leader, r->epoch);
+                break;
+            case LeaderRole::Unknown:
+                if (lead_.leading()) stepDown(r->why);
+                if (lead_.role() != LeaderRole::Unknown) dc_.log->warn("no leader known: {}", r->why);
+                lead_.unknown();
+                fetchId_.clear();
+                break;
+        }
+    });
+}
+
+void CommandNode::becomeLeader(uint64_t epoch, TimePoint validUntil) {
+    // The first entry of an epoch carries no writes: once a standby holds it, everything before it
+    // is committed too (a leader never counts copies of an older epoch's entries by themselves).
+    auto txn = store_.begin();
+    epochStart_ = log_->record(*txn, epoch);
+    if (auto ok = store_.commit(*txn, dc_.config.syncDurable); !ok) return stop(ok.error().message);
+    log_->recorded();
+    position_.set(log_->last());
+    processor_.reload();
+    held_.clear();
+    followers_.clear();
+    fetchId_.clear();
+    leaderSince_ = clock_.now();
+    lead_.lead(epoch, validUntil);
+    dc_.log->info("LEADER {} (epoch {}) from entry {}, sequence {}; commands are acknowledged once a standby holds "
+                  "them", dc_.node->name, epoch, epochStart_, store_.seq());
+    onHeartbeatTimer();
+}
+
+void CommandNode::stepDown(const std::string& why) {
+    std::size_t unanswered = 0;
+    for (const auto& h : held_) unanswered += h.replies.size();
+    dc_.log->warn("no longer the leader: {}; {} command(s) not acknowledged here (their senders resend them to the "
+                  "new leader, which has them if they were committed)", why, unanswered);
+    held_.clear();
+    followers_.clear();
+    processor_.reload();
+    lead_.unknown();
+}
+
+void CommandNode::serveFetch(Request& req, const Envelope& env) {
+    const std::string name = env.body.value("node", std::string());
+    if (!lead_.leading() || !dc_.config.node(name)) {
+        sendReply(control_, req.route,
+                  makeErrorReply(env.name, env.id,
+                                 makeError("unavailable", lead_.leading()
+                                                              ? fmt::format("fetch from an unknown node '{}'", name)
+                                                              : fmt::format("{} does not lead (leader: {})",
+                                                                            dc_.node->name, lead_.leader()))));
+        return;
+    }
+    const uint64_t from = env.body["from"].get<uint64_t>();
+    const uint64_t lastEpoch = env.body["last_epoch"].get<uint64_t>();
+    const uint64_t prev = from == 0 ? 0 : from - 1;
+    if (auto have = log_->epochAt(prev); !have || *have != lastEpoch) {
+        // Its log parts from ours: it keeps what we also have of that epoch (KIP-101).
+        const uint64_t to = std::min(prev, log_->endOf(lastEpoch));
+        dc_.log->info("{} holds entries up to {} (epoch {}) that are not ours: it takes back those after {}", name,
+                      prev, lastEpoch, to);
+        Envelope reply = makeReply(env, {{"truncate_to", to}, {"commit", log_->commit()}, {"epoch", lead_.epoch()}});
+        sendReply(control_, req.route, reply);
+        return;
+    }
+    Follower& f = followers_[name];
+    f.acked = std::max(f.acked, prev);
+    f.seen = clock_.now();
+    f.waiting = std::move(req.route);
+    f.waitingId = env.id;
+    f.from = from;
+    f.deadline = clock_.now() + kFetchHold;
+    advanceCommit();
+    if (from <= log_->last().index) answerFetch(name, f);
+}
+
+void CommandNode::answerFetch(const std::string& name, Follower& f) {
+    (void)name;
+    if (!f.waiting) return;
+    Doc entries = Doc::array();
+    for (auto& e : log_->read(f.from, kFetchBytes)) entries.push_back({{"i", e.index}, {"b", encodeEntry(e)}});
+    Envelope reply;
+    reply.kind = Kind::Reply;
+    reply.name = "fetch";
+    reply.id = f.waitingId;
+    reply.body = {{"entries", std::move(entries)}, {"commit", log_->commit()}, {"epoch", lead_.epoch()}};
+    reply.node = dc_.node->name;
+    sendReply(control_, *f.waiting, reply);
+    f.waiting.reset();
+}
+
+void CommandNode::advanceCommit() {
+    if (!lead_.canAcknowledge(clock_.now())) return;
+    uint64_t best = 0;
+    for (const auto& [name, f] : followers_) best = std::max(best, f.acked);
+    if (best < epochStart_ || best <= log_->commit()) return;
+    log_->setCommit(best);
+    committedChanged();
+    release();
+}
+
+void CommandNode::committedChanged() { committedSeq_ = log_->seqAt(log_->commit()); }
+
+void CommandNode::release() {
+    if (!lead_.canAcknowledge(clock_.now())) return;
+    while (!held_.empty() && held_.front().index <= log_->commit()) {
+        auto& h = held_.front();
+        sendReplies(h.replies);
+        if (!h.events.empty()) publishEvents(h.events);
+        held_.pop_front();
+    }
+}
+
+void CommandNode::onReplicationTimer() {
+    const TimePoint now = clock_.now();
+    if (lead_.leading()) {
+        for (auto& [name, f] : followers_)
+            if (f.waiting && now >= f.deadline) answerFetch(name, f);
+        release();
+        return;
+    }
+    if (lead_.leader().empty() || lead_.leader() == dc_.node->name) return;
+    if (!fetchId_.empty() && now - fetchSentAt_ < kFetchPatience) return;
+    if (now >= nextFetch_) sendFetch();
+}
+
+void CommandNode::sendFetch() {
+    const LogPosition last = log_->last();
+    Envelope req = makeRequest(Kind::Control, "fetch",
+                               {{"from", last.index + 1}, {"last_epoch", last.epoch}, {"epoch", lead_.epoch()},
+                                {"node", dc_.node->name}});
+    fetchId_ = req.id;
+    fetchSentAt_ = clock_.now();
+    if (!sendFrames(peers_->socket, {lead_.leader(), encodeEnvelope(req)})) {
+        fetchId_.clear();  // not connected to the leader (yet)
+        nextFetch_ = clock_.now() + kFetchRetry;
+    }
+}
+
+void CommandNode::onPeers() {
+    drain(peers_->socket, 64, [this](Frames&& frames) {
+        if (frames.size() < 2) return;
+        auto env = decodeEnvelopeHeader(view(frames.back()));
+        if (!env || env->id != fetchId_ || fetchId_.empty()) return;  // late, or from an old leader
+        fetchId_.clear();
+        onFetchReply(*env);
+    });
+}
+
+void CommandNode::onFetchReply(const Envelope& reply) {
+    if (lead_.leading()) return;
+    if (reply.kind != Kind::Reply) {
+        nextFetch_ = clock_.now() + kFetchRetry;
+        return;
+    }
+    const Doc& b = reply.body;
+    if (b.contains("truncate_to")) {
+        const uint64_t to = b.value("truncate_to", uint64_t{0});
+        const auto before = log_->last();
+        if (auto ok = log_->truncate(to); !ok) return stop(ok.error().message);
+        dc_.log->warn("took back entries {}..{} that the leader {} does not have (written here, never acknowledged)",
+                      to + 1, before.index, lead_.leader());
+        position_.set(log_->last());
+        return sendFetch();
+    }
+    std::vector<LogEntry> entries;
+    for (const auto& e : b.value("entries", Doc::array())) {
+        auto entry = decodeEntry(e.value("i", uint64_t{0}), e.value("b", std::string()));
+        if (!entry) {
+            dc_.log->error("the leader sent an entry that does not decode: {}", entry.error().message);
+            nextFetch_ = clock_.now() + kFetchRetry;
+            return;
+        }
+        entries.push_back(std::move(*entry));
+    }
+    if (!entries.empty()) {
+        if (auto ok = log_->append(entries, dc_.config.syncDurable); !ok) {
+            if (ok.error().code == "diverged") return stop(ok.error().message);
+            dc_.log->error("could not apply the leader's entries: {}", ok.error().message);
+            nextFetch_ = clock_.now() + kFetchRetry;
+            return;
+        }
+        position_.set(log_->last());
+    }
+    log_->setCommit(b.value("commit", uint64_t{0}));
+    committedChanged();
+    sendFetch();  // also tells the leader we hold these
+}
+
+}  // namespace jupiter

@@ -1,0 +1,174 @@
+// The elector thread; see elector.hpp.
+#include "command/elector.hpp"
+
+#include <memory>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "client/client.hpp"
+#include "command/etcd_client.hpp"
+#include "common/zmq_util.hpp"
+
+namespace jupiter {
+namespace {
+
+// What the thread tells the loop, sent only when it changes (a leader's new lease horizon too).
+class Reporter {
+public:
+    Reporter(zmq::context_t& ctx, const std::string& endpoint) : sock_(ctx, zmq::socket_type::pair) {
+        sock_.connect(endpoint);
+    }
+    void send(const ElectorReport& r) {
+        Doc d = encodeReport(r);
+        if (d == last_) return;
+        last_ = d;
+        sendFrames(sock_, {packDoc(d)});
+    }
+
+private:
+    zmq::socket_t sock_;
+    Doc last_;
+};
+
+}  // namespace
+
+Doc encodeReport(const ElectorReport& r) {
+    Doc d = {{"role", leaderRoleName(r.role)}, {"leader", r.leader}, {"epoch", r.epoch}};
+    if (r.role == LeaderRole::Leader) d["valid_until_ms"] = toMs(r.validUntil.time_since_epoch());
+    if (!r.why.empty()) d["why"] = r.why;
+    return d;
+}
+
+std::optional<ElectorReport> decodeReport(const Doc& d) {
+    if (!d.is_object()) return std::nullopt;
+    ElectorReport r;
+    const std::string role = d.value("role", std::string());
+    r.role = role == "leader" ? LeaderRole::Leader : role == "standby" ? LeaderRole::Standby : LeaderRole::Unknown;
+    r.leader = d.value("leader", std::string());
+    r.epoch = d.value("epoch", uint64_t{0});
+    r.validUntil = TimePoint(Millis(d.value("valid_until_ms", int64_t{0})));
+    r.why = d.value("why", std::string());
+    return r;
+}
+
+Elector::Elector(zmq::context_t& ctx, std::string reportEndpoint, ElectorSettings settings, std::string self,
+                 std::vector<ElectorPeer> peers, Credentials credentials, const Clock& clock,
+                 const SharedPosition& position)
+    : ctx_(ctx),
+      reportEndpoint_(std::move(reportEndpoint)),
+      s_(std::move(settings)),
+      self_(std::move(self)),
+      peers_(std::move(peers)),
+      credentials_(std::move(credentials)),
+      clock_(clock),
+      position_(position) {}
+
+Elector::~Elector() { stop(); }
+
+void Elector::start() { thread_ = std::thread([this] { run(); }); }
+
+void Elector::stop() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+}
+
+void Elector::run() {
+    Reporter report(ctx_, reportEndpoint_);
+    EtcdClient etcd(s_.etcdEndpoints, s_.requestTimeout);
+    std::vector<std::unique_ptr<Client>> peers;
+    for (const auto& p : peers_) peers.push_back(std::make_unique<Client>(ctx_, credentials_, p.endpoint));
+
+    LeaseWindow window(s_.safety);
+    int64_t lease = 0;          // ours while we lead
+    uint64_t epoch = 0;
+    std::string lastLeader;     // the holder we last saw (the old leader when the key lapses)
+    TimePoint nextAction = clock_.now();
+
+    auto sleepUntil = [&](TimePoint t) {
+        while (!stop_ && clock_.now() < t) std::this_thread::sleep_for(Millis(5));
+    };
+    auto askPeers = [&] {
+        std::vector<std::optional<LogPosition>> answers;
+        for (auto& c : peers) {
+            auto r = c->call(makeRequest(Kind::Control, "ping", Doc::object()), s_.pingTimeout, 1);
+            if (r && r->kind == Kind::Control && r->body.contains("log_index"))
+                answers.push_back(LogPosition{r->body.value("log_epoch", uint64_t{0}),
+                                              r->body.value("log_index", uint64_t{0})});
+            else
+                answers.push_back(std::nullopt);
+        }
+        return answers;
+    };
+
+    while (!stop_) {
+        sleepUntil(nextAction);
+        if (stop_) break;
+        const TimePoint now = clock_.now();
+        if (lease != 0) {
+            // Leading: renew.
+            nextAction = now + s_.keepAliveEvery;
+            auto ttl = etcd.keepAlive(lease);
+            if (ttl && *ttl > 0) {
+                window.confirmed(now, Millis(*ttl * 1000));
+                report.send({LeaderRole::Leader, self_, epoch, *window.validUntil(), ""});
+                continue;
+            }
+            if (ttl || !window.valid(clock_.now())) {
+                report.send({LeaderRole::Unknown, "", epoch, {},
+                             ttl ? "our lease expired in etcd (we were paused or cut off too long)"
+                                 : fmt::format("could not renew our lease in time: {}", ttl.error().message)});
+                lease = 0;
+                window.clear();
+                nextAction = clock_.now();
+            } else {
+                nextAction = now + Millis(20);  // retry soon, another member may answer
+            }
+            continue;
+        }
+        // Standby: who holds the key?
+        nextAction = now + s_.poll;
+        auto holder = etcd.get(s_.key);
+        if (!holder) {
+            report.send({LeaderRole::Unknown, "", 0, {}, holder.error().message});
+            continue;
+        }
+        if (*holder) {
+            lastLeader = (*holder)->value;
+            report.send({LeaderRole::Standby, lastLeader, static_cast<uint64_t>((*holder)->createRevision), {}, ""});
+            continue;
+        }
+        // Nobody leads. Take it if our log is as complete as it must be.
+        const LogPosition mine = position_.get();
+        if (!mayCampaign(mine, askPeers())) {
+            report.send({LeaderRole::Unknown, "", 0, {},
+                         fmt::format("no leader; another command node is further ahead than our {}:{} or too many "
+                                     "are silent, so it must take over", mine.epoch, mine.index)});
+            continue;
+        }
+        const TimePoint asked = clock_.now();
+        auto granted = etcd.grantLease(s_.ttlSeconds);
+        if (!granted) continue;
+        auto claim = etcd.createIfAbsent(s_.key, self_, granted->id);
+        if (!claim) {
+            (void)etcd.revoke(granted->id);
+            continue;
+        }
+        if (!claim->created) {
+            (void)etcd.revoke(granted->id);
+            if (!claim->current.value.empty())
+                report.send({LeaderRole::Standby, claim->current.value,
+                             static_cast<uint64_t>(claim->current.createRevision), {}, ""});
+            continue;
+        }
+        lease = granted->id;
+        epoch = static_cast<uint64_t>(claim->current.createRevision);
+        window.clear();
+        window.confirmed(asked, Millis(granted->ttlSeconds * 1000));
+        report.send({LeaderRole::Leader, self_, epoch, *window.validUntil(), ""});
+        nextAction = clock_.now() + s_.keepAliveEvery;
+    }
+    if (lease != 0) (void)etcd.revoke(lease);
+}
+
+}  // namespace jupiter

@@ -1,0 +1,99 @@
+// The command node's elector: a thread of its own (etcd calls block) that takes, keeps and gives
+// up leadership through etcd, and reports every change to the node's event loop over an inproc
+// PAIR socket, so that the loop stays the only owner of the node's state (see leadership.hpp for
+// the rules and the pattern followed).
+//
+// As a standby it reads the leader key every `poll`; when the key is gone (the leader's lease
+// lapsed) it asks the other command nodes for their log positions and takes the key only if
+// mayCampaign() agrees. As leader it renews its lease every `keepAliveEvery` and reports how long
+// the lease is certainly valid; if a renewal is refused, or none succeeds before that time, it
+// reports that it no longer leads. On stop it revokes its lease, so a clean shutdown hands
+// leadership over at once instead of after the TTL.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <zmq.hpp>
+
+#include "command/leadership.hpp"
+#include "common/clock.hpp"
+#include "common/credentials.hpp"
+#include "common/doc.hpp"
+
+namespace jupiter {
+
+struct ElectorSettings {
+    std::vector<std::string> etcdEndpoints;  // client URLs
+    std::string key;                         // the leader key, e.g. "jupiter/<cluster>/leader"
+    int64_t ttlSeconds = 1;
+    Millis keepAliveEvery{200};
+    Millis poll{50};
+    Millis requestTimeout{250};  // per etcd HTTP request
+    Millis pingTimeout{150};     // asking another command node for its log position
+    Millis safety{150};          // trust the lease this much less than etcd granted
+};
+
+struct ElectorPeer {
+    std::string name;
+    std::string endpoint;
+};
+
+// The node's own log position, written by the loop, read by the elector.
+class SharedPosition {
+public:
+    void set(LogPosition p) {
+        epoch_.store(p.epoch);
+        index_.store(p.index);
+    }
+    LogPosition get() const { return {epoch_.load(), index_.load()}; }
+
+private:
+    std::atomic<uint64_t> epoch_{0};
+    std::atomic<uint64_t> index_{0};
+};
+
+// A report as the loop reads it from the PAIR socket.
+struct ElectorReport {
+    LeaderRole role = LeaderRole::Unknown;
+    std::string leader;
+    uint64_t epoch = 0;
+    TimePoint validUntil{};  // leader only
+    std::string why;         // unknown only
+};
+Doc encodeReport(const ElectorReport& r);
+std::optional<ElectorReport> decodeReport(const Doc& d);
+
+class Elector {
+public:
+    // `reportEndpoint`: an inproc endpoint the loop has bound a PAIR socket to.
+    Elector(zmq::context_t& ctx, std::string reportEndpoint, ElectorSettings settings, std::string self,
+            std::vector<ElectorPeer> peers, Credentials credentials, const Clock& clock,
+            const SharedPosition& position);
+    ~Elector();
+    Elector(const Elector&) = delete;
+    Elector& operator=(const Elector&) = delete;
+
+    void start();
+    // Stops the thread; a leader revokes its lease first (best effort).
+    void stop();
+
+private:
+    void run();
+
+    zmq::context_t& ctx_;
+    std::string reportEndpoint_;
+    ElectorSettings s_;
+    std::string self_;
+    std::vector<ElectorPeer> peers_;
+    Credentials credentials_;
+    const Clock& clock_;
+    const SharedPosition& position_;
+    std::atomic<bool> stop_{false};
+    std::thread thread_;
+};
+
+}  // namespace jupiter

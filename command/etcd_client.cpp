@@ -1,0 +1,189 @@
+// etcd v3 JSON client; see etcd_client.hpp.
+#include "command/etcd_client.hpp"
+
+#include <mutex>
+
+#include <curl/curl.h>
+#include <czmq.h>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+namespace jupiter {
+namespace {
+
+std::size_t appendBody(char* data, std::size_t size, std::size_t n, void* out) {
+    static_cast<std::string*>(out)->append(data, size * n);
+    return size * n;
+}
+
+// etcd's JSON gateway writes 64-bit integers as strings.
+int64_t jsonInt(const nlohmann::json& j, const char* key) {
+    auto it = j.find(key);
+    if (it == j.end()) return 0;
+    if (it->is_string()) return std::stoll(it->get<std::string>());
+    if (it->is_number_integer()) return it->get<int64_t>();
+    return 0;
+}
+
+Result<EtcdValue> valueFrom(const nlohmann::json& kv) {
+    EtcdValue v;
+    auto value = base64Decode(kv.value("value", std::string()));
+    if (!value) return makeError("etcd", "etcd returned a value that is not base64");
+    v.value = std::move(*value);
+    v.createRevision = jsonInt(kv, "create_revision");
+    v.lease = jsonInt(kv, "lease");
+    return v;
+}
+
+}  // namespace
+
+std::string base64Encode(std::string_view bytes) {
+    zarmour_t* armour = zarmour_new();
+    zarmour_set_mode(armour, ZARMOUR_MODE_BASE64_STD);
+    zarmour_set_line_breaks(armour, false);
+    char* text = zarmour_encode(armour, reinterpret_cast<const byte*>(bytes.data()), bytes.size());
+    std::string out = text ? text : "";
+    zstr_free(&text);
+    zarmour_destroy(&armour);
+    return out;
+}
+
+std::optional<std::string> base64Decode(std::string_view text) {
+    if (text.empty()) return std::string();
+    zarmour_t* armour = zarmour_new();
+    zarmour_set_mode(armour, ZARMOUR_MODE_BASE64_STD);
+    zarmour_set_line_breaks(armour, false);
+    const std::string z(text);
+    zchunk_t* chunk = zarmour_decode(armour, z.c_str());
+    zarmour_destroy(&armour);
+    if (!chunk) return std::nullopt;
+    std::string out(reinterpret_cast<const char*>(zchunk_data(chunk)), zchunk_size(chunk));
+    zchunk_destroy(&chunk);
+    // zarmour appends a terminating zero to what it decodes.
+    if (!out.empty() && out.back() == '\0') out.pop_back();
+    return out;
+}
+
+EtcdClient::EtcdClient(std::vector<std::string> endpoints, Millis timeout)
+    : endpoints_(std::move(endpoints)), timeout_(timeout) {
+    static std::once_flag once;
+    std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+    if (endpoints_.empty()) throw std::invalid_argument("EtcdClient needs at least one endpoint");
+    curl_ = curl_easy_init();
+    if (!curl_) throw std::runtime_error("libcurl could not create a handle");
+}
+
+EtcdClient::~EtcdClient() { curl_easy_cleanup(static_cast<CURL*>(curl_)); }
+
+Result<Doc> EtcdClient::postTo(const std::string& endpoint, const std::string& path, const std::string& body) {
+    CURL* c = static_cast<CURL*>(curl_);
+    curl_easy_reset(c);
+    std::string response;
+    const std::string url = endpoint + path;
+    curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(c, CURLOPT_POST, 1L);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.c_str());
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout_.count()));
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(timeout_.count()));
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, appendBody);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &response);
+    const CURLcode rc = curl_easy_perform(c);
+    if (rc != CURLE_OK)
+        return makeError("unavailable", fmt::format("etcd at {} did not answer {}: {}", endpoint, path,
+                                                    curl_easy_strerror(rc)));
+    long status = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    auto doc = nlohmann::json::parse(response, nullptr, false);
+    if (doc.is_discarded() || !doc.is_object())
+        return makeError("etcd", fmt::format("etcd at {} answered {} with something that is not JSON", endpoint, path));
+    if (status != 200)
+        return makeError(status >= 500 ? "unavailable" : "etcd",
+                         fmt::format("etcd at {} refused {} (HTTP {}): {}", endpoint, path, status,
+                                     doc.value("message", doc.value("error", std::string("no message")))));
+    return Doc(std::move(doc));
+}
+
+Result<Doc> EtcdClient::post(const std::string& path, const Doc& body) {
+    const std::string text = body.dump();
+    Error last = makeError("unavailable", "no etcd endpoint");
+    for (std::size_t i = 0; i < endpoints_.size(); ++i) {
+        const std::size_t at = (current_ + i) % endpoints_.size();
+        auto r = postTo(endpoints_[at], path, text);
+        if (r) {
+            current_ = at;
+            return r;
+        }
+        last = r.error();
+        if (last.code != "unavailable") return last;  // etcd answered: another member would say the same
+    }
+    return makeError("unavailable", fmt::format("no etcd member answered (tried {}); last: {}",
+                                                fmt::join(endpoints_, ", "), last.message));
+}
+
+Result<EtcdLease> EtcdClient::grantLease(int64_t ttlSeconds) {
+    auto r = post("/v3/lease/grant", {{"TTL", ttlSeconds}});
+    if (!r) return r.error();
+    EtcdLease lease{jsonInt(*r, "ID"), jsonInt(*r, "TTL")};
+    if (lease.id == 0) return makeError("etcd", fmt::format("etcd granted no lease: {}", r->value("error", "")));
+    return lease;
+}
+
+Result<int64_t> EtcdClient::keepAlive(int64_t leaseId) {
+    auto r = post("/v3/lease/keepalive", {{"ID", std::to_string(leaseId)}});
+    if (!r) return r.error();
+    const auto result = r->find("result");
+    if (result == r->end()) return makeError("etcd", "etcd's keepalive answer has no result");
+    return jsonInt(*result, "TTL");
+}
+
+Status EtcdClient::revoke(int64_t leaseId) {
+    auto r = post("/v3/lease/revoke", {{"ID", std::to_string(leaseId)}});
+    if (!r) return r.error();
+    return Ok{};
+}
+
+Result<EtcdClaim> EtcdClient::createIfAbsent(const std::string& key, const std::string& value, int64_t leaseId) {
+    const std::string k = base64Encode(key);
+    Doc txn = {{"compare", Doc::array({{{"key", k}, {"target", "CREATE"}, {"create_revision", "0"}}})},
+               {"success", Doc::array({{{"request_put", {{"key", k}, {"value", base64Encode(value)},
+                                                         {"lease", std::to_string(leaseId)}}}}})},
+               {"failure", Doc::array({{{"request_range", {{"key", k}}}}})}};
+    auto r = post("/v3/kv/txn", txn);
+    if (!r) return r.error();
+    EtcdClaim claim;
+    claim.created = r->value("succeeded", false);
+    if (claim.created) {
+        claim.current.value = value;
+        claim.current.lease = leaseId;
+        claim.current.createRevision = jsonInt(r->at("header"), "revision");
+        return claim;
+    }
+    // Someone holds it: read it from the failure branch's range answer.
+    for (const auto& resp : r->value("responses", Doc::array())) {
+        const auto range = resp.find("response_range");
+        if (range == resp.end()) continue;
+        for (const auto& kv : range->value("kvs", Doc::array())) {
+            auto v = valueFrom(kv);
+            if (!v) return v.error();
+            claim.current = std::move(*v);
+            return claim;
+        }
+    }
+    // The holder's lease expired between the compare and the range: nobody holds it now.
+    return claim;
+}
+
+Result<std::optional<EtcdValue>> EtcdClient::get(const std::string& key) {
+    auto r = post("/v3/kv/range", {{"key", base64Encode(key)}});
+    if (!r) return r.error();
+    for (const auto& kv : r->value("kvs", Doc::array())) {
+        auto v = valueFrom(kv);
+        if (!v) return v.error();
+        return std::optional<EtcdValue>(std::move(*v));
+    }
+    return std::optional<EtcdValue>();
+}
+
+}  // namespace jupiter

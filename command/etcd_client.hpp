@@ -1,0 +1,72 @@
+// A client of etcd's v3 HTTP/JSON API (the gRPC gateway documented at
+// https://etcd.io/docs/v3.4/dev-guide/api_grpc_gateway/), through libcurl: the few calls that
+// leadership needs - grant a lease, keep it alive, create a key only if it is absent (a
+// transaction on its create_revision), read it, revoke the lease. Keys and values travel base64
+// encoded, as the gateway requires. Each call tries the configured members in turn, starting with
+// the last one that answered, so one dead etcd member costs one timeout at most, once.
+// Blocking: used only from the command node's elector thread, never from an event loop.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/clock.hpp"
+#include "common/doc.hpp"
+#include "common/result.hpp"
+
+namespace jupiter {
+
+struct EtcdLease {
+    int64_t id = 0;
+    int64_t ttlSeconds = 0;  // as granted
+};
+
+struct EtcdValue {
+    std::string value;
+    int64_t createRevision = 0;  // unique per creation of the key: our leadership epoch
+    int64_t lease = 0;
+};
+
+// The outcome of createIfAbsent: whether we created the key, and the key as it now is.
+struct EtcdClaim {
+    bool created = false;
+    EtcdValue current;
+};
+
+class EtcdClient {
+public:
+    // `endpoints`: client URLs such as "http://127.0.0.1:2379"; `timeout`: per HTTP request.
+    EtcdClient(std::vector<std::string> endpoints, Millis timeout);
+    ~EtcdClient();
+    EtcdClient(const EtcdClient&) = delete;
+    EtcdClient& operator=(const EtcdClient&) = delete;
+
+    Result<EtcdLease> grantLease(int64_t ttlSeconds);
+    // The lease's remaining TTL in seconds; 0 when etcd no longer has it (expired or revoked).
+    Result<int64_t> keepAlive(int64_t leaseId);
+    Status revoke(int64_t leaseId);
+    // Puts key=value attached to `leaseId` only if the key does not exist (create_revision == 0).
+    Result<EtcdClaim> createIfAbsent(const std::string& key, const std::string& value, int64_t leaseId);
+    Result<std::optional<EtcdValue>> get(const std::string& key);
+
+    // The member that answered last (for logs).
+    const std::string& lastEndpoint() const { return endpoints_[current_]; }
+
+private:
+    Result<Doc> post(const std::string& path, const Doc& body);
+    Result<Doc> postTo(const std::string& endpoint, const std::string& path, const std::string& body);
+
+    std::vector<std::string> endpoints_;
+    Millis timeout_;
+    std::size_t current_ = 0;
+    void* curl_ = nullptr;  // CURL*, reused so that connections are kept alive
+};
+
+// Base64 (standard alphabet, padded), as etcd's JSON gateway encodes keys and values.
+std::string base64Encode(std::string_view bytes);
+std::optional<std::string> base64Decode(std::string_view text);
+
+}  // namespace jupiter

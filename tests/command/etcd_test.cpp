@@ -1,0 +1,188 @@
+// The etcd client and the elector against a real etcd (Debian's etcd-server), one member on free
+// loopback ports with its data in a temporary folder; the member is killed and its data removed
+// at the end of each test.
+#include <doctest/doctest.h>
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <random>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "command/elector.hpp"
+#include "command/etcd_client.hpp"
+#include "common/zmq_util.hpp"
+
+using namespace jupiter;
+
+namespace {
+
+int freePort() {
+    zmq::context_t ctx(1);
+    zmq::socket_t s(ctx, zmq::socket_type::rep);
+    s.bind("tcp://127.0.0.1:*");
+    const std::string ep = s.get(zmq::sockopt::last_endpoint);
+    return std::stoi(ep.substr(ep.rfind(':') + 1));
+}
+
+// One etcd member, as `jupiter up` tunes them (50 ms heartbeats, 300 ms elections).
+class LocalEtcd {
+public:
+    LocalEtcd() {
+        dir_ = std::filesystem::temp_directory_path() / fmt::format("jupiter-etcd-test-{}", std::random_device{}());
+        std::filesystem::create_directories(dir_);
+        const int client = freePort(), peer = freePort();
+        url_ = fmt::format("http://127.0.0.1:{}", client);
+        const std::string peerUrl = fmt::format("http://127.0.0.1:{}", peer);
+        pid_ = fork();
+        REQUIRE(pid_ >= 0);
+        if (pid_ == 0) {
+            const std::string log = (dir_ / "etcd.log").string();
+            FILE* f = freopen(log.c_str(), "w", stderr);
+            (void)f;
+            const std::string data = (dir_ / "data").string(), cluster = "m=" + peerUrl;
+            execlp("etcd", "etcd", "--name", "m", "--data-dir", data.c_str(), "--listen-client-urls", url_.c_str(),
+                   "--advertise-client-urls", url_.c_str(), "--listen-peer-urls", peerUrl.c_str(),
+                   "--initial-advertise-peer-urls", peerUrl.c_str(), "--initial-cluster", cluster.c_str(),
+                   "--heartbeat-interval", "50", "--election-timeout", "300", "--log-level", "error",
+                   static_cast<char*>(nullptr));
+            _exit(127);
+        }
+        EtcdClient c({url_}, Millis(200));
+        bool up = false;
+        for (int i = 0; i < 150 && !up; ++i) {
+            up = c.get("probe").ok();
+            if (!up) std::this_thread::sleep_for(Millis(50));
+        }
+        REQUIRE_MESSAGE(up, "etcd did not start; is Debian's etcd-server installed (scripts/setup.sh installs it)?");
+    }
+    ~LocalEtcd() {
+        kill(pid_, SIGKILL);
+        waitpid(pid_, nullptr, 0);
+        std::filesystem::remove_all(dir_);
+    }
+    const std::string& url() const { return url_; }
+
+private:
+    std::filesystem::path dir_;
+    std::string url_;
+    pid_t pid_ = -1;
+};
+
+std::optional<ElectorReport> nextReport(zmq::socket_t& pair, Millis timeout) {
+    zmq::pollitem_t item{pair.handle(), 0, ZMQ_POLLIN, 0};
+    if (zmq::poll(&item, 1, timeout) <= 0) return std::nullopt;
+    auto frames = recvFrames(pair);
+    if (!frames || frames->empty()) return std::nullopt;
+    auto doc = unpackDoc(view((*frames)[0]));
+    if (!doc) return std::nullopt;
+    return decodeReport(*doc);
+}
+
+// Reads reports until one satisfies `want` (or `timeout` passes).
+std::optional<ElectorReport> waitReport(zmq::socket_t& pair, const std::function<bool(const ElectorReport&)>& want,
+                                        Millis timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+        auto r = nextReport(pair, Millis(100));
+        if (r && want(*r)) return r;
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+TEST_CASE("etcd client: leases, a key created only if absent, and its expiry with the lease") {
+    LocalEtcd etcd;
+    // A dead member first: the client moves on to the live one.
+    EtcdClient c({fmt::format("http://127.0.0.1:{}", freePort()), etcd.url()}, Millis(300));
+    auto lease = c.grantLease(1);
+    REQUIRE(lease.ok());
+    CHECK(lease->ttlSeconds >= 1);
+    auto claim = c.createIfAbsent("jupiter/test/leader", "command-1", lease->id);
+    REQUIRE(claim.ok());
+    CHECK(claim->created);
+    const int64_t epoch = claim->current.createRevision;
+    CHECK(epoch > 0);
+
+    auto other = c.grantLease(5);
+    REQUIRE(other.ok());
+    auto second = c.createIfAbsent("jupiter/test/leader", "command-2", other->id);
+    REQUIRE(second.ok());
+    CHECK_FALSE(second->created);
+    CHECK(second->current.value == "command-1");
+    CHECK(second->current.createRevision == epoch);
+
+    auto ttl = c.keepAlive(lease->id);
+    REQUIRE(ttl.ok());
+    CHECK(*ttl >= 1);
+    // Not renewed: etcd deletes the key with the lease.
+    bool gone = false;
+    for (int i = 0; i < 60 && !gone; ++i) {
+        std::this_thread::sleep_for(Millis(100));
+        auto v = c.get("jupiter/test/leader");
+        REQUIRE(v.ok());
+        gone = !v->has_value();
+    }
+    CHECK(gone);
+    auto dead = c.keepAlive(lease->id);
+    REQUIRE(dead.ok());
+    CHECK(*dead == 0);
+    auto third = c.createIfAbsent("jupiter/test/leader", "command-2", other->id);
+    REQUIRE(third.ok());
+    CHECK(third->created);
+    CHECK(third->current.createRevision > epoch);  // a new epoch, larger than any before
+    CHECK(c.revoke(other->id).ok());
+    CHECK_FALSE(c.get("jupiter/test/leader")->has_value());
+
+    // Nothing listening at all: a clear error, not a hang.
+    EtcdClient none({fmt::format("http://127.0.0.1:{}", freePort())}, Millis(200));
+    auto err = none.get("k");
+    REQUIRE_FALSE(err.ok());
+    CHECK(err.error().code == "unavailable");
+}
+
+TEST_CASE("elector: one leader at a time; a stopped leader hands over at once with a larger epoch") {
+    LocalEtcd etcd;
+    zmq::context_t ctx(1);
+    SystemClock clock;
+    ElectorSettings s;
+    s.etcdEndpoints = {etcd.url()};
+    s.key = "jupiter/test/leader";
+    zmq::socket_t pairA(ctx, zmq::socket_type::pair), pairB(ctx, zmq::socket_type::pair);
+    pairA.bind("inproc://elector-a");
+    pairB.bind("inproc://elector-b");
+    SharedPosition posA, posB;
+    auto a = std::make_unique<Elector>(ctx, "inproc://elector-a", s, "command-1", std::vector<ElectorPeer>{},
+                                       Credentials::none(), clock, posA);
+    a->start();
+    auto led = waitReport(pairA, [](const ElectorReport& r) { return r.role == LeaderRole::Leader; }, Millis(5000));
+    REQUIRE(led);
+    CHECK(led->leader == "command-1");
+    CHECK(led->validUntil > clock.now());
+
+    Elector b(ctx, "inproc://elector-b", s, "command-2", {}, Credentials::none(), clock, posB);
+    b.start();
+    auto follows = waitReport(pairB, [](const ElectorReport& r) { return r.role == LeaderRole::Standby; }, Millis(5000));
+    REQUIRE(follows);
+    CHECK(follows->leader == "command-1");
+    CHECK(follows->epoch == led->epoch);
+
+    // The leader keeps renewing: its horizon moves on.
+    auto later = waitReport(pairA, [&](const ElectorReport& r) { return r.validUntil > led->validUntil; }, Millis(2000));
+    CHECK(later);
+
+    a->stop();  // revokes the lease: the key goes now, not when the TTL runs out
+    EtcdClient c({etcd.url()}, Millis(300));
+    auto holder = c.get("jupiter/test/leader");
+    REQUIRE(holder.ok());
+    CHECK((!holder->has_value() || (*holder)->value == "command-2"));
+    auto takes = waitReport(pairB, [](const ElectorReport& r) { return r.role == LeaderRole::Leader; }, Millis(5000));
+    REQUIRE(takes);
+    CHECK(takes->epoch > led->epoch);
+    b.stop();
+}
