@@ -63,7 +63,8 @@ void requireConverged(Cluster& c) {
     INFO((v.ok() ? v->toDoc().dump() : v.error().message));
     REQUIRE(v.ok());
     CHECK(v->agree);
-    CHECK(v->nodes.size() == c.replicas().size() + 1);
+    // Every command node (leader and standbys) and every replica was compared.
+    CHECK(v->nodes.size() == c.replicas().size() + c.config().nodesWith(Role::Command).size());
     auto cli = c.cli("verify");
     INFO(cli.output);
     CHECK(cli.exitCode == 0);
@@ -83,13 +84,37 @@ void commandNodeKilledMidBurst(Cluster& c, uint64_t total, int clients, uint64_t
     const uint64_t product = createProduct(c);
     CommandLoad load(c.ctx(), c.credentials(), c.gateways(), product, clients, total);
     REQUIRE(Cluster::waitFor([&] { return load.acked() > killAfter; }, Millis(60000)));
-    const std::string writer = c.config().writer()->name;
+    const std::string writer = leaderOf(c);
     killNine(c, writer);
     std::this_thread::sleep_for(Millis(300));
     restart(c, writer);
     load.wait();
     requireExactlyOnce(c, product, load, total);
     requireConverged(c);
+}
+
+std::string standingOf(Cluster& c, const std::string& node) {
+    Client client(c.ctx(), c.credentials(), c.endpoint(node));
+    auto pong = client.call(makeRequest(Kind::Control, "ping", Doc::object()), Millis(500), 1);
+    if (!pong || pong->kind != Kind::Control) return "";
+    return pong->body.value("standing", std::string());
+}
+
+std::string leaderOf(Cluster& c, Millis timeout, const std::string& notThis) {
+    std::string leader;
+    const bool found = Cluster::waitFor(
+        [&] {
+            for (const auto* n : c.config().nodesWith(Role::Command))
+                if (n->name != notThis && standingOf(c, n->name) == "leader") {
+                    leader = n->name;
+                    return true;
+                }
+            return false;
+        },
+        timeout);
+    INFO("no command node leads");
+    REQUIRE(found);
+    return leader;
 }
 
 void restart(Cluster& c, const std::string& node) {

@@ -26,7 +26,7 @@ uint64_t createProduct(Cluster& c);
 // The product's stock on the Nth query node, once it has applied minSeq (asking again while the
 // replica answers "behind", as a user would).
 int64_t stockOn(Cluster& c, uint64_t product, int replica, uint64_t minSeq);
-// Every replica holds exactly the write model's state (verifyCluster and `jupiter verify`).
+// Every command node and every replica hold exactly the leader's state (verifyCluster and `jupiter verify`).
 void requireConverged(Cluster& c);
 // The load's commands were each applied once: the stock on every replica equals `total`.
 void requireExactlyOnce(Cluster& c, uint64_t product, const CommandLoad& load, uint64_t total);
@@ -35,6 +35,12 @@ void requireExactlyOnce(Cluster& c, uint64_t product, const CommandLoad& load, u
 // killed with -9 and restarted. Nothing acknowledged may be lost, nothing applied twice, on any
 // replica, and the replicas converge.
 void commandNodeKilledMidBurst(Cluster& c, uint64_t total, int clients, uint64_t killAfter);
+
+// The command node that leads (its pong says so), waiting up to `timeout` for one other than
+// `not` to; fails the test if none does.
+std::string leaderOf(Cluster& c, Millis timeout = Millis(10000), const std::string& notThis = "");
+// A command node's standing as its pong says ("leader", "standby", "unknown"), or "" if it does not answer.
+std::string standingOf(Cluster& c, const std::string& node);
 
 void restart(Cluster& c, const std::string& node);
 // kill -9 of a node, waiting until the process is gone.

@@ -81,6 +81,9 @@ Cluster::~Cluster() {
     cli("down");
     for (const auto& n : config_.nodes)
         if (int p = pid(n.name); p > 0) kill(p, SIGKILL);
+    if (config_.etcd.local)
+        for (std::size_t i = 1; i <= config_.etcd.endpoints.size(); ++i)
+            if (int p = pid(fmt::format("etcd-{}", i)); p > 0) kill(p, SIGKILL);
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);
 }

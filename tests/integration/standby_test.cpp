@@ -1,0 +1,164 @@
+// Three command nodes (a leader and two standbys, leadership from a local three-member etcd):
+// kill -9 of the leader under load, a leader paused past its lease (zombie), lost standbys and a
+// lost etcd member, and a standby that is behind when the leader dies. Real processes; outcomes only.
+#include <doctest/doctest.h>
+
+#include <signal.h>
+
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "checks.hpp"
+#include "cluster.hpp"
+#include "load.hpp"
+
+using namespace jupiter;
+using namespace jupiter::testing;
+
+namespace {
+
+Layout threeCommandNodes() {
+    Layout l;
+    l.commands = 3;
+    return l;
+}
+
+std::vector<std::string> standbysOf(Cluster& c, const std::string& leader) {
+    std::vector<std::string> out;
+    for (const auto* n : c.config().nodesWith(Role::Command))
+        if (n->name != leader) out.push_back(n->name);
+    return out;
+}
+
+bool logHas(Cluster& c, const std::string& node, const std::string& text) {
+    for (const auto& l : c.logLines(node))
+        if (l.find(text) != std::string::npos) return true;
+    return false;
+}
+
+}  // namespace
+
+TEST_CASE("standby command nodes: kill -9 of the leader mid-burst, three times - nothing lost or doubled, converged") {
+    Cluster c(threeCommandNodes());
+    const uint64_t product = createProduct(c);
+    const uint64_t total = 6000;
+    QueryLoad queries(c.ctx(), c.credentials(), c.gateways(), 2);
+    CommandLoad load(c.ctx(), c.credentials(), c.gateways(), product, 16, total);
+    uint64_t killAt = 500;
+    for (int round = 0; round < 3; ++round) {
+        REQUIRE(Cluster::waitFor([&] { return load.acked() > killAt; }, Millis(60000)));
+        const std::string leader = leaderOf(c);
+        killNine(c, leader);
+        // Another command node takes over and commands resume while the old leader is down.
+        const std::string next = leaderOf(c, Millis(15000), leader);
+        const uint64_t during = load.acked();
+        REQUIRE(Cluster::waitFor([&] { return load.acked() > during + 200; }, Millis(30000)));
+        restart(c, leader);
+        CHECK(next != leader);
+        killAt = load.acked() + 1000;
+    }
+    load.wait();
+    CHECK(load.abandoned() == 0);
+    requireExactlyOnce(c, product, load, total);
+    requireNoFailedQueries(queries);
+    requireConverged(c);  // leader, both standbys and every replica at one sequence and digest
+    // The monitor logged each new leader with its epoch.
+    CHECK(findLine(c.transitions(), {"command-", "LEADER", "(epoch"}) >= 0);
+}
+
+TEST_CASE("standby command nodes: a leader paused past its lease comes back as a standby and writes nothing") {
+    Cluster c(threeCommandNodes());
+    const uint64_t product = createProduct(c);
+    const std::string zombie = leaderOf(c);
+    const int pid = c.pid(zombie);
+    CommandLoad load(c.ctx(), c.credentials(), c.gateways(), product, 8, 3000);
+    REQUIRE(Cluster::waitFor([&] { return load.acked() > 300; }, Millis(60000)));
+    REQUIRE(kill(pid, SIGSTOP) == 0);
+    // Clients keep writing through the new leader while the old one sleeps.
+    const std::string next = leaderOf(c, Millis(15000), zombie);
+    const uint64_t during = load.acked();
+    REQUIRE(Cluster::waitFor([&] { return load.acked() > during + 300; }, Millis(30000)));
+    REQUIRE(kill(pid, SIGCONT) == 0);
+    // It notices that its lease is gone, steps down and follows the new leader's history.
+    REQUIRE(Cluster::waitFor([&] { return standingOf(c, zombie) == "standby"; }, Millis(10000)));
+    CHECK(logHas(c, zombie, "no longer the leader"));
+    CHECK(standingOf(c, next) == "leader");
+    load.wait();
+    requireExactlyOnce(c, product, load, 3000);
+    requireConverged(c);  // the old leader's store included
+}
+
+TEST_CASE("standby command nodes: a lost standby and etcd member go unnoticed - with no standby commands are refused") {
+    Cluster c(threeCommandNodes(), [](std::string toml) {
+        const std::string at = "client_timeout_ms = 10000";
+        return toml.replace(toml.find(at), at.size(), "client_timeout_ms = 3000");
+    });
+    const uint64_t product = createProduct(c);
+    const std::string leader = leaderOf(c);
+    const auto standbys = standbysOf(c, leader);
+    {
+        QueryLoad queries(c.ctx(), c.credentials(), c.gateways(), 2);
+        CommandLoad load(c.ctx(), c.credentials(), c.gateways(), product, 8, 3000);
+        REQUIRE(Cluster::waitFor([&] { return load.acked() > 500; }, Millis(60000)));
+        killNine(c, standbys[0]);
+        killNine(c, "etcd-2");
+        load.wait();
+        CHECK(load.abandoned() == 0);
+        CHECK(load.resends() == 0);  // no command even needed a second try
+        requireExactlyOnce(c, product, load, 3000);
+        requireNoFailedQueries(queries);
+        CHECK(standingOf(c, leader) == "leader");
+    }
+    // Both standbys gone: a command could not be on two command nodes, so it is refused, saying why.
+    killNine(c, standbys[1]);
+    auto refused = c.send("stock.receive", {{"product", product}, {"quantity", 1}}, "t-refused-1");
+    REQUIRE(refused.ok());
+    CHECK(refused->kind == Kind::Error);
+    CHECK(refused->body.value("code", "") == "unavailable");
+    const std::string why = refused->body.value("message", "");
+    INFO(why);
+    CHECK(why.find("standby") != std::string::npos);
+    CHECK(why.find(standbys[0]) != std::string::npos);
+    // A standby returns: commands go through again, by themselves.
+    restart(c, standbys[1]);
+    Result<Envelope> ok = makeError("none", "not sent");
+    REQUIRE(Cluster::waitFor(
+        [&] {
+            ok = c.send("stock.receive", {{"product", product}, {"quantity", 1}}, "t-after-1");
+            return ok && ok->kind == Kind::Reply;
+        },
+        Millis(30000)));
+    restart(c, standbys[0]);
+    CHECK(c.cli("start etcd-2").exitCode == 0);
+    requireConverged(c);
+}
+
+TEST_CASE("standby command nodes: a standby that is behind catches up before it can lead") {
+    Cluster c(threeCommandNodes());
+    const uint64_t product = createProduct(c);
+    const std::string leader = leaderOf(c);
+    const auto standbys = standbysOf(c, leader);
+    const std::string behind = standbys[0], current = standbys[1];
+    killNine(c, behind);
+    {
+        CommandLoad load(c.ctx(), c.credentials(), c.gateways(), product, 16, 3000);
+        load.wait();
+        CHECK(load.abandoned() == 0);
+    }
+    // The leader dies too. The one standby left cannot know that it holds every acknowledged
+    // command (the other might hold one it lacks), so it does not take over alone...
+    killNine(c, leader);
+    std::this_thread::sleep_for(Millis(2500));  // longer than the lease
+    CHECK(standingOf(c, current) != "leader");
+    // ...until the other comes back, 3000 commands behind: the one that is ahead leads.
+    restart(c, behind);
+    const std::string next = leaderOf(c, Millis(15000), leader);
+    CHECK(next == current);
+    auto r = c.send("stock.receive", {{"product", product}, {"quantity", 1}});
+    REQUIRE(r.ok());
+    CHECK(r->kind == Kind::Reply);
+    restart(c, leader);
+    requireConverged(c);
+    CHECK(stockOn(c, product, 1, r->body.value("seq", uint64_t{0})) == 3001);
+}
