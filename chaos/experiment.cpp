@@ -87,7 +87,7 @@ ChaosRun runExperiment(zmq::context_t& ctx, const bench::ClusterControl& cluster
     ChaosRun run;
     run.queryClients = options.queryClients;
     for (const auto* n : cluster.replicas()) run.replicas.push_back(n->name);
-    for (Role role : {Role::Gateway, Role::Broker})
+    for (Role role : {Role::Gateway, Role::Broker, Role::Command})
         for (const auto* n : cluster.config().nodesWith(role)) run.spares.push_back(n->name);
     const Probe probe = createProbeProduct(ctx, cluster);
     run.product = probe.id;

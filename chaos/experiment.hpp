@@ -42,7 +42,7 @@ struct ChaosRun {
     uint64_t product = 0;      // the probe product the command stream adds stock to
     int queryClients = 0;
     std::vector<std::string> replicas;  // the query nodes, in configured order
-    std::vector<std::string> spares;    // the gateways and brokers, in configured order
+    std::vector<std::string> spares;    // the gateways, brokers and command nodes, in configured order
     bench::LoadResult queries; // sample times are from startMs
     CommandStats commands;
     std::vector<FaultRecord> faults;

@@ -63,7 +63,7 @@ std::string FaultRecord::label() const { return fmt::format("{} {}", faultKindNa
 
 FaultInjector::FaultInjector(const bench::ClusterControl& cluster, const ChaosOptions& options)
     : cluster_(cluster), options_(options), rng_(options.seed) {
-    for (Role role : {Role::Query, Role::Gateway, Role::Broker})
+    for (Role role : {Role::Query, Role::Gateway, Role::Broker, Role::Command})
         for (const auto* n : cluster.config().nodesWith(role)) nodes_[role].push_back(n->name);
 }
 
@@ -126,7 +126,17 @@ void FaultInjector::injectNext(TimePoint until) {
     if (now + kMinHold > until) return;
 
     std::string target;
-    for (std::size_t i = 0; i < candidates.size() && target.empty(); ++i) {
+    if (faultRole(kind) == Role::Command) {
+        // The leader, as the monitor last logged it, and only while every standby is in service:
+        // with one of them down too, the last one could not take over alone (it might lack an
+        // acknowledged command), so commands would stop until one returns.
+        const std::string leader = currentLeader();
+        bool othersHealthy = candidates.size() > 1 && !leader.empty();
+        for (const auto& other : candidates)
+            if (other != leader && !healthy(other)) othersHealthy = false;
+        if (othersHealthy && healthy(leader)) target = leader;
+    }
+    for (std::size_t i = 0; faultRole(kind) != Role::Command && i < candidates.size() && target.empty(); ++i) {
         const std::string& candidate = candidates[(first + i) % candidates.size()];
         // Only a node back in service is disturbed again, so each fault meets a working node and its
         // detection, reroute and return can be told apart from the previous one's.
@@ -139,8 +149,10 @@ void FaultInjector::injectNext(TimePoint until) {
     const auto pid = target.empty() ? std::nullopt : cli::lockedPid(cluster_.config().pidFile(target));
     if (!pid || *pid <= 0) {
         notes_.push_back(fmt::format("{}: a {} was skipped: {}", formatUtcMs(wallNowMs()), faultKindName(kind),
-                                     target.empty() ? fmt::format("no {} was UP with another UP beside it",
-                                                                  roleName(faultRole(kind)))
+                                     target.empty() ? (faultRole(kind) == Role::Command
+                                                           ? std::string("no command node leads with every standby UP")
+                                                           : fmt::format("no {} was UP with another UP beside it",
+                                                                         roleName(faultRole(kind))))
                                                     : target + " has no running process"));
         return;
     }
@@ -187,6 +199,13 @@ bool FaultInjector::startNode(const std::string& node, std::string& problem) {
     problem += (problem.empty() ? "" : "; ") + fmt::format("`jupiter start {}` failed twice (see {})", node,
                                                           cluster_.config().logFile(node).string());
     return false;
+}
+
+std::string FaultInjector::currentLeader() const {
+    const auto all = readTransitions(cluster_.config().transitionLog());
+    for (auto it = all.rbegin(); it != all.rend(); ++it)
+        if (it->event == "LEADER") return it->node;
+    return "";
 }
 
 bool FaultInjector::healthy(const std::string& node) const {

@@ -57,6 +57,8 @@ private:
     bool startNode(const std::string& node, std::string& problem);
     // No fault of ours is active on it and the monitor's last word on it is UP.
     bool healthy(const std::string& node) const;
+    // The command node the monitor last logged as LEADER ("" if none yet).
+    std::string currentLeader() const;
 
     const bench::ClusterControl& cluster_;
     const ChaosOptions& options_;

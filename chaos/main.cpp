@@ -81,7 +81,7 @@ int main(int argc, char** argv) {
     CLI::App app{"jupiter-chaos: query and command load through the gateways while query replicas, gateways and "
                  "brokers are killed, stopped and restarted; reports availability, lost commands and convergence"};
     std::string dirOption, durationText = "60s", everyText = "5s", outOption;
-    std::string faultsText = "kill,stop,restart,kill-gateway,stop-gateway,kill-broker,stop-broker";
+    std::string faultsText = "kill,stop,restart,kill-gateway,stop-gateway,kill-broker,stop-broker,kill-leader,stop-leader";
     ChaosOptions options;
     app.add_option("--dir", dirOption, "cluster folder (default $JUPITER_DIR or ./jupiter-data); when no cluster "
                                        "answers there, one is started in a temporary folder for the run");
@@ -89,7 +89,8 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     app.add_option("--every", everyText, "mean time between faults (each +/- 40%)")->capture_default_str();
     app.add_option("--faults", faultsText, "comma-separated fault kinds: kill, stop, restart (of a query replica), kill-gateway, "
-                                         "stop-gateway, kill-broker, stop-broker")->capture_default_str();
+                                         "stop-gateway, kill-broker, stop-broker, kill-leader, stop-leader (the command node that leads; "
+                                         "with standby command nodes only)")->capture_default_str();
     app.add_option("--seed", options.seed, "seed of the fault schedule (same seed, same schedule)")
         ->capture_default_str();
     app.add_option("--out", outOption, "folder for report.txt, report.json, transitions.log and timeline.svg "

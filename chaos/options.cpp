@@ -19,6 +19,8 @@ std::string_view faultKindName(FaultKind k) {
         case FaultKind::StopGateway: return "stop-gateway";
         case FaultKind::KillBroker: return "kill-broker";
         case FaultKind::StopBroker: return "stop-broker";
+        case FaultKind::KillLeader: return "kill-leader";
+        case FaultKind::StopLeader: return "stop-leader";
     }
     return "?";
 }
@@ -26,7 +28,7 @@ std::string_view faultKindName(FaultKind k) {
 const std::vector<FaultKind>& allFaultKinds() {
     static const std::vector<FaultKind> all{FaultKind::Kill,        FaultKind::Stop,        FaultKind::Restart,
                                             FaultKind::KillGateway, FaultKind::StopGateway, FaultKind::KillBroker,
-                                            FaultKind::StopBroker};
+                                            FaultKind::StopBroker, FaultKind::KillLeader, FaultKind::StopLeader};
     return all;
 }
 
@@ -36,12 +38,14 @@ Role faultRole(FaultKind k) {
         case FaultKind::StopGateway: return Role::Gateway;
         case FaultKind::KillBroker:
         case FaultKind::StopBroker: return Role::Broker;
+        case FaultKind::KillLeader:
+        case FaultKind::StopLeader: return Role::Command;
         default: return Role::Query;
     }
 }
 
 bool isStopFault(FaultKind k) {
-    return k == FaultKind::Stop || k == FaultKind::StopGateway || k == FaultKind::StopBroker;
+    return k == FaultKind::Stop || k == FaultKind::StopGateway || k == FaultKind::StopBroker || k == FaultKind::StopLeader;
 }
 
 Result<Millis> parseDuration(std::string_view text, std::string_view option) {

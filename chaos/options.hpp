@@ -18,9 +18,9 @@ namespace jupiter::chaos {
 // What is done, and to which kind of node: to a query replica, kill -9 then start; SIGSTOP then
 // SIGCONT; SIGTERM then start. To a gateway or a broker, kill -9 then start, or SIGSTOP then
 // SIGCONT. Never to every node of a role at once.
-enum class FaultKind { Kill, Stop, Restart, KillGateway, StopGateway, KillBroker, StopBroker };
+enum class FaultKind { Kill, Stop, Restart, KillGateway, StopGateway, KillBroker, StopBroker, KillLeader, StopLeader };
 
-std::string_view faultKindName(FaultKind k);  // "kill", ..., "kill-gateway", "stop-broker"
+std::string_view faultKindName(FaultKind k);  // "kill", ..., "kill-gateway", "stop-broker", "kill-leader"
 const std::vector<FaultKind>& allFaultKinds();
 Role faultRole(FaultKind k);    // the role of the nodes it disturbs
 bool isStopFault(FaultKind k);  // SIGSTOP (recovered with SIGCONT)

@@ -94,6 +94,17 @@ FaultFinding analyzeFault(const ChaosRun& run, std::size_t index) {
     // afterwards the gateway may leave it again for reasons of its own (say, lag behind the head).
     x.inUse = replicaInUse(run.transitions, f.atMs) == f.target;
     const int64_t effectEnd = up ? up->atMs : until;
+    if (faultRole(f.kind) == Role::Command) {
+        // The leader is always in use; its "reroute" is the first other command node taking the lead.
+        x.inUse = true;
+        for (const auto& t : run.transitions)
+            if (t.event == "LEADER" && t.node != f.target && t.atMs >= f.atMs) {
+                x.rerouteMs = t.atMs - f.atMs;
+                x.rerouteTo = t.node;
+                break;
+            }
+        return x;
+    }
     if (x.inUse)
         if (auto away = firstTransition(run.transitions, f.target, "REROUTE", f.atMs, effectEnd)) {
             x.rerouteMs = away->atMs - f.atMs;
@@ -229,7 +240,8 @@ std::string reportText(const ChaosRun& run, const ChaosOptions& options) {
                            x.upAfterRecoveryMs ? humanMs(*x.upAfterRecoveryMs) : "not seen");
         if (!f.problem.empty()) out += fmt::format("            problem: {}\n", f.problem);
     }
-    out += "  (detected: first monitor DOWN line after the signal; rerouted: first gateway REROUTE away from it)\n";
+    out += "  (detected: first monitor DOWN line after the signal; rerouted: first gateway REROUTE away from it, or for "
+           "the leader, the first LEADER line of another command node)\n";
     const auto rr = reroutes(run);
     out += fmt::format("  the first gateway changed replica {} times during the run: {} because the one in use fell behind "
                        "the head, {} fail-backs\n",

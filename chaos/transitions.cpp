@@ -18,7 +18,7 @@ std::optional<Transition> parseTransition(const std::string& line) {
     if (t.event == "REROUTE") {
         std::string arrow;
         if (!(in >> t.from >> arrow >> t.to) || arrow != "->") return std::nullopt;
-    } else if (t.event != "UP" && t.event != "DOWN") {
+    } else if (t.event != "UP" && t.event != "DOWN" && t.event != "LEADER") {
         return std::nullopt;
     }
     t.line = line;

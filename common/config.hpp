@@ -51,7 +51,7 @@ struct NodeConfig {
 // daemon stops the service.
 struct Layout {
     int brokers = 2;
-    int commands = 1;
+    int commands = 3;
     int queries = 3;
     int monitors = 1;
     int gateways = 2;

@@ -24,11 +24,11 @@ Layout withReplicas(int n) {
 
 }  // namespace
 
-TEST_CASE("config: the embedded default describes all nine nodes on consecutive loopback ports") {
+TEST_CASE("config: the embedded default describes all eleven nodes and three etcd members on consecutive ports") {
     auto c = parseConfig(defaultConfigToml("/tmp/jx", 23000), "");
     REQUIRE(c.ok());
-    CHECK(c->nodes.size() == 9);
-    CHECK(portsUsed(Layout{}) == 17);
+    CHECK(c->nodes.size() == 11);
+    CHECK(portsUsed(Layout{}) == 25);
     CHECK(names(c->nodesWith(Role::Broker)) == std::vector<std::string>{"broker-1", "broker-2"});
     const NodeConfig* broker = c->node("broker-1");
     REQUIRE(broker);
@@ -37,11 +37,19 @@ TEST_CASE("config: the embedded default describes all nine nodes on consecutive 
     CHECK(broker->channel(BrokerChannel::EventsOut).connect == "tcp://127.0.0.1:23004");
     CHECK(c->node("broker-2")->endpoint == "tcp://127.0.0.1:23005");
     CHECK(names(c->nodesWith(Role::Gateway)) == std::vector<std::string>{"gateway-1", "gateway-2"});
-    CHECK(c->node("gateway-1")->endpoint == "tcp://127.0.0.1:23015");
-    CHECK(c->node("gateway-2")->endpoint == "tcp://127.0.0.1:23016");
-    CHECK(c->endpointsOf(Role::Gateway) == std::vector<std::string>{"tcp://127.0.0.1:23015", "tcp://127.0.0.1:23016"});
+    CHECK(c->node("gateway-1")->endpoint == "tcp://127.0.0.1:23017");
+    CHECK(c->node("gateway-2")->endpoint == "tcp://127.0.0.1:23018");
+    CHECK(c->endpointsOf(Role::Gateway) == std::vector<std::string>{"tcp://127.0.0.1:23017", "tcp://127.0.0.1:23018"});
     CHECK(names(c->nodesWith(Role::Query)) == std::vector<std::string>{"query-1", "query-2", "query-3"});
-    CHECK(c->writer()->name == "command");
+    CHECK(names(c->nodesWith(Role::Command)) == std::vector<std::string>{"command-1", "command-2", "command-3"});
+    CHECK(c->replicated());
+    CHECK(c->writer()->name == "command-1");
+    // A local three-member etcd elects their leader, on the last six ports.
+    CHECK(c->etcd.local);
+    CHECK(c->etcd.endpoints ==
+          std::vector<std::string>{"http://127.0.0.1:23019", "http://127.0.0.1:23021", "http://127.0.0.1:23023"});
+    CHECK(c->etcd.peerUrls.back() == "http://127.0.0.1:23024");
+    CHECK(c->etcd.leaseTtlSeconds == 1);
     CHECK(c->heartbeatIntervalMs == 100);
     CHECK(c->queryTimeoutMinMs == 50);
     CHECK(c->syncDurable);
@@ -54,17 +62,21 @@ TEST_CASE("config: any number of replicas - and one or several of every role - i
         REQUIRE(c.ok());
         CHECK(c->nodesWith(Role::Query).size() == static_cast<std::size_t>(n));
         CHECK(c->nodesWith(Role::Query).front()->name == "query-1");
-        CHECK(c->nodes.size() == static_cast<std::size_t>(6 + n));
-        CHECK(portsUsed(withReplicas(n)) == 14 + n);
-        CHECK(c->node("gateway-2")->endpoint == fmt::format("tcp://127.0.0.1:{}", 23000 + 14 + n - 1));
+        CHECK(c->nodes.size() == static_cast<std::size_t>(8 + n));
+        CHECK(portsUsed(withReplicas(n)) == 22 + n);
+        CHECK(c->node("gateway-2")->endpoint == fmt::format("tcp://127.0.0.1:{}", 23000 + 15 + n));
     }
     Layout smallest;
     smallest.brokers = 1;
     smallest.gateways = 1;
     smallest.queries = 1;
+    smallest.commands = 1;
     auto one = parseConfig(defaultConfigToml("/tmp/jx", 23000, smallest), "");
     REQUIRE(one.ok());
     CHECK(one->nodes.size() == 5);
+    CHECK_FALSE(one->replicated());  // one command node: no etcd
+    CHECK(one->etcd.endpoints.empty());
+    CHECK(portsUsed(smallest) == 9);
     REQUIRE(one->node("broker"));
     REQUIRE(one->node("gateway"));
     Layout many;
@@ -139,7 +151,7 @@ TEST_CASE("config: errors name the key and the accepted values") {
     CHECK(r1.error().message.find("[cluster] heartbeat_interval_ms must be an integer from 5") != std::string::npos);
     auto r2 = replace("sync = \"durable\"", "sync = \"sometimes\"");
     CHECK(r2.error().message.find("accepted: durable, async") != std::string::npos);
-    auto r3 = replace("endpoint = \"tcp://127.0.0.1:23011\"", "endpoint = \"http://x\"");
+    auto r3 = replace("endpoint = \"tcp://127.0.0.1:23013\"", "endpoint = \"http://x\"");
     CHECK(r3.error().message.find("[[node]] query-1: endpoint") != std::string::npos);
     auto r4 = replace("[monitor]", "[monitr]");
     CHECK(r4.error().message.find("unknown key monitr (did you mean monitor?)") != std::string::npos);
@@ -220,7 +232,7 @@ TEST_CASE("config: security is curve by default - none only when every endpoint 
 
     // One endpoint on another host is enough to refuse it, and the message names it.
     std::string remote = withMode(defaultConfigToml("/tmp/jx", 23000), "none");
-    const std::string gw = "tcp://127.0.0.1:23015";
+    const std::string gw = "tcp://127.0.0.1:23017";
     remote.replace(remote.find(gw), gw.size(), "tcp://10.0.0.7:23015");
     auto refused = parseConfig(remote, "");
     REQUIRE_FALSE(refused.ok());
@@ -236,4 +248,24 @@ TEST_CASE("config: security is curve by default - none only when every endpoint 
     CHECK(isLocalEndpoint("ipc:///tmp/x"));
     CHECK_FALSE(isLocalEndpoint("tcp://*:1"));
     CHECK_FALSE(isLocalEndpoint("tcp://192.168.1.2:1"));
+}
+
+TEST_CASE("config: several command nodes need etcd - its table is checked like the others") {
+    const std::string base = defaultConfigToml("/tmp/jx", 23000);
+    const auto at = base.find("[etcd]");
+    REQUIRE(at != std::string::npos);
+    const auto end = base.find("\n[", at + 1);
+    auto noEtcd = parseConfig(base.substr(0, at) + base.substr(end + 1), "/etc/jupiter.toml");
+    REQUIRE_FALSE(noEtcd.ok());
+    CHECK(noEtcd.error().message.find("3 command nodes need an [etcd] table") != std::string::npos);
+    std::string typo = base;
+    typo.replace(typo.find("lease_ttl_s"), 11, "lease_ttl");
+    auto bad = parseConfig(typo, "");
+    REQUIRE_FALSE(bad.ok());
+    CHECK(bad.error().message.find("unknown key lease_ttl (did you mean lease_ttl_s?)") != std::string::npos);
+    std::string notUrl = base;
+    notUrl.replace(notUrl.find("\"http://127.0.0.1:23019\""), 24, "\"127.0.0.1:23019\"");
+    auto refused = parseConfig(notUrl, "");
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error().message.find("http:// URL") != std::string::npos);
 }

@@ -98,6 +98,35 @@ TEST_CASE("chaos: a seeded run mixing replica, gateway and broker faults loses n
     CHECK(std::filesystem::exists(out / "transitions.log"));
 }
 
+TEST_CASE("chaos: killing and stopping the leading command node loses no command - converges - reports it") {
+    TempDir tmp;
+    const auto out = tmp.path / "out";
+    const Run run = runChaos(fmt::format("--dir '{}' --duration 12s --every 3s --faults kill-leader,stop-leader "
+                                         "--seed 5 --out '{}'",
+                                         (tmp.path / "no-cluster").string(), out.string()));
+    INFO(run.output);
+    CHECK(run.exitCode == 0);
+    const std::string json = slurp(out / "report.json");
+    REQUIRE_FALSE(json.empty());
+    const Doc report = Doc::parse(json);
+    CHECK(report["lost_commands"].get<uint64_t>() == 0);
+    CHECK(report["failed_queries"].get<uint64_t>() == 0);
+    CHECK(report["converged"].get<bool>());
+    CHECK(report["acknowledged_commands"].get<uint64_t>() > 0);
+    const Doc& faults = report["faults"];
+    REQUIRE(faults.is_array());
+    CHECK(faults.size() >= 1);
+    for (const auto& f : faults) {
+        const std::string label = f["label"].get<std::string>();
+        CHECK_MESSAGE(label.find("-leader command-") != std::string::npos, label);
+    }
+    const std::string svg = slurp(out / "timeline.svg");
+    for (const char* lane : {"command-1", "command-2", "command-3"})
+        CHECK_MESSAGE(svg.find(fmt::format(">{}</text>", lane)) != std::string::npos, lane);
+    const std::string transitions = slurp(out / "transitions.log");
+    CHECK(transitions.find(" LEADER (epoch ") != std::string::npos);
+}
+
 TEST_CASE("chaos: a bad option is refused before any cluster is touched - naming the option") {
     for (const char* program : {"jupiter-chaos", "jupiter' 'chaos"}) {
         TempDir tmp;

@@ -37,6 +37,12 @@ CliResult runShell(const std::string& command) {
     return r;
 }
 
+Layout lean() {
+    Layout l;
+    l.commands = 1;
+    return l;
+}
+
 int findFreeBasePort(const Layout& layout) {
     const int base = findFreePortRange(portsUsed(layout));
     if (base == 0) FAIL("no free range of loopback ports found");
@@ -48,13 +54,14 @@ Cluster::Cluster(const Layout& layout, const std::function<std::string(std::stri
            fmt::format("jupiter-it-{}-{}", getpid(), std::random_device{}());
     std::filesystem::create_directories(dir_);
     const Layout usual;
-    const bool plain = !edit && layout.brokers == usual.brokers && layout.commands == usual.commands &&
+    const bool plain = !edit && layout.brokers == usual.brokers &&
                        layout.monitors == usual.monitors && layout.gateways == usual.gateways;
     CliResult up;
     for (int attempt = 0; attempt < 3; ++attempt) {
         const int base = findFreeBasePort(layout);
         if (plain) {
-            up = cli(fmt::format("up --base-port {} --replicas {}", base, layout.queries));
+            up = cli(fmt::format("up --base-port {} --replicas {} --commands {}", base, layout.queries,
+                                 layout.commands));
         } else {
             const std::string toml = defaultConfigToml(dir_, base, layout);
             std::ofstream(clusterConfigPath(dir_)) << (edit ? edit(toml) : toml);

@@ -26,6 +26,11 @@ CliResult runCli(const std::string& args, const std::vector<std::string>& env = 
 // Runs a shell command line; its stdout and stderr together, and its exit code.
 CliResult runShell(const std::string& command);
 
+// The layout most integration tests run: the default with one command node (no etcd), which is
+// lighter on a 2-core machine; the tests of standby command nodes, chaos and the demo use the
+// default layout (three command nodes and a local etcd).
+Layout lean();
+
 // A base port such that the ports a cluster of `layout` uses from it are all free on 127.0.0.1 now.
 int findFreeBasePort(const Layout& layout = {});
 
@@ -34,7 +39,7 @@ public:
     // `jupiter up --replicas N` in a fresh temp dir; fails the test if it does not come up. For
     // other layouts, or with `edit` (which rewrites the configuration), the test writes the
     // configuration and `jupiter up` uses it.
-    explicit Cluster(const Layout& layout = {}, const std::function<std::string(std::string)>& edit = {});
+    explicit Cluster(const Layout& layout = lean(), const std::function<std::string(std::string)>& edit = {});
     ~Cluster();  // `jupiter down`, kill -9 of anything left, rm -rf the folder
     Cluster(const Cluster&) = delete;
     Cluster& operator=(const Cluster&) = delete;

@@ -66,7 +66,7 @@ TEST_CASE("durability: kill -9 of either broker mid-burst, then restart - 0 fail
 
 TEST_CASE("durability: a replica that drops live events on purpose recovers every gap by replay") {
     // The test hook is configuration: query-3 drops every third live batch.
-    Cluster c({}, [](std::string toml) {
+    Cluster c(lean(), [](std::string toml) {
         const std::string at = "name = \"query-3\"\n";
         return toml.replace(toml.find(at), at.size(), at + "drop_live_batches_every = 3\n");
     });

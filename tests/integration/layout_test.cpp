@@ -25,7 +25,7 @@ using namespace jupiter::testing;
 namespace {
 
 Layout replicas(int n) {
-    Layout l;
+    Layout l = lean();
     l.queries = n;
     return l;
 }

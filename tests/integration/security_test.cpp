@@ -319,7 +319,7 @@ TEST_CASE("security: a flood of idle connections that exhausts descriptors leave
 }
 
 TEST_CASE("security: mode none on loopback - no keys anywhere - commands and queries work") {
-    Cluster c(Layout{}, [](std::string toml) {
+    Cluster c(lean(), [](std::string toml) {
         const std::string curve = "mode = \"curve\"";
         toml.replace(toml.find(curve), curve.size(), "mode = \"none\"");
         return toml;

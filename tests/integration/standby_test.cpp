@@ -18,11 +18,7 @@ using namespace jupiter::testing;
 
 namespace {
 
-Layout threeCommandNodes() {
-    Layout l;
-    l.commands = 3;
-    return l;
-}
+Layout threeCommandNodes() { return Layout{}; }  // the default
 
 std::vector<std::string> standbysOf(Cluster& c, const std::string& leader) {
     std::vector<std::string> out;
