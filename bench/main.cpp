@@ -161,6 +161,51 @@ int runSpares(const std::string& jsonOut, int seconds, int rounds, int clients) 
     return 0;
 }
 
+// Standby command nodes: durable commands/s with one command node and with three (each command
+// on the leader and one standby before it is acknowledged), the same client counts one after the
+// other in the same run; then kill -9 and SIGSTOP of the leader under a command load.
+int runStandby(const std::string& jsonOut, int seconds, int rounds) {
+    zmq::context_t ctx(1);
+    Doc report = Doc::object();
+    report["machine"] = {{"cores", std::thread::hardware_concurrency()}};
+    const Millis dur(seconds * 1000);
+    fmt::print("durable commands/s (stock.receive through the gateways; median of {} runs of {} s):\n", rounds, seconds);
+    for (int commands : {1, 3}) {
+        const auto dir =
+            std::filesystem::temp_directory_path() / fmt::format("jupiter-bench-standby-{}-{}", commands, getpid());
+        ClusterControl cluster(dir, true, 3, SecurityMode::Curve, commands);
+        seedData(ctx, cluster);
+        const std::string key = commands == 1 ? "one_command_node" : "leader_and_two_standbys";
+        Doc rows = Doc::array();
+        for (int c : {1, 8, 64}) {
+            std::vector<int64_t> v;
+            Doc runs = Doc::array();
+            for (int r = 0; r < rounds; ++r) {
+                Doc d = benchCommands(ctx, cluster, c, dur, true);
+                v.push_back(d.value("per_second", int64_t{0}));
+                runs.push_back(d);
+            }
+            std::sort(v.begin(), v.end());
+            const int64_t median = v[v.size() / 2];
+            fmt::print("  {:<24} {:>3} clients  {:>6} /s  (p99 {} us, failed {})\n", key, c, median,
+                       runs.back().value("p99_us", 0), runs.back().value("failed", 0));
+            rows.push_back({{"clients", c}, {"median_per_second", median}, {"runs", runs}});
+        }
+        report[key] = rows;
+        if (commands > 1) {
+            Doc failover = benchLeaderFailover(ctx, cluster, 8);
+            for (const auto& [k, d] : failover.items())
+                fmt::print("failover {:<15} {:<8} of {:<10} failed {}  longest gap between acks {} us  max latency {} "
+                           "us  new leader after {} ms\n",
+                           k, d.value("fault", std::string()), d.value("node", std::string()), d.value("failed", 0),
+                           d.value("longest_gap_us", 0), d.value("max_us", 0), d.value("new_leader_ms", -1));
+            report["failover"] = failover;
+        }
+    }
+    if (!jsonOut.empty()) std::ofstream(jsonOut) << report.dump(2) << "\n";
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -189,6 +234,13 @@ int main(int argc, char** argv) {
     spares->add_option("--seconds", seconds, "duration of each load")->check(CLI::Range(1, 60));
     spares->add_option("--rounds", rounds, "alternating rounds")->check(CLI::Range(1, 10));
     spares->add_option("--clients", spareClients, "query clients for the spread figure")->check(CLI::Range(1, 1024));
+
+    auto* standby = app.add_subcommand("standby", "start clusters in temp folders with one and with three command "
+                                                  "nodes: durable commands/s at 1, 8 and 64 clients in each, then "
+                                                  "kill -9 and SIGSTOP of the leader under a command load");
+    standby->add_option("--json", json, "write the JSON report to this file");
+    standby->add_option("--seconds", seconds, "duration of each load")->check(CLI::Range(1, 60));
+    standby->add_option("--rounds", rounds, "runs per figure (the median is reported)")->check(CLI::Range(1, 10));
 
     auto* queries = app.add_subcommand("queries", "query load through the gateways or one replica");
     auto* commands = app.add_subcommand("commands", "durable command load through the gateways");
@@ -220,6 +272,7 @@ int main(int argc, char** argv) {
         if (*all) return runAll(json, seconds);
         if (*security) return runSecurity(json, seconds, rounds);
         if (*spares) return runSpares(json, seconds, rounds, spareClients);
+        if (*standby) return runStandby(json, seconds, rounds);
         zmq::context_t ctx(1);
         Doc d;
         if (*echo) {

@@ -279,6 +279,14 @@ Doc benchCatchUp(zmq::context_t& ctx, const ClusterControl& cluster, int events)
                {"caught_up", seq >= head}};
 }
 
+std::string leaderOf(zmq::context_t& ctx, const ClusterControl& cluster) {
+    for (const auto* n : cluster.config().nodesWith(Role::Command)) {
+        auto pong = call(ctx, cluster.credentials(), n->endpoint, Kind::Control, "ping", Doc::object());
+        if (pong.ok() && pong->body.value("standing", std::string()) == "leader") return n->name;
+    }
+    return cluster.writer().name;
+}
+
 namespace {
 
 // One failover measurement: `fault` (KILL or STOP) of `node` a moment into a load, recovery a
@@ -329,6 +337,10 @@ Doc measureFailover(zmq::context_t& ctx, const ClusterControl& cluster, int clie
     d["load"] = f.commands ? "commands" : "queries";
     d["client_failovers"] = result.failovers;
     d["monitor_detection_ms"] = down ? down - faultAt : -1;
+    if (f.node.rfind("command", 0) == 0) {
+        const int64_t leader = firstTransition(cluster, " LEADER (epoch", faultAt);
+        d["new_leader_ms"] = leader ? leader - faultAt : -1;
+    }
     if (f.node.rfind("query", 0) == 0) {
         const int64_t reroute = firstTransition(cluster, fmt::format("REROUTE {} -> ", f.node), faultAt - 1000);
         const int64_t back = firstTransition(cluster, "(fail-back)", recoverAt);
@@ -356,6 +368,14 @@ Doc benchFailover(zmq::context_t& ctx, const ClusterControl& cluster, int client
     if (cluster.config().nodesWith(Role::Broker).size() > 1)
         cases.push_back({"broker_kill_9", cluster.first(Role::Broker), "KILL", true});
     for (const auto& f : cases) out[f.key] = measureFailover(ctx, cluster, clients, f);
+    if (cluster.config().replicated()) out.update(benchLeaderFailover(ctx, cluster, clients));
+    return out;
+}
+
+Doc benchLeaderFailover(zmq::context_t& ctx, const ClusterControl& cluster, int clients) {
+    Doc out = Doc::object();
+    for (const auto& [key, sig] : {std::pair{"leader_kill_9", "KILL"}, std::pair{"leader_sigstop", "STOP"}})
+        out[key] = measureFailover(ctx, cluster, clients, {key, leaderOf(ctx, cluster), sig, true});
     return out;
 }
 

@@ -32,6 +32,10 @@ Doc benchCatchUp(zmq::context_t& ctx, const ClusterControl& cluster, int events)
 // Kill -9 and SIGSTOP of the replica in use and of gateway-1 under a query load, and kill -9 of
 // broker-1 under a command load (the spares' cases only where the layout has spares).
 Doc benchFailover(zmq::context_t& ctx, const ClusterControl& cluster, int clients);
+// Kill -9 and SIGSTOP of the leading command node under a command load (several command nodes).
+Doc benchLeaderFailover(zmq::context_t& ctx, const ClusterControl& cluster, int clients);
+// The command node that leads now (its pong says so); the first configured one if none answers so.
+std::string leaderOf(zmq::context_t& ctx, const ClusterControl& cluster);
 // Queries per second with clients on one gateway against clients spread over every gateway,
 // alternating `rounds` times in the same run.
 Doc benchGatewaySpread(zmq::context_t& ctx, const ClusterControl& cluster, int clients, Millis duration, int rounds);

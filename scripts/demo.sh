@@ -2,7 +2,8 @@
 # Sets everything up and runs Jupiter's main job: start a cluster as daemons, send commands,
 # query the replicas, kill the replica in use while queries run, watch the monitor see it and the
 # gateways reroute (no query fails), restart it, watch the fail-back; then kill a gateway and a
-# broker under load (the clients fail over, nothing fails), and stop the cluster.
+# broker under load (the clients fail over, nothing fails), kill the leading command node under a
+# command load (a standby takes over, no command fails), and stop the cluster.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh build >/dev/null
@@ -80,6 +81,18 @@ echo "queries meanwhile:";  cat "$JUPITER_DIR/queries.txt"
 echo "commands meanwhile:"; cat "$JUPITER_DIR/commands.txt"
 run jupiter start gateway-1
 run jupiter start broker-1
+run jupiter verify
+
+step "Kill -9 the leading command node while clients send commands: a standby takes over"
+leader=$(jupiter status --json | python3 -c 'import json,sys; print(next(n["node"] for n in json.load(sys.stdin)["nodes"] if n.get("standing") == "leader"))')
+jupiter-bench commands --clients 4 --duration 5000 --quiet > "$JUPITER_DIR/commands.txt" &
+commands=$!
+sleep 1
+run jupiter kill "$leader" --signal KILL
+wait "$commands"
+echo "commands meanwhile (none failed; the longest gap is the takeover):"; cat "$JUPITER_DIR/commands.txt"
+run jupiter status
+run jupiter start "$leader"
 run jupiter verify
 
 step "The monitor's transition log"
