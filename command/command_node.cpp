@@ -49,7 +49,7 @@ int CommandNode::run() {
     if (replicated()) {
         loop_.onReadable(electorPair_, [this] { onElector(); });
         loop_.onReadable(peers_->socket, [this] { onPeers(); });
-        loop_.every(Millis(10), [this] { onReplicationTimer(); });
+        loop_.every(Millis(25), [this] { onReplicationTimer(); });
         elector_->start();
     }
     gate_.attach(loop_);

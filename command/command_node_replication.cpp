@@ -10,7 +10,7 @@ namespace jupiter {
 namespace {
 
 constexpr std::size_t kFetchBytes = 1u << 20;   // entries per fetch answer, at most (and at least one)
-constexpr Millis kFetchHold{100};               // a fetch with nothing new waits this long for an entry
+constexpr Millis kFetchHold{250};               // a fetch with nothing new waits this long for an entry
 constexpr Millis kFetchPatience{1000};          // a fetch unanswered this long is sent again
 constexpr Millis kFetchRetry{50};               // after a refusal, or while no leader is known
 constexpr Millis kStandbySilence{1000};         // no standby fetched for this long: commands are refused

@@ -69,7 +69,11 @@ Elector::~Elector() { stop(); }
 void Elector::start() { thread_ = std::thread([this] { run(); }); }
 
 void Elector::stop() {
-    stop_ = true;
+    {
+        std::lock_guard lock(mutex_);
+        stop_ = true;
+    }
+    wake_.notify_all();
     if (thread_.joinable()) thread_.join();
 }
 
@@ -85,8 +89,12 @@ void Elector::run() {
     std::string lastLeader;     // the holder we last saw (the old leader when the key lapses)
     TimePoint nextAction = clock_.now();
 
+    // Waits on the steady clock (the elector runs on the real clock: its waits are etcd's pace).
     auto sleepUntil = [&](TimePoint t) {
-        while (!stop_ && clock_.now() < t) std::this_thread::sleep_for(Millis(5));
+        const auto left = t - clock_.now();
+        if (left <= TimePoint::duration::zero()) return;
+        std::unique_lock lock(mutex_);
+        wake_.wait_for(lock, left, [this] { return stop_.load(); });
     };
     auto askPeers = [&] {
         std::vector<std::optional<LogPosition>> answers;

@@ -12,7 +12,9 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <functional>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -31,7 +33,7 @@ struct ElectorSettings {
     std::string key;                         // the leader key, e.g. "jupiter/<cluster>/leader"
     int64_t ttlSeconds = 1;
     Millis keepAliveEvery{200};
-    Millis poll{50};
+    Millis poll{100};
     Millis requestTimeout{250};  // per etcd HTTP request
     Millis pingTimeout{150};     // asking another command node for its log position
     Millis safety{150};          // trust the lease this much less than etcd granted
@@ -93,6 +95,8 @@ private:
     const Clock& clock_;
     const SharedPosition& position_;
     std::atomic<bool> stop_{false};
+    std::mutex mutex_;              // with wake_: stop() interrupts a wait at once
+    std::condition_variable wake_;
     std::thread thread_;
 };
 
