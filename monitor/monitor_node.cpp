@@ -155,7 +155,8 @@ Doc MonitorNode::statusBody() const {
         row["seq"] = hb ? hb->seq : 0;
         const bool follows = n.role == Role::Query || (n.role == Role::Command && hb && !hb->leads());
         row["lag"] = (hb && follows && head_ > hb->seq) ? head_ - hb->seq : 0;
-        if (hb && n.role == Role::Command) {
+        // A node that is not UP has no standing now (its last heartbeat may still claim the lead).
+        if (hb && n.role == Role::Command && row["state"] == "UP") {
             row["standing"] = hb->standing;
             row["epoch"] = hb->epoch;
         }
