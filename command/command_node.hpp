@@ -78,7 +78,7 @@ private:
     void advanceCommit();
     void release();
     void sendFetch();
-    void onFetchReply(const Envelope& reply);
+    void onFetchReply(const Envelope& reply, const Frames& frames);
     void committedChanged();
 
     const DaemonContext& dc_;

@@ -14,6 +14,7 @@ constexpr Millis kFetchHold{250};               // a fetch with nothing new wait
 constexpr Millis kFetchPatience{1000};          // a fetch unanswered this long is sent again
 constexpr Millis kFetchRetry{50};               // after a refusal, or while no leader is known
 constexpr Millis kStandbySilence{1000};         // no standby fetched for this long: commands are refused
+constexpr Millis kFetchRefusedRetry{5000};      // after a refusal that asking again at once would not change
 
 std::string electorEndpoint(const std::string& node) { return "inproc://elector-" + node; }
 
@@ -122,25 +123,43 @@ void CommandNode::stepDown(const std::string& why) {
 
 void CommandNode::serveFetch(Request& req, const Envelope& env) {
     const std::string name = env.body.value("node", std::string());
-    if (!lead_.leading() || !dc_.config.node(name)) {
-        sendReply(control_, req.route,
-                  makeErrorReply(env.name, env.id,
-                                 makeError("unavailable", lead_.leading()
-                                                              ? fmt::format("fetch from an unknown node '{}'", name)
-                                                              : fmt::format("{} does not lead (leader: {})",
-                                                                            dc_.node->name, lead_.leader()))));
-        return;
+    auto refuse = [&](const char* code, const std::string& why) {
+        sendReply(control_, req.route, makeErrorReply(env.name, env.id, makeError(code, why)));
+    };
+    const NodeConfig* peer = dc_.config.node(name);
+    if (!peer || peer->role != Role::Command || peer == dc_.node)
+        return refuse("bad_field", fmt::format("a fetch in the name of '{}', which is not another command node", name));
+    if (gate_.credentials().curve()) {
+        // Only the standby itself may say what it holds: its acknowledgements commit writes.
+        const Identity* who = gate_.sender(req.peer, "a fetch");
+        if (!who || who->name != name) {
+            gate_.refuse(who, fmt::format("a fetch in the name of {}", name));
+            return refuse("forbidden", fmt::format("a fetch in the name of {} must come with {}'s key", name, name));
+        }
     }
+    if (!lead_.leading() || env.body["epoch"].get<uint64_t>() != lead_.epoch())
+        return refuse("unavailable", fmt::format("{} does not lead epoch {} (it knows {} as leader, epoch {})",
+                                                 dc_.node->name, env.body["epoch"].get<uint64_t>(), lead_.leader(),
+                                                 lead_.epoch()));
     const uint64_t from = env.body["from"].get<uint64_t>();
     const uint64_t lastEpoch = env.body["last_epoch"].get<uint64_t>();
     const uint64_t prev = from == 0 ? 0 : from - 1;
-    if (auto have = log_->epochAt(prev); !have || *have != lastEpoch) {
-        // Its log parts from ours: it keeps what we also have of that epoch (KIP-101).
-        const uint64_t to = std::min(prev, log_->endOf(lastEpoch));
-        dc_.log->info("{} holds entries up to {} (epoch {}) that are not ours: it takes back those after {}", name,
-                      prev, lastEpoch, to);
-        Envelope reply = makeReply(env, {{"truncate_to", to}, {"commit", log_->commit()}, {"epoch", lead_.epoch()}});
-        sendReply(control_, req.route, reply);
+    const auto have = log_->epochAt(prev);
+    if (!have && prev > 0 && prev <= log_->forgotten())
+        return refuse("too_far_behind",
+                      fmt::format("{} is behind entry {}, and entries up to {} are forgotten here (the event log is "
+                                  "kept, the replication log only for {} entries): stop {}, replace its data folder "
+                                  "with a copy of a standby's, and start it",
+                                  name, prev, log_->forgotten(), kRetainEntries, name));
+    if (!have || *have != lastEpoch) {
+        // Its log parts from ours (Kafka's KIP-101 / KIP-279): we say where our history of the latest
+        // epoch we share with it ends; it takes back what it holds beyond that.
+        const auto parting = log_->partingFor({lastEpoch, prev});
+        dc_.log->info("{} holds entries up to {} (epoch {}) that are not ours: our epoch {} ends at {}", name, prev,
+                      lastEpoch, parting.epoch, parting.end);
+        sendReply(control_, req.route,
+                  makeReply(env, {{"truncate_epoch", parting.epoch}, {"truncate_end", parting.end},
+                                  {"epoch", lead_.epoch()}}));
         return;
     }
     Follower& f = followers_[name];
@@ -154,18 +173,26 @@ void CommandNode::serveFetch(Request& req, const Envelope& env) {
     if (from <= log_->last().index) answerFetch(name, f);
 }
 
+// The answer is the envelope (entry indices, commit index, epoch) followed by one frame per entry,
+// so that an entry of any size travels as it is (the standby's socket takes frames of any size from
+// the command nodes it dialled).
 void CommandNode::answerFetch(const std::string& name, Follower& f) {
     (void)name;
     if (!f.waiting) return;
-    Doc entries = Doc::array();
-    for (auto& e : log_->read(f.from, kFetchBytes)) entries.push_back({{"i", e.index}, {"b", encodeEntry(e)}});
+    const auto entries = log_->read(f.from, kFetchBytes);
+    Doc indices = Doc::array();
+    for (const auto& e : entries) indices.push_back(e.index);
     Envelope reply;
     reply.kind = Kind::Reply;
     reply.name = "fetch";
     reply.id = f.waitingId;
-    reply.body = {{"entries", std::move(entries)}, {"commit", log_->commit()}, {"epoch", lead_.epoch()}};
+    reply.body = {{"entries", std::move(indices)}, {"commit", log_->commit()}, {"epoch", lead_.epoch()}};
     reply.node = dc_.node->name;
-    sendReply(control_, *f.waiting, reply);
+    Frames out;
+    for (auto& r : *f.waiting) out.push_back(std::move(r));
+    out.push_back(msg(encodeEnvelope(reply)));
+    for (const auto& e : entries) out.push_back(msg(encodeEntry(e)));
+    sendFrames(control_, out);
     f.waiting.reset();
 }
 
@@ -219,33 +246,58 @@ void CommandNode::sendFetch() {
 
 void CommandNode::onPeers() {
     drain(peers_->socket, 64, [this](Frames&& frames) {
+        // [leader, envelope, entry...]
         if (frames.size() < 2) return;
-        auto env = decodeEnvelopeHeader(view(frames.back()));
+        auto env = decodeEnvelopeHeader(view(frames[1]));
         if (!env || env->id != fetchId_ || fetchId_.empty()) return;  // late, or from an old leader
         fetchId_.clear();
-        onFetchReply(*env);
+        try {
+            onFetchReply(*env, frames);
+        } catch (const std::exception& e) {  // a field of the wrong type: refuse the answer, ask again
+            dc_.log->error("ignored a malformed fetch answer from {}: {}", lead_.leader(), e.what());
+            nextFetch_ = clock_.now() + kFetchRetry;
+        }
     });
 }
 
-void CommandNode::onFetchReply(const Envelope& reply) {
+void CommandNode::onFetchReply(const Envelope& reply, const Frames& frames) {
     if (lead_.leading()) return;
     if (reply.kind != Kind::Reply) {
-        nextFetch_ = clock_.now() + kFetchRetry;
+        const std::string code = reply.body.value("code", std::string());
+        if (code == "too_far_behind" || code == "forbidden" || code == "bad_field") {
+            dc_.log->error("{} refuses to replicate to us: {}", lead_.leader(), reply.body.value("message", code));
+            nextFetch_ = clock_.now() + kFetchRefusedRetry;
+        } else {
+            nextFetch_ = clock_.now() + kFetchRetry;
+        }
         return;
     }
     const Doc& b = reply.body;
-    if (b.contains("truncate_to")) {
-        const uint64_t to = b.value("truncate_to", uint64_t{0});
+    if (b.contains("truncate_end")) {
+        const uint64_t epoch = b.at("truncate_epoch").get<uint64_t>();
         const auto before = log_->last();
+        const uint64_t to = log_->cutFor({epoch, b.at("truncate_end").get<uint64_t>()});
+        if (to >= before.index) {
+            dc_.log->error("{} says our logs part at entry {} (epoch {}), but we hold nothing after it; asking again "
+                           "later", lead_.leader(), to, epoch);
+            nextFetch_ = clock_.now() + kFetchRefusedRetry;
+            return;
+        }
         if (auto ok = log_->truncate(to); !ok) return stop(ok.error().message);
         dc_.log->warn("took back entries {}..{} that the leader {} does not have (written here, never acknowledged)",
                       to + 1, before.index, lead_.leader());
         position_.set(log_->last());
         return sendFetch();
     }
+    const Doc& indices = b.at("entries");
+    if (!indices.is_array() || indices.size() + 2 != frames.size()) {
+        dc_.log->error("ignored a fetch answer from {} whose entries do not match its frames", lead_.leader());
+        nextFetch_ = clock_.now() + kFetchRetry;
+        return;
+    }
     std::vector<LogEntry> entries;
-    for (const auto& e : b.value("entries", Doc::array())) {
-        auto entry = decodeEntry(e.value("i", uint64_t{0}), e.value("b", std::string()));
+    for (std::size_t i = 0; i < indices.size(); ++i) {
+        auto entry = decodeEntry(indices[i].get<uint64_t>(), view(frames[i + 2]));
         if (!entry) {
             dc_.log->error("the leader sent an entry that does not decode: {}", entry.error().message);
             nextFetch_ = clock_.now() + kFetchRetry;
@@ -262,7 +314,7 @@ void CommandNode::onFetchReply(const Envelope& reply) {
         }
         position_.set(log_->last());
     }
-    log_->setCommit(b.value("commit", uint64_t{0}));
+    log_->setCommit(b.at("commit").get<uint64_t>());
     committedChanged();
     sendFetch();  // also tells the leader we hold these
 }

@@ -22,8 +22,7 @@ public:
     void send(const ElectorReport& r) {
         Doc d = encodeReport(r);
         if (d == last_) return;
-        last_ = d;
-        sendFrames(sock_, {packDoc(d)});
+        if (sendFrames(sock_, {packDoc(d)})) last_ = std::move(d);  // not sent: sent again next time
     }
 
 private:
@@ -100,9 +99,12 @@ void Elector::run() {
         std::vector<std::optional<LogPosition>> answers;
         for (auto& c : peers) {
             auto r = c->call(makeRequest(Kind::Control, "ping", Doc::object()), s_.pingTimeout, 1);
-            if (r && r->kind == Kind::Control && r->body.contains("log_index"))
-                answers.push_back(LogPosition{r->body.value("log_epoch", uint64_t{0}),
-                                              r->body.value("log_index", uint64_t{0})});
+            const bool ok = r && r->kind == Kind::Control && r->body.contains("log_index") &&
+                            r->body["log_index"].is_number_unsigned() && r->body.contains("log_epoch") &&
+                            r->body["log_epoch"].is_number_unsigned();
+            if (ok)
+                answers.push_back(LogPosition{r->body["log_epoch"].get<uint64_t>(),
+                                              r->body["log_index"].get<uint64_t>()});
             else
                 answers.push_back(std::nullopt);
         }
@@ -112,69 +114,85 @@ void Elector::run() {
     while (!stop_) {
         sleepUntil(nextAction);
         if (stop_) break;
-        const TimePoint now = clock_.now();
-        if (lease != 0) {
-            // Leading: renew.
-            nextAction = now + s_.keepAliveEvery;
-            auto ttl = etcd.keepAlive(lease);
-            if (ttl && *ttl > 0) {
-                window.confirmed(now, Millis(*ttl * 1000));
-                report.send({LeaderRole::Leader, self_, epoch, *window.validUntil(), ""});
+        try {
+            const TimePoint now = clock_.now();
+            if (lease != 0) {
+                // Leading: renew.
+                nextAction = now + s_.keepAliveEvery;
+                auto ttl = etcd.keepAlive(lease);
+                if (ttl && *ttl > 0) {
+                    window.confirmed(now, Millis(*ttl * 1000));
+                    report.send({LeaderRole::Leader, self_, epoch, *window.validUntil(), ""});
+                    continue;
+                }
+                if (ttl || !window.valid(clock_.now())) {
+                    report.send({LeaderRole::Unknown, "", epoch, {},
+                                 ttl ? "our lease expired in etcd (we were paused or cut off too long)"
+                                     : fmt::format("could not renew our lease in time: {}", ttl.error().message)});
+                    (void)etcd.revoke(lease);  // best effort: if etcd still has it, the key goes now
+                    lease = 0;
+                    window.clear();
+                    nextAction = clock_.now();
+                } else {
+                    nextAction = now + Millis(20);  // retry soon, another member may answer
+                }
                 continue;
             }
-            if (ttl || !window.valid(clock_.now())) {
-                report.send({LeaderRole::Unknown, "", epoch, {},
-                             ttl ? "our lease expired in etcd (we were paused or cut off too long)"
-                                 : fmt::format("could not renew our lease in time: {}", ttl.error().message)});
-                lease = 0;
-                window.clear();
-                nextAction = clock_.now();
-            } else {
-                nextAction = now + Millis(20);  // retry soon, another member may answer
+            // Standby: who holds the key?
+            nextAction = now + s_.poll;
+            auto holder = etcd.get(s_.key);
+            if (!holder) {
+                report.send({LeaderRole::Unknown, "", 0, {}, holder.error().message});
+                continue;
             }
-            continue;
+            if (*holder && (*holder)->value == self_) {
+                // Our own name under a lease that is not ours: a previous run of this node (killed, then
+                // restarted within the TTL). Only one process runs as this node (its pidfile lock), so
+                // that lease is dead: revoke it instead of waiting for it to lapse.
+                (void)etcd.revoke((*holder)->lease);
+                nextAction = clock_.now();
+                continue;
+            }
+            if (*holder) {
+                lastLeader = (*holder)->value;
+                report.send({LeaderRole::Standby, lastLeader, static_cast<uint64_t>((*holder)->createRevision), {}, ""});
+                continue;
+            }
+            // Nobody leads. Take it if our log is as complete as it must be.
+            const LogPosition mine = position_.get();
+            if (!mayCampaign(mine, askPeers())) {
+                report.send({LeaderRole::Unknown, "", 0, {},
+                             fmt::format("no leader; another command node is further ahead than our {}:{} or too many "
+                                         "are silent, so it must take over", mine.epoch, mine.index)});
+                continue;
+            }
+            const TimePoint asked = clock_.now();
+            auto granted = etcd.grantLease(s_.ttlSeconds);
+            if (!granted) continue;
+            auto claim = etcd.createIfAbsent(s_.key, self_, granted->id);
+            if (!claim) {
+                (void)etcd.revoke(granted->id);
+                continue;
+            }
+            if (!claim->created) {
+                (void)etcd.revoke(granted->id);
+                if (!claim->current.value.empty())
+                    report.send({LeaderRole::Standby, claim->current.value,
+                                 static_cast<uint64_t>(claim->current.createRevision), {}, ""});
+                continue;
+            }
+            lease = granted->id;
+            epoch = static_cast<uint64_t>(claim->current.createRevision);
+            window.clear();
+            window.confirmed(asked, Millis(granted->ttlSeconds * 1000));
+            report.send({LeaderRole::Leader, self_, epoch, *window.validUntil(), ""});
+            nextAction = clock_.now() + s_.keepAliveEvery;
+        } catch (const std::exception& e) {
+            // An answer of an unexpected shape (etcd, a peer): as if none came; the lease rules still hold.
+            report.send({LeaderRole::Unknown, "", 0, {}, fmt::format("elector: {}", e.what())});
+            if (lease != 0 && !window.valid(clock_.now())) lease = 0;
+            nextAction = clock_.now() + s_.poll;
         }
-        // Standby: who holds the key?
-        nextAction = now + s_.poll;
-        auto holder = etcd.get(s_.key);
-        if (!holder) {
-            report.send({LeaderRole::Unknown, "", 0, {}, holder.error().message});
-            continue;
-        }
-        if (*holder) {
-            lastLeader = (*holder)->value;
-            report.send({LeaderRole::Standby, lastLeader, static_cast<uint64_t>((*holder)->createRevision), {}, ""});
-            continue;
-        }
-        // Nobody leads. Take it if our log is as complete as it must be.
-        const LogPosition mine = position_.get();
-        if (!mayCampaign(mine, askPeers())) {
-            report.send({LeaderRole::Unknown, "", 0, {},
-                         fmt::format("no leader; another command node is further ahead than our {}:{} or too many "
-                                     "are silent, so it must take over", mine.epoch, mine.index)});
-            continue;
-        }
-        const TimePoint asked = clock_.now();
-        auto granted = etcd.grantLease(s_.ttlSeconds);
-        if (!granted) continue;
-        auto claim = etcd.createIfAbsent(s_.key, self_, granted->id);
-        if (!claim) {
-            (void)etcd.revoke(granted->id);
-            continue;
-        }
-        if (!claim->created) {
-            (void)etcd.revoke(granted->id);
-            if (!claim->current.value.empty())
-                report.send({LeaderRole::Standby, claim->current.value,
-                             static_cast<uint64_t>(claim->current.createRevision), {}, ""});
-            continue;
-        }
-        lease = granted->id;
-        epoch = static_cast<uint64_t>(claim->current.createRevision);
-        window.clear();
-        window.confirmed(asked, Millis(granted->ttlSeconds * 1000));
-        report.send({LeaderRole::Leader, self_, epoch, *window.validUntil(), ""});
-        nextAction = clock_.now() + s_.keepAliveEvery;
     }
     if (lease != 0) (void)etcd.revoke(lease);
 }

@@ -44,18 +44,22 @@ struct ElectorPeer {
     std::string endpoint;
 };
 
-// The node's own log position, written by the loop, read by the elector.
+// The node's own log position, written by the loop, read by the elector (both halves at once: a
+// torn read could overstate it during a truncation).
 class SharedPosition {
 public:
     void set(LogPosition p) {
-        epoch_.store(p.epoch);
-        index_.store(p.index);
+        std::lock_guard lock(mutex_);
+        position_ = p;
     }
-    LogPosition get() const { return {epoch_.load(), index_.load()}; }
+    LogPosition get() const {
+        std::lock_guard lock(mutex_);
+        return position_;
+    }
 
 private:
-    std::atomic<uint64_t> epoch_{0};
-    std::atomic<uint64_t> index_{0};
+    mutable std::mutex mutex_;
+    LogPosition position_;
 };
 
 // A report as the loop reads it from the PAIR socket.

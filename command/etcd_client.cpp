@@ -1,6 +1,7 @@
 // etcd v3 JSON client; see etcd_client.hpp.
 #include "command/etcd_client.hpp"
 
+#include <charconv>
 #include <mutex>
 
 #include <curl/curl.h>
@@ -20,7 +21,12 @@ std::size_t appendBody(char* data, std::size_t size, std::size_t n, void* out) {
 int64_t jsonInt(const nlohmann::json& j, const char* key) {
     auto it = j.find(key);
     if (it == j.end()) return 0;
-    if (it->is_string()) return std::stoll(it->get<std::string>());
+    if (it->is_string()) {
+        int64_t v = 0;
+        const auto& s = it->get_ref<const std::string&>();
+        const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+        return ec == std::errc() && end == s.data() + s.size() ? v : 0;
+    }
     if (it->is_number_integer()) return it->get<int64_t>();
     return 0;
 }
@@ -157,7 +163,8 @@ Result<EtcdClaim> EtcdClient::createIfAbsent(const std::string& key, const std::
     if (claim.created) {
         claim.current.value = value;
         claim.current.lease = leaseId;
-        claim.current.createRevision = jsonInt(r->at("header"), "revision");
+        claim.current.createRevision = jsonInt(r->value("header", Doc::object()), "revision");
+        if (claim.current.createRevision <= 0) return makeError("etcd", "etcd's transaction answer has no revision");
         return claim;
     }
     // Someone holds it: read it from the failure branch's range answer.

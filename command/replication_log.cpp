@@ -92,6 +92,24 @@ uint64_t ReplicationLog::startOf(uint64_t epoch) const {
     return 0;
 }
 
+uint64_t ReplicationLog::latestEpochUpTo(uint64_t epoch) const {
+    // The epoch key just after `epoch`'s position, stepped back one: scan from the start of the
+    // history and keep the last one that is not larger (the history is short: one key per election).
+    uint64_t best = 0;
+    auto snap = store_.snapshot();
+    snap.scan(kEpochPrefix, "", [&](std::string_view k, std::string_view) {
+        auto e = parseKeyNum(k.substr(kEpochPrefix.size()));
+        if (!e || *e > epoch) return false;
+        best = *e;
+        return true;
+    });
+    return best;
+}
+
+ReplicationLog::Parting ReplicationLog::partingFor(LogPosition followerLast) const {
+    return {latestEpochUpTo(followerLast.epoch), std::min(followerLast.index, endOf(followerLast.epoch))};
+}
+
 uint64_t ReplicationLog::endOf(uint64_t epoch) const {
     // The first epoch after `epoch` that this log has starts just past the answer.
     std::optional<uint64_t> nextStart;
@@ -147,32 +165,28 @@ void ReplicationLog::recorded() {
 
 Status ReplicationLog::append(const std::vector<LogEntry>& entries, bool sync) {
     auto txn = store_.begin();
-    pendingLast_ = last_;
-    pendingUndo_ = prunedUndo_;
-    pendingEntries_ = prunedEntries_;
+    // On any error nothing was written: the bookkeeping goes back to what is on disk.
+    auto fail = [this](Error e) -> Status {
+        pendingLast_ = last_;
+        pendingUndo_ = prunedUndo_;
+        pendingEntries_ = prunedEntries_;
+        return e;
+    };
     for (const auto& e : entries) {
         if (e.index != pendingLast_.index + 1 || e.epoch < pendingLast_.epoch)
-            return makeError("malformed", fmt::format("entry {} (epoch {}) does not follow {} (epoch {})", e.index,
-                                                      e.epoch, pendingLast_.index, pendingLast_.epoch));
+            return fail(makeError("malformed", fmt::format("entry {} (epoch {}) does not follow {} (epoch {})",
+                                                           e.index, e.epoch, pendingLast_.index, pendingLast_.epoch)));
         const uint64_t seqBefore = txn->seq();
         const std::string undo = txn->undoOf(e.writes);
-        if (auto ok = txn->apply(e.writes); !ok) {
-            pendingLast_ = last_;
-            return ok.error();
-        }
+        if (auto ok = txn->apply(e.writes); !ok) return fail(ok.error());
         txn->setSeq(e.seq);
-        if (txn->digest() != e.digest) {
-            pendingLast_ = last_;
-            return makeError("diverged", fmt::format("entry {} leaves digest {:016x} here but {:016x} on its writer",
-                                                     e.index, txn->digest(), e.digest));
-        }
+        if (txn->digest() != e.digest)
+            return fail(makeError("diverged", fmt::format("entry {} leaves digest {:016x} here but {:016x} on its "
+                                                          "writer", e.index, txn->digest(), e.digest)));
         bookkeeping(*txn, e, undo, seqBefore);
     }
     prune(*txn);
-    if (auto ok = store_.commit(*txn, sync); !ok) {
-        pendingLast_ = last_;
-        return ok.error();
-    }
+    if (auto ok = store_.commit(*txn, sync); !ok) return fail(ok.error());
     recorded();
     return Ok{};
 }

@@ -53,6 +53,21 @@ public:
     uint64_t endOf(uint64_t epoch) const;
     // The first index written in `epoch` (0 if this log has none).
     uint64_t startOf(uint64_t epoch) const;
+    // The largest epoch of this log that is not larger than `epoch` (0 if none).
+    uint64_t latestEpochUpTo(uint64_t epoch) const;
+    // Entries up to here are forgotten (see kRetainEntries): a follower needing them must be re-seeded.
+    uint64_t forgotten() const { return prunedEntries_; }
+
+    // Where a follower whose last entry is `followerLast` parts from this log (Kafka's KIP-279): the
+    // latest epoch both may share, and where this log's history of it ends (at most followerLast's index).
+    struct Parting {
+        uint64_t epoch = 0;
+        uint64_t end = 0;
+    };
+    Parting partingFor(LogPosition followerLast) const;
+    // Follower: the index to take back to, given the leader's Parting (always below its last entry
+    // when the two logs really differ there).
+    uint64_t cutFor(Parting p) const { return std::min(p.end, endOf(p.epoch)); }
 
     // Leader: makes the writes in `txn` (possibly none) entry last+1 of `epoch`, adding the entry,
     // its undo record and the log's bookkeeping to `txn`. Call just before Store::commit.

@@ -162,6 +162,9 @@ PeerPool Wiring::openPool(Link link, int eventMask) const {
     pool.socket.set(zmq::sockopt::router_mandatory, 1);  // a send to a vanished peer fails instead of vanishing
     pool.socket.set(zmq::sockopt::reconnect_ivl, kReconnectMs);
     pool.socket.set(zmq::sockopt::reconnect_ivl_max, kReconnectMaxMs);
+    // A standby's fetch answers carry the leader's log entries as frames of any size (a group of
+    // commands is one entry); only command nodes it dialled, proven by their keys, can send here.
+    if (link == Link::CommandPeers) pool.socket.set(zmq::sockopt::maxmsgsize, int64_t{-1});
     if (eventMask != 0) pool.events = watchEvents(ctx_, pool.socket, eventMask);
     for (const auto* peer : peers(link)) {
         pool.peers.push_back(peer->name);

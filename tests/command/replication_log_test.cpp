@@ -159,3 +159,39 @@ TEST_CASE("replication log: entries that do not follow, do not decode or leave a
     CHECK(standby.log.read(2, 1).size() == 1);  // a byte budget still yields one entry
     CHECK(standby.log.read(5, 1 << 20).empty());
 }
+
+TEST_CASE("replication log: logs that part over several epochs find where in one exchange per epoch") {
+    // A leads epoch 1 and writes entries 1..7; B holds 1..5 of them. A dies; B leads epoch 2 and
+    // writes 6..7 alone, then dies; A comes back and leads epoch 3 (its marker is entry 8).
+    Node a, b;
+    ManualClock clock;
+    CommandProcessor pa(*a.store, clock, "command-1", false);
+    for (int i = 0; i < 5; ++i) group(a, pa, 1, "a" + std::to_string(i), 1);
+    REQUIRE(b.log.append(a.log.read(1, 1 << 20), false).ok());
+    group(a, pa, 1, "a5", 1);
+    group(a, pa, 1, "a6", 1);
+    CommandProcessor pb(*b.store, clock, "command-2", false);
+    group(b, pb, 2, "b6", 1);
+    group(b, pb, 2, "b7", 1);
+    CommandProcessor pa3(*a.store, clock, "command-1", false);
+    group(a, pa3, 3, "marker", 0);
+    REQUIRE(a.log.last() == LogPosition{3, 8});
+    REQUIRE(b.log.last() == LogPosition{2, 7});
+
+    // B asks from 8 with its last entry 7 of epoch 2, which A never had: A's latest epoch up to 2
+    // is 1, whose history ends at 7 here; B holds epoch 1 only up to 5, so it cuts at 5, not 7
+    // (cutting at 7 would change nothing and ask again for ever).
+    CHECK(a.log.epochAt(7) == 1u);
+    const auto parting = a.log.partingFor(b.log.last());
+    CHECK(parting.epoch == 1);
+    CHECK(parting.end == 7);
+    const uint64_t cut = b.log.cutFor(parting);
+    CHECK(cut == 5);
+    REQUIRE(b.log.truncate(cut).ok());
+    CHECK(b.log.last() == LogPosition{1, 5});
+    CHECK(a.log.epochAt(5) == b.log.last().epoch);  // the next fetch is consistent
+    REQUIRE(b.log.append(a.log.read(6, 1 << 20), false).ok());
+    CHECK(b.store->digest() == a.store->digest());
+    CHECK(contents(*b.store, "d/") == contents(*a.store, "d/"));
+    CHECK(b.log.last() == LogPosition{3, 8});
+}
