@@ -3,7 +3,7 @@
 # integration test, then an AddressSanitizer/UndefinedBehaviorSanitizer build of the same suite
 # less the layout scenarios (five and one replicas: the same code paths as the three-replica tests)
 # and the heaviest broker and leader scenarios (both brokers killed in turn, or the leading command
-# node killed three times, under 16 command clients and a query load, which starves a sanitized
+# node killed three times, under 12-16 command clients and a query load, which starves a sanitized
 # cluster of CPU on 2 cores), run once to keep CI's time in bounds.
 set -euo pipefail
 cd "$(dirname "$0")/.."

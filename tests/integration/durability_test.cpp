@@ -44,7 +44,9 @@ TEST_CASE("durability: kill -9 of either broker mid-burst, then restart - 0 fail
     const uint64_t product = createProduct(c);
     const uint64_t total = 8000;
     QueryLoad queries(c.ctx(), c.credentials(), c.gateways(), 2);
-    CommandLoad load(c.ctx(), c.credentials(), c.gateways(), product, 16, total);
+    // 12 command clients: with 16 beside the query load, a query node on this 2-core machine was once
+    // starved past its heartbeat deadline (marked DOWN by the monitor for CPU, not for a broker).
+    CommandLoad load(c.ctx(), c.credentials(), c.gateways(), product, 12, total);
     uint64_t killAt = 1000;
     for (const auto* broker : c.config().nodesWith(Role::Broker)) {
         REQUIRE(Cluster::waitFor([&] { return load.acked() > killAt; }, Millis(60000)));
@@ -61,6 +63,7 @@ TEST_CASE("durability: kill -9 of either broker mid-burst, then restart - 0 fail
     requireNoFailedQueries(queries);
     requireConverged(c);
     // The replicas were never lost by the gateways: nobody was marked DOWN.
+    INFO(joined(c.transitions()));
     CHECK(findLine(c.transitions(), {"query-", "DOWN"}) < 0);
 }
 
