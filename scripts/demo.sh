@@ -8,7 +8,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh build >/dev/null
 export PATH="$PWD/build/bin:$PATH"
-export JUPITER_DIR=${JUPITER_DIR:-$(mktemp -d /tmp/jupiter-demo.XXXXXX)}
+if [ -z "${JUPITER_DIR:-}" ]; then
+  JUPITER_DIR=$(mktemp -d /tmp/jupiter-demo.XXXXXX)
+  made_here=1
+fi
+export JUPITER_DIR
 trap 'jupiter down >/dev/null 2>&1 || true' EXIT
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 # Echo each command as it would be typed (key="two words" quoted), then run it.
@@ -101,3 +105,8 @@ cat "$JUPITER_DIR/log/transitions.log"
 step "Stop the cluster"
 run jupiter down
 trap - EXIT
+if [ -n "${made_here:-}" ]; then
+  # etcd preallocates ~120 MB of log per member; the demo's own folder keeps only logs and stores.
+  rm -rf "$JUPITER_DIR/etcd"
+  echo "logs, stores and the transition log are in $JUPITER_DIR"
+fi
