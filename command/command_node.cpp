@@ -115,8 +115,8 @@ void CommandNode::onCommand() {
     log_->recorded();
     position_.set(log_->last());
     held_.push_back({index, std::move(group->replies), std::move(group->events)});
-    for (auto& [name, f] : followers_)
-        if (f.waiting) answerFetch(name, f);
+    for (auto& follower : followers_)
+        if (follower.second.waiting) answerFetch(follower.second);
 }
 
 void CommandNode::publishEvents(const Doc& events) {
@@ -132,7 +132,7 @@ void CommandNode::publishEvents(const Doc& events) {
     }
 }
 
-Envelope CommandNode::answerControl(Request& req, Envelope& env) {
+Envelope CommandNode::answerControl(Envelope& env) {
     if (env.kind == Kind::Control && env.name == "ping") {
         Envelope reply = makePong(env, dc_.node->name, committedSeq_);
         reply.body["refused"] = gate_.refusedDoc();
@@ -156,7 +156,6 @@ Envelope CommandNode::answerControl(Request& req, Envelope& env) {
     }
     if (auto inspected = env.kind == Kind::Control ? inspectRequest(store_, env.name, env.body) : std::nullopt)
         return makeReply(env, std::move(*inspected));
-    (void)req;
     return makeErrorReply(env.name, env.id,
                           makeError("unknown_message",
                                     fmt::format("the command node's endpoint answers ping, replay, digest, keys and "
@@ -167,7 +166,7 @@ void CommandNode::onControl() {
     serveRequests(control_, kDrainControl, [this](Request& req, Envelope& env) {
         if (!permitted(gate_, control_, req, env, controlAction(env))) return;
         if (env.kind == Kind::Control && env.name == "fetch") return serveFetch(req, env);
-        Envelope reply = answerControl(req, env);
+        Envelope reply = answerControl(env);
         reply.seq = committedSeq_;
         reply.node = dc_.node->name;
         sendReply(control_, req.route, reply);

@@ -48,7 +48,7 @@ private:
     void onHeartbeatTimer();
     void publishEvents(const Doc& events);
     void sendReplies(std::vector<CommandProcessor::Reply>& replies);
-    Envelope answerControl(Request& req, Envelope& env);
+    Envelope answerControl(Envelope& env);
     void stop(const std::string& why);
 
     // Replication (command_node_replication.cpp); only with several command nodes.
@@ -74,7 +74,7 @@ private:
     void becomeLeader(uint64_t epoch, TimePoint validUntil);
     void stepDown(const std::string& why);
     void serveFetch(Request& req, const Envelope& env);
-    void answerFetch(const std::string& name, Follower& f);
+    void answerFetch(Follower& f);
     void advanceCommit();
     void release();
     void sendFetch();

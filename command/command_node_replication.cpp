@@ -170,14 +170,13 @@ void CommandNode::serveFetch(Request& req, const Envelope& env) {
     f.from = from;
     f.deadline = clock_.now() + kFetchHold;
     advanceCommit();
-    if (from <= log_->last().index) answerFetch(name, f);
+    if (from <= log_->last().index) answerFetch(f);
 }
 
 // The answer is the envelope (entry indices, commit index, epoch) followed by one frame per entry,
 // so that an entry of any size travels as it is (the standby's socket takes frames of any size from
 // the command nodes it dialled).
-void CommandNode::answerFetch(const std::string& name, Follower& f) {
-    (void)name;
+void CommandNode::answerFetch(Follower& f) {
     if (!f.waiting) return;
     const auto entries = log_->read(f.from, kFetchBytes);
     Doc indices = Doc::array();
@@ -221,8 +220,8 @@ void CommandNode::release() {
 void CommandNode::onReplicationTimer() {
     const TimePoint now = clock_.now();
     if (lead_.leading()) {
-        for (auto& [name, f] : followers_)
-            if (f.waiting && now >= f.deadline) answerFetch(name, f);
+        for (auto& follower : followers_)
+            if (follower.second.waiting && now >= follower.second.deadline) answerFetch(follower.second);
         release();
         return;
     }

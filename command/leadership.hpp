@@ -87,7 +87,6 @@ public:
     uint64_t epoch() const { return epoch_; }
     const std::string& leader() const { return leader_; }  // empty when unknown
     const std::string& self() const { return self_; }
-    bool alone_mode() const { return alone_; }
 
 private:
     std::string self_;
