@@ -81,10 +81,10 @@ int main(int argc, char** argv) {
     startCmd->add_option("node", node, "a node's name in jupiter.toml (broker, command, query-1, ..., monitor, "
                                        "gateway by default)")
         ->required();
-    auto* killCmd = app.add_subcommand("kill", "send a signal to one daemon (fault injection)");
+    auto* killCmd = app.add_subcommand("kill", "send a signal to one daemon (fault injection; HUP reopens its log file)");
     withDir(killCmd);
     killCmd->add_option("node", node, "a node's name in jupiter.toml")->required();
-    killCmd->add_option("--signal", signalName, "KILL, TERM, STOP or CONT")->capture_default_str();
+    killCmd->add_option("--signal", signalName, "KILL, TERM, STOP, CONT, or HUP (reopen the log file)")->capture_default_str();
 
     RequestOptions req;
     uint64_t after = 0;

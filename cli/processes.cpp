@@ -136,6 +136,7 @@ std::optional<int> parseSignal(std::string_view name) {
     if (up == "TERM") return SIGTERM;
     if (up == "STOP") return SIGSTOP;
     if (up == "CONT") return SIGCONT;
+    if (up == "HUP") return SIGHUP;
     return std::nullopt;
 }
 

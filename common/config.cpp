@@ -264,6 +264,7 @@ lease_ttl_s = 1               # the leader's lease: a dead leader is replaced af
 
 [cluster]
 dir = "{}"
+# logs_dir = "/var/log/jupiter"   # daemons' log files (default: DIR/log); SIGHUP makes a daemon reopen its file
 heartbeat_interval_ms = 100   # every node publishes a heartbeat this often
 heartbeat_liveness = 3        # missed heartbeats before a node is DOWN
 recovery_heartbeats = 3       # fresh heartbeats in a row before it is UP again
@@ -386,7 +387,7 @@ Result<Config> parseConfig(std::string_view text, const std::filesystem::path& s
     }
 
     const toml::table& cl = *root["cluster"].as_table();
-    if (auto s = checkKeys(cl, "[cluster]", {"dir", "heartbeat_interval_ms", "heartbeat_liveness",
+    if (auto s = checkKeys(cl, "[cluster]", {"dir", "logs_dir", "heartbeat_interval_ms", "heartbeat_liveness",
                                               "recovery_heartbeats", "sync"}); !s)
         return fail(s.error());
     std::string dir;
@@ -394,6 +395,10 @@ Result<Config> parseConfig(std::string_view text, const std::filesystem::path& s
     if (dir.empty()) return makeError("config", fmt::format("{}: [cluster] dir must not be empty", where));
     c.dir = std::filesystem::path(dir);
     if (c.dir.is_relative() && !source.empty()) c.dir = source.parent_path() / c.dir;
+    std::string logs;
+    if (auto s = readString(cl, "[cluster]", "logs_dir", false, logs); !s) return fail(s.error());
+    c.logsDir = logs.empty() ? c.dir / "log" : std::filesystem::path(logs);
+    if (c.logsDir.is_relative()) c.logsDir = (source.empty() ? c.dir : source.parent_path()) / c.logsDir;
     for (auto s : {readInt(cl, "[cluster]", "heartbeat_interval_ms", 5, 60000, c.heartbeatIntervalMs),
                    readInt(cl, "[cluster]", "heartbeat_liveness", 1, 100, c.heartbeatLiveness),
                    readInt(cl, "[cluster]", "recovery_heartbeats", 1, 100, c.recoveryHeartbeats)})

@@ -73,7 +73,8 @@ struct EtcdConfig {
 };
 
 struct Config {
-    std::filesystem::path dir;                 // data, logs and pidfiles
+    std::filesystem::path dir;                 // data and pidfiles (and logs unless logs_dir says)
+    std::filesystem::path logsDir;             // daemons' log files and the monitor's transitions (default: <dir>/log)
     std::filesystem::path source;              // the file it came from (empty: embedded default)
     int heartbeatIntervalMs = 100;
     int heartbeatLiveness = 3;                 // missed intervals before a node is DOWN
@@ -105,9 +106,9 @@ struct Config {
     std::vector<const NodeConfig*> startOrder() const;
 
     std::filesystem::path nodeDataDir(std::string_view name) const { return dir / std::string(name); }
-    std::filesystem::path logFile(std::string_view name) const { return dir / "log" / (std::string(name) + ".log"); }
+    std::filesystem::path logFile(std::string_view name) const { return logsDir / (std::string(name) + ".log"); }
     std::filesystem::path pidFile(std::string_view name) const { return dir / "run" / (std::string(name) + ".pid"); }
-    std::filesystem::path transitionLog() const { return dir / "log" / "transitions.log"; }
+    std::filesystem::path transitionLog() const { return logsDir / "transitions.log"; }
 };
 
 inline constexpr int kDefaultBasePort = 7700;

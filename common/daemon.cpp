@@ -18,6 +18,7 @@
 #include <spdlog/sinks/stdout_sinks.h>
 
 #include "common/event_loop.hpp"
+#include "common/log_file.hpp"
 #include "common/paths.hpp"
 
 namespace jupiter {
@@ -47,19 +48,12 @@ int lockPidFile(const std::filesystem::path& path, std::string& err) {
     return fd;
 }
 
-void detach(const std::filesystem::path& logFile) {
+void detach() {
     if (fork() > 0) _exit(0);
     setsid();
     if (fork() > 0) _exit(0);
     int devnull = open("/dev/null", O_RDONLY);
     if (devnull >= 0) dup2(devnull, STDIN_FILENO);
-    std::error_code ec;
-    std::filesystem::create_directories(logFile.parent_path(), ec);
-    int log = open(logFile.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (log >= 0) {
-        dup2(log, STDOUT_FILENO);
-        dup2(log, STDERR_FILENO);
-    }
 }
 
 // The node this daemon runs as: --node NAME, or the only node of its role.
@@ -111,13 +105,15 @@ int runDaemon(int argc, char** argv, Role role, const std::function<int(DaemonCo
     const std::string program = fmt::format("jupiter-{}", roleName(role));
     CLI::App app{fmt::format("Jupiter {} daemon", roleName(role))};
     std::string configFile, dir, nodeName, logLevel = "info";
-    bool daemon = false;
+    bool daemon = false, logToFile = false;
     app.add_option("--config", configFile, "cluster configuration (TOML); default: the embedded one in --dir");
     app.add_option("--dir", dir, "cluster folder when no --config is given (default: $JUPITER_DIR, else "
                                  "./jupiter-data)");
     app.add_option("--node", nodeName, "which node of the configuration this is (needed when it has several of "
                                        "this role)");
-    app.add_flag("--daemon", daemon, "detach, write a pidfile and log to the log file");
+    app.add_flag("--daemon", daemon, "detach and log to the log file (LOGS_DIR/NODE.log)");
+    app.add_flag("--log-to-file", logToFile, "stay in the foreground but log to the log file (LOGS_DIR/NODE.log), as "
+                                             "under systemd; SIGHUP reopens it either way (logrotate)");
     app.add_option("--log-level", logLevel, "trace, debug, info, warn or error")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
     try {
@@ -156,7 +152,14 @@ int runDaemon(int argc, char** argv, Role role, const std::function<int(DaemonCo
                                  program, ctx.config.dir.string(), ec.message());
         return 2;
     }
-    if (daemon) detach(ctx.config.logFile(nodeName));
+    if (logToFile || daemon) {
+        // Opened before detaching, so that a log folder it cannot write is refused on the terminal.
+        if (auto s = redirectOutputTo(ctx.config.logFile(nodeName)); !s) {
+            std::cerr << fmt::format("jupiter-{}: {}\n", nodeName, s.error().message);
+            return 2;
+        }
+        if (daemon) detach();
+    }
     std::string err;
     int pidFd = lockPidFile(ctx.config.pidFile(nodeName), err);
     if (pidFd < 0) {

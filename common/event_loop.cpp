@@ -9,6 +9,10 @@
 #include <cerrno>
 #include <stdexcept>
 
+#include <fmt/format.h>
+
+#include "common/log_file.hpp"
+
 namespace jupiter {
 namespace {
 
@@ -19,6 +23,16 @@ sigset_t terminationSignals() {
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGHUP);
     return set;
+}
+
+// logrotate's convention: the file was moved away; write on at its path. A failure is written to
+// the old file, which stays in use.
+void reopenLogAfterHangup() {
+    if (currentLogFile().empty()) return;  // a terminal or the journal: nothing to reopen
+    if (auto s = reopenLogFile(); !s)
+        fmt::print(stderr, "SIGHUP: {}; still writing to the old file\n", s.error().message);
+    else
+        fmt::print(stderr, "SIGHUP: log file {} reopened (pid {})\n", currentLogFile().string(), getpid());
 }
 
 }  // namespace
@@ -52,6 +66,10 @@ void EventLoop::stopOnSignals() {
     onFd(signalFd_, [this] {
         signalfd_siginfo info{};
         while (read(signalFd_, &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
+            if (info.ssi_signo == SIGHUP) {
+                reopenLogAfterHangup();
+                continue;
+            }
             stopSignal_ = static_cast<int>(info.ssi_signo);
             stopped_ = true;
         }

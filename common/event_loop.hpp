@@ -1,6 +1,6 @@
 // The single-threaded reactor each daemon runs: one poll over the sockets it owns, one named handler
 // per socket, timers driven by the injected Clock, and SIGTERM/SIGINT delivered as a readable fd
-// (signalfd) so that shutdown is just another event.
+// (signalfd) so that shutdown is just another event; SIGHUP reopens the log file.
 #pragma once
 
 #include <cstdint>
@@ -33,7 +33,8 @@ public:
     void onReadable(zmq::socket_t& s, Handler h);
     // Calls `h` whenever the file descriptor is readable.
     void onFd(int fd, Handler h);
-    // Stops the loop on SIGTERM or SIGINT (requires blockTerminationSignals() first).
+    // Stops the loop on SIGTERM or SIGINT; on SIGHUP reopens the log file (common/log_file.hpp)
+    // and goes on (requires blockTerminationSignals() first).
     void stopOnSignals();
 
     TimerId every(Millis period, Handler h);

@@ -49,7 +49,8 @@ TEST_CASE("cli: signal names are accepted with or without SIG - in any case") {
     CHECK(parseSignal("sigterm") == SIGTERM);
     CHECK(parseSignal("Stop") == SIGSTOP);
     CHECK(parseSignal("SIGCONT") == SIGCONT);
-    CHECK(!parseSignal("HUP"));
+    CHECK(parseSignal("hup") == SIGHUP);
+    CHECK(!parseSignal("USR1"));
     CHECK(!parseSignal(""));
 }
 

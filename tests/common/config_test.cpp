@@ -54,6 +54,24 @@ TEST_CASE("config: the embedded default describes all eleven nodes and three etc
     CHECK(c->queryTimeoutMinMs == 50);
     CHECK(c->syncDurable);
     CHECK(c->pidFile("query-2") == "/tmp/jx/run/query-2.pid");
+    CHECK(c->logFile("query-2") == "/tmp/jx/log/query-2.log");
+}
+
+TEST_CASE("config: logs_dir puts log files elsewhere (absolute, or relative to the file's folder)") {
+    auto text = defaultConfigToml("/var/lib/jupiter", 23000);
+    const auto at = text.find("heartbeat_interval_ms");
+    REQUIRE(at != std::string::npos);
+    auto abs = parseConfig(text.substr(0, at) + "logs_dir = \"/var/log/jupiter\"\n" + text.substr(at), "/etc/j.toml");
+    REQUIRE(abs.ok());
+    CHECK(abs->logFile("gateway-1") == "/var/log/jupiter/gateway-1.log");
+    CHECK(abs->transitionLog() == "/var/log/jupiter/transitions.log");
+    CHECK(abs->pidFile("gateway-1") == "/var/lib/jupiter/run/gateway-1.pid");
+    auto rel = parseConfig(text.substr(0, at) + "logs_dir = \"logs\"\n" + text.substr(at), "/etc/jupiter/j.toml");
+    REQUIRE(rel.ok());
+    CHECK(rel->logFile("monitor") == "/etc/jupiter/logs/monitor.log");
+    auto typo = parseConfig(text.substr(0, at) + "log_dir = \"logs\"\n" + text.substr(at), "/etc/jupiter/j.toml");
+    REQUIRE(!typo.ok());
+    CHECK(typo.error().message.find("did you mean logs_dir?") != std::string::npos);
 }
 
 TEST_CASE("config: any number of replicas - and one or several of every role - in configured order") {
