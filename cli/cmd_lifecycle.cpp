@@ -409,4 +409,34 @@ int runConfig(const std::string& dirOption) {
     return kExitOk;
 }
 
+int runConfigNew(const std::string& dirOption, const ConfigTemplate& given) {
+    ConfigTemplate t = given;
+    t.dir = std::filesystem::absolute(resolveClusterDir(dirOption));
+    const std::string text = defaultConfigToml(t);
+    if (auto check = parseConfig(text, ""); !check) {
+        printError(check.error().message);
+        return kExitUsage;
+    }
+    fmt::print("{}", text);
+    return kExitOk;
+}
+
+int runKeys(const std::string& dirOption) {
+    auto cfg = openCluster(resolveClusterDir(dirOption));
+    if (!cfg) {
+        printError(cfg.error().message);
+        return kExitUsage;
+    }
+    if (cfg->security == SecurityMode::None) {
+        fmt::print("security mode is none: no keys are needed\n");
+        return kExitOk;
+    }
+    if (auto s = ensureClusterKeys(*cfg); !s) {
+        printError(s.error().message);
+        return kExitUsage;
+    }
+    fmt::print("keys of every node and of the admin client are in {}\n", cfg->keysDir.string());
+    return kExitOk;
+}
+
 }  // namespace jupiter::cli

@@ -30,6 +30,10 @@ int runDown(const std::string& dir);
 int runStart(const std::string& dir, const std::string& node);
 int runKill(const std::string& dir, const std::string& node, const std::string& signal);
 int runConfig(const std::string& dir);
+// `jupiter config --new`: prints a new configuration for the default layout (nothing is written).
+int runConfigNew(const std::string& dir, const ConfigTemplate& t);
+// `jupiter keys`: creates any missing node key and the admin client key (what `jupiter up` does first).
+int runKeys(const std::string& dir);
 
 // Requests (cmd_requests.cpp).
 struct RequestOptions {

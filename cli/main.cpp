@@ -136,8 +136,25 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(0, 3600000))
         ->capture_default_str();
 
-    auto* configCmd = app.add_subcommand("config", "print the path and content of the configuration in use");
+    auto* configCmd = app.add_subcommand("config", "print the path and content of the configuration in use (--new: a new "
+                                                   "one for --dir, e.g. for an installed cluster)");
     withDir(configCmd);
+    bool configNew = false;
+    ConfigTemplate configTemplate;
+    std::string logsDir, keysDir;
+    configCmd->add_flag("--new", configNew, "print a new configuration (default layout) whose data is in --dir, "
+                                            "instead of the one in use; nothing is written");
+    configCmd->add_option("--base-port", configTemplate.basePort, "with --new: the first port")
+        ->check(CLI::Range(1, 65535));
+    configCmd->add_option("--logs-dir", logsDir, "with --new: where daemons write their log files (default DIR/log)");
+    configCmd->add_option("--keys-dir", keysDir, "with --new: where keys live (default DIR/keys)");
+    configCmd->add_option("--etcd", configTemplate.etcdEndpoints,
+                          "with --new: client URL of an etcd that elects the command nodes' leader (repeatable); "
+                          "default: three members `jupiter up` runs itself");
+
+    auto* keysCmd = app.add_subcommand("keys", "create any missing node key and the admin client key for the "
+                                               "configuration in DIR (`jupiter up` does this itself)");
+    withDir(keysCmd);
 
     auto* clientCmd = app.add_subcommand("client", "manage client keys: add NAME --role reader|writer|admin, list, "
                                                    "revoke NAME (running nodes follow within a second)");
@@ -194,7 +211,13 @@ int main(int argc, char** argv) {
         if (downCmd->parsed()) return runDown(dir);
         if (startCmd->parsed()) return runStart(dir, node);
         if (killCmd->parsed()) return runKill(dir, node, signalName);
+        if (configCmd->parsed() && configNew) {
+            configTemplate.logsDir = logsDir;
+            configTemplate.keysDir = keysDir;
+            return runConfigNew(dir, configTemplate);
+        }
         if (configCmd->parsed()) return runConfig(dir);
+        if (keysCmd->parsed()) return runKeys(dir);
         if (statusCmd->parsed()) return runStatus(dir, statusJson);
         if (watchCmd->parsed()) return runWatch(dir, forMs);
         if (verifyCmd->parsed()) return runVerify(dir, verifyJson, verifyWaitMs);

@@ -216,7 +216,12 @@ int portsUsed(const Layout& l) {
 }
 
 std::string defaultConfigToml(const std::filesystem::path& dir, int basePort, const Layout& layout) {
-    int next = basePort;
+    return defaultConfigToml(ConfigTemplate{dir, basePort, layout, {}, {}, {}});
+}
+
+std::string defaultConfigToml(const ConfigTemplate& t) {
+    const Layout& layout = t.layout;
+    int next = t.basePort;
     auto ep = [&next] { return fmt::format("\"tcp://127.0.0.1:{}\"", next++); };
     // A role with one node gets the role's name; several get name-1, name-2, ...
     auto nameOf = [](std::string_view role, int i, int count) {
@@ -241,7 +246,20 @@ std::string defaultConfigToml(const std::filesystem::path& dir, int basePort, co
     add("monitor", layout.monitors, "         # status requests and pings");
     add("gateway", layout.gateways, "         # clients send commands and queries here");
     std::string etcd;
-    if (layout.commands > 1) {
+    if (layout.commands > 1 && !t.etcdEndpoints.empty()) {
+        std::vector<std::string> quoted;
+        for (const auto& e : t.etcdEndpoints) quoted.push_back(fmt::format("\"{}\"", e));
+        etcd = fmt::format(R"(
+[etcd]
+# Elects the leader of the command nodes: the client URLs of an etcd cluster run by this host or
+# others (Debian's etcd-server listens on http://127.0.0.1:2379).
+endpoints = [{}]
+local = false
+key = "jupiter/leader"
+lease_ttl_s = 1               # the leader's lease: a dead leader is replaced after about this long
+)",
+                           fmt::join(quoted, ", "));
+    } else if (layout.commands > 1) {
         std::vector<std::string> clients, peers;
         for (int i = 0; i < kLocalEtcdMembers; ++i) {
             clients.push_back(fmt::format("\"http://127.0.0.1:{}\"", next++));
@@ -259,12 +277,12 @@ lease_ttl_s = 1               # the leader's lease: a dead leader is replaced af
 )",
                            fmt::join(clients, ", "), fmt::join(peers, ", "));
     }
-    return fmt::format(R"(# Jupiter cluster configuration (written by `jupiter up`; edit and restart to change).
+    return fmt::format(R"(# Jupiter cluster configuration (written by `jupiter up` or `jupiter config --new`; edit and restart to change).
 # Every endpoint may name another host; `<key>_bind` overrides the address a node binds.
 
 [cluster]
 dir = "{}"
-# logs_dir = "/var/log/jupiter"   # daemons' log files (default: DIR/log); SIGHUP makes a daemon reopen its file
+{}logs_dir = "{}"   # daemons' log files (default: DIR/log); SIGHUP makes a daemon reopen its file
 heartbeat_interval_ms = 100   # every node publishes a heartbeat this often
 heartbeat_liveness = 3        # missed heartbeats before a node is DOWN
 recovery_heartbeats = 3       # fresh heartbeats in a row before it is UP again
@@ -284,13 +302,15 @@ leave_lag_events = 1000      # the replica in use is left only when it falls fur
 
 [security]
 mode = "curve"               # CurveZMQ on every link; "none" is accepted only when every endpoint is loopback or ipc
-keys_dir = "keys"            # certificates: NODE.key (public) and NODE.key_secret (0600), clients' public keys
+keys_dir = "{}"            # certificates: NODE.key (public) and NODE.key_secret (0600), clients' public keys
 {}
 # The nodes, one [[node]] each: a unique name (it names the node's data folder, log and pidfile),
 # a role (broker, command, query, monitor, gateway) and its endpoints. Gateways prefer query nodes
 # in the order they are listed here and fail back to the first live one.
 {})",
-                       dir.string(), etcd, nodes);
+                       t.dir.string(), t.logsDir.empty() ? "# " : "",
+                       t.logsDir.empty() ? "/var/log/jupiter" : t.logsDir.string(),
+                       t.keysDir.empty() ? "keys" : t.keysDir.string(), etcd, nodes);
 }
 
 namespace {

@@ -116,8 +116,21 @@ inline constexpr int kLocalEtcdMembers = 3;  // `jupiter up` runs this many etcd
 // Loopback ports the default configuration of `layout` uses from its base port on.
 int portsUsed(const Layout& layout);
 
+// What a new configuration file says beyond the layout: where data, logs and keys live, and which
+// etcd elects the command nodes' leader.
+struct ConfigTemplate {
+    std::filesystem::path dir;
+    int basePort = kDefaultBasePort;
+    Layout layout;
+    std::filesystem::path logsDir;          // empty: DIR/log
+    std::filesystem::path keysDir;          // empty: "keys", beside the file
+    std::vector<std::string> etcdEndpoints; // empty: three local members on ports after the nodes'
+};
+
 // The embedded default configuration: all loopback, ports from basePort, data under dir.
 std::string defaultConfigToml(const std::filesystem::path& dir, int basePort, const Layout& layout = {});
+// The same for a template (e.g. an installed cluster: data in /var/lib, logs in /var/log, the host's etcd).
+std::string defaultConfigToml(const ConfigTemplate& t);
 
 // Whether an endpoint stays on this host (loopback or ipc): the only kind `[security] mode = "none"` may use.
 bool isLocalEndpoint(std::string_view endpoint);

@@ -8,7 +8,10 @@ shift || true
 
 packages=(build-essential cmake ninja-build pkg-config libzmq3-dev cppzmq-dev libczmq-dev libmsgpack-cxx-dev librocksdb-dev
           libfmt-dev libspdlog-dev doctest-dev libcli11-dev libtomlplusplus-dev nlohmann-json3-dev
-          libcurl4-openssl-dev etcd-server etcd-client)
+          libcurl4-openssl-dev etcd-server etcd-client help2man)
+# The test suite also needs the tools it checks the package and units with (scripts/test.sh).
+read -r -a extra <<<"${JUPITER_EXTRA_PACKAGES:-}"
+packages+=("${extra[@]}")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
