@@ -12,6 +12,7 @@ Broker::Broker(zmq::context_t& ctx, const DaemonContext& dc, const Clock& clock)
       gate_(ctx, dc.config, dc.credentials, dc.log, clock),
       wiring_(ctx, dc.config, *dc.node, gate_),
       loop_(clock),
+      metrics_(*dc.metrics),
       clock_(clock),
       writer_(dc.config.writer()->name),
       leaders_(Millis(dc.config.heartbeatIntervalMs * dc.config.heartbeatLiveness)),
@@ -63,10 +64,14 @@ void Broker::onCommandFrontend() {
                       makeErrorReply(env ? env->name : "?", env ? env->id : "",
                                      makeError("unavailable", "no command node leads now (an election is under way); "
                                                               "the request is retried")));
+            metrics_.refusedCommand();
             return;
         }
         for (auto& f : frames) out.push_back(std::move(f));
-        if (sendFrames(backend_, out)) return;
+        if (sendFrames(backend_, out)) {
+            metrics_.relayedCommand();
+            return;
+        }
         // The writer is not connected: say so now instead of letting the gateway wait for a timeout.
         out.erase(out.begin());
         auto req = splitRequest(std::move(out));
@@ -76,6 +81,7 @@ void Broker::onCommandFrontend() {
                                   makeError("unavailable", fmt::format("the command node {} is not connected to the "
                                                                        "broker; the request is retried", *to)));
         sendReply(frontend_, req->route, err);
+        metrics_.refusedCommand();
     });
 }
 
@@ -92,6 +98,7 @@ void Broker::onCommandBackend() {
         }
         frames.erase(frames.begin());
         if (!sendFrames(frontend_, frames)) dc_.log->debug("dropped a reply for a gateway that is gone");
+        else metrics_.relayedReply();
     });
 }
 
@@ -118,7 +125,7 @@ void Broker::onEventsIn() {
             if (const Identity* who = gate_.sender(senderKeyOf(frames[0]), "a message"))
                 gate_.refuse(who, fmt::format("a message on an unknown topic ({:.20})", topic));
         }
-        if (from) sendFrames(eventsOut_, frames);
+        if (from && sendFrames(eventsOut_, frames)) metrics_.relayedBus();
     });
 }
 
@@ -152,6 +159,9 @@ void Broker::onControl() {
     });
 }
 
-void Broker::onHeartbeatTimer() { heartbeat_.publish(0); }
+void Broker::onHeartbeatTimer() {
+    heartbeat_.publish(0);
+    metrics_.sample(gate_);
+}
 
 }  // namespace jupiter

@@ -8,6 +8,7 @@
 #include <zmq.hpp>
 
 #include "bus/heartbeat.hpp"
+#include "broker/broker_metrics.hpp"
 #include "bus/leader_tracker.hpp"
 #include "common/daemon.hpp"
 #include "common/event_loop.hpp"
@@ -33,6 +34,7 @@ private:
     Gatekeeper gate_;
     Wiring wiring_;
     EventLoop loop_;
+    BrokerMetrics metrics_;
     // The only command node commands are handed to. Any other node connected to the backend
     // (a misconfigured or deposed one) receives nothing, and its replies are dropped: the command
     // path never has two writers. Who is the writer is decided by the authenticated key, not by

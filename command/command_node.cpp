@@ -25,6 +25,7 @@ CommandNode::CommandNode(zmq::context_t& ctx, const DaemonContext& dc, const Clo
       wiring_(ctx, dc.config, *dc.node, gate_),
       loop_(clock),
       processor_(store, clock, dc.node->name, dc.config.syncDurable),
+      metrics_(*dc.metrics),
       commands_(wiring_.open(Link::CommandIntake)),
       control_(wiring_.open(Link::Control)),
       pub_(wiring_.open(Link::Publish)),
@@ -43,6 +44,8 @@ CommandNode::~CommandNode() {
 }
 
 int CommandNode::run() {
+    processor_.onDecided(
+        [this](const std::string& name, const std::string& outcome) { metrics_.decided(name, outcome); });
     loop_.onReadable(commands_, [this] { onCommand(); });
     loop_.onReadable(control_, [this] { onControl(); });
     loop_.every(Millis(dc_.config.heartbeatIntervalMs), [this] { onHeartbeatTimer(); });
@@ -96,14 +99,17 @@ void CommandNode::onCommand() {
         }
         if (refused) {
             sendReply(commands_, req.route, makeErrorReply(env.name, env.id, makeError("unavailable", *refused)));
+            metrics_.decided(env.name, "unavailable");
             return;
         }
         processor_.handle(std::move(req.route), env);
     });
     if (!processor_.hasPending()) return;
+    const TimePoint started = clock_.now();
     if (!replicated()) {
         auto group = processor_.commit();
         if (!group) return stop(group.error().message);
+        metrics_.committed(group->replies.size(), std::chrono::duration_cast<Micros>(clock_.now() - started));
         committedSeq_ = store_.seq();
         sendReplies(group->replies);
         if (!group->events.empty()) publishEvents(group->events);
@@ -112,9 +118,11 @@ void CommandNode::onCommand() {
     uint64_t index = 0;
     auto group = processor_.commit([this, &index](StoreTxn& txn) { index = log_->record(txn, lead_.epoch()); });
     if (!group) return stop(group.error().message);
+    const TimePoint written = clock_.now();
+    metrics_.committed(group->replies.size(), std::chrono::duration_cast<Micros>(written - started));
     log_->recorded();
     position_.set(log_->last());
-    held_.push_back({index, std::move(group->replies), std::move(group->events)});
+    held_.push_back({index, written, std::move(group->replies), std::move(group->events)});
     for (auto& follower : followers_)
         if (follower.second.waiting) answerFetch(follower.second);
 }
@@ -174,6 +182,7 @@ void CommandNode::onControl() {
 }
 
 void CommandNode::onHeartbeatTimer() {
+    metrics_.sample(lead_.leading(), lead_.epoch(), committedSeq_, store_, gate_);
     auto& hb = heartbeat_.info();
     hb.standing = std::string(leaderRoleName(lead_.role()));
     hb.epoch = lead_.epoch();

@@ -23,6 +23,7 @@
 
 #include "bus/heartbeat.hpp"
 #include "bus/request.hpp"
+#include "command/command_metrics.hpp"
 #include "command/command_processor.hpp"
 #include "command/elector.hpp"
 #include "command/leadership.hpp"
@@ -54,6 +55,7 @@ private:
     // Replication (command_node_replication.cpp); only with several command nodes.
     struct Held {  // a committed group waiting for a standby's copy
         uint64_t index = 0;
+        TimePoint since{};
         std::vector<CommandProcessor::Reply> replies;
         Doc events;
     };
@@ -88,6 +90,7 @@ private:
     Wiring wiring_;
     EventLoop loop_;
     CommandProcessor processor_;
+    CommandMetrics metrics_;
     zmq::socket_t commands_;  // ROUTER connected to the brokers' command_backend, known there by our name
     zmq::socket_t control_;   // ROUTER: ping, replay, digest, keys, fetch
     zmq::socket_t pub_;       // PUB connected to the brokers' events_in

@@ -211,6 +211,7 @@ void CommandNode::release() {
     if (!lead_.canAcknowledge(clock_.now())) return;
     while (!held_.empty() && held_.front().index <= log_->commit()) {
         auto& h = held_.front();
+        metrics_.replicated(std::chrono::duration_cast<Micros>(clock_.now() - h.since));
         sendReplies(h.replies);
         if (!h.events.empty()) publishEvents(h.events);
         held_.pop_front();

@@ -57,6 +57,7 @@ void CommandProcessor::handle(Frames route, const Envelope& cmd) {
                                makeError("bad_field", "a command needs a request id (envelope field 'id') so that "
                                                       "a resend is not applied twice"));
         pending_.push_back({std::move(route), encodeEnvelope(reply)});
+        decided(cmd.name, "bad_field");
         return;
     }
     if (auto seen = txn_->get(dedupKey(cmd.id))) {
@@ -69,6 +70,7 @@ void CommandProcessor::handle(Frames route, const Envelope& cmd) {
             reply.body["duplicate"] = true;
             if (rec->contains("seq")) reply.seq = (*rec)["seq"].get<uint64_t>();
             pending_.push_back({std::move(route), encodeEnvelope(reply)});
+            decided(cmd.name, "duplicate");
             return;
         }
     }
@@ -79,6 +81,7 @@ void CommandProcessor::handle(Frames route, const Envelope& cmd) {
     } catch (const std::exception& e) {
         decision = makeError("internal", fmt::format("the command node could not decide {}: {}", cmd.name, e.what()));
     }
+    decided(cmd.name, decision ? "ok" : decision.error().code);
     if (!decision) {
         reply = makeErrorReply(cmd.name, cmd.id, decision.error());
     } else {

@@ -49,8 +49,16 @@ public:
     // that applied the leader's entries and now leads).
     void reload();
     uint64_t head() const { return store_.seq(); }
+    // Told of each command's outcome as it is decided: "ok", "duplicate" (answered from the
+    // deduplication record), or the error code (metrics).
+    void onDecided(std::function<void(const std::string& name, const std::string& outcome)> f) {
+        decided_ = std::move(f);
+    }
 
 private:
+    void decided(const std::string& name, const std::string& outcome) {
+        if (decided_) decided_(name, outcome);
+    }
     void remember(const std::string& rid, const Envelope& reply);
 
     Store& store_;
@@ -62,6 +70,7 @@ private:
     std::unique_ptr<StoreTxn> txn_;
     std::vector<Reply> pending_;
     Doc events_ = Doc::array();
+    std::function<void(const std::string&, const std::string&)> decided_;
 };
 
 }  // namespace jupiter

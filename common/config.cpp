@@ -124,7 +124,7 @@ Result<NodeConfig> parseNode(const toml::table& t, std::size_t index) {
         return makeError("config", fmt::format("{} role = \"{}\" (accepted: broker, command, query, monitor, gateway)",
                                                where, role));
     n.role = *r;
-    std::vector<std::string> accepted = {"name", "role", "endpoint", "endpoint_bind"};
+    std::vector<std::string> accepted = {"name", "role", "endpoint", "endpoint_bind", "metrics"};
     if (n.role == Role::Broker)
         for (auto [c, key] : kChannelKeys) {
             accepted.emplace_back(key);
@@ -141,6 +141,16 @@ Result<NodeConfig> parseNode(const toml::table& t, std::size_t index) {
         }
     if (auto s = readInt(t, where, "drop_live_batches_every", 0, 1000000, n.dropLiveBatchesEvery); !s)
         return s.error();
+    if (auto s = readString(t, where, "metrics", false, n.metrics); !s) return s.error();
+    if (!n.metrics.empty()) {
+        const auto colon = n.metrics.rfind(':');
+        const std::string port = colon == std::string::npos ? "" : n.metrics.substr(colon + 1);
+        if (colon == 0 || port.empty() || port.size() > 5 ||
+            port.find_first_not_of("0123456789") != std::string::npos || std::stoi(port) > 65535)
+            return makeError("config", fmt::format("{} metrics = \"{}\": use HOST:PORT, e.g. \"127.0.0.1:9100\" "
+                                                   "(\"0.0.0.0:9100\" to be scraped from other hosts)",
+                                                   where, n.metrics));
+    }
     return n;
 }
 
@@ -210,10 +220,18 @@ std::vector<const NodeConfig*> Config::startOrder() const {
     return out;
 }
 
-int portsUsed(const Layout& l) {
-    return l.brokers * (1 + static_cast<int>(kChannelKeys.size())) + l.commands + l.queries + l.monitors + l.gateways +
-           (l.commands > 1 ? 2 * kLocalEtcdMembers : 0);
+namespace {
+
+int nodesIn(const Layout& l) { return l.brokers + l.commands + l.queries + l.monitors + l.gateways; }
+
+// The ports before the metrics ports.
+int busPortsUsed(const Layout& l) {
+    return l.brokers * static_cast<int>(kChannelKeys.size()) + nodesIn(l) + (l.commands > 1 ? 2 * kLocalEtcdMembers : 0);
 }
+
+}  // namespace
+
+int portsUsed(const Layout& l) { return busPortsUsed(l) + nodesIn(l); }
 
 std::string defaultConfigToml(const std::filesystem::path& dir, int basePort, const Layout& layout) {
     return defaultConfigToml(ConfigTemplate{dir, basePort, layout, {}, {}, {}});
@@ -228,14 +246,18 @@ std::string defaultConfigToml(const ConfigTemplate& t) {
         return count == 1 && role != "query" ? std::string(role) : fmt::format("{}-{}", role, i);
     };
     std::string nodes;
+    int nextMetrics = t.basePort + busPortsUsed(layout);
+    auto metrics = [&nextMetrics] {
+        return fmt::format("metrics = \"127.0.0.1:{}\"   # Prometheus metrics over HTTP\n", nextMetrics++);
+    };
     auto add = [&](std::string_view role, int count, std::string_view comment) {
         for (int i = 1; i <= count; ++i)
-            nodes += fmt::format("\n[[node]]\nname = \"{}\"\nrole = \"{}\"\nendpoint = {}{}\n", nameOf(role, i, count),
-                                 role, ep(), comment);
+            nodes += fmt::format("\n[[node]]\nname = \"{}\"\nrole = \"{}\"\nendpoint = {}{}\n{}", nameOf(role, i, count),
+                                 role, ep(), comment, metrics());
     };
     for (int i = 1; i <= layout.brokers; ++i) {
-        nodes += fmt::format("\n[[node]]\nname = \"{}\"\nrole = \"broker\"\nendpoint = {}         # pings\n",
-                             nameOf("broker", i, layout.brokers), ep());
+        nodes += fmt::format("\n[[node]]\nname = \"{}\"\nrole = \"broker\"\nendpoint = {}         # pings\n{}",
+                             nameOf("broker", i, layout.brokers), ep(), metrics());
         nodes += fmt::format("commands = {}         # gateways send commands here\n", ep());
         nodes += fmt::format("command_backend = {}  # the command node takes commands from here\n", ep());
         nodes += fmt::format("events_in = {}        # nodes publish events and heartbeats here\n", ep());

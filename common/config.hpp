@@ -42,6 +42,7 @@ struct NodeConfig {
     std::map<BrokerChannel, Endpoint> channels;
     // Test hook (query nodes): drop every Nth live event batch, so that replay must repair gaps.
     uint64_t dropLiveBatchesEvery = 0;
+    std::string metrics;   // HOST:PORT where it serves Prometheus metrics over HTTP; empty: not served
 
     const Endpoint& channel(BrokerChannel c) const { return channels.at(c); }
 };
@@ -113,7 +114,8 @@ struct Config {
 
 inline constexpr int kDefaultBasePort = 7700;
 inline constexpr int kLocalEtcdMembers = 3;  // `jupiter up` runs this many etcd members with several command nodes
-// Loopback ports the default configuration of `layout` uses from its base port on.
+// Loopback ports the default configuration of `layout` uses from its base port on: the nodes'
+// endpoints, then the local etcd members' (several command nodes), then one metrics port per node.
 int portsUsed(const Layout& layout);
 
 // What a new configuration file says beyond the layout: where data, logs and keys live, and which

@@ -129,7 +129,7 @@ int runDaemon(int argc, char** argv, Role role, const std::function<int(DaemonCo
         std::cerr << fmt::format("{}: {}\n", program, cfg.error().message);
         return 2;
     }
-    DaemonContext ctx{std::move(cfg.value()), nullptr, nullptr, Credentials::none()};
+    DaemonContext ctx{std::move(cfg.value()), nullptr, nullptr, Credentials::none(), nullptr};
     auto picked = pickNode(ctx.config, role, nodeName);
     if (!picked) {
         std::cerr << fmt::format("{}: {}\n", program, picked.error().message);
@@ -168,6 +168,16 @@ int runDaemon(int argc, char** argv, Role role, const std::function<int(DaemonCo
     }
     blockTerminationSignals();
     ctx.log = makeLogger(nodeName, "");
+    // After the signal mask: the exposer's threads inherit it.
+    ctx.metrics = std::make_shared<Metrics>(nodeName);
+    if (!ctx.node->metrics.empty()) {
+        if (auto s = ctx.metrics->serve(ctx.node->metrics); !s) {
+            ctx.log->critical("{}", s.error().message);
+            close(pidFd);
+            return 2;
+        }
+        ctx.log->info("serving Prometheus metrics at http://{}/metrics", ctx.node->metrics);
+    }
     ctx.log->set_level(spdlog::level::from_str(logLevel));
     ctx.log->info("starting (pid {}, config {}, data {}, security {}, open files up to {})", getpid(),
                   ctx.config.source.empty() ? "embedded" : ctx.config.source.string(), ctx.config.dir.string(),

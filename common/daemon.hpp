@@ -13,6 +13,7 @@
 
 #include "common/config.hpp"
 #include "common/credentials.hpp"
+#include "common/metrics.hpp"
 
 namespace jupiter {
 
@@ -21,6 +22,7 @@ struct DaemonContext {
     const NodeConfig* node = nullptr;
     std::shared_ptr<spdlog::logger> log;
     Credentials credentials;  // its key pair and its peers' public keys (loaded before it detaches)
+    std::shared_ptr<Metrics> metrics;  // served at the node's `metrics` address when it has one
 };
 
 // Runs a daemon's main for a node of `role`: --node NAME picks it (needed only when the

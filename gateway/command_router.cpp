@@ -14,7 +14,8 @@ void CommandRouter::submit(Frames route, const EnvelopePeek& cmd, std::string by
     r.bytes = std::move(bytes);
     r.name = cmd.name;
     r.id = cmd.id;
-    r.deadline = clock_.now() + s_.totalTimeout;
+    r.submittedAt = clock_.now();
+    r.deadline = r.submittedAt + s_.totalTimeout;
     attempt(table_.add(std::move(r)));
 }
 
@@ -43,7 +44,7 @@ void CommandRouter::onReply(uint64_t token, const std::string& bytes, const Enve
         p->attemptDeadline = clock_.now() + s_.retryBackoff;
         return;
     }
-    reply_(p->route, bytes);
+    answer(*p, bytes);
     done_.push_back(p->serial);
     finish();
 }
@@ -58,10 +59,10 @@ void CommandRouter::tick() {
     for (auto& [serial, p] : table_.all()) {
         if (now >= p.deadline && !p.lastRefusal.empty() && p.target.empty()) {
             // Refused until the end (no leader, no standby holding copies): say why, not just "timeout".
-            reply_(p.route, p.lastRefusal);
+            answer(p, p.lastRefusal);
             done_.push_back(serial);
         } else if (now >= p.deadline) {
-            reply_(p.route,
+            answer(p,
                    encodeEnvelope(makeErrorReply(
                        p.name, p.id,
                        makeError("timeout", fmt::format("the command node did not answer {} within {} ms ({} "
@@ -75,6 +76,11 @@ void CommandRouter::tick() {
     }
     finish();
     if (++ticks_ % 1000 == 0) table_.sweepTokens();
+}
+
+void CommandRouter::answer(const PendingRequest& p, const std::string& bytes) {
+    if (observer_.answered) observer_.answered(p, bytes);
+    reply_(p.route, bytes);
 }
 
 void CommandRouter::finish() {

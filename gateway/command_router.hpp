@@ -28,6 +28,7 @@ public:
     using ReplyFn = std::function<void(const Frames& route, const std::string& bytes)>;
 
     CommandRouter(const Clock& clock, Settings s, SendFn send, ReplyFn reply);
+    void setObserver(RouterObserver o) { observer_ = std::move(o); }
 
     void submit(Frames route, const EnvelopePeek& cmd, std::string bytes);
     void onReply(uint64_t token, const std::string& bytes, const EnvelopePeek& reply);
@@ -38,6 +39,7 @@ public:
     uint64_t resends() const { return resends_; }
 
 private:
+    void answer(const PendingRequest& p, const std::string& bytes);
     void attempt(PendingRequest& p);
     void finish();
 
@@ -48,6 +50,7 @@ private:
     PendingTable table_;
     std::vector<uint64_t> done_;
     uint64_t resends_ = 0;
+    RouterObserver observer_;
     uint64_t ticks_ = 0;
 };
 

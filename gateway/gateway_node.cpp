@@ -34,6 +34,7 @@ GatewayNode::GatewayNode(zmq::context_t& ctx, const DaemonContext& dc, const Clo
       live_(clock, dc.config.heartbeatLiveness, dc.config.recoveryHeartbeats),
       selector_(replicaNames(dc.config), static_cast<uint64_t>(dc.config.maxLagEvents),
                 static_cast<uint64_t>(dc.config.leaveLagEvents)),
+      metrics_(*dc.metrics, replicaNames(dc.config)),
       queries_(clock, live_, selector_,
                QueryRouter::Settings{Millis(dc.config.queryTimeoutMs), Millis(1200), Millis(dc.config.clientTimeoutMs),
                                      Millis(500), Millis(dc.config.queryTimeoutMinMs), Millis(1000)},
@@ -52,6 +53,17 @@ GatewayNode::GatewayNode(zmq::context_t& ctx, const DaemonContext& dc, const Clo
       settle_(clock, Millis(dc.config.heartbeatIntervalMs * 3 / 2)) {}
 
 int GatewayNode::run() {
+    queries_.setObserver(RouterObserver{
+        [this](const PendingRequest& p, const std::string& reply) {
+            metrics_.answered("query", p.name, reply, std::chrono::duration_cast<Micros>(clock_.now() - p.submittedAt));
+        },
+        [this](const std::string& replica, Micros latency) { metrics_.replicaAnswered(replica, latency); }});
+    commandRouter_.setObserver(RouterObserver{
+        [this](const PendingRequest& p, const std::string& reply) {
+            metrics_.answered("command", p.name, reply,
+                              std::chrono::duration_cast<Micros>(clock_.now() - p.submittedAt));
+        },
+        {}});
     loop_.onReadable(frontend_, [this] { onClient(); });
     loop_.onReadable(replicas_.socket, [this] { onReplica(); });
     loop_.onReadable(brokers_.socket, [this] { onCommandReply(); });
@@ -232,8 +244,10 @@ void GatewayNode::onConnectionEvent() {
 }
 
 void GatewayNode::replicaDown(const std::string& replica, const std::string& reason) {
-    if (auto change = live_.markDown(replica, reason))
+    if (auto change = live_.markDown(replica, reason)) {
         dc_.log->warn("{} {} ({})", change->node, stateName(change->to), change->reason);
+        metrics_.replicaDown(replica, "connection");
+    }
     queries_.onReplicaLost(replica);
     updateRoute();
 }
@@ -249,6 +263,7 @@ void GatewayNode::updateRoute() {
         hb.routeReason = change->reason;
         dc_.log->info("REROUTE {} -> {} ({})", change->from.empty() ? "none" : change->from,
                       change->to.empty() ? "none" : change->to, change->reason);
+        metrics_.routeChanged(change->to);
         // Tell the monitor now rather than at the next heartbeat.
         onHeartbeatTimer();
     }
@@ -262,6 +277,7 @@ void GatewayNode::onTimer() {
     // something even while the bus is silent.
     for (const auto& change : live_.tick()) {
         dc_.log->warn("{} {} ({})", change.node, stateName(change.to), change.reason);
+        metrics_.replicaDown(change.node, "heartbeat");
         queries_.onReplicaLost(change.node);
     }
     updateRoute();
@@ -270,7 +286,10 @@ void GatewayNode::onTimer() {
     commandRouter_.tick();
 }
 
-void GatewayNode::onHeartbeatTimer() { heartbeat_.publish(queries_.latestHead()); }
+void GatewayNode::onHeartbeatTimer() {
+    heartbeat_.publish(queries_.latestHead());
+    metrics_.sample(live_, queries_.head(), queries_.retries(), commandRouter_.resends(), gate_);
+}
 
 void GatewayNode::onPingTimer() { pingReplicas(); }
 

@@ -22,6 +22,7 @@
 #include "common/event_loop.hpp"
 #include "common/links.hpp"
 #include "gateway/command_router.hpp"
+#include "gateway/gateway_metrics.hpp"
 #include "gateway/query_router.hpp"
 
 namespace jupiter {
@@ -63,6 +64,7 @@ private:
     zmq::socket_t pub_;        // our heartbeat
     Liveness live_;
     ReplicaSelector selector_;
+    GatewayMetrics metrics_;
     QueryRouter queries_;
     CommandRouter commandRouter_;
     HeartbeatPublisher heartbeat_;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -23,6 +24,7 @@ struct PendingRequest {
     std::string name;                 // for error replies
     std::string id;
     uint64_t minSeq = 0;
+    TimePoint submittedAt{};          // when the client's request arrived (latency as the client sees it)
     TimePoint deadline{};             // answer (or error) by then
     TimePoint attemptDeadline{};      // resend/reroute after this
     TimePoint attemptSentAt{};        // when the current attempt went out (latency samples)
@@ -31,6 +33,14 @@ struct PendingRequest {
     int attempts = 0;
     std::optional<TimePoint> waitingSince;  // no replica could take it since then
     std::string lastRefusal;          // commands: the last `unavailable` answer (sent if time runs out)
+};
+
+// What a router tells whoever watches it (the gateway's metrics); either member may be empty.
+struct RouterObserver {
+    // The client is sent `reply` (an answer or an error) for `p`.
+    std::function<void(const PendingRequest& p, const std::string& reply)> answered;
+    // `replica` answered the attempt sent to it after `latency`.
+    std::function<void(const std::string& replica, Micros latency)> replicaAnswered;
 };
 
 class PendingTable {

@@ -19,7 +19,8 @@ void QueryRouter::submit(Frames route, const EnvelopePeek& query, std::string by
     r.name = query.name;
     r.id = query.id;
     r.minSeq = query.minSeq;
-    r.deadline = clock_.now() + s_.totalTimeout;
+    r.submittedAt = clock_.now();
+    r.deadline = r.submittedAt + s_.totalTimeout;
     PendingRequest& p = table_.add(std::move(r));
     dispatch(p);
     for (uint64_t serial : done_) table_.erase(serial);
@@ -99,8 +100,13 @@ void QueryRouter::dispatch(PendingRequest& p) {
 }
 
 void QueryRouter::fail(PendingRequest& p, const std::string& code, const std::string& message) {
-    reply_(p.route, encodeEnvelope(makeErrorReply(p.name, p.id, makeError(code, message))));
+    answer(p, encodeEnvelope(makeErrorReply(p.name, p.id, makeError(code, message))));
     done_.push_back(p.serial);
+}
+
+void QueryRouter::answer(const PendingRequest& p, const std::string& bytes) {
+    if (observer_.answered) observer_.answered(p, bytes);
+    reply_(p.route, bytes);
 }
 
 std::string QueryRouter::unavailableMessage() const {
@@ -124,15 +130,18 @@ void QueryRouter::onReply(const std::string& replica, uint64_t token, const std:
     PendingRequest* p = table_.byToken(token);
     table_.forgetToken(token);
     if (!p) return;  // answered already (a slower attempt) or given up: drop
-    if (replica == p->target && p->minSeq <= settledHead_ && reply.kind == Kind::Reply)
-        learnLatency(p->name, std::chrono::duration_cast<Micros>(clock_.now() - p->attemptSentAt));
+    if (replica == p->target) {
+        const auto latency = std::chrono::duration_cast<Micros>(clock_.now() - p->attemptSentAt);
+        if (observer_.replicaAnswered) observer_.replicaAnswered(replica, latency);
+        if (p->minSeq <= settledHead_ && reply.kind == Kind::Reply) learnLatency(p->name, latency);
+    }
     const bool retryable = reply.kind == Kind::Error && (reply.errorCode == "behind" || reply.errorCode == "internal");
     if (retryable && clock_.now() < p->deadline) {
         p->tried.insert(replica);
         ++retries_;
         dispatch(*p);
     } else {
-        reply_(p->route, bytes);
+        answer(*p, bytes);
         done_.push_back(p->serial);
     }
     for (uint64_t serial : done_) table_.erase(serial);

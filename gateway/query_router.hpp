@@ -38,6 +38,7 @@ public:
     using ReplyFn = std::function<void(const Frames& route, const std::string& bytes)>;
 
     QueryRouter(const Clock& clock, Liveness& live, ReplicaSelector& selector, Settings s, SendFn send, ReplyFn reply);
+    void setObserver(RouterObserver o) { observer_ = std::move(o); }
 
     void submit(Frames route, const EnvelopePeek& query, std::string bytes);
     // A reply arrived from `replica` for `token`.
@@ -64,6 +65,7 @@ public:
     uint64_t retries() const { return retries_; }
 
 private:
+    void answer(const PendingRequest& p, const std::string& bytes);
     struct Latency {
         double srttUs = 0;
         double rttvarUs = 0;
@@ -84,6 +86,7 @@ private:
     uint64_t settledHead_ = 0;
     uint64_t latestHead_ = 0;
     uint64_t retries_ = 0;
+    RouterObserver observer_;
     uint64_t ticks_ = 0;
     std::vector<uint64_t> done_;
     std::map<std::string, Latency> latency_;     // by query name (bounded: names come from clients)

@@ -1,6 +1,7 @@
 // Monitor implementation; see monitor_node.hpp.
 #include "monitor/monitor_node.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -23,6 +24,7 @@ MonitorNode::MonitorNode(zmq::context_t& ctx, const DaemonContext& dc, const Clo
       sub_(wiring_.open(Link::Subscribe, {std::string(kHeartbeatTopic)})),
       pub_(wiring_.open(Link::Publish)),
       health_(clock, dc.config.heartbeatLiveness, dc.config.recoveryHeartbeats, Millis(dc.config.pingTimeoutMs)),
+      metrics_(*dc.metrics, dc.config, dc.node->name, Millis(dc.config.heartbeatIntervalMs)),
       heartbeat_(pub_, clock, *dc.node, Millis(dc.config.heartbeatIntervalMs)),
       routes_(clock) {
     std::error_code ec;
@@ -31,6 +33,8 @@ MonitorNode::MonitorNode(zmq::context_t& ctx, const DaemonContext& dc, const Clo
     if (!log_)
         throw std::runtime_error(fmt::format("cannot open the transition log {} (check the folder's permissions)",
                                              dc_.config.transitionLog().string()));
+    struct stat st {};
+    if (fstat(fileno(log_), &st) == 0) logInode_ = st.st_ino;
 }
 
 MonitorNode::~MonitorNode() {
@@ -56,9 +60,19 @@ int MonitorNode::run() {
 
 void MonitorNode::record(int64_t atMs, const std::string& node, const std::string& event, const std::string& detail) {
     const std::string line = fmt::format("{} {} {} {}", formatUtcMs(atMs), node, event, detail);
+    // logrotate moved the file away: go on in a new one at the same path.
+    struct stat st {};
+    if (stat(dc_.config.transitionLog().c_str(), &st) != 0 || st.st_ino != logInode_) {
+        if (std::FILE* fresh = std::fopen(dc_.config.transitionLog().c_str(), "a")) {
+            std::fclose(log_);
+            log_ = fresh;
+            if (fstat(fileno(log_), &st) == 0) logInode_ = st.st_ino;
+        }
+    }
     std::fputs((line + "\n").c_str(), log_);
     std::fflush(log_);
     dc_.log->info("{} {} {}", node, event, detail);
+    metrics_.transition(node, event);
     Envelope e;
     e.kind = Kind::Transition;
     e.name = "transition";
@@ -192,6 +206,9 @@ void MonitorNode::onRequest() {
     });
 }
 
-void MonitorNode::onHeartbeatTimer() { heartbeat_.publish(0); }
+void MonitorNode::onHeartbeatTimer() {
+    heartbeat_.publish(0);
+    metrics_.sample(health_, head_, gate_);
+}
 
 }  // namespace jupiter

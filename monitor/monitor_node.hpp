@@ -15,6 +15,7 @@
 #include "common/daemon.hpp"
 #include "common/event_loop.hpp"
 #include "common/links.hpp"
+#include "monitor/monitor_metrics.hpp"
 #include "monitor/node_health.hpp"
 
 namespace jupiter {
@@ -48,9 +49,11 @@ private:
     zmq::socket_t sub_;
     zmq::socket_t pub_;
     NodeHealth health_;
+    MonitorMetrics metrics_;
     HeartbeatPublisher heartbeat_;
     RouteTracker routes_;
     std::FILE* log_ = nullptr;
+    uint64_t logInode_ = 0;     // the transition log's file: when its path names another (rotated), reopen
     uint64_t head_ = 0;
     std::string leader_;        // the command node leading, as its heartbeats say
     uint64_t leaderEpoch_ = 0;

@@ -5,6 +5,7 @@
 
 #include "bus/bus_reader.hpp"
 #include "domain/queries.hpp"
+#include "schemas/catalog.hpp"
 #include "store/inspect.hpp"
 
 namespace jupiter {
@@ -31,6 +32,7 @@ QueryNode::QueryNode(zmq::context_t& ctx, const DaemonContext& dc, const Clock& 
       wiring_(ctx, dc.config, *dc.node, gate_),
       loop_(clock),
       replicator_(store, clock, kReplayTimeout),
+      metrics_(*dc.metrics),
       router_(wiring_.open(Link::Control)),
       sub_(wiring_.open(Link::Subscribe, busTopics(dc.config))),
       pub_(wiring_.open(Link::Publish)),
@@ -92,6 +94,7 @@ void QueryNode::onRequest() {
 }
 
 void QueryNode::answer(const Frames& route, const Envelope& q) {
+    const TimePoint started = clock_.now();
     auto snap = store_.snapshot();
     Result<Doc> result = makeError("internal", "");
     try {
@@ -103,6 +106,8 @@ void QueryNode::answer(const Frames& route, const Envelope& q) {
     reply.seq = store_.seq();
     reply.node = dc_.node->name;
     sendReply(router_, route, reply);
+    metrics_.answered(findMessage(Kind::Query, q.name) ? q.name : "unknown", result ? "ok" : result.error().code,
+                      std::chrono::duration_cast<Micros>(clock_.now() - started));
 }
 
 void QueryNode::onBus() {
@@ -126,7 +131,11 @@ void QueryNode::onBus() {
                 return;
             }
             epoch_ = epoch;
-            afterApply(replicator_.onLive(env.body["events"], env.body["head"].get<uint64_t>()));
+            const TimePoint started = clock_.now();
+            auto applied = replicator_.onLive(env.body["events"], env.body["head"].get<uint64_t>());
+            if (applied)
+                metrics_.applied("live", *applied, std::chrono::duration_cast<Micros>(clock_.now() - started));
+            afterApply(applied);
         });
     if (malformed) dc_.log->warn("ignored {} malformed bus message(s)", malformed);
     requestReplayIfDue();
@@ -140,7 +149,10 @@ void QueryNode::onReplayReply() {
             dc_.log->warn("ignored a bad replay reply from the command node");
             return;
         }
-        afterApply(replicator_.onReplay(env->body["events"], env->body["head"].get<uint64_t>()));
+        const TimePoint started = clock_.now();
+        auto applied = replicator_.onReplay(env->body["events"], env->body["head"].get<uint64_t>());
+        if (applied) metrics_.applied("replay", *applied, std::chrono::duration_cast<Micros>(clock_.now() - started));
+        afterApply(applied);
     });
     requestReplayIfDue();
 }
@@ -190,6 +202,9 @@ void QueryNode::onTimer() {
     requestReplayIfDue();
 }
 
-void QueryNode::onHeartbeatTimer() { heartbeat_.publish(store_.seq(), store_.digest()); }
+void QueryNode::onHeartbeatTimer() {
+    heartbeat_.publish(store_.seq(), store_.digest());
+    metrics_.sample(store_, replicator_, staleBatches_, gate_);
+}
 
 }  // namespace jupiter

@@ -13,6 +13,7 @@
 #include "common/daemon.hpp"
 #include "common/event_loop.hpp"
 #include "common/links.hpp"
+#include "query/query_metrics.hpp"
 #include "query/replicator.hpp"
 #include "store/store.hpp"
 
@@ -47,6 +48,7 @@ private:
     Wiring wiring_;
     EventLoop loop_;
     Replicator replicator_;
+    QueryMetrics metrics_;
     zmq::socket_t router_;  // queries, pings, digests
     zmq::socket_t sub_;     // events and the command nodes' heartbeats
     zmq::socket_t pub_;     // our heartbeat

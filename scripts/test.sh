@@ -10,8 +10,9 @@ cd "$(dirname "$0")/.."
 jobs=$(nproc)
 
 echo "== build (warnings are errors)"
-# lintian, systemd-analyze, adduser and procps check the Debian package and its units.
-JUPITER_EXTRA_PACKAGES="lintian systemd adduser procps dpkg-dev" scripts/setup.sh build -DJUPITER_WERROR=ON
+# lintian, systemd-analyze, adduser and procps check the Debian package and its units; promtool
+# (prometheus) checks every daemon's metrics.
+JUPITER_EXTRA_PACKAGES="lintian systemd adduser procps dpkg-dev prometheus" scripts/setup.sh build -DJUPITER_WERROR=ON
 echo "== tests"
 ctest --test-dir build --output-on-failure -j "$jobs" --timeout 300
 

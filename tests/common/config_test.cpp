@@ -24,11 +24,13 @@ Layout withReplicas(int n) {
 
 }  // namespace
 
-TEST_CASE("config: the embedded default describes all eleven nodes and three etcd members on consecutive ports") {
+TEST_CASE("config: the embedded default describes all eleven nodes, three etcd members and metrics on consecutive ports") {
     auto c = parseConfig(defaultConfigToml("/tmp/jx", 23000), "");
     REQUIRE(c.ok());
     CHECK(c->nodes.size() == 11);
-    CHECK(portsUsed(Layout{}) == 25);
+    CHECK(portsUsed(Layout{}) == 36);  // 25 for the bus and etcd, then one metrics port per node
+    CHECK(c->node("broker-1")->metrics == "127.0.0.1:23025");
+    CHECK(c->node("gateway-2")->metrics == "127.0.0.1:23035");
     CHECK(names(c->nodesWith(Role::Broker)) == std::vector<std::string>{"broker-1", "broker-2"});
     const NodeConfig* broker = c->node("broker-1");
     REQUIRE(broker);
@@ -69,6 +71,11 @@ TEST_CASE("config: logs_dir puts log files elsewhere (absolute, or relative to t
     auto rel = parseConfig(text.substr(0, at) + "logs_dir = \"logs\"\n" + text.substr(at), "/etc/jupiter/j.toml");
     REQUIRE(rel.ok());
     CHECK(rel->logFile("monitor") == "/etc/jupiter/logs/monitor.log");
+    auto badMetrics = text;
+    badMetrics.replace(badMetrics.find("metrics = \"127.0.0.1:"), 27, "metrics = \"127.0.0.1\" #");
+    auto refused = parseConfig(badMetrics, "");
+    REQUIRE(!refused.ok());
+    CHECK(refused.error().message.find("use HOST:PORT") != std::string::npos);
     auto typo = parseConfig(text.substr(0, at) + "log_dir = \"logs\"\n" + text.substr(at), "/etc/jupiter/j.toml");
     REQUIRE(!typo.ok());
     CHECK(typo.error().message.find("did you mean logs_dir?") != std::string::npos);
@@ -81,7 +88,7 @@ TEST_CASE("config: any number of replicas - and one or several of every role - i
         CHECK(c->nodesWith(Role::Query).size() == static_cast<std::size_t>(n));
         CHECK(c->nodesWith(Role::Query).front()->name == "query-1");
         CHECK(c->nodes.size() == static_cast<std::size_t>(8 + n));
-        CHECK(portsUsed(withReplicas(n)) == 22 + n);
+        CHECK(portsUsed(withReplicas(n)) == 22 + n + 8 + n);
         CHECK(c->node("gateway-2")->endpoint == fmt::format("tcp://127.0.0.1:{}", 23000 + 15 + n));
     }
     Layout smallest;
@@ -94,7 +101,7 @@ TEST_CASE("config: any number of replicas - and one or several of every role - i
     CHECK(one->nodes.size() == 5);
     CHECK_FALSE(one->replicated());  // one command node: no etcd
     CHECK(one->etcd.endpoints.empty());
-    CHECK(portsUsed(smallest) == 9);
+    CHECK(portsUsed(smallest) == 9 + 5);
     REQUIRE(one->node("broker"));
     REQUIRE(one->node("gateway"));
     Layout many;

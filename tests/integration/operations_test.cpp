@@ -1,17 +1,21 @@
 // Operating a cluster like other infrastructure: log files that logrotate can move away (SIGHUP
-// reopens them while the daemon goes on serving).
+// reopens them while the daemon goes on serving), and Prometheus metrics on every daemon that
+// promtool accepts and that move with the traffic.
 #include <doctest/doctest.h>
 
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include <curl/curl.h>
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include "cluster.hpp"
 
 using namespace jupiter;
 using jupiter::testing::Cluster;
+using jupiter::testing::runShell;
 
 namespace {
 
@@ -20,6 +24,48 @@ std::string slurp(const std::filesystem::path& p) {
     std::stringstream s;
     s << in.rdbuf();
     return s.str();
+}
+
+// GET http://ADDRESS/metrics; empty on any failure.
+std::string scrape(const std::string& address) {
+    CURL* curl = curl_easy_init();
+    if (!curl) return {};
+    std::string body;
+    const std::string url = fmt::format("http://{}/metrics", address);
+    curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 5000L);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, +[](char* p, size_t size, size_t n, void* out) {
+        static_cast<std::string*>(out)->append(p, size * n);
+        return size * n;
+    });
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
+    const CURLcode rc = curl_easy_perform(curl);
+    long status = 0;
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_cleanup(curl);
+    return rc == CURLE_OK && status == 200 ? body : std::string();
+}
+
+// The sum of the samples of `name` whose labels contain every one of `labels` (e.g. `kind="query"`).
+double sample(const std::string& exposition, const std::string& name, const std::vector<std::string>& labels = {}) {
+    double sum = 0;
+    std::istringstream in(exposition);
+    for (std::string line; std::getline(in, line);) {
+        if (line.empty() || line[0] == '#' || line.rfind(name, 0) != 0) continue;
+        const char after = line.size() > name.size() ? line[name.size()] : '\0';
+        if (after != '{' && after != ' ') continue;  // another metric whose name starts the same
+        bool all = true;
+        for (const auto& l : labels) all = all && line.find(l) != std::string::npos;
+        if (all) sum += std::stod(line.substr(line.rfind(' ') + 1));
+    }
+    return sum;
+}
+
+// The sum over every node of `role`.
+double sampleAll(Cluster& c, Role role, const std::string& name, const std::vector<std::string>& labels = {}) {
+    double sum = 0;
+    for (const auto* n : c.config().nodesWith(role)) sum += sample(scrape(n->metrics), name, labels);
+    return sum;
 }
 
 }  // namespace
@@ -50,4 +96,87 @@ TEST_CASE("operations: SIGHUP makes every daemon reopen its log file after logro
     }
     auto status = c.cli("status");
     CHECK(status.exitCode == 0);
+}
+
+TEST_CASE("operations: every daemon serves Prometheus metrics that promtool accepts, and they move with the traffic") {
+    Cluster c;
+    REQUIRE_MESSAGE(runShell("command -v promtool").exitCode == 0,
+                    "promtool is missing: install Debian's prometheus package (scripts/test.sh does)");
+    const auto tmp = std::filesystem::temp_directory_path() / fmt::format("jupiter-metrics-{}.txt", getpid());
+    for (const auto* n : c.config().startOrder()) {
+        INFO(n->name << " at " << n->metrics);
+        REQUIRE(!n->metrics.empty());
+        const std::string text = scrape(n->metrics);
+        REQUIRE(!text.empty());
+        {
+            std::ofstream out(tmp);
+            out << text;
+        }
+        auto lint = runShell(fmt::format("promtool check metrics < {}", tmp.string()));
+        INFO(lint.output);
+        CHECK(lint.exitCode == 0);
+        CHECK(sample(text, "jupiter_build_info", {fmt::format("node=\"{}\"", n->name)}) == 1);
+        CHECK(sample(text, "process_resident_memory_bytes") > 0);
+        CHECK(sample(text, "jupiter_refused_handshakes_total") == 0);
+        // No request id (or other unbounded value) in any label.
+        CHECK(text.find("id=") == std::string::npos);
+    }
+    std::filesystem::remove(tmp);
+
+    auto before = [&](Role r, const std::string& name, const std::vector<std::string>& labels = {}) {
+        return sampleAll(c, r, name, labels);
+    };
+    const double commandsOk = before(Role::Gateway, "jupiter_gateway_requests_total", {"kind=\"command\"", "outcome=\"ok\""});
+    const double queriesOk = before(Role::Gateway, "jupiter_gateway_requests_total", {"kind=\"query\"", "outcome=\"ok\""});
+    const double decided = before(Role::Command, "jupiter_command_commands_total", {"name=\"product.create\"", "outcome=\"ok\""});
+    const double rejected =
+        before(Role::Command, "jupiter_command_commands_total", {"name=\"product.create\"", "outcome=\"rejected\""});
+    const double relayed = before(Role::Broker, "jupiter_broker_relayed_messages_total", {"channel=\"commands\""});
+    const double applied = before(Role::Query, "jupiter_query_events_applied_total");
+    const double commits = before(Role::Command, "jupiter_command_commit_duration_seconds_count");
+
+    uint64_t seq = 0;
+    for (int i = 0; i < 5; ++i) {
+        auto r = c.send("product.create", {{"code", fmt::format("M{}", i)}, {"description", "d"}, {"price", 1.5}});
+        REQUIRE(r.ok());
+        REQUIRE(r->kind == Kind::Reply);
+        seq = r->body["seq"].get<uint64_t>();
+    }
+    auto dup = c.send("product.create", {{"code", "M0"}, {"description", "again"}, {"price", 1.5}});
+    REQUIRE(dup.ok());
+    CHECK(dup->kind == Kind::Error);  // the code is taken: a rule broken, counted under its error code
+    for (int i = 0; i < 3; ++i) REQUIRE(c.query("products.list", Doc::object(), 0, seq).ok());
+    auto unknown = c.query("no.such.query");
+    REQUIRE(unknown.ok());
+    CHECK(unknown->kind == Kind::Error);
+
+    CHECK(Cluster::waitFor([&] {
+        return before(Role::Gateway, "jupiter_gateway_requests_total", {"kind=\"command\"", "outcome=\"ok\""}) >=
+                   commandsOk + 5 &&
+               before(Role::Gateway, "jupiter_gateway_requests_total", {"kind=\"query\"", "outcome=\"ok\""}) >=
+                   queriesOk + 3;
+    }, Millis(5000)));
+    CHECK(before(Role::Gateway, "jupiter_gateway_requests_total", {"name=\"unknown\""}) >= 1);
+    CHECK(before(Role::Gateway, "jupiter_gateway_request_duration_seconds_count", {"kind=\"query\""}) >= queriesOk + 3);
+    CHECK(before(Role::Command, "jupiter_command_commands_total", {"name=\"product.create\"", "outcome=\"ok\""}) ==
+          decided + 5);
+    CHECK(before(Role::Command, "jupiter_command_commands_total", {"name=\"product.create\"", "outcome=\"rejected\""}) ==
+          rejected + 1);
+    CHECK(before(Role::Command, "jupiter_command_commit_duration_seconds_count") > commits);
+    CHECK(before(Role::Broker, "jupiter_broker_relayed_messages_total", {"channel=\"commands\""}) >= relayed + 6);
+    // Every replica applied the five commands' events, and says it is caught up.
+    CHECK(Cluster::waitFor([&] { return before(Role::Query, "jupiter_query_events_applied_total") >= applied + 15; },
+                           Millis(5000)));
+    CHECK(Cluster::waitFor([&] { return before(Role::Query, "jupiter_query_lag_events") == 0; }, Millis(5000)));
+    // Sampled each heartbeat interval, so wait for the next sample.
+    for (const auto* q : c.config().nodesWith(Role::Query))
+        CHECK(Cluster::waitFor(
+            [&] { return sample(scrape(q->metrics), "jupiter_store_applied_sequence") >= static_cast<double>(seq); },
+            Millis(5000)));
+    // The monitor sees every node UP.
+    const auto* monitor = c.config().nodesWith(Role::Monitor).front();
+    CHECK(Cluster::waitFor([&] {
+        return sample(scrape(monitor->metrics), "jupiter_monitor_node_up") ==
+               static_cast<double>(c.config().nodes.size() - 1);
+    }, Millis(5000)));
 }
