@@ -40,7 +40,15 @@ TEST_CASE("durability: kill -9 of a query node during a burst of 10 000 commands
 }
 
 TEST_CASE("durability: kill -9 of either broker mid-burst, then restart - 0 failed, 0 lost, 0 doubled, converged") {
-    Cluster c;
+    // Five missed heartbeats (500 ms) before a node is DOWN, not three: when a broker comes back,
+    // every node reconnects and a replica catches up in one go, and on 2 cores beside this load a
+    // query node was seen off the CPU for ~310 ms then (marked DOWN for CPU, not for the broker).
+    // A replica judged lost because of the broker (what the last check is for) stays silent for as
+    // long as the broker is down, over a second here, so it still shows.
+    Cluster c(lean(), [](std::string toml) {
+        const std::string at = "heartbeat_liveness = 3";
+        return toml.replace(toml.find(at), at.size(), "heartbeat_liveness = 5");
+    });
     const uint64_t product = createProduct(c);
     const uint64_t total = 8000;
     QueryLoad queries(c.ctx(), c.credentials(), c.gateways(), 2);
