@@ -4,12 +4,6 @@
 #include "schemas/catalog.hpp"
 
 namespace jupiter {
-namespace {
-
-double seconds(Micros d) { return static_cast<double>(d.count()) / 1e6; }
-
-}  // namespace
-
 CommandMetrics::CommandMetrics(Metrics& m)
     : metrics_(m),
       commands_(m.counter("jupiter_command_commands_total",
@@ -34,15 +28,15 @@ CommandMetrics::CommandMetrics(Metrics& m)
       store_(m) {}
 
 void CommandMetrics::decided(const std::string& name, const std::string& outcome) {
-    commands_.at({findMessage(Kind::Command, name) ? name : "unknown", outcome}).Increment();
+    commands_.at({metricNameLabel(Kind::Command, name), outcome}).Increment();
 }
 
 void CommandMetrics::committed(std::size_t commands, Micros took) {
-    commit_.Observe(seconds(took));
+    commit_.Observe(toSeconds(took));
     batch_.Observe(static_cast<double>(commands));
 }
 
-void CommandMetrics::replicated(Micros took) { replication_.Observe(seconds(took)); }
+void CommandMetrics::replicated(Micros took) { replication_.Observe(toSeconds(took)); }
 
 void CommandMetrics::sample(bool leading, uint64_t epoch, uint64_t committedSeq, const Store& store,
                             const Gatekeeper& gate) {

@@ -46,6 +46,8 @@ private:
 };
 
 inline int64_t toMs(TimePoint::duration d) { return std::chrono::duration_cast<Millis>(d).count(); }
+// In seconds, the unit Prometheus metrics use.
+inline double toSeconds(Micros d) { return static_cast<double>(d.count()) / 1e6; }
 
 // ISO-8601 UTC with milliseconds, e.g. 2026-11-28T10:15:01.123Z.
 std::string formatUtcMs(int64_t epochMs);

@@ -13,14 +13,6 @@ std::string outcomeOf(std::string_view reply) {
     return peek->errorCode.empty() ? "error" : std::string(peek->errorCode);
 }
 
-std::string nameLabel(Kind kind, const std::string& name) { return findMessage(kind, name) ? name : "unknown"; }
-
-namespace {
-
-double seconds(Micros d) { return static_cast<double>(d.count()) / 1e6; }
-
-}  // namespace
-
 GatewayMetrics::GatewayMetrics(Metrics& m, std::vector<std::string> replicas)
     : replicas_(std::move(replicas)),
       requests_(m.counter("jupiter_gateway_requests_total",
@@ -68,12 +60,12 @@ GatewayMetrics::GatewayMetrics(Metrics& m, std::vector<std::string> replicas)
 
 void GatewayMetrics::answered(std::string_view kind, const std::string& name, std::string_view reply, Micros latency) {
     const std::string k(kind);
-    requests_.at({k, nameLabel(kind == "query" ? Kind::Query : Kind::Command, name), outcomeOf(reply)}).Increment();
-    duration_.at({k}, Metrics::secondsBuckets()).Observe(seconds(latency));
+    requests_.at({k, metricNameLabel(kind == "query" ? Kind::Query : Kind::Command, name), outcomeOf(reply)}).Increment();
+    duration_.at({k}, Metrics::secondsBuckets()).Observe(toSeconds(latency));
 }
 
 void GatewayMetrics::replicaAnswered(const std::string& replica, Micros latency) {
-    replicaDuration_.at({replica}, Metrics::secondsBuckets()).Observe(seconds(latency));
+    replicaDuration_.at({replica}, Metrics::secondsBuckets()).Observe(toSeconds(latency));
 }
 
 void GatewayMetrics::routeChanged(const std::string& to) {

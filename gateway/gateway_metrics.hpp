@@ -48,8 +48,5 @@ private:
 
 // A request's outcome as a label: "ok", or the error code of the reply (a bounded set).
 std::string outcomeOf(std::string_view reply);
-// A message name as a label: the name when the catalogue has it, else "unknown" (a client may send
-// any string; labels must stay few).
-std::string nameLabel(Kind kind, const std::string& name);
 
 }  // namespace jupiter

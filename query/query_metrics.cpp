@@ -2,12 +2,6 @@
 #include "query/query_metrics.hpp"
 
 namespace jupiter {
-namespace {
-
-double seconds(Micros d) { return static_cast<double>(d.count()) / 1e6; }
-
-}  // namespace
-
 QueryMetrics::QueryMetrics(Metrics& m)
     : metrics_(m),
       requests_(m.counter("jupiter_query_requests_total",
@@ -39,12 +33,12 @@ QueryMetrics::QueryMetrics(Metrics& m)
 
 void QueryMetrics::answered(const std::string& name, const std::string& outcome, Micros took) {
     requests_.at({name, outcome}).Increment();
-    duration_.Observe(seconds(took));
+    duration_.Observe(toSeconds(took));
 }
 
 void QueryMetrics::applied(const std::string& source, std::size_t events, Micros took) {
     if (events == 0) return;
-    applyDuration_.at({source}, Metrics::secondsBuckets()).Observe(seconds(took));
+    applyDuration_.at({source}, Metrics::secondsBuckets()).Observe(toSeconds(took));
     eventsApplied_.at({source}).Increment(static_cast<double>(events));
 }
 

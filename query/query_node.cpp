@@ -106,7 +106,7 @@ void QueryNode::answer(const Frames& route, const Envelope& q) {
     reply.seq = store_.seq();
     reply.node = dc_.node->name;
     sendReply(router_, route, reply);
-    metrics_.answered(findMessage(Kind::Query, q.name) ? q.name : "unknown", result ? "ok" : result.error().code,
+    metrics_.answered(metricNameLabel(Kind::Query, q.name), result ? "ok" : result.error().code,
                       std::chrono::duration_cast<Micros>(clock_.now() - started));
 }
 

@@ -59,6 +59,10 @@ const MessageSpec* findMessage(Kind kind, std::string_view name) {
     return nullptr;
 }
 
+std::string metricNameLabel(Kind kind, const std::string& name) {
+    return findMessage(kind, name) ? name : "unknown";
+}
+
 Status validateBody(const MessageSpec& spec, const Doc& body) {
     if (!body.is_object())
         return makeError("bad_field", fmt::format("the body of '{}' must be a map, got {}", spec.name, docTypeName(body)));

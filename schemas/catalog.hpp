@@ -37,6 +37,9 @@ const std::vector<MessageSpec>& messageCatalog();
 
 // The spec for (kind, name), or nullptr if Jupiter has no such message.
 const MessageSpec* findMessage(Kind kind, std::string_view name);
+// `name` as a metric label: itself when the catalogue has it, else "unknown" (a client may send any
+// string, and a label's values must stay few).
+std::string metricNameLabel(Kind kind, const std::string& name);
 
 // Checks `body` against `spec`: required fields present, every field of the declared type, no
 // unknown fields. The error names the field, e.g. "field 'quantity' must be an integer, got string".
