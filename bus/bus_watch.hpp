@@ -23,6 +23,7 @@ public:
     std::optional<Millis> tick();
 
     bool up() const { return up_; }
+    Millis deadline() const { return deadline_; }
     // Brokers whose heartbeat is fresh now.
     std::size_t brokersUp() const;
     // Whether this broker's heartbeat is fresh now.

@@ -214,6 +214,12 @@ std::optional<ClientReply> FailoverClient::service() {
         }
         auto it = pending_.find(peek->id);
         if (it == pending_.end()) continue;  // a pong, or a second answer to a request already answered
+        if (peek->kind == Kind::Error && peek->errorCode == kErrorCutOff && *from == cur_ &&
+            ++it->second.cutOffAnswers < endpoints_.size()) {
+            // That server cannot serve it (a gateway cut off from the bus); another may.
+            failover(fmt::format("{} answered {}: it cannot pass requests on", endpoints_[cur_], kErrorCutOff));
+            continue;
+        }
         pending_.erase(it);
         if (!pending_.empty() && *from == cur_) lastProgress_ = Steady::now();
         return ClientReply{std::move(bytes), std::move(*peek), endpoints_[*from]};

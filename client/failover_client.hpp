@@ -11,6 +11,8 @@
 //     that answers the ping is alive and still working (the gateway retries replicas and resends
 //     commands itself), so the client keeps waiting; one that does not answer within
 //     `pingTimeout` (stopped, hung, cut off) is left;
+//   - a server that answers "cut_off" (a gateway that hears no broker) is left too, and the request
+//     goes to the next server; only when every server has said so does the caller get that answer;
 //   - moving on resends every request waiting for an answer, with the same request id, to the next
 //     connected server (commands are deduplicated by id, queries are idempotent). A late answer
 //     from the old server is still accepted; a second answer to the same id is dropped.
@@ -90,6 +92,7 @@ private:
     struct Pending {
         std::string bytes;
         bool sent = false;  // to the current server
+        std::size_t cutOffAnswers = 0;  // servers that answered it with kErrorCutOff
     };
     void open();
     void closeSocket();

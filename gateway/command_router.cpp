@@ -16,7 +16,31 @@ void CommandRouter::submit(Frames route, const EnvelopePeek& cmd, std::string by
     r.id = cmd.id;
     r.submittedAt = clock_.now();
     r.deadline = r.submittedAt + s_.totalTimeout;
+    if (cutOff()) {
+        refuseCutOff(r);
+        return;
+    }
     attempt(table_.add(std::move(r)));
+}
+
+void CommandRouter::refuseCutOff(const PendingRequest& p) {
+    answer(p, encodeEnvelope(makeErrorReply(
+                  p.name, p.id,
+                  makeError(std::string(kErrorCutOff),
+                            fmt::format("this gateway cannot pass commands on: {}; send it through another gateway "
+                                        "with the same request id ({})", cutOff_, p.id)))));
+}
+
+void CommandRouter::setCutOff(std::string why) {
+    cutOff_ = std::move(why);
+    if (!cutOff()) return;
+    // What waits here may or may not have reached the command node before the cut: the client
+    // resends it elsewhere with the same id, which is applied at most once.
+    for (auto& [serial, p] : table_.all()) {
+        refuseCutOff(p);
+        done_.push_back(serial);
+    }
+    finish();
 }
 
 void CommandRouter::attempt(PendingRequest& p) {

@@ -3,7 +3,8 @@
 // command node is connected, or sent through a broker that has since gone (lost connection, or
 // heartbeat missed: onBrokersChanged), is resent with the same request id through a live broker (the
 // command node remembers outcomes by id, so a resend is applied at most once) until the overall
-// timeout.
+// timeout. A gateway cut off from every broker says so at once (setCutOff) rather than holding
+// commands it cannot deliver.
 #pragma once
 
 #include <functional>
@@ -35,12 +36,19 @@ public:
     // The brokers that can take commands now: commands in flight through any other are resent at once.
     void onBrokersChanged(const std::set<std::string>& usable);
     void tick();
+    // This gateway hears no broker (`why` says for how long): every command waiting here and every
+    // new one is answered at once with kErrorCutOff, so that its client resends it through another
+    // gateway (same id: applied at most once) instead of waiting out the timeout here. An empty
+    // `why` ends it.
+    void setCutOff(std::string why);
+    bool cutOff() const { return !cutOff_.empty(); }
     std::size_t inFlight() const { return table_.size(); }
     uint64_t resends() const { return resends_; }
 
 private:
     void answer(const PendingRequest& p, const std::string& bytes);
     void attempt(PendingRequest& p);
+    void refuseCutOff(const PendingRequest& p);
     void finish();
 
     const Clock& clock_;
@@ -52,6 +60,7 @@ private:
     uint64_t resends_ = 0;
     RouterObserver observer_;
     uint64_t ticks_ = 0;
+    std::string cutOff_;
 };
 
 }  // namespace jupiter

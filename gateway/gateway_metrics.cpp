@@ -31,7 +31,8 @@ GatewayMetrics::GatewayMetrics(Metrics& m, std::vector<std::string> replicas)
       route_(m.gauge("jupiter_gateway_route", "1 for the replica queries go to now, 0 for the others."), {"replica"}),
       replicaDown_(m.counter("jupiter_gateway_replica_down_total",
                              "Times a replica was judged DOWN, by replica and reason (heartbeat: heartbeats and pings "
-                             "missed; connection: its connection went)."),
+                             "missed; connection: its connection went; unreachable: our pings unanswered while its "
+                             "heartbeats may still arrive)."),
                    {"replica", "reason"}),
       replicaUp_(m.gauge("jupiter_gateway_replica_up", "1 while the gateway judges the replica UP."), {"replica"}),
       replicaSeq_(m.gauge("jupiter_gateway_replica_applied_sequence",

@@ -50,6 +50,10 @@ GatewayNode::GatewayNode(zmq::context_t& ctx, const DaemonContext& dc, const Clo
                      [this](const Frames& route, const std::string& bytes) { replyToClient(route, bytes); }),
       heartbeat_(pub_, clock, *dc.node, Millis(dc.config.heartbeatIntervalMs)),
       bus_(clock, Millis(dc.config.heartbeatIntervalMs * dc.config.heartbeatLiveness)),
+      // Twice the heartbeat window: a ping waits behind the queries on the same connection, so a
+      // busy replica answers it later than it sends its heartbeats.
+      reach_(clock, Millis(2 * dc.config.heartbeatIntervalMs * dc.config.heartbeatLiveness)),
+      startedAt_(clock.now()),
       settle_(clock, Millis(dc.config.heartbeatIntervalMs * 3 / 2)) {}
 
 int GatewayNode::run() {
@@ -144,13 +148,15 @@ void GatewayNode::pingReplicas() {
     ping.name = "ping";
     ping.id = fmt::format("gw-ping-{}", ++pings_);
     const std::string bytes = encodeEnvelope(ping);
-    for (const auto& replica : connected_) sendFrames(replicas_.socket, {replica, encodeToken(0), bytes});
+    for (const auto& replica : connected_)
+        if (sendFrames(replicas_.socket, {replica, encodeToken(0), bytes})) reach_.onPingSent(replica);
 }
 
 void GatewayNode::onPong(const std::string& replica, std::string_view bytes) {
     auto env = decodeEnvelope(bytes);
     if (!env || !env->body.contains("pid")) return;
     settle_.onReplicaBeat();
+    reach_.onPong(replica);
     const auto intervalMs = static_cast<uint64_t>(dc_.config.heartbeatIntervalMs);
     if (auto change = live_.onPong(replica, env->body.value("pid", uint64_t{0}), env->body.value("seq", uint64_t{0}),
                                    intervalMs))
@@ -193,10 +199,12 @@ void GatewayNode::onBrokerEvent() {
 
 // Re-judges which brokers can take commands; commands in flight through one that no longer can
 // (connection lost, or heartbeat missed: stopped or cut off) are resent through another at once.
+// Before any broker is heard (just started), the connected ones are tried; once none has been heard
+// for the liveness window, none is used and commands are answered cut_off (onTimer).
 void GatewayNode::updateBrokers() {
     std::set<std::string> usable;
     for (const auto& b : brokersConnected_)
-        if (bus_.fresh(b) || !bus_.up()) usable.insert(b);
+        if (bus_.fresh(b) || (!bus_.up() && !commandRouter_.cutOff())) usable.insert(b);
     if (usable == brokersUsable_) return;
     for (const auto& b : brokersUsable_)
         if (!usable.count(b)) dc_.log->warn("not sending commands through {} (connection lost or heartbeat missed)", b);
@@ -220,6 +228,8 @@ void GatewayNode::onBus() {
                 break;
             case Role::Query:
                 settle_.onReplicaBeat();
+                // Alive, but not answering us: its heartbeats must not bring it back into the route.
+                if (reach_.cutOff(hb.node)) break;
                 if (auto change = live_.onHeartbeat(hb))
                     dc_.log->info("{} {} ({})", change->node, stateName(change->to), change->reason);
                 break;
@@ -235,6 +245,7 @@ void GatewayNode::onConnectionEvent() {
         if (it == replicas_.nodeByEndpoint.end()) continue;
         if (ev->event == ZMQ_EVENT_DISCONNECTED) {
             connected_.erase(it->second);
+            reach_.forget(it->second);
             replicaDown(it->second, "connection lost");
         } else if (ev->event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
             connected_.insert(it->second);
@@ -243,10 +254,10 @@ void GatewayNode::onConnectionEvent() {
     }
 }
 
-void GatewayNode::replicaDown(const std::string& replica, const std::string& reason) {
+void GatewayNode::replicaDown(const std::string& replica, const std::string& reason, std::string_view metricReason) {
     if (auto change = live_.markDown(replica, reason)) {
         dc_.log->warn("{} {} ({})", change->node, stateName(change->to), change->reason);
-        metrics_.replicaDown(replica, "connection");
+        metrics_.replicaDown(replica, metricReason);
     }
     queries_.onReplicaLost(replica);
     updateRoute();
@@ -279,6 +290,21 @@ void GatewayNode::onTimer() {
         dc_.log->warn("{} {} ({})", change.node, stateName(change.to), change.reason);
         metrics_.replicaDown(change.node, "heartbeat");
         queries_.onReplicaLost(change.node);
+    }
+    for (const auto& replica : reach_.newlyCutOff())
+        replicaDown(replica, fmt::format("no answer to our pings for {} ms while its heartbeats may still arrive: cut "
+                                         "off from this gateway", reach_.waited(replica).count()),
+                    "unreachable");
+    // With no broker heard, commands cannot be passed on: say so at once, so clients use another gateway.
+    const bool cutOff = !bus_.up() && clock_.now() - startedAt_ >= bus_.deadline();
+    if (cutOff != commandRouter_.cutOff()) {
+        if (cutOff)
+            dc_.log->warn("no broker heard for over {} ms: answering commands with {} so that clients send them "
+                          "through another gateway (check the brokers and this host's network: jupiter status)",
+                          bus_.deadline().count(), kErrorCutOff);
+        else
+            dc_.log->info("a broker is heard again: passing commands on");
+        commandRouter_.setCutOff(cutOff ? fmt::format("no broker heard for over {} ms", bus_.deadline().count()) : "");
     }
     updateRoute();
     updateBrokers();

@@ -24,6 +24,7 @@
 #include "gateway/command_router.hpp"
 #include "gateway/gateway_metrics.hpp"
 #include "gateway/query_router.hpp"
+#include "gateway/reach.hpp"
 
 namespace jupiter {
 
@@ -48,7 +49,7 @@ private:
     void onPingTimer();
     void pingReplicas();
     void onPong(const std::string& replica, std::string_view bytes);
-    void replicaDown(const std::string& replica, const std::string& reason);
+    void replicaDown(const std::string& replica, const std::string& reason, std::string_view metricReason = "connection");
     void updateRoute();
     void replyToClient(const Frames& route, const std::string& bytes);
 
@@ -76,6 +77,8 @@ private:
     // not depend on it (they answer our pings directly); it is logged, and when the bus comes back
     // every deadline starts afresh.
     BusWatch bus_;
+    Reach reach_;          // our own pings answered: a replica whose heartbeats arrive may still be cut off from us
+    TimePoint startedAt_;  // a bus silent since start counts as cut off only after the liveness window
     RouteSettle settle_;  // the route is first chosen 1.5 intervals after the first replica heartbeat
     uint64_t pings_ = 0;  // our pings to the replicas (ids)
     // Brokers our command connection reaches now, and those of them that can take commands (their

@@ -54,6 +54,11 @@ struct EnvelopePeek {
 };
 std::optional<EnvelopePeek> peekEnvelope(std::string_view bytes);
 
+// The error code of a gateway that cannot pass commands on (it hears no broker): unlike every
+// other error it is about that gateway, not the request, so a client with other gateways resends
+// the request there (same id) instead of giving up.
+inline constexpr std::string_view kErrorCutOff = "cut_off";
+
 // Builders for the common replies.
 Envelope makeReply(const Envelope& req, Doc body);
 Envelope makeErrorReply(std::string_view name, std::string_view id, const Error& err);

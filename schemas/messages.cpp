@@ -129,7 +129,7 @@ std::vector<MessageSpec> build() {
                  true});
     c.push_back({Kind::Error, "*", "structured error reply to any request",
                  {{"code", S, true, "stable code: malformed, bad_version, unknown_message, bad_field, rejected, "
-                                    "not_found, unavailable, timeout, too_large, forbidden, too_far_behind, internal"},
+                                    "not_found, unavailable, cut_off, timeout, too_large, forbidden, too_far_behind, internal"},
                   {"message", S, true, "what was wrong and what to do", 4096},
                   {"field", S, false, "the offending field, when there is one"}}});
 

@@ -22,8 +22,8 @@ namespace {
 // one (never, if negative); counts the requests and remembers their ids.
 class FakeServer {
 public:
-    FakeServer(zmq::context_t& ctx, Millis answerAfter, bool deaf = false)
-        : sock_(makeSocket(ctx, zmq::socket_type::router)), deaf_(deaf) {
+    FakeServer(zmq::context_t& ctx, Millis answerAfter, bool deaf = false, std::string refuseWith = "")
+        : sock_(makeSocket(ctx, zmq::socket_type::router)), deaf_(deaf), refuseWith_(std::move(refuseWith)) {
         sock_.bind("tcp://127.0.0.1:*");
         endpoint_ = lastEndpoint(sock_);
         thread_ = std::thread([this, answerAfter] { run(answerAfter); });
@@ -62,6 +62,10 @@ private:
                     std::lock_guard lock(m_);
                     lastId_ = env->id;
                 }
+                if (!refuseWith_.empty()) {
+                    sendReply(sock_, req->route, makeErrorReply(env->name, env->id, makeError(refuseWith_, "no")));
+                    continue;
+                }
                 pending.emplace_back(std::move(*req), std::move(*env));
             }
             if (answerAfter.count() >= 0 && std::chrono::steady_clock::now() - firstSeen >= answerAfter) {
@@ -73,6 +77,7 @@ private:
 
     zmq::socket_t sock_;
     bool deaf_;
+    std::string refuseWith_;  // answer every request with this error code at once
     std::string endpoint_;
     std::thread thread_;
     std::atomic<bool> stop_{false};
@@ -179,4 +184,42 @@ TEST_CASE("failover client: a live server that never answers is a timeout - no s
     CHECK(r.error().message.find("could be connected") != std::string::npos);
     // It gave up once nothing was connected for `unreachable`, not at the end of the budget.
     CHECK(std::chrono::steady_clock::now() - start < Millis(15000));
+}
+
+TEST_CASE("failover client: a server answering cut_off is left for the next, same id - when all say it, the caller "
+          "gets that answer") {
+    zmq::context_t ctx(1);
+    FakeServer cut(ctx, Millis(-1), false, std::string(kErrorCutOff));
+    FakeServer good(ctx, Millis(0));
+    FailoverOptions o = fast();
+    o.silence = Millis(5000);  // only the cut_off answer can move it
+    FailoverClient client(ctx, Credentials::none(), {cut.endpoint(), good.endpoint()}, o);
+    const Envelope req = request();
+    auto r = client.call(req, Millis(3000));
+    INFO((r.ok() ? std::string() : r.error().message));
+    REQUIRE(r.ok());
+    CHECK(r->kind == Kind::Reply);
+    CHECK(r->id == req.id);
+    CHECK(cut.requests() == 1);
+    CHECK(good.lastId() == req.id);
+    CHECK(client.current() == good.endpoint());
+    CHECK(client.lastFailoverReason().find("cut_off") != std::string::npos);
+
+    // Any other error is the request's answer, not a reason to move.
+    FakeServer rejecting(ctx, Millis(-1), false, "rejected");
+    FailoverClient plain(ctx, Credentials::none(), {rejecting.endpoint(), good.endpoint()}, o);
+    auto rejected = plain.call(request(), Millis(3000));
+    REQUIRE(rejected.ok());
+    CHECK(rejected->kind == Kind::Error);
+    CHECK(plain.failovers() == 0);
+
+    // Every server cut off: the last one's answer reaches the caller, after one try each.
+    FakeServer cut2(ctx, Millis(-1), false, std::string(kErrorCutOff));
+    FailoverClient stuck(ctx, Credentials::none(), {cut.endpoint(), cut2.endpoint()}, o);
+    auto all = stuck.call(request(), Millis(3000));
+    REQUIRE(all.ok());
+    CHECK(all->kind == Kind::Error);
+    CHECK(all->body.value("code", "") == kErrorCutOff);
+    CHECK(cut.requests() == 2);
+    CHECK(cut2.requests() == 1);
 }

@@ -388,3 +388,44 @@ TEST_CASE("command router: refused until the deadline (no standby holds copies),
     CHECK(e.body["code"] == "unavailable");
     CHECK(std::string(e.body["message"]).find("no standby") != std::string::npos);
 }
+
+TEST_CASE("command router: cut off from every broker, waiting and new commands are answered cut_off at once - "
+          "then it passes them on again") {
+    ManualClock clock;
+    std::vector<uint64_t> sent;
+    std::vector<std::string> replies;
+    CommandRouter router(clock, CommandRouter::Settings{},
+                         [&](uint64_t t, const std::string&) -> std::optional<std::string> {
+                             sent.push_back(t);
+                             return "broker-1";
+                         },
+                         [&](const Frames&, const std::string& b) { replies.push_back(b); });
+    Envelope c;
+    c.kind = Kind::Command;
+    c.name = "sale.delete";
+    c.id = "cmd-cut";
+    router.submit({}, *peekEnvelope(encodeEnvelope(c)), encodeEnvelope(c));
+    REQUIRE(sent.size() == 1);
+    router.setCutOff("no broker heard for over 300 ms");
+    REQUIRE(replies.size() == 1);
+    auto first = decodeEnvelope(replies[0]);
+    REQUIRE(first.ok());
+    CHECK(first->kind == Kind::Error);
+    CHECK(first->body.value("code", "") == kErrorCutOff);
+    CHECK(first->body.value("message", "").find("cmd-cut") != std::string::npos);  // the id to resend with
+    CHECK(router.inFlight() == 0);
+    // A new one is not sent anywhere: answered at once.
+    c.id = "cmd-cut-2";
+    router.submit({}, *peekEnvelope(encodeEnvelope(c)), encodeEnvelope(c));
+    CHECK(sent.size() == 1);
+    CHECK(replies.size() == 2);
+    // A late reply to the first attempt is dropped: it was answered.
+    Envelope r = makeReply(c, {{"seq", 1}});
+    router.onReply(sent[0], encodeEnvelope(r), *peekEnvelope(encodeEnvelope(r)));
+    CHECK(replies.size() == 2);
+    router.setCutOff("");
+    CHECK_FALSE(router.cutOff());
+    router.submit({}, *peekEnvelope(encodeEnvelope(c)), encodeEnvelope(c));
+    CHECK(sent.size() == 2);
+    CHECK(replies.size() == 2);
+}

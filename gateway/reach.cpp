@@ -1,0 +1,31 @@
+// This gateway's own reach to each replica; see reach.hpp.
+#include "gateway/reach.hpp"
+
+namespace jupiter {
+
+void Reach::onPingSent(const std::string& replica) { waitingSince_.try_emplace(replica, clock_.now()); }
+
+void Reach::onPong(const std::string& replica) {
+    waitingSince_.erase(replica);
+    reported_.erase(replica);
+}
+
+bool Reach::cutOff(const std::string& replica) const { return waited(replica) >= limit_; }
+
+Millis Reach::waited(const std::string& replica) const {
+    auto it = waitingSince_.find(replica);
+    if (it == waitingSince_.end()) return Millis(0);
+    return std::chrono::duration_cast<Millis>(clock_.now() - it->second);
+}
+
+std::vector<std::string> Reach::newlyCutOff() {
+    std::vector<std::string> out;
+    for (const auto& [replica, since] : waitingSince_) {
+        if (!cutOff(replica) || reported_[replica]) continue;
+        reported_[replica] = true;
+        out.push_back(replica);
+    }
+    return out;
+}
+
+}  // namespace jupiter

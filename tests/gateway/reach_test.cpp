@@ -1,0 +1,41 @@
+// Reach with a ManualClock: a replica whose pings go unanswered past the limit is cut off from
+// this gateway (once reported), until it answers again.
+#include <doctest/doctest.h>
+
+#include "gateway/reach.hpp"
+
+using namespace jupiter;
+
+TEST_CASE("reach: unanswered pings past the limit cut a replica off - reported once - an answer restores it") {
+    ManualClock clock;
+    Reach reach(clock, Millis(600));
+    reach.onPingSent("query-1");
+    reach.onPingSent("query-2");
+    clock.advance(Millis(100));
+    reach.onPong("query-2");
+    // Pings every 100 ms: the wait counts from the oldest unanswered one, not the latest.
+    for (int i = 0; i < 4; ++i) {
+        reach.onPingSent("query-1");
+        reach.onPingSent("query-2");
+        clock.advance(Millis(100));
+        reach.onPong("query-2");
+    }
+    CHECK_FALSE(reach.cutOff("query-1"));
+    CHECK(reach.newlyCutOff().empty());
+    clock.advance(Millis(100));
+    CHECK(reach.cutOff("query-1"));
+    CHECK(reach.waited("query-1") == Millis(600));
+    CHECK_FALSE(reach.cutOff("query-2"));
+    CHECK(reach.newlyCutOff() == std::vector<std::string>{"query-1"});
+    CHECK(reach.newlyCutOff().empty());  // once per cut
+    reach.onPong("query-1");
+    CHECK_FALSE(reach.cutOff("query-1"));
+    CHECK(reach.waited("query-1") == Millis(0));
+    // A second cut is reported again; a lost connection forgets the wait.
+    reach.onPingSent("query-1");
+    clock.advance(Millis(700));
+    CHECK(reach.newlyCutOff() == std::vector<std::string>{"query-1"});
+    reach.forget("query-1");
+    CHECK_FALSE(reach.cutOff("query-1"));
+    CHECK_FALSE(reach.cutOff("query-3"));  // never pinged: nothing known against it
+}
