@@ -22,6 +22,8 @@
 #include "cli/ping.hpp"
 #include "cli/processes.hpp"
 #include "cli/table.hpp"
+#include "netlab/ip_tool.hpp"
+#include "netlab/lab.hpp"
 
 namespace jupiter::cli {
 namespace {
@@ -162,7 +164,16 @@ int runUp(const UpOptions& o) {
                                    "choose a lower one", port, portsUsed(layout)));
             return kExitUsage;
         }
-        if (auto s = writeFileAtomically(file, defaultConfigToml(dir, port, layout)); !s) {
+        ConfigTemplate t{dir, port, layout, {}, {}, {}, -1};
+        if (o.netns) {
+            auto subnet = netlab::labSupported() ? netlab::freeLabSubnet() : Result<int>(netlab::labSupported().error());
+            if (!subnet) {
+                printError(fmt::format("--netns: {}", subnet.error().message));
+                return kExitUsage;
+            }
+            t.labSubnet = *subnet;
+        }
+        if (auto s = writeFileAtomically(file, defaultConfigToml(t)); !s) {
             printError(s.error().message);
             return kExitUsage;
         }
@@ -173,10 +184,17 @@ int runUp(const UpOptions& o) {
         printError(cfg.error().message);
         return kExitUsage;
     }
+    if (o.netns && !cfg->netlab.enabled()) {
+        printError(fmt::format("{} already exists without a lab network ([netlab]); drop --netns to reuse it, or use "
+                               "another --dir", file.string()));
+        return kExitUsage;
+    }
     if (o.basePortGiven && !wrote) {
+        // The port is compared, not the host: a lab network puts each node at its own address.
+        auto portOf = [](const std::string& ep) { return ep.substr(ep.rfind(':') + 1); };
         auto wanted = parseConfig(defaultConfigToml(dir, o.basePort, layout), "");
         const std::string have = cfg->startOrder().front()->endpoint;
-        if (!wanted || wanted->startOrder().front()->endpoint != have) {
+        if (!wanted || portOf(wanted->startOrder().front()->endpoint) != portOf(have)) {
             printError(fmt::format("{} already exists and puts its first node at {}, not at port {}; drop "
                                    "--base-port to reuse it, edit it, or use another --dir",
                                    file.string(), have, o.basePort));
@@ -204,6 +222,10 @@ int runUp(const UpOptions& o) {
     if (!credentials) {
         printError(credentials.error().message);
         return kExitUsage;
+    }
+    if (auto s = netlab::createLab(*cfg); !s) {
+        printError(fmt::format("cannot build the lab network of {}: {}", file.string(), s.error().message));
+        return kExitFailed;
     }
     zmq::context_t ctx(1);
     bool ours = false, foreign = false;
@@ -262,6 +284,10 @@ int runStart(const std::string& dirOption, const std::string& node) {
         return kExitUsage;
     }
     if (const auto members = localEtcdMembers(*cfg); std::find(members.begin(), members.end(), node) != members.end()) {
+        if (auto s = netlab::createLab(*cfg); !s) {
+            printError(fmt::format("cannot build the lab network: {}", s.error().message));
+            return kExitFailed;
+        }
         if (auto s = startEtcdMember(*cfg, node); !s) {
             printError(s.error().message);
             return kExitFailed;
@@ -275,6 +301,10 @@ int runStart(const std::string& dirOption, const std::string& node) {
     if (!credentials) {
         printError(credentials.error().message);
         return kExitUsage;
+    }
+    if (auto s = netlab::createLab(*cfg); !s) {
+        printError(fmt::format("cannot build the lab network: {}", s.error().message));
+        return kExitFailed;
     }
     zmq::context_t ctx(1);
     Probe p{node, nc->endpoint, lockedPid(cfg->pidFile(node)), std::nullopt};
@@ -326,9 +356,20 @@ int runDown(const std::string& dirOption) {
         kill(*pid, SIGCONT);
         victims.push_back({name, *pid, true});
     }
+    // The lab network goes once nothing runs in it any more.
+    auto removeLab = [&cfg](int rc) -> int {
+        if (!cfg->netlab.enabled() || rc != kExitOk) return rc;
+        if (auto s = netlab::destroyLab(*cfg); !s) {
+            printError(fmt::format("cannot remove the lab network: {}", s.error().message));
+            return kExitFailed;
+        }
+        fmt::print("removed the lab network (bridge {} and {} namespaces)\n", cfg->netlab.bridge,
+                   netlab::labMembers(*cfg).size());
+        return rc;
+    };
     if (victims.empty()) {
         fmt::print("nothing running in {}\n", dir.string());
-        return kExitOk;
+        return removeLab(kExitOk);
     }
     const auto deadline = Steady::now() + kStopTimeout;
     int rc = kExitOk;
@@ -356,7 +397,7 @@ int runDown(const std::string& dirOption) {
             rc = kExitFailed;
         }
     }
-    return rc;
+    return removeLab(rc);
 }
 
 int runKill(const std::string& dirOption, const std::string& node, const std::string& signalName) {

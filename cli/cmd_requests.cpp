@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <zmq.hpp>
 
 #include "cli/assignments.hpp"
@@ -15,6 +16,7 @@
 #include "cli/table.hpp"
 #include "client/client.hpp"
 #include "client/failover_client.hpp"
+#include "netlab/lab.hpp"
 
 namespace jupiter::cli {
 namespace {
@@ -180,6 +182,10 @@ int runStatus(const std::string& dirOption, bool json) {
             printJson(*reply);
         else
             fmt::print("{}", renderStatus(reply->body));
+        // In a lab network, what is cut now explains what the table shows.
+        if (!json && cfg->netlab.enabled())
+            if (auto faults = netlab::labFaults(*cfg); faults && !faults->empty())
+                fmt::print("lab network: {}\n", fmt::join(*faults, "; "));
         return kExitOk;
     }
 

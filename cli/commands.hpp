@@ -24,6 +24,7 @@ struct UpOptions {
     bool brokersGiven = false;
     int commands = Layout{}.commands;  // command nodes in a new configuration (1..kMaxSpares; several need etcd)
     bool commandsGiven = false;
+    bool netns = false;             // a new configuration puts every node in a lab network (root only)
 };
 int runUp(const UpOptions& o);
 int runDown(const std::string& dir);
@@ -34,6 +35,12 @@ int runConfig(const std::string& dir);
 int runConfigNew(const std::string& dir, const ConfigTemplate& t);
 // `jupiter keys`: creates any missing node key and the admin client key (what `jupiter up` does first).
 int runKeys(const std::string& dir);
+
+// Network partitions in a lab network (cmd_partition.cpp): `from` empty cuts `node` off from
+// everyone (link down); otherwise from those nodes, etcd members or roles only (blackhole routes).
+int runPartition(const std::string& dir, const std::string& node, const std::vector<std::string>& from);
+// Restores the links and routes of `node` (every member when empty) and prints what is still cut.
+int runHeal(const std::string& dir, const std::string& node);
 
 // Requests (cmd_requests.cpp).
 struct RequestOptions {

@@ -12,6 +12,7 @@
 
 #include "cli/processes.hpp"
 #include "command/etcd_client.hpp"
+#include "netlab/ip_tool.hpp"
 
 namespace jupiter::cli {
 
@@ -50,11 +51,22 @@ Status spawn(const Config& config, std::size_t i) {
     std::filesystem::create_directories(logFile.parent_path(), ec);
     std::filesystem::create_directories(config.dir / "etcd", ec);
     const auto args = memberArgs(config, i);
+    // In a lab network the member runs in its own network namespace.
+    int netnsFd = -1;
+    if (i < config.etcd.netns.size()) {
+        auto fd = netlab::openNetns(config.etcd.netns[i]);
+        if (!fd) return fd.error();
+        netnsFd = *fd;
+    }
     const pid_t child = fork();
-    if (child < 0) return makeError("etcd", fmt::format("cannot fork to start {}: {}", names[i], std::strerror(errno)));
+    if (child < 0) {
+        if (netnsFd >= 0) close(netnsFd);
+        return makeError("etcd", fmt::format("cannot fork to start {}: {}", names[i], std::strerror(errno)));
+    }
     if (child == 0) {
         setsid();
         if (fork() != 0) _exit(0);
+        if (netnsFd >= 0 && netlab::enterNetns(netnsFd) != 0) _exit(126);
         const int pfd = open(pidFile.c_str(), O_RDWR | O_CREAT, 0644);
         if (pfd < 0 || flock(pfd, LOCK_EX | LOCK_NB) != 0) _exit(3);
         if (ftruncate(pfd, 0) != 0) _exit(3);
@@ -74,6 +86,7 @@ Status spawn(const Config& config, std::size_t i) {
                    std::strerror(errno));
         _exit(127);
     }
+    if (netnsFd >= 0) close(netnsFd);
     int status = 0;
     waitpid(child, &status, 0);
     return Ok{};

@@ -71,6 +71,10 @@ int main(int argc, char** argv) {
                                       "runs a three-member etcd that elects the leader", kMaxSpares, Layout{}.commands))
             ->check(CLI::Range(1, kMaxSpares));
 
+    upCmd->add_flag("--netns", up.netns,
+                    "a new configuration puts every node and etcd member in a network namespace of its own, with its "
+                    "own address on a Linux bridge (a lab network for `jupiter partition`; root only)");
+
     auto* downCmd = app.add_subcommand("down", "stop every running daemon of the cluster (SIGTERM, then SIGKILL "
                                                "after 5 s)");
     withDir(downCmd);
@@ -85,6 +89,19 @@ int main(int argc, char** argv) {
     withDir(killCmd);
     killCmd->add_option("node", node, "a node's name in jupiter.toml")->required();
     killCmd->add_option("--signal", signalName, "KILL, TERM, STOP, CONT, or HUP (reopen the log file)")->capture_default_str();
+
+    std::vector<std::string> partitionFrom;
+    auto* partitionCmd = app.add_subcommand("partition", "cut a node off in a lab network (`jupiter up --netns`): from "
+                                                         "everyone (its link down), or --from some nodes only");
+    withDir(partitionCmd);
+    partitionCmd->add_option("node", node, "a node's or a local etcd member's name")->required();
+    partitionCmd->add_option("--from", partitionFrom, "cut it off from these only: node names, etcd member names, "
+                                                      "roles (gateway, broker, command, query, monitor) or etcd; "
+                                                      "both ways, everyone else still reaches it")
+        ->delimiter(',');
+    auto* healCmd = app.add_subcommand("heal", "restore the links and routes of a lab network's node (default: all)");
+    withDir(healCmd);
+    healCmd->add_option("node", node, "a node's or a local etcd member's name (default: every one)");
 
     RequestOptions req;
     uint64_t after = 0;
@@ -211,6 +228,8 @@ int main(int argc, char** argv) {
         if (downCmd->parsed()) return runDown(dir);
         if (startCmd->parsed()) return runStart(dir, node);
         if (killCmd->parsed()) return runKill(dir, node, signalName);
+        if (partitionCmd->parsed()) return runPartition(dir, node, partitionFrom);
+        if (healCmd->parsed()) return runHeal(dir, node);
         if (configCmd->parsed() && configNew) {
             configTemplate.logsDir = logsDir;
             configTemplate.keysDir = keysDir;

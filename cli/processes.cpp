@@ -15,6 +15,8 @@
 
 #include <fmt/format.h>
 
+#include "netlab/ip_tool.hpp"
+
 namespace jupiter::cli {
 namespace {
 
@@ -71,11 +73,26 @@ Status spawnDaemon(const std::filesystem::path& binaryDir, const NodeConfig& nod
     for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
 
+    // A node of a lab network runs in its own network namespace, entered between fork and exec.
+    int netnsFd = -1;
+    if (!node.netns.empty()) {
+        auto fd = netlab::openNetns(node.netns);
+        if (!fd) return fd.error();
+        netnsFd = *fd;
+    }
     const pid_t child = fork();
-    if (child < 0) return makeError("spawn", fmt::format("cannot fork to start {}: {}", node.name, std::strerror(errno)));
+    if (child < 0) {
+        if (netnsFd >= 0) close(netnsFd);
+        return makeError("spawn", fmt::format("cannot fork to start {}: {}", node.name, std::strerror(errno)));
+    }
     if (child == 0) {
         // Only async-signal-safe calls from here to exec. Our descriptors (ZeroMQ's among them)
         // must not leak into a daemon that outlives us, and it must not inherit a blocked mask.
+        if (netnsFd >= 0 && netlab::enterNetns(netnsFd) != 0) {
+            const char msg[] = "jupiter: cannot enter the node's network namespace\n";
+            [[maybe_unused]] auto w = write(STDERR_FILENO, msg, sizeof msg - 1);
+            _exit(126);
+        }
         close_range(3, ~0U, 0);
         sigset_t none;
         sigemptyset(&none);
@@ -85,6 +102,7 @@ Status spawnDaemon(const std::filesystem::path& binaryDir, const NodeConfig& nod
         [[maybe_unused]] auto w = write(STDERR_FILENO, msg, sizeof msg - 1);
         _exit(127);
     }
+    if (netnsFd >= 0) close(netnsFd);
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (true) {
         int status = 0;

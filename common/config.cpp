@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 
@@ -124,7 +125,7 @@ Result<NodeConfig> parseNode(const toml::table& t, std::size_t index) {
         return makeError("config", fmt::format("{} role = \"{}\" (accepted: broker, command, query, monitor, gateway)",
                                                where, role));
     n.role = *r;
-    std::vector<std::string> accepted = {"name", "role", "endpoint", "endpoint_bind", "metrics"};
+    std::vector<std::string> accepted = {"name", "role", "endpoint", "endpoint_bind", "metrics", "netns"};
     if (n.role == Role::Broker)
         for (auto [c, key] : kChannelKeys) {
             accepted.emplace_back(key);
@@ -142,6 +143,10 @@ Result<NodeConfig> parseNode(const toml::table& t, std::size_t index) {
     if (auto s = readInt(t, where, "drop_live_batches_every", 0, 1000000, n.dropLiveBatchesEvery); !s)
         return s.error();
     if (auto s = readString(t, where, "metrics", false, n.metrics); !s) return s.error();
+    if (auto s = readString(t, where, "netns", false, n.netns); !s) return s.error();
+    if (!n.netns.empty() && !validName(n.netns))
+        return makeError("config", fmt::format("{} netns = \"{}\": use 1-40 of a-z, 0-9, - and _ (a name in "
+                                               "/run/netns)", where, n.netns));
     if (!n.metrics.empty()) {
         const auto colon = n.metrics.rfind(':');
         const std::string port = colon == std::string::npos ? "" : n.metrics.substr(colon + 1);
@@ -234,30 +239,49 @@ int busPortsUsed(const Layout& l) {
 int portsUsed(const Layout& l) { return busPortsUsed(l) + nodesIn(l); }
 
 std::string defaultConfigToml(const std::filesystem::path& dir, int basePort, const Layout& layout) {
-    return defaultConfigToml(ConfigTemplate{dir, basePort, layout, {}, {}, {}});
+    return defaultConfigToml(ConfigTemplate{dir, basePort, layout, {}, {}, {}, -1});
 }
+
+std::string labAddress(int subnet, int host) { return fmt::format("10.201.{}.{}", subnet, host); }
 
 std::string defaultConfigToml(const ConfigTemplate& t) {
     const Layout& layout = t.layout;
+    const bool lab = t.labSubnet >= 0;
     int next = t.basePort;
-    auto ep = [&next] { return fmt::format("\"tcp://127.0.0.1:{}\"", next++); };
+    // Loopback, or in a lab network each node's own address: 10.201.N.10, .11, ... in start order,
+    // the etcd members from .200 on.
+    std::string host = "127.0.0.1";
+    int labHost = 10;
+    auto ep = [&next, &host] { return fmt::format("\"tcp://{}:{}\"", host, next++); };
     // A role with one node gets the role's name; several get name-1, name-2, ...
     auto nameOf = [](std::string_view role, int i, int count) {
         return count == 1 && role != "query" ? std::string(role) : fmt::format("{}-{}", role, i);
     };
     std::string nodes;
     int nextMetrics = t.basePort + busPortsUsed(layout);
-    auto metrics = [&nextMetrics] {
-        return fmt::format("metrics = \"127.0.0.1:{}\"   # Prometheus metrics over HTTP\n", nextMetrics++);
+    auto metrics = [&nextMetrics, &host] {
+        return fmt::format("metrics = \"{}:{}\"   # Prometheus metrics over HTTP\n", host, nextMetrics++);
+    };
+    auto netnsOf = [&t](const std::string& name) { return fmt::format("jup{}-{}", t.basePort, name); };
+    // Starts a node's entry: its address, and in a lab its namespace.
+    auto begin = [&](const std::string& name) {
+        if (!lab) return std::string();
+        host = labAddress(t.labSubnet, labHost++);
+        return fmt::format("netns = \"{}\"\n", netnsOf(name));
     };
     auto add = [&](std::string_view role, int count, std::string_view comment) {
-        for (int i = 1; i <= count; ++i)
-            nodes += fmt::format("\n[[node]]\nname = \"{}\"\nrole = \"{}\"\nendpoint = {}{}\n{}", nameOf(role, i, count),
-                                 role, ep(), comment, metrics());
+        for (int i = 1; i <= count; ++i) {
+            const std::string name = nameOf(role, i, count);
+            const std::string netns = begin(name);
+            nodes += fmt::format("\n[[node]]\nname = \"{}\"\nrole = \"{}\"\nendpoint = {}{}\n{}{}", name, role, ep(),
+                                 comment, metrics(), netns);
+        }
     };
     for (int i = 1; i <= layout.brokers; ++i) {
-        nodes += fmt::format("\n[[node]]\nname = \"{}\"\nrole = \"broker\"\nendpoint = {}         # pings\n{}",
-                             nameOf("broker", i, layout.brokers), ep(), metrics());
+        const std::string name = nameOf("broker", i, layout.brokers);
+        const std::string netns = begin(name);
+        nodes += fmt::format("\n[[node]]\nname = \"{}\"\nrole = \"broker\"\nendpoint = {}         # pings\n{}{}", name,
+                             ep(), metrics(), netns);
         nodes += fmt::format("commands = {}         # gateways send commands here\n", ep());
         nodes += fmt::format("command_backend = {}  # the command node takes commands from here\n", ep());
         nodes += fmt::format("events_in = {}        # nodes publish events and heartbeats here\n", ep());
@@ -282,10 +306,12 @@ lease_ttl_s = 1               # the leader's lease: a dead leader is replaced af
 )",
                            fmt::join(quoted, ", "));
     } else if (layout.commands > 1) {
-        std::vector<std::string> clients, peers;
+        std::vector<std::string> clients, peers, netns;
         for (int i = 0; i < kLocalEtcdMembers; ++i) {
-            clients.push_back(fmt::format("\"http://127.0.0.1:{}\"", next++));
-            peers.push_back(fmt::format("\"http://127.0.0.1:{}\"", next++));
+            const std::string member = lab ? labAddress(t.labSubnet, 200 + i) : "127.0.0.1";
+            clients.push_back(fmt::format("\"http://{}:{}\"", member, next++));
+            peers.push_back(fmt::format("\"http://{}:{}\"", member, next++));
+            netns.push_back(fmt::format("\"{}\"", netnsOf(fmt::format("etcd-{}", i + 1))));
         }
         etcd = fmt::format(R"(
 [etcd]
@@ -296,9 +322,20 @@ peer_urls = [{}]
 local = true
 key = "jupiter/leader"
 lease_ttl_s = 1               # the leader's lease: a dead leader is replaced after about this long
-)",
-                           fmt::join(clients, ", "), fmt::join(peers, ", "));
+{})",
+                           fmt::join(clients, ", "), fmt::join(peers, ", "),
+                           lab ? fmt::format("netns = [{}]\n", fmt::join(netns, ", ")) : "");
     }
+    if (lab)
+        etcd += fmt::format(R"(
+[netlab]
+# A lab network (`jupiter up --netns`, root only): each node runs in its network namespace (`netns`)
+# with the address its endpoints name, on this bridge; `jupiter partition` cuts links, `jupiter heal`
+# restores them, `jupiter down` removes it all.
+bridge = "jbr{}"
+address = "{}/24"          # this host's side of the bridge: the CLI and clients reach the nodes from here
+)",
+                            t.basePort, labAddress(t.labSubnet, 1));
     return fmt::format(R"(# Jupiter cluster configuration (written by `jupiter up` or `jupiter config --new`; edit and restart to change).
 # Every endpoint may name another host; `<key>_bind` overrides the address a node binds.
 
@@ -371,7 +408,7 @@ Status parseEtcd(const toml::table& root, Config& c) {
     if (!root["etcd"]) return Ok{};
     const toml::table* t = root["etcd"].as_table();
     if (!t) return makeError("config", "etcd must be a table");
-    if (auto s = checkKeys(*t, "[etcd]", {"endpoints", "peer_urls", "local", "key", "lease_ttl_s"}); !s) return s;
+    if (auto s = checkKeys(*t, "[etcd]", {"endpoints", "peer_urls", "local", "key", "lease_ttl_s", "netns"}); !s) return s;
     auto strings = [&](const char* key, std::vector<std::string>& out) -> Status {
         if (!(*t)[key]) return Ok{};
         const toml::array* a = (*t)[key].as_array();
@@ -395,6 +432,36 @@ Status parseEtcd(const toml::table& root, Config& c) {
     if (auto s = readInt(*t, "[etcd]", "lease_ttl_s", 1, 60, c.etcd.leaseTtlSeconds); !s) return s;
     if (c.etcd.local && c.etcd.peerUrls.size() != c.etcd.endpoints.size())
         return makeError("config", "[etcd] local = true needs one peer_urls entry per endpoints entry");
+    if ((*t)["netns"]) {
+        const toml::array* a = (*t)["netns"].as_array();
+        for (std::size_t i = 0; a && i < a->size(); ++i) {
+            auto v = a->get(i)->value<std::string>();
+            if (!v || !validName(*v)) a = nullptr;
+            else c.etcd.netns.push_back(*v);
+        }
+        if (!a || !c.etcd.local || c.etcd.netns.size() != c.etcd.endpoints.size())
+            return makeError("config", "[etcd] netns must list one network namespace name (a-z, 0-9, - and _) per "
+                                       "local member, in the order of endpoints");
+    }
+    return Ok{};
+}
+
+Status parseNetLab(const toml::table& root, Config& c) {
+    if (!root["netlab"]) return Ok{};
+    const toml::table* t = root["netlab"].as_table();
+    if (!t) return makeError("config", "netlab must be a table");
+    if (auto s = checkKeys(*t, "[netlab]", {"bridge", "address"}); !s) return s;
+    if (auto s = readString(*t, "[netlab]", "bridge", true, c.netlab.bridge); !s) return s;
+    if (auto s = readString(*t, "[netlab]", "address", true, c.netlab.address); !s) return s;
+    if (c.netlab.bridge.size() > 15 || !validName(c.netlab.bridge))
+        return makeError("config", fmt::format("[netlab] bridge = \"{}\": an interface name, 1-15 of a-z, 0-9, - and _",
+                                               c.netlab.bridge));
+    unsigned a = 0, b = 0, d = 0, e = 0, prefix = 0;
+    char end = 0;
+    if (std::sscanf(c.netlab.address.c_str(), "%u.%u.%u.%u/%u%c", &a, &b, &d, &e, &prefix, &end) != 5 || a > 255 ||
+        b > 255 || d > 255 || e > 255 || prefix < 8 || prefix > 30)
+        return makeError("config", fmt::format("[netlab] address = \"{}\": an IPv4 address with its prefix, e.g. "
+                                               "\"10.201.7.1/24\"", c.netlab.address));
     return Ok{};
 }
 
@@ -421,7 +488,8 @@ Result<Config> parseConfig(std::string_view text, const std::filesystem::path& s
             "`jupiter up --dir {}` to write the new layout: data, logs and node names are kept",
             where, file, file, source.empty() ? "DIR" : source.parent_path().string()));
     }
-    if (auto s = checkKeys(root, where + ": top level", {"cluster", "monitor", "gateway", "node", "security", "etcd"}); !s)
+    if (auto s = checkKeys(root, where + ": top level", {"cluster", "monitor", "gateway", "node", "security", "etcd",
+                                                               "netlab"}); !s)
         return s.error();
     for (const char* t : {"cluster", "monitor", "gateway"}) {
         if (!root[t]) return makeError("config", fmt::format("{}: table [{}] is missing", where, t));
@@ -472,6 +540,7 @@ Result<Config> parseConfig(std::string_view text, const std::filesystem::path& s
 
     if (auto s = parseSecurity(root, source, c); !s) return fail(s.error());
     if (auto s = parseEtcd(root, c); !s) return fail(s.error());
+    if (auto s = parseNetLab(root, c); !s) return fail(s.error());
 
     const toml::array* nodes = root["node"].as_array();
     if (!nodes || nodes->empty())

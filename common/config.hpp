@@ -43,6 +43,7 @@ struct NodeConfig {
     // Test hook (query nodes): drop every Nth live event batch, so that replay must repair gaps.
     uint64_t dropLiveBatchesEvery = 0;
     std::string metrics;   // HOST:PORT where it serves Prometheus metrics over HTTP; empty: not served
+    std::string netns;     // the network namespace (`ip netns`) the CLI starts it in; empty: the CLI's own
 
     const Endpoint& channel(BrokerChannel c) const { return channels.at(c); }
 };
@@ -71,6 +72,16 @@ struct EtcdConfig {
     bool local = false;                  // `jupiter up` starts these members itself, data under DIR/etcd/
     std::string key = "jupiter/leader";  // the leader key
     int leaseTtlSeconds = 1;             // the leader's lease; failover takes about this long
+    std::vector<std::string> netns;      // local members: the network namespace of each (empty: the CLI's own)
+};
+
+// A lab network (`jupiter up --netns`, root only): every node in a network namespace of its own
+// with its own address on one Linux bridge, so that links can be cut (netlab/). The namespaces
+// are named by the nodes' `netns`, their addresses by the hosts of their endpoints.
+struct NetLabConfig {
+    std::string bridge;   // e.g. "jbr7700"; empty: no lab
+    std::string address;  // this host's address on the bridge, with the prefix: "10.201.7.1/24"
+    bool enabled() const { return !bridge.empty(); }
 };
 
 struct Config {
@@ -93,6 +104,7 @@ struct Config {
     std::filesystem::path keysDir;             // certificates (default: <dir>/keys)
     std::vector<NodeConfig> nodes;             // in configured order
     EtcdConfig etcd;
+    NetLabConfig netlab;
 
     const NodeConfig* node(std::string_view name) const;
     // The nodes of one role, in configured order (for query nodes: the gateway's preference).
@@ -127,7 +139,11 @@ struct ConfigTemplate {
     std::filesystem::path logsDir;          // empty: DIR/log
     std::filesystem::path keysDir;          // empty: "keys", beside the file
     std::vector<std::string> etcdEndpoints; // empty: three local members on ports after the nodes'
+    int labSubnet = -1;                     // 0..255: a lab network on 10.201.N.0/24 (see NetLabConfig); -1: loopback
 };
+
+// The lab network's addresses: 10.201.SUBNET.HOST.
+std::string labAddress(int subnet, int host);
 
 // The embedded default configuration: all loopback, ports from basePort, data under dir.
 std::string defaultConfigToml(const std::filesystem::path& dir, int basePort, const Layout& layout = {});

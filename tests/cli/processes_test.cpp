@@ -35,10 +35,10 @@ struct TempDir {
 TEST_CASE("cli: each node is started from its role's daemon binary with the cluster's config and its name") {
     CHECK(daemonBinary(Role::Broker) == "jupiter-broker");
     CHECK(daemonBinary(Role::Query) == "jupiter-query");
-    NodeConfig gw{"gateway-2", Role::Gateway, "tcp://127.0.0.1:1", "tcp://127.0.0.1:1", {}, 0, ""};
+    NodeConfig gw{"gateway-2", Role::Gateway, "tcp://127.0.0.1:1", "tcp://127.0.0.1:1", {}, 0, "", ""};
     CHECK(daemonArgs(gw, "/d/jupiter.toml") ==
           std::vector<std::string>{"jupiter-gateway", "--config", "/d/jupiter.toml", "--daemon", "--node", "gateway-2"});
-    NodeConfig replica{"eu-west-replica", Role::Query, "tcp://127.0.0.1:2", "tcp://127.0.0.1:2", {}, 0, ""};
+    NodeConfig replica{"eu-west-replica", Role::Query, "tcp://127.0.0.1:2", "tcp://127.0.0.1:2", {}, 0, "", ""};
     CHECK(daemonArgs(replica, "/d/jupiter.toml") == std::vector<std::string>{"jupiter-query", "--config",
                                                                              "/d/jupiter.toml", "--daemon", "--node",
                                                                              "eu-west-replica"});

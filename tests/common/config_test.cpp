@@ -294,3 +294,51 @@ TEST_CASE("config: several command nodes need etcd - its table is checked like t
     REQUIRE_FALSE(refused.ok());
     CHECK(refused.error().message.find("http:// URL") != std::string::npos);
 }
+
+TEST_CASE("config: a lab network puts every node and etcd member at its own address and namespace") {
+    ConfigTemplate t;
+    t.dir = "/tmp/jx";
+    t.basePort = 23000;
+    t.labSubnet = 7;
+    auto c = parseConfig(defaultConfigToml(t), "");
+    INFO((c.ok() ? std::string() : c.error().message));
+    REQUIRE(c.ok());
+    CHECK(c->netlab.enabled());
+    CHECK(c->netlab.bridge == "jbr23000");
+    CHECK(c->netlab.address == "10.201.7.1/24");
+    // Nodes in start order from .10, each bound to its own address; ports stay as in the default.
+    CHECK(c->node("broker-1")->endpoint == "tcp://10.201.7.10:23000");
+    CHECK(c->node("broker-1")->channel(BrokerChannel::EventsOut).connect == "tcp://10.201.7.10:23004");
+    CHECK(c->node("broker-1")->netns == "jup23000-broker-1");
+    CHECK(c->node("broker-2")->endpoint == "tcp://10.201.7.11:23005");
+    CHECK(c->node("command-1")->endpoint == "tcp://10.201.7.12:23010");
+    CHECK(c->node("gateway-2")->endpoint == "tcp://10.201.7.20:23018");
+    CHECK(c->node("gateway-2")->metrics == "10.201.7.20:23035");
+    CHECK(c->node("gateway-2")->netns == "jup23000-gateway-2");
+    CHECK(c->etcd.endpoints ==
+          std::vector<std::string>{"http://10.201.7.200:23019", "http://10.201.7.201:23021", "http://10.201.7.202:23023"});
+    CHECK(c->etcd.netns == std::vector<std::string>{"jup23000-etcd-1", "jup23000-etcd-2", "jup23000-etcd-3"});
+    // Without one, nothing of it appears.
+    auto plain = parseConfig(defaultConfigToml("/tmp/jx", 23000), "");
+    REQUIRE(plain.ok());
+    CHECK_FALSE(plain->netlab.enabled());
+    CHECK(plain->node("query-1")->netns.empty());
+    CHECK(plain->etcd.netns.empty());
+
+    const std::string text = defaultConfigToml(t);
+    std::string badAddress = text;
+    badAddress.replace(badAddress.find("10.201.7.1/24"), 13, "10.201.7.1");
+    auto refused = parseConfig(badAddress, "");
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error().message.find("[netlab] address") != std::string::npos);
+    std::string badNetns = text;
+    badNetns.replace(badNetns.find("\"jup23000-query-1\""), 18, "\"../etc\"");
+    refused = parseConfig(badNetns, "");
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error().message.find("netns") != std::string::npos);
+    std::string shortEtcd = text;
+    shortEtcd.replace(shortEtcd.find(", \"jup23000-etcd-3\""), 19, "");
+    refused = parseConfig(shortEtcd, "");
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error().message.find("one network namespace name") != std::string::npos);
+}
