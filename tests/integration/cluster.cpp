@@ -49,7 +49,13 @@ int findFreeBasePort(const Layout& layout) {
     return base;
 }
 
-Cluster::Cluster(const Layout& layout, const std::function<std::string(std::string)>& edit) {
+std::string labUnavailable() {
+    if (geteuid() != 0) return "a lab network needs root (network namespaces, a bridge, routes)";
+    if (access("/usr/sbin/ip", X_OK) != 0) return "a lab network needs iproute2's /usr/sbin/ip";
+    return "";
+}
+
+Cluster::Cluster(const Layout& layout, const std::function<std::string(std::string)>& edit, bool netns) {
     dir_ = std::filesystem::temp_directory_path() /
            fmt::format("jupiter-it-{}-{}", getpid(), std::random_device{}());
     std::filesystem::create_directories(dir_);
@@ -59,7 +65,10 @@ Cluster::Cluster(const Layout& layout, const std::function<std::string(std::stri
     CliResult up;
     for (int attempt = 0; attempt < 3; ++attempt) {
         const int base = findFreeBasePort(layout);
-        if (plain) {
+        if (netns) {
+            up = cli(fmt::format("up --netns --base-port {} --replicas {} --commands {} --gateways {} --brokers {}", base,
+                                 layout.queries, layout.commands, layout.gateways, layout.brokers));
+        } else if (plain) {
             up = cli(fmt::format("up --base-port {} --replicas {} --commands {}", base, layout.queries,
                                  layout.commands));
         } else {
@@ -91,6 +100,8 @@ Cluster::~Cluster() {
     if (config_.etcd.local)
         for (std::size_t i = 1; i <= config_.etcd.endpoints.size(); ++i)
             if (int p = pid(fmt::format("etcd-{}", i)); p > 0) kill(p, SIGKILL);
+    // With nothing left running, `down` removes the lab network if the first one could not.
+    if (config_.netlab.enabled()) cli("down");
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);
 }

@@ -31,6 +31,10 @@ CliResult runShell(const std::string& command);
 // default layout (three command nodes and a local etcd).
 Layout lean();
 
+// Why a lab network (network namespaces, a bridge: `jupiter up --netns`) cannot be built here, or
+// "" when it can: it needs root and iproute2.
+std::string labUnavailable();
+
 // A base port such that the ports a cluster of `layout` uses from it are all free on 127.0.0.1 now.
 int findFreeBasePort(const Layout& layout = {});
 
@@ -38,9 +42,11 @@ class Cluster {
 public:
     // `jupiter up --replicas N` in a fresh temp dir; fails the test if it does not come up. For
     // other layouts, or with `edit` (which rewrites the configuration), the test writes the
-    // configuration and `jupiter up` uses it.
-    explicit Cluster(const Layout& layout = lean(), const std::function<std::string(std::string)>& edit = {});
-    ~Cluster();  // `jupiter down`, kill -9 of anything left, rm -rf the folder
+    // configuration and `jupiter up` uses it. `netns`: `jupiter up --netns`, every node in a lab
+    // network (root only: see labUnavailable).
+    explicit Cluster(const Layout& layout = lean(), const std::function<std::string(std::string)>& edit = {},
+                     bool netns = false);
+    ~Cluster();  // `jupiter down` (which also removes a lab network), kill -9 of anything left, rm -rf the folder
     Cluster(const Cluster&) = delete;
     Cluster& operator=(const Cluster&) = delete;
 
