@@ -18,7 +18,7 @@ namespace jupiter::bench {
 std::filesystem::path binDir() { return std::filesystem::read_symlink("/proc/self/exe").parent_path(); }
 
 ClusterControl::ClusterControl(std::filesystem::path dir, bool start, int replicas, SecurityMode security,
-                               int commands)
+                               int commands, bool netns)
     : dir_(std::move(dir)), owned_(start) {
     if (start) {
         Layout layout;
@@ -33,7 +33,9 @@ ClusterControl::ClusterControl(std::filesystem::path dir, bool start, int replic
             std::filesystem::create_directories(dir_);
             std::ofstream(clusterConfigPath(dir_)) << toml;
         }
-        if (cli(fmt::format("up --base-port {} --replicas {} --commands {}", base, replicas, commands), true) != 0)
+        if (cli(fmt::format("up --base-port {} --replicas {} --commands {}{}", base, replicas, commands,
+                            netns ? " --netns" : ""),
+                true) != 0)
             throw std::runtime_error("could not start a cluster in " + dir_.string());
     }
     auto c = loadConfig(clusterConfigPath(dir_));

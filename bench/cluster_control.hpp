@@ -13,9 +13,9 @@ namespace jupiter::bench {
 class ClusterControl {
 public:
     // Uses the cluster in `dir`; with `start`, brings one up there first with `replicas` query
-    // nodes, `commands` command nodes and `security` (and down at the end).
+    // nodes, `commands` command nodes and `security` (and down at the end); `netns`: in a lab network.
     ClusterControl(std::filesystem::path dir, bool start, int replicas = 3,
-                   SecurityMode security = SecurityMode::Curve, int commands = Layout{}.commands);
+                   SecurityMode security = SecurityMode::Curve, int commands = Layout{}.commands, bool netns = false);
     ~ClusterControl();
     const Config& config() const { return config_; }
     // The client keys the benchmarks use ($JUPITER_KEY, else the cluster's admin key).

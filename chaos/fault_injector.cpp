@@ -15,7 +15,9 @@
 #include <fmt/format.h>
 
 #include "chaos/transitions.hpp"
+#include "cli/etcd_members.hpp"
 #include "cli/processes.hpp"
+#include "netlab/lab.hpp"
 
 namespace jupiter::chaos {
 namespace {
@@ -59,7 +61,9 @@ int startWithCli(const Config& config, const std::string& node) {
 
 }  // namespace
 
-std::string FaultRecord::label() const { return fmt::format("{} {}", faultKindName(kind), target); }
+std::string FaultRecord::label() const {
+    return fmt::format("{} {}{}{}", faultKindName(kind), target, scope.empty() ? "" : " ", scope);
+}
 
 FaultInjector::FaultInjector(const bench::ClusterControl& cluster, const ChaosOptions& options)
     : cluster_(cluster), options_(options), rng_(options.seed) {
@@ -113,20 +117,9 @@ void FaultInjector::run(TimePoint until, const std::atomic<bool>& stop) {
     }
 }
 
-void FaultInjector::injectNext(TimePoint until) {
-    // Every draw is made whatever happens next, so one skipped fault does not shift the rest of the
-    // schedule: the same seed gives the same times, kinds and first-choice targets.
-    const auto kind = options_.faults[std::min(options_.faults.size() - 1,
-                                               static_cast<std::size_t>(draw() * static_cast<double>(options_.faults.size())))];
-    const auto& candidates = nodes_[faultRole(kind)];
-    const auto first = static_cast<std::size_t>(draw() * static_cast<double>(std::max<std::size_t>(1, candidates.size())));
-    const Millis hold = kMinHold + Millis(static_cast<int64_t>(draw() * static_cast<double>((kMaxHold - kMinHold).count())));
-    const TimePoint now = Steady::now();
-    // Too close to the end to hold it and see the monitor react: the run's last moments stay calm.
-    if (now + kMinHold > until) return;
-
-    std::string target;
-    if (faultRole(kind) == Role::Command) {
+std::string FaultInjector::chooseTarget(Role role, std::size_t first) const {
+    const auto& candidates = nodes_.at(role);
+    if (role == Role::Command) {
         // The leader, as the monitor last logged it, and only while every standby is in service:
         // with one of them down too, the last one could not take over alone (it might lack an
         // acknowledged command), so commands would stop until one returns.
@@ -134,54 +127,104 @@ void FaultInjector::injectNext(TimePoint until) {
         bool othersHealthy = candidates.size() > 1 && !leader.empty();
         for (const auto& other : candidates)
             if (other != leader && !healthy(other)) othersHealthy = false;
-        if (othersHealthy && healthy(leader)) target = leader;
+        return othersHealthy && healthy(leader) ? leader : "";
     }
-    for (std::size_t i = 0; faultRole(kind) != Role::Command && i < candidates.size() && target.empty(); ++i) {
+    for (std::size_t i = 0; i < candidates.size(); ++i) {
         const std::string& candidate = candidates[(first + i) % candidates.size()];
         // Only a node back in service is disturbed again, so each fault meets a working node and its
         // detection, reroute and return can be told apart from the previous one's.
         if (!healthy(candidate)) continue;
-        bool otherHealthy = false;
         for (const auto& other : candidates)
-            if (other != candidate && healthy(other)) otherHealthy = true;
-        if (otherHealthy) target = candidate;
+            if (other != candidate && healthy(other)) return candidate;
     }
-    const auto pid = target.empty() ? std::nullopt : cli::lockedPid(cluster_.config().pidFile(target));
-    if (!pid || *pid <= 0) {
+    return "";
+}
+
+void FaultInjector::injectNext(TimePoint until) {
+    // Every draw is made whatever happens next, so one skipped fault does not shift the rest of the
+    // schedule: the same seed gives the same times, kinds and first-choice targets.
+    const auto kind = options_.faults[std::min(options_.faults.size() - 1,
+                                               static_cast<std::size_t>(draw() * static_cast<double>(options_.faults.size())))];
+    // A partition also draws what it cuts (only a partition, so the other kinds' schedules stay).
+    std::optional<PartitionScope> scope;
+    if (kind == FaultKind::Partition) {
+        std::vector<PartitionScope> scopes;
+        for (const auto& sc : partitionScopes())
+            if (sc.role != Role::Command || cluster_.config().replicated()) scopes.push_back(sc);
+        scope = scopes[std::min(scopes.size() - 1, static_cast<std::size_t>(draw() * static_cast<double>(scopes.size())))];
+    }
+    const Role role = scope ? scope->role : faultRole(kind);
+    const auto& candidates = nodes_[role];
+    const auto first = static_cast<std::size_t>(draw() * static_cast<double>(std::max<std::size_t>(1, candidates.size())));
+    const Millis hold = kMinHold + Millis(static_cast<int64_t>(draw() * static_cast<double>((kMaxHold - kMinHold).count())));
+    const TimePoint now = Steady::now();
+    // Too close to the end to hold it and see the monitor react: the run's last moments stay calm.
+    if (now + kMinHold > until) return;
+
+    const std::string target = chooseTarget(role, first);
+    const pid_t pid =
+        target.empty() || scope ? 0 : cli::lockedPid(cluster_.config().pidFile(target)).value_or(0);
+    if (target.empty() || (!scope && pid <= 0)) {
         notes_.push_back(fmt::format("{}: a {} was skipped: {}", formatUtcMs(wallNowMs()), faultKindName(kind),
-                                     target.empty() ? (faultRole(kind) == Role::Command
+                                     target.empty() ? (role == Role::Command
                                                            ? std::string("no command node leads with every standby UP")
                                                            : fmt::format("no {} was UP with another UP beside it",
-                                                                         roleName(faultRole(kind))))
+                                                                         roleName(role)))
                                                     : target + " has no running process"));
         return;
     }
-    const auto pidFile = cluster_.config().pidFile(target);
 
     FaultRecord f;
     f.kind = kind;
     f.target = target;
+    f.role = role;
     f.atMs = wallNowMs();
+    if (scope) {
+        cut(f, *scope);
+        faults_.push_back(f);
+        active_.push_back({faults_.size() - 1, Steady::now() + hold, 0});
+        return;
+    }
+    const auto pidFile = cluster_.config().pidFile(target);
     if (isStopFault(kind)) {
-        kill(*pid, SIGSTOP);
+        kill(pid, SIGSTOP);
     } else if (kind == FaultKind::Restart) {
-        kill(*pid, SIGTERM);
-        if (!cli::waitForExit(*pid, pidFile, kExitTimeout)) f.problem = "did not exit within 10 s of SIGTERM";
+        kill(pid, SIGTERM);
+        if (!cli::waitForExit(pid, pidFile, kExitTimeout)) f.problem = "did not exit within 10 s of SIGTERM";
     } else {
-        kill(*pid, SIGKILL);
-        if (!cli::waitForExit(*pid, pidFile, kExitTimeout)) f.problem = "did not exit after SIGKILL";
+        kill(pid, SIGKILL);
+        if (!cli::waitForExit(pid, pidFile, kExitTimeout)) f.problem = "did not exit after SIGKILL";
     }
     faults_.push_back(f);
-    const Active a{faults_.size() - 1, Steady::now() + hold, *pid};
+    const Active a{faults_.size() - 1, Steady::now() + hold, pid};
     // A restart is recovered at once: the time to come back is the fault.
     if (kind == FaultKind::Restart) recover(a);
     else active_.push_back(a);
 }
 
+void FaultInjector::cut(FaultRecord& f, const PartitionScope& scope) {
+    f.scope = scope.label;
+    std::vector<std::string> peers;
+    for (const auto& word : scope.from) {
+        if (word == "etcd") {
+            for (const auto& m : cli::localEtcdMembers(cluster_.config())) peers.push_back(m);
+        } else if (auto r = parseRole(word)) {
+            for (const auto* n : cluster_.config().nodesWith(*r))
+                if (n->name != f.target) peers.push_back(n->name);
+        }
+    }
+    const Status s = peers.empty() ? netlab::isolate(cluster_.config(), f.target)
+                                   : netlab::block(cluster_.config(), f.target, peers);
+    if (!s) f.problem = s.error().message;
+}
+
 void FaultInjector::recover(const Active& a) {
     FaultRecord& f = faults_[a.record];
     f.recoverAtMs = wallNowMs();
-    if (isStopFault(f.kind)) {
+    if (f.kind == FaultKind::Partition) {
+        if (auto s = netlab::heal(cluster_.config(), f.target); !s)
+            f.problem += (f.problem.empty() ? "" : "; ") + s.error().message;
+    } else if (isStopFault(f.kind)) {
         // The pid we stopped cannot have exited meanwhile (a stopped process runs nothing), so it
         // is still that node's daemon.
         kill(a.pid, SIGCONT);

@@ -19,12 +19,14 @@ namespace jupiter::chaos {
 
 struct FaultRecord {
     FaultKind kind = FaultKind::Kill;
-    std::string target;          // a query node, a gateway or a broker
+    std::string target;          // a query node, a gateway, a broker or the leading command node
+    Role role = Role::Query;     // the target's
+    std::string scope;           // a partition: whom it is cut off from ("" = everyone)
     int64_t atMs = 0;            // the signal was sent (wall clock, ms since the epoch)
     int64_t recoverAtMs = 0;     // recovery began (jupiter start / SIGCONT)
     int64_t recoveredMs = 0;     // recovery returned: the process runs and answers ping
     std::string problem;         // empty, or what went wrong injecting or recovering
-    std::string label() const;   // "kill query-1"
+    std::string label() const;   // "kill query-1", "partition gateway-1 from the brokers"
 };
 
 class FaultInjector {
@@ -53,6 +55,9 @@ private:
     double draw();  // uniform in [0, 1), from the seeded generator only
     Millis drawGap();
     void injectNext(TimePoint until);
+    // The target for a fault on `role` (a partition's, or faultRole(kind)), "" when none is safe.
+    std::string chooseTarget(Role role, std::size_t first) const;
+    void cut(FaultRecord& f, const PartitionScope& scope);
     void recover(const Active& a);
     bool startNode(const std::string& node, std::string& problem);
     // No fault of ours is active on it and the monitor's last word on it is UP.

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -21,6 +22,7 @@
 #include "client/client.hpp"
 #include "client/failover_client.hpp"
 #include "common/paths.hpp"
+#include "netlab/ip_tool.hpp"
 
 using namespace jupiter;
 using namespace jupiter::chaos;
@@ -48,7 +50,7 @@ bool clusterAnswers(zmq::context_t& ctx, const std::filesystem::path& dir) {
 
 // `jupiter up` prints its table on stdout; with --json stdout must carry only the report.
 std::unique_ptr<bench::ClusterControl> startOwnCluster(const std::filesystem::path& dir, int replicas,
-                                                        bool quietStdout) {
+                                                        bool quietStdout, bool netns) {
     const int saved = quietStdout ? dup(STDOUT_FILENO) : -1;
     if (saved >= 0) {
         std::fflush(stdout);
@@ -56,7 +58,8 @@ std::unique_ptr<bench::ClusterControl> startOwnCluster(const std::filesystem::pa
     }
     std::unique_ptr<bench::ClusterControl> cluster;
     try {
-        cluster = std::make_unique<bench::ClusterControl>(dir, true, replicas);
+        cluster = std::make_unique<bench::ClusterControl>(dir, true, replicas, SecurityMode::Curve, Layout{}.commands,
+                                                          netns);
     } catch (...) {
         if (saved >= 0) dup2(saved, STDOUT_FILENO), close(saved);
         throw;
@@ -90,7 +93,9 @@ int main(int argc, char** argv) {
     app.add_option("--every", everyText, "mean time between faults (each +/- 40%)")->capture_default_str();
     app.add_option("--faults", faultsText, "comma-separated fault kinds: kill, stop, restart (of a query replica), kill-gateway, "
                                          "stop-gateway, kill-broker, stop-broker, kill-leader, stop-leader (the command node that leads; "
-                                         "with standby command nodes only)")->capture_default_str();
+                                         "with standby command nodes only), partition (a lab network's links cut and healed: a "
+                                         "replica from everyone or from the gateways, a gateway from the brokers, a broker, the "
+                                         "leader from the standbys and etcd; needs `jupiter up --netns`, root)")->capture_default_str();
     app.add_option("--seed", options.seed, "seed of the fault schedule (same seed, same schedule)")
         ->capture_default_str();
     app.add_option("--out", outOption, "folder for report.txt, report.json, transitions.log and timeline.svg "
@@ -122,6 +127,13 @@ int main(int argc, char** argv) {
     options.every = *every;
     options.faults = *faults;
     options.dir = resolveClusterDir(dirOption);
+    const bool partitions =
+        std::find(options.faults.begin(), options.faults.end(), FaultKind::Partition) != options.faults.end();
+    if (partitions)
+        if (auto s = netlab::labSupported(); !s) {
+            fmt::print(stderr, "jupiter-chaos: --faults partition: {}\n", s.error().message);
+            return kExitError;
+        }
     const std::filesystem::path outDir = outOption.empty() ? options.dir / "chaos" : std::filesystem::absolute(outOption);
 
     struct sigaction sa {};
@@ -139,10 +151,14 @@ int main(int argc, char** argv) {
             clusterDir = std::filesystem::temp_directory_path() / fmt::format("jupiter-chaos-{}", getpid());
             fmt::print(stderr, "jupiter-chaos: no cluster answers in {}; starting one in {} for this run\n",
                        options.dir.string(), clusterDir.string());
-            cluster = startOwnCluster(clusterDir, replicas, options.json);
+            cluster = startOwnCluster(clusterDir, replicas, options.json, partitions);
         } else {
             cluster = std::make_unique<bench::ClusterControl>(options.dir, false);
         }
+        if (partitions && !cluster->config().netlab.enabled())
+            throw std::runtime_error(fmt::format("--faults partition needs a lab network, and the cluster in {} has "
+                                                 "none: start one with `jupiter up --netns --dir NEW_DIR` (root)",
+                                                 clusterDir.string()));
         fmt::print(stderr, "jupiter-chaos: {} clients of queries and a command every {} ms; faults for {} ms "
                            "(seed {}); Ctrl-C ends the faults early\n",
                    options.queryClients, options.commandPeriod.count(), options.duration.count(), options.seed);

@@ -21,6 +21,7 @@ std::string_view faultKindName(FaultKind k) {
         case FaultKind::StopBroker: return "stop-broker";
         case FaultKind::KillLeader: return "kill-leader";
         case FaultKind::StopLeader: return "stop-leader";
+        case FaultKind::Partition: return "partition";
     }
     return "?";
 }
@@ -28,7 +29,19 @@ std::string_view faultKindName(FaultKind k) {
 const std::vector<FaultKind>& allFaultKinds() {
     static const std::vector<FaultKind> all{FaultKind::Kill,        FaultKind::Stop,        FaultKind::Restart,
                                             FaultKind::KillGateway, FaultKind::StopGateway, FaultKind::KillBroker,
-                                            FaultKind::StopBroker, FaultKind::KillLeader, FaultKind::StopLeader};
+                                            FaultKind::StopBroker, FaultKind::KillLeader, FaultKind::StopLeader,
+                                            FaultKind::Partition};
+    return all;
+}
+
+const std::vector<PartitionScope>& partitionScopes() {
+    static const std::vector<PartitionScope> all{
+        {Role::Query, {}, ""},
+        {Role::Query, {"gateway"}, "from the gateways"},
+        {Role::Gateway, {"broker"}, "from the brokers"},
+        {Role::Broker, {}, ""},
+        {Role::Command, {"command", "etcd"}, "from the standbys and etcd"},
+    };
     return all;
 }
 

@@ -17,13 +17,25 @@ namespace jupiter::chaos {
 
 // What is done, and to which kind of node: to a query replica, kill -9 then start; SIGSTOP then
 // SIGCONT; SIGTERM then start. To a gateway or a broker, kill -9 then start, or SIGSTOP then
-// SIGCONT. Never to every node of a role at once.
-enum class FaultKind { Kill, Stop, Restart, KillGateway, StopGateway, KillBroker, StopBroker, KillLeader, StopLeader };
+// SIGCONT. Never to every node of a role at once. A partition (lab networks only: `jupiter up
+// --netns`) cuts one node's links, then heals them: a replica from everyone or from the gateways
+// only, a gateway from the brokers, a broker from everyone, the leading command node from the
+// standbys and etcd.
+enum class FaultKind { Kill, Stop, Restart, KillGateway, StopGateway, KillBroker, StopBroker, KillLeader, StopLeader,
+                       Partition };
 
 std::string_view faultKindName(FaultKind k);  // "kill", ..., "kill-gateway", "stop-broker", "kill-leader"
 const std::vector<FaultKind>& allFaultKinds();
-Role faultRole(FaultKind k);    // the role of the nodes it disturbs
+Role faultRole(FaultKind k);    // the role of the nodes it disturbs (a partition: see PartitionScope)
 bool isStopFault(FaultKind k);  // SIGSTOP (recovered with SIGCONT)
+
+// What a partition cuts, and whom: the role of its target and the peers it loses ("" = everyone).
+struct PartitionScope {
+    Role role;
+    std::vector<std::string> from;  // roles, or "etcd", as `jupiter partition --from` takes them
+    std::string label;              // "", "from the gateways", ...
+};
+const std::vector<PartitionScope>& partitionScopes();
 
 struct ChaosOptions {
     std::filesystem::path dir;           // the cluster to use (or to start one beside, when none runs)

@@ -94,7 +94,7 @@ FaultFinding analyzeFault(const ChaosRun& run, std::size_t index) {
     // afterwards the gateway may leave it again for reasons of its own (say, lag behind the head).
     x.inUse = replicaInUse(run.transitions, f.atMs) == f.target;
     const int64_t effectEnd = up ? up->atMs : until;
-    if (faultRole(f.kind) == Role::Command) {
+    if (f.role == Role::Command) {
         // The leader is always in use; its "reroute" is the first other command node taking the lead.
         x.inUse = true;
         for (const auto& t : run.transitions)
@@ -228,19 +228,22 @@ std::string reportText(const ChaosRun& run, const ChaosOptions& options) {
                        human(percentile(cmdLat, 0.99)), human(percentile(cmdLat, 1.0)));
 
     out += fmt::format("\nfaults ({})\n", run.faults.size());
-    out += fmt::format("  {:<9} {:<24} {:<9} {:<10} {:<22} {}\n", "at", "fault", "lasted", "detected", "rerouted",
+    // The fault column is as wide as its longest label ("partition query-2 from the gateways").
+    std::size_t width = 24;
+    for (const auto& f : run.faults) width = std::max(width, f.label().size());
+    out += fmt::format("  {:<9} {:<{}} {:<9} {:<10} {:<22} {}\n", "at", "fault", width, "lasted", "detected", "rerouted",
                        "UP again after recovery");
     for (std::size_t i = 0; i < run.faults.size(); ++i) {
         const auto& f = run.faults[i];
         const auto x = analyzeFault(run, i);
-        out += fmt::format("  {:<9} {:<24} {:<9} {:<10} {:<22} {}\n",
-                           fmt::format("+{:.2f} s", static_cast<double>(f.atMs - run.startMs) / 1000.0), f.label(),
+        out += fmt::format("  {:<9} {:<{}} {:<9} {:<10} {:<22} {}\n",
+                           fmt::format("+{:.2f} s", static_cast<double>(f.atMs - run.startMs) / 1000.0), f.label(), width,
                            f.recoveredMs ? humanMs(f.recoveredMs - f.atMs) : "-",
                            x.detectionMs ? humanMs(*x.detectionMs) : "not seen", rerouteText(x),
                            x.upAfterRecoveryMs ? humanMs(*x.upAfterRecoveryMs) : "not seen");
         if (!f.problem.empty()) out += fmt::format("            problem: {}\n", f.problem);
     }
-    out += "  (detected: first monitor DOWN line after the signal; rerouted: first gateway REROUTE away from it, or for "
+    out += "  (detected: first monitor DOWN line after the signal or the cut; rerouted: first gateway REROUTE away from it, or for "
            "the leader, the first LEADER line of another command node)\n";
     const auto rr = reroutes(run);
     out += fmt::format("  the first gateway changed replica {} times during the run: {} because the one in use fell behind "

@@ -26,13 +26,14 @@ constexpr double kCharWidth = 6.4;  // of the 11 px labels, to keep fault labels
 constexpr std::array<const char*, 9> kPalette = {"#4e79a7", "#b07aa1", "#76b7b2", "#edc948", "#9c755f",
                                                  "#ff9da7", "#59a14f", "#e15759", "#bab0ac"};
 
-enum class LaneState { Up, Dead, Stopped, Recovering };
+enum class LaneState { Up, Dead, Stopped, Cut, Recovering };
 
 const char* laneColour(LaneState s) {
     switch (s) {
         case LaneState::Up: return "#4caf50";
         case LaneState::Dead: return "#d62728";
         case LaneState::Stopped: return "#ffb300";
+        case LaneState::Cut: return "#7e57c2";
         case LaneState::Recovering: return "#f4a6a6";
     }
     return "#999";
@@ -85,8 +86,12 @@ void text(std::string& out, double x, double y, const std::string& s, const std:
 LaneState stateAt(const ChaosRun& run, const std::string& replica, int64_t t) {
     for (const auto& f : run.faults) {
         if (f.target != replica || t < f.atMs) continue;
-        const int64_t until = isStopFault(f.kind) ? f.recoverAtMs : f.recoveredMs;
-        if (until == 0 || t < until) return isStopFault(f.kind) ? LaneState::Stopped : LaneState::Dead;
+        const bool held = isStopFault(f.kind) || f.kind == FaultKind::Partition;  // over when recovery begins
+        const int64_t until = held ? f.recoverAtMs : f.recoveredMs;
+        if (until == 0 || t < until)
+            return f.kind == FaultKind::Partition ? LaneState::Cut
+                   : isStopFault(f.kind)          ? LaneState::Stopped
+                                                  : LaneState::Dead;
     }
     std::string last = "UP";
     for (const auto& tr : run.transitions)
@@ -99,6 +104,7 @@ const char* stateName(LaneState s) {
         case LaneState::Up: return "up";
         case LaneState::Dead: return "killed / terminated";
         case LaneState::Stopped: return "stopped (SIGSTOP)";
+        case LaneState::Cut: return "cut off (partition)";
         case LaneState::Recovering: return "monitor: DOWN (restarting, catching up)";
     }
     return "?";
@@ -162,7 +168,7 @@ void legend(std::string& out, const ChaosRun& run) {
         x += 19 + static_cast<double>(label.size()) * 6.6 + 18;
     };
     text(out, kLeft - 10, 72, "replica state", R"(text-anchor="end" font-size="12" fill="#555")");
-    for (LaneState s : {LaneState::Up, LaneState::Dead, LaneState::Stopped, LaneState::Recovering})
+    for (LaneState s : {LaneState::Up, LaneState::Dead, LaneState::Stopped, LaneState::Cut, LaneState::Recovering})
         swatch(laneColour(s), stateName(s), 72);
     x = kLeft;
     text(out, kLeft - 10, 92, "gateway uses", R"(text-anchor="end" font-size="12" fill="#555")");

@@ -137,3 +137,42 @@ TEST_CASE("chaos: a bad option is refused before any cluster is touched - naming
         CHECK_FALSE(std::filesystem::exists(tmp.path / "chaos"));
     }
 }
+
+TEST_CASE("chaos: partitions in a lab network lose nothing - converge - are reported like the other faults") {
+    if (const std::string why = jupiter::testing::labUnavailable(); !why.empty()) {
+        fmt::print(stderr, "SKIPPED: {}\n", why);
+        return;
+    }
+    TempDir tmp;
+    const auto out = tmp.path / "out";
+    // No cluster there: the tool starts one in a lab network of its own (`jupiter up --netns`).
+    const Run run = runChaos(fmt::format("--dir '{}' --duration 16s --every 2.5s --faults partition --seed 3 --out '{}'",
+                                         (tmp.path / "no-cluster").string(), out.string()));
+    INFO(run.output);
+    CHECK(run.exitCode == 0);
+    const std::string json = slurp(out / "report.json");
+    REQUIRE_FALSE(json.empty());
+    const Doc report = Doc::parse(json);
+    CHECK(report["failed_queries"].get<uint64_t>() == 0);
+    CHECK(report["lost_commands"].get<uint64_t>() == 0);
+    CHECK(report["converged"].get<bool>());
+    CHECK(report["acknowledged_commands"].get<uint64_t>() > 0);
+    const Doc& faults = report["faults"];
+    REQUIRE(faults.is_array());
+    CHECK(faults.size() >= 2);
+    const std::string text = slurp(out / "report.txt");
+    const std::string svg = slurp(out / "timeline.svg");
+    std::set<std::string> targets;
+    for (const auto& f : faults) {
+        const std::string label = f["label"].get<std::string>();
+        CHECK(f["kind"].get<std::string>() == "partition");
+        CHECK_MESSAGE(f["problem"].get<std::string>().empty(), label);
+        CHECK_MESSAGE(f["recovered_ms"].is_number(), label);  // healed
+        targets.insert(f["target"].get<std::string>());
+        CHECK_MESSAGE(text.find(label) != std::string::npos, label);
+        CHECK_MESSAGE(svg.find(label) != std::string::npos, label);
+    }
+    CHECK(targets.size() >= 2);
+    CHECK(text.find("PASS") != std::string::npos);
+    CHECK(svg.find("cut off (partition)") != std::string::npos);
+}
