@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <sstream>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -80,6 +81,24 @@ long ClusterControl::rssKiB(const std::string& node) const {
     for (std::string line; std::getline(in, line);)
         if (line.rfind("VmRSS:", 0) == 0) return std::strtol(line.c_str() + 6, nullptr, 10);
     return 0;
+}
+
+double ClusterControl::cpuSeconds(const std::string& node) const {
+    const int p = pid(node);
+    if (p <= 0) return 0;
+    std::ifstream in(fmt::format("/proc/{}/stat", p));
+    std::string stat;
+    std::getline(in, stat);
+    // Fields after the command name (which may hold spaces, so start after its closing paren):
+    // state is field 3; utime and stime are fields 14 and 15, in clock ticks.
+    const auto paren = stat.rfind(')');
+    if (paren == std::string::npos) return 0;
+    std::istringstream fields(stat.substr(paren + 2));
+    std::string skip;
+    for (int i = 3; i < 14; ++i) fields >> skip;
+    unsigned long long utime = 0, stime = 0;
+    fields >> utime >> stime;
+    return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 }  // namespace jupiter::bench

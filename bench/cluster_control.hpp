@@ -37,6 +37,8 @@ public:
     void signalAll(int sig) const;
     // Resident memory of a node in KiB (0 if not running).
     long rssKiB(const std::string& node) const;
+    // CPU time (user + system) a node's process has used so far, in seconds (0 if not running).
+    double cpuSeconds(const std::string& node) const;
 
 private:
     std::filesystem::path dir_;

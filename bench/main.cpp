@@ -12,6 +12,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "bench/processes.hpp"
 #include "bench/scenarios.hpp"
 #include "common/paths.hpp"
 
@@ -242,10 +243,19 @@ int main(int argc, char** argv) {
     standby->add_option("--seconds", seconds, "duration of each load")->check(CLI::Range(1, 60));
     standby->add_option("--rounds", rounds, "runs per figure (the median is reported)")->check(CLI::Range(1, 10));
 
-    auto* queries = app.add_subcommand("queries", "query load through the gateways or one replica");
-    auto* commands = app.add_subcommand("commands", "durable command load through the gateways");
+    auto* queries = app.add_subcommand("queries", "query load through the gateways or one replica (sale.get of "
+                                                  "existing sales)");
+    auto* commands = app.add_subcommand("commands", "durable command load through the gateways (stock.receive of an "
+                                                    "existing product)");
+    bool seed = false;
+    int procs = 1;
     for (auto* sc : {queries, commands}) {
         sc->add_option("--dir", dir, "cluster folder");
+        sc->add_option("--procs", procs, "load-generator processes at once, each with --clients clients; their figures "
+                                         "are summed")
+            ->check(CLI::Range(1, 64));
+        sc->add_flag("--seed", seed, "when the cluster lacks what the load needs, create it first (10 sellers, 10 "
+                                     "products with stock, 100 sales); without it such a cluster is refused");
         sc->add_option("--clients", clients, "concurrent clients")->check(CLI::Range(1, 1024));
         sc->add_option("--duration", durationMs, "milliseconds")->check(CLI::Range(100, 600000));
         sc->add_flag("--quiet", quiet, "one summary line");
@@ -273,20 +283,52 @@ int main(int argc, char** argv) {
         if (*security) return runSecurity(json, seconds, rounds);
         if (*spares) return runSpares(json, seconds, rounds, spareClients);
         if (*standby) return runStandby(json, seconds, rounds);
-        zmq::context_t ctx(1);
         Doc d;
         if (*echo) {
+            zmq::context_t ctx(1);
             d = benchEcho(ctx, clients, Millis(durationMs));
+        } else if (*failover) {
+            zmq::context_t ctx(1);
+            ClusterControl cluster(resolveClusterDir(dir), false);
+            d = benchFailover(ctx, cluster, clients);
         } else {
             ClusterControl cluster(resolveClusterDir(dir), false);
-            if (*queries) d = benchQueries(ctx, cluster, clients, Millis(durationMs), replica, false, gateways);
-            if (*commands) d = benchCommands(ctx, cluster, clients, Millis(durationMs));
-            if (*failover) d = benchFailover(ctx, cluster, clients);
+            {
+                // An empty cluster would answer every request with an error: measure Jupiter, not that.
+                // (This context is gone before any load process is forked.)
+                zmq::context_t ctx(1);
+                std::string missing = missingForLoad(ctx, cluster, commands->parsed());
+                if (!missing.empty() && seed) {
+                    std::cerr << "jupiter-bench: the cluster lacks data (" << missing << "); seeding it\n";
+                    seedData(ctx, cluster);
+                    missing = missingForLoad(ctx, cluster, commands->parsed());
+                }
+                if (!missing.empty()) {
+                    std::cerr << "jupiter-bench: not measuring the cluster in " << cluster.config().dir.string() << ": "
+                              << missing << "; add --seed to create what the load needs, or send it yourself\n";
+                    return 2;
+                }
+            }
+            // Each load process makes its own context.
+            d = runLoadProcesses(cluster, procs, [&] {
+                zmq::context_t ctx(1);
+                return queries->parsed()
+                           ? benchQueries(ctx, cluster, clients, Millis(durationMs), replica, false, gateways)
+                           : benchCommands(ctx, cluster, clients, Millis(durationMs));
+            });
         }
         if (quiet) {
             fmt::print("{} ok, {} failed, {} /s, p99 {} us, longest gap between replies {} us\n", d.value("ok", 0),
                        d.value("failed", 0), d.value("per_second", 0), d.value("p99_us", 0),
                        d.value("longest_gap_us", 0));
+            if (d.contains("cpu_seconds")) {
+                // Where the time went: the busiest daemon is the bottleneck.
+                std::string cpu;
+                for (const auto& [node, sec] : d["cpu_seconds"].items())
+                    if (sec.get<double>() > 0) cpu += fmt::format("{}{} {:.2f}", cpu.empty() ? "" : ", ", node, sec.get<double>());
+                fmt::print("cpu seconds in {:.1f} s: {}; load generators {:.2f}\n", d.value("wall_seconds", 0.0),
+                           cpu.empty() ? "none" : cpu, d.value("load_cpu_seconds", 0.0));
+            }
         } else {
             fmt::print("{}\n", d.dump(2));
         }

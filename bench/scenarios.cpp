@@ -112,6 +112,16 @@ void seedData(zmq::context_t& ctx, const ClusterControl& cluster) {
               {"quantity", 1}, {"client", "bench"}, {"invoice", fmt::format("BI-{}-{}", getpid(), i)}}), "sale");
 }
 
+std::string missingForLoad(zmq::context_t& ctx, const ClusterControl& cluster, bool commands) {
+    const char* list = commands ? "products.list" : "sales.list";
+    auto r = call(ctx, cluster.credentials(), cluster.gatewayEndpoint(), Kind::Query, list, {{"limit", 1}});
+    if (!r.ok()) return fmt::format("the cluster did not answer {} ({})", list, r.error().message);
+    if (r->kind != Kind::Reply) return fmt::format("the cluster refused {}: {}", list, r->body.dump());
+    if (!r->body.value("items", Doc::array()).empty()) return "";
+    return commands ? "it has no product to receive stock for (the command load is stock.receive of one)"
+                    : "it has no sales to read (the query load is sale.get of existing sales)";
+}
+
 Doc benchQueries(zmq::context_t& ctx, const ClusterControl& cluster, int clients, Millis duration, int replica,
                  bool connectFirst, int gateways) {
     LoadSpec spec;
@@ -128,6 +138,7 @@ Doc benchQueries(zmq::context_t& ctx, const ClusterControl& cluster, int clients
     spec.duration = duration;
     spec.make = queryMaker(ctx, cluster);
     Doc d = summary(runLoad(ctx, spec));
+    d["query"] = spec.make(0).name;
     d["clients"] = clients;
     d["target"] = target ? target->name : all.size() == 1 ? "gateway" : fmt::format("{} gateways", all.size());
     return d;
@@ -171,9 +182,10 @@ Doc benchEcho(zmq::context_t& ctx, int clients, Millis duration) {
 Doc benchCommands(zmq::context_t& ctx, const ClusterControl& cluster, int clients, Millis duration,
                   bool connectFirst) {
     auto products = call(ctx, cluster.credentials(), cluster.gatewayEndpoint(), Kind::Query, "products.list", {{"limit", 1}});
-    const uint64_t product = products.ok() && !products->body["items"].empty()
-                                 ? products->body["items"][0]["id"].get<uint64_t>()
-                                 : 1;
+    if (!products.ok() || products->kind != Kind::Reply || products->body["items"].empty())
+        throw std::runtime_error("the cluster has no product to receive stock for; seed it first (jupiter-bench "
+                                 "commands --seed)");
+    const uint64_t product = products->body["items"][0]["id"].get<uint64_t>();
     LoadSpec spec;
     spec.endpoints = cluster.gatewayEndpoints();
     spec.credentials = cluster.credentials();
@@ -184,6 +196,7 @@ Doc benchCommands(zmq::context_t& ctx, const ClusterControl& cluster, int client
         return makeRequest(Kind::Command, "stock.receive", {{"product", product}, {"quantity", 1}}, "");
     };
     Doc d = summary(runLoad(ctx, spec));
+    d["command"] = "stock.receive";
     d["clients"] = clients;
     return d;
 }

@@ -12,6 +12,10 @@ namespace jupiter::bench {
 
 // Loads a small data set (sellers, products, stock, sales) so that queries have work to do.
 void seedData(zmq::context_t& ctx, const ClusterControl& cluster);
+// What a load on this cluster would lack, or "" when it has it: sales for a query load (sale.get
+// over existing sales), a product for a command load (stock.receive). A load without them measures
+// error answers, not Jupiter.
+std::string missingForLoad(zmq::context_t& ctx, const ClusterControl& cluster, bool commands);
 
 // Queries per second and latency, through the gateways (replica = 0; the first `gateways` of them,
 // 0 = all, clients spread over them) or straight to the Nth query node. With `connectFirst`, the
