@@ -189,6 +189,9 @@ int runDaemon(int argc, char** argv, Role role, const std::function<int(DaemonCo
         ctx.log->critical("stopping on an unexpected error: {}", e.what());
         rc = 1;
     }
+    // Everything that holds a port goes before the pidfile's lock: `jupiter kill` reports the node
+    // gone once the lock is free, and `jupiter start` right after must find its ports free.
+    ctx.metrics->stopServing();
     ctx.log->info("stopped (exit code {})", rc);
     ctx.log->flush();
     std::filesystem::remove(ctx.config.pidFile(nodeName), ec);

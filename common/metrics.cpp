@@ -104,6 +104,8 @@ void Metrics::sampleRefusals(uint64_t handshakes, uint64_t messages) {
 
 Metrics::~Metrics() = default;
 
+void Metrics::stopServing() { exposer_.reset(); }
+
 Status Metrics::serve(const std::string& address) {
     try {
         exposer_ = std::make_unique<prometheus::Exposer>(address, 1);

@@ -40,6 +40,9 @@ public:
     // Serves GET /metrics at `address` ("127.0.0.1:9100"; port 0 picks a free one). The error names
     // the address and says what to check.
     Status serve(const std::string& address);
+    // Stops serving and closes the port (before the daemon lets go of its pidfile, so that a node
+    // started again at once finds the port free).
+    void stopServing();
     // The port it serves on, once serving.
     std::optional<int> port() const;
 
