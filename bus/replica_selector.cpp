@@ -26,6 +26,23 @@ std::optional<std::string> ReplicaSelector::route(const Liveness& live, uint64_t
     return choose(live, head, exclude);
 }
 
+std::optional<std::string> ReplicaSelector::spread(const Liveness& live, uint64_t head,
+                                                   const std::set<std::string>& exclude,
+                                                   const std::function<int(const std::string&)>& outstanding) const {
+    const std::string* best = nullptr;
+    int bestLoad = 0;
+    for (const auto& r : preference_) {
+        if (exclude.count(r) || !keeps(live, head, r)) continue;
+        const int load = outstanding(r);
+        if (!best || load < bestLoad) {
+            best = &r;
+            bestLoad = load;
+        }
+    }
+    if (best) return *best;
+    return choose(live, head, exclude);
+}
+
 std::optional<std::string> ReplicaSelector::choose(const Liveness& live, uint64_t head,
                                                    const std::set<std::string>& exclude) const {
     const std::string* best = nullptr;

@@ -4,6 +4,7 @@
 // (reads stay available; read-your-writes queries wait on the replica for their sequence).
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
@@ -36,6 +37,12 @@ public:
     // excluded, within leaveLag of the head), otherwise choose().
     std::optional<std::string> route(const Liveness& live, uint64_t head,
                                      const std::set<std::string>& exclude = {}) const;
+
+    // For routing = "spread": of the replicas that are UP, not excluded and within leaveLag of the
+    // head, the one with the fewest requests outstanding (`outstanding`), the preference order
+    // breaking ties; when none is, choose().
+    std::optional<std::string> spread(const Liveness& live, uint64_t head, const std::set<std::string>& exclude,
+                                      const std::function<int(const std::string&)>& outstanding) const;
 
     // Re-evaluates the route; returns a change when the chosen replica differs from the last one.
     std::optional<RouteChange> update(const Liveness& live, uint64_t head);

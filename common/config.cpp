@@ -358,6 +358,7 @@ command_timeout_ms = 1500    # per attempt, before the command is resent (same r
 client_timeout_ms = 10000    # total, before the client gets an error
 max_lag_events = 0           # a replica further behind the head than this is not chosen (nor failed back to)
 leave_lag_events = 1000      # the replica in use is left only when it falls further behind than this
+routing = "primary"          # primary: the first live caught-up replica in [[node]] order, fail-back to it; "spread": every one, fewest outstanding first
 
 [security]
 mode = "curve"               # CurveZMQ on every link; "none" is accepted only when every endpoint is loopback or ipc
@@ -526,7 +527,7 @@ Result<Config> parseConfig(std::string_view text, const std::filesystem::path& s
         if (!s) return fail(s.error());
     const toml::table& gw = *root["gateway"].as_table();
     if (auto s = checkKeys(gw, "[gateway]", {"query_timeout_ms", "query_timeout_min_ms", "command_timeout_ms",
-                                              "client_timeout_ms", "max_lag_events", "leave_lag_events"}); !s)
+                                              "client_timeout_ms", "max_lag_events", "leave_lag_events", "routing"}); !s)
         return fail(s.error());
     for (auto s : {readInt(gw, "[gateway]", "query_timeout_ms", 5, 60000, c.queryTimeoutMs),
                    readInt(gw, "[gateway]", "query_timeout_min_ms", 1, 60000, c.queryTimeoutMinMs),
@@ -535,6 +536,11 @@ Result<Config> parseConfig(std::string_view text, const std::filesystem::path& s
                    readInt(gw, "[gateway]", "max_lag_events", 0, 1000000000, c.maxLagEvents),
                    readInt(gw, "[gateway]", "leave_lag_events", 0, 1000000000, c.leaveLagEvents)})
         if (!s) return fail(s.error());
+    std::string routing = "primary";
+    if (auto s = readString(gw, "[gateway]", "routing", false, routing); !s) return fail(s.error());
+    if (routing != "primary" && routing != "spread")
+        return makeError("config", fmt::format("{}: [gateway] routing = \"{}\" (accepted: primary, spread)", where, routing));
+    c.spreadQueries = routing == "spread";
     if (c.queryTimeoutMinMs > c.queryTimeoutMs)
         return fail(makeError("config", "[gateway] query_timeout_min_ms must not exceed query_timeout_ms"));
 

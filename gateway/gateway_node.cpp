@@ -37,7 +37,8 @@ GatewayNode::GatewayNode(zmq::context_t& ctx, const DaemonContext& dc, const Clo
       metrics_(*dc.metrics, replicaNames(dc.config)),
       queries_(clock, live_, selector_,
                QueryRouter::Settings{Millis(dc.config.queryTimeoutMs), Millis(1200), Millis(dc.config.clientTimeoutMs),
-                                     Millis(500), Millis(dc.config.queryTimeoutMinMs), Millis(1000)},
+                                     Millis(500), Millis(dc.config.queryTimeoutMinMs), Millis(1000),
+                                     dc.config.spreadQueries},
                [this](const std::string& replica, uint64_t token, const std::string& bytes) {
                    return connected_.count(replica) > 0 &&
                           sendFrames(replicas_.socket, {replica, encodeToken(token), bytes});
@@ -82,8 +83,10 @@ int GatewayNode::run() {
     loop_.every(Millis(dc_.config.heartbeatIntervalMs), [this] { onPingTimer(); });
     gate_.attach(loop_);
     loop_.stopOnSignals();
-    dc_.log->info("serving clients on {}; replicas in preference order: {}", dc_.node->bind,
-                  fmt::join(selector_.preference(), ", "));
+    dc_.log->info("serving clients on {}; replicas in preference order: {}; routing {}", dc_.node->bind,
+                  fmt::join(selector_.preference(), ", "),
+                  dc_.config.spreadQueries ? "spread (every caught-up replica, fewest outstanding first)"
+                                           : "primary (the first caught-up replica)");
     onHeartbeatTimer();
     loop_.run();
     return 0;

@@ -23,7 +23,26 @@ void QueryRouter::submit(Frames route, const EnvelopePeek& query, std::string by
     r.deadline = r.submittedAt + s_.totalTimeout;
     PendingRequest& p = table_.add(std::move(r));
     dispatch(p);
-    for (uint64_t serial : done_) table_.erase(serial);
+    finish();
+}
+
+int QueryRouter::outstanding(const std::string& replica) const {
+    auto it = outstanding_.find(replica);
+    return it == outstanding_.end() ? 0 : it->second;
+}
+
+void QueryRouter::setTarget(PendingRequest& p, const std::string& replica) {
+    if (!p.target.empty()) --outstanding_[p.target];
+    p.target = replica;
+    if (!p.target.empty()) ++outstanding_[p.target];
+}
+
+void QueryRouter::finish() {
+    auto& all = table_.all();
+    for (uint64_t serial : done_) {
+        if (auto it = all.find(serial); it != all.end()) setTarget(it->second, "");
+        table_.erase(serial);
+    }
     done_.clear();
 }
 
@@ -56,7 +75,10 @@ void QueryRouter::learnLatency(const std::string& name, Micros sample) {
 // has their sequence. Suspects are avoided while anyone else can take the query.
 std::optional<std::string> QueryRouter::pick(const PendingRequest& p, uint64_t need) const {
     auto choose = [&](const std::set<std::string>& exclude) {
-        return p.minSeq > settledHead_ ? selector_.choose(live_, need, exclude) : selector_.route(live_, need, exclude);
+        if (p.minSeq > settledHead_) return selector_.choose(live_, need, exclude);
+        if (s_.spread)
+            return selector_.spread(live_, need, exclude, [this](const std::string& r) { return outstanding(r); });
+        return selector_.route(live_, need, exclude);
     };
     if (!suspects_.empty()) {
         std::set<std::string> exclude = p.tried;
@@ -74,7 +96,7 @@ void QueryRouter::dispatch(PendingRequest& p) {
         auto replica = pick(p, need);
         if (!replica) break;
         const uint64_t token = table_.newToken(p.serial);
-        p.target = *replica;
+        setTarget(p, *replica);
         ++p.attempts;
         p.attemptSentAt = now;
         // Only a query for a sequence the cluster may not have yet can be parked by the replica;
@@ -89,7 +111,7 @@ void QueryRouter::dispatch(PendingRequest& p) {
         p.tried.insert(*replica);
     }
     // Nobody could take it. Wait a little for a replica to come back, then say so clearly.
-    p.target.clear();
+    setTarget(p, "");
     p.tried.clear();
     if (!p.waitingSince) p.waitingSince = now;
     if (now - *p.waitingSince >= s_.noReplicaGrace || now >= p.deadline) {
@@ -144,8 +166,7 @@ void QueryRouter::onReply(const std::string& replica, uint64_t token, const std:
         answer(*p, bytes);
         done_.push_back(p->serial);
     }
-    for (uint64_t serial : done_) table_.erase(serial);
-    done_.clear();
+    finish();
 }
 
 void QueryRouter::onReplicaLost(const std::string& replica) {
@@ -155,8 +176,7 @@ void QueryRouter::onReplicaLost(const std::string& replica) {
         ++retries_;
         dispatch(p);
     }
-    for (uint64_t serial : done_) table_.erase(serial);
-    done_.clear();
+    finish();
 }
 
 void QueryRouter::tick() {
@@ -173,8 +193,7 @@ void QueryRouter::tick() {
             dispatch(p);
         }
     }
-    for (uint64_t serial : done_) table_.erase(serial);
-    done_.clear();
+    finish();
     if (++ticks_ % 1000 == 0) table_.sweepTokens();
     std::erase_if(suspects_, [&](const auto& kv) { return kv.second <= now; });
 }

@@ -31,6 +31,9 @@ public:
         // A replica that let an attempt time out gets no new queries for this long (or until it
         // answers anything), unless no other replica can take them.
         Millis suspectFor{1000};
+        // routing = "spread": ordinary queries go to whichever caught-up replica has the fewest
+        // outstanding; otherwise they follow the route (the first caught-up replica).
+        bool spread = false;
     };
     // Sends `bytes` to `replica` tagged with `token`; false when the replica is unreachable.
     using SendFn = std::function<bool(const std::string& replica, uint64_t token, const std::string& bytes)>;
@@ -63,6 +66,8 @@ public:
     Millis attemptTimeoutFor(const std::string& name) const;
     bool suspect(const std::string& replica) const;
     uint64_t retries() const { return retries_; }
+    // Attempts sent to `replica` and not yet answered, timed out or moved.
+    int outstanding(const std::string& replica) const;
 
 private:
     void answer(const PendingRequest& p, const std::string& bytes);
@@ -74,6 +79,10 @@ private:
     std::optional<std::string> pick(const PendingRequest& p, uint64_t need) const;
     void learnLatency(const std::string& name, Micros sample);
     void fail(PendingRequest& p, const std::string& code, const std::string& message);
+    // Moves the request's current attempt to `replica` ("" = none), keeping outstanding_ exact.
+    void setTarget(PendingRequest& p, const std::string& replica);
+    // Erases the requests answered in this pass.
+    void finish();
     std::string unavailableMessage() const;
 
     const Clock& clock_;
@@ -91,6 +100,7 @@ private:
     std::vector<uint64_t> done_;
     std::map<std::string, Latency> latency_;     // by query name (bounded: names come from clients)
     std::map<std::string, TimePoint> suspects_;  // replica -> avoided until
+    std::map<std::string, int> outstanding_;     // replica -> attempts in flight (configured replicas only)
 };
 
 }  // namespace jupiter

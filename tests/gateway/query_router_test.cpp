@@ -37,7 +37,8 @@ struct Fixture {
     std::vector<Sent> sent;
     std::vector<std::string> replies;
     std::set<std::string> unreachable;
-    QueryRouter router{clock, live, selector, QueryRouter::Settings{},
+    QueryRouter::Settings settings;
+    QueryRouter router{clock, live, selector, settings,
                        [this](const std::string& r, uint64_t t, const std::string& b) {
                            if (unreachable.count(r)) return false;
                            sent.push_back({r, t, b});
@@ -45,8 +46,13 @@ struct Fixture {
                        },
                        [this](const Frames&, const std::string& b) { replies.push_back(b); }};
 
-    Fixture() {
+    explicit Fixture(bool spread = false) : settings(withSpread(spread)) {
         for (auto n : {"query-1", "query-2", "query-3"}) live.onHeartbeat(hb(n));
+    }
+    static QueryRouter::Settings withSpread(bool spread) {
+        QueryRouter::Settings s;
+        s.spread = spread;
+        return s;
     }
     void submit(const std::string& id, uint64_t minSeq = 0) {
         Envelope q;
@@ -428,4 +434,59 @@ TEST_CASE("command router: cut off from every broker, waiting and new commands a
     router.submit({}, *peekEnvelope(encodeEnvelope(c)), encodeEnvelope(c));
     CHECK(sent.size() == 2);
     CHECK(replies.size() == 2);
+}
+
+TEST_CASE("query router: routing spread sends each query to the caught-up replica with the fewest outstanding") {
+    Fixture f(/*spread=*/true);
+    f.router.setHead(0);
+    for (const char* id : {"a", "b", "c"}) f.submit(id);
+    REQUIRE(f.sent.size() == 3);
+    CHECK(f.sent[0].replica == "query-1");  // ties: the preference order
+    CHECK(f.sent[1].replica == "query-2");
+    CHECK(f.sent[2].replica == "query-3");
+    CHECK(f.router.outstanding("query-1") == 1);
+    // query-2 answers: it has the fewest now.
+    f.answer(f.sent[1]);
+    CHECK(f.router.outstanding("query-2") == 0);
+    f.submit("d");
+    CHECK(f.sent.back().replica == "query-2");
+    // A replica far behind the head is not chosen while others are caught up.
+    Heartbeat behind = hb("query-1", 0);
+    f.live.onHeartbeat(behind);
+    f.router.setHead(5000);
+    f.router.setHead(5000);
+    f.live.onHeartbeat(hb("query-2", 5000));
+    f.live.onHeartbeat(hb("query-3", 5000));
+    f.answer(f.sent[0]);
+    f.answer(f.sent[2]);
+    f.answer(f.sent[3]);
+    for (const char* id : {"e", "f", "g", "h"}) f.submit(id);
+    for (std::size_t i = f.sent.size() - 4; i < f.sent.size(); ++i) CHECK(f.sent[i].replica != "query-1");
+    // A lost replica's queries move, and the counts follow them.
+    f.live.markDown("query-2", "connection lost");
+    f.router.onReplicaLost("query-2");
+    CHECK(f.router.outstanding("query-2") == 0);
+    CHECK(f.router.outstanding("query-3") == 4);
+    // A timeout moves the attempt (query-1 is behind, query-2 down: none else is caught up, so
+    // choose() falls back to the most advanced UP replica not tried).
+    f.clock.advance(Millis(251));
+    f.router.tick();
+    CHECK(f.router.outstanding("query-3") == 0);
+    CHECK(f.router.outstanding("query-1") == 4);
+    for (std::size_t i = f.sent.size() - 4; i < f.sent.size(); ++i) f.answer(f.sent[i]);
+    CHECK(f.router.inFlight() == 0);
+    CHECK(f.router.outstanding("query-1") == 0);
+    CHECK(f.replies.size() == 8);
+}
+
+TEST_CASE("query router: with spread, a read-your-writes query still goes to a replica that has its sequence") {
+    Fixture f(/*spread=*/true);
+    f.live.onHeartbeat(hb("query-1", 10));
+    f.live.onHeartbeat(hb("query-2", 50));
+    f.live.onHeartbeat(hb("query-3", 10));
+    f.router.setHead(10);
+    f.router.setHead(10);
+    f.submit("mine", 50);
+    REQUIRE(f.sent.size() == 1);
+    CHECK(f.sent[0].replica == "query-2");
 }

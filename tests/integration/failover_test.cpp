@@ -162,3 +162,27 @@ TEST_CASE("failover: a gateway started while every broker is down serves queries
     CHECK(r->kind == Kind::Reply);
     CHECK(r->node == "query-1");
 }
+
+TEST_CASE("failover: routing spread serves from every replica - kill -9 of one loses no query") {
+    Cluster c(lean(), [](std::string toml) {
+        const std::string at = "routing = \"primary\"";
+        return toml.replace(toml.find(at), at.size(), "routing = \"spread\"");
+    });
+    seed(c);
+    QueryLoad load(c.ctx(), c.credentials(), c.gateways(), 6);
+    REQUIRE(Cluster::waitFor([&] {
+        const auto by = load.servedBy();
+        return by.count("query-1") && by.count("query-2") && by.count("query-3") && load.ok() > 300;
+    }, Millis(20000)));
+    killNine(c, "query-2");
+    const uint64_t after = load.ok();
+    REQUIRE(Cluster::waitFor([&] { return load.ok() > after + 300; }, Millis(20000)));
+    restart(c, "query-2");
+    const auto servedBefore = load.servedBy()["query-2"];
+    // Back and caught up, it takes its share again.
+    CHECK(Cluster::waitFor([&] { return load.servedBy()["query-2"] > servedBefore + 20; }, Millis(20000)));
+    requireNoFailedQueries(load);
+    bool logged = false;
+    for (const auto& l : c.logLines("gateway-1")) logged = logged || l.find("routing spread") != std::string::npos;
+    CHECK(logged);
+}
