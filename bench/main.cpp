@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 #include <thread>
 
 #include <CLI/CLI.hpp>
@@ -162,6 +163,85 @@ int runSpares(const std::string& jsonOut, int seconds, int rounds, int clients) 
     return 0;
 }
 
+// routing = "primary" against "spread": queries/s through the gateways at several client counts,
+// the gateways restarted with the other setting between rounds (same cluster, same run), beside
+// straight-to-one-replica; with the CPU seconds each daemon used, which shows where the ceiling is.
+int runRouting(const std::string& jsonOut, int seconds, int rounds) {
+    const auto dir = std::filesystem::temp_directory_path() / fmt::format("jupiter-bench-routing-{}", getpid());
+    ClusterControl cluster(dir, true, 3, SecurityMode::Curve, 1);
+    {
+        zmq::context_t ctx(1);
+        seedData(ctx, cluster);
+    }
+    const auto file = cluster.config().source;
+    auto setRouting = [&](const std::string& mode) {
+        std::ifstream in(file);
+        std::stringstream ss;
+        ss << in.rdbuf();
+        std::string toml = ss.str();
+        for (const std::string from : {"routing = \"primary\"", "routing = \"spread\""})
+            if (auto at = toml.find(from); at != std::string::npos) toml.replace(at, from.size(), "routing = \"" + mode + "\"");
+        std::ofstream(file) << toml;
+        for (const auto* g : cluster.config().nodesWith(Role::Gateway)) {
+            cluster.cli(fmt::format("kill {} --signal TERM", g->name));
+            if (cluster.cli(fmt::format("start {}", g->name)) != 0)
+                throw std::runtime_error("could not restart " + g->name + " with routing " + mode);
+        }
+        std::this_thread::sleep_for(kSettle);  // replicas judged UP again, the route chosen
+    };
+    const Millis dur(seconds * 1000);
+    Doc report = Doc::object();
+    report["machine"] = {{"cores", std::thread::hardware_concurrency()}};
+    const std::vector<int> clientCounts{8, 64, 256};
+    Doc runs = Doc::object();
+    for (int r = 0; r < rounds; ++r)
+        for (const std::string mode : {"primary", "spread"}) {
+            setRouting(mode);
+            for (int c : clientCounts) {
+                Doc d = runLoadProcesses(cluster, 1, [&] {
+                    zmq::context_t ctx(1);
+                    return benchQueries(ctx, cluster, c, dur, 0, true);
+                });
+                d["routing"] = mode;
+                runs[mode][std::to_string(c)].push_back(d);
+            }
+        }
+    Doc direct = Doc::object();
+    for (int c : clientCounts) {
+        zmq::context_t ctx(1);
+        direct[std::to_string(c)] = benchQueries(ctx, cluster, c, dur, 1, true);
+    }
+    auto mean = [](const Doc& list) {
+        int64_t sum = 0;
+        for (const auto& d : list) sum += d.value("per_second", int64_t{0});
+        return list.empty() ? 0 : sum / static_cast<int64_t>(list.size());
+    };
+    auto busiest = [](const Doc& d) {
+        std::string who;
+        double most = -1;
+        for (const auto& [node, sec] : d.value("cpu_seconds", Doc::object()).items())
+            if (sec.get<double>() > most) most = sec.get<double>(), who = node;
+        return fmt::format("{} {:.2f} s", who, most);
+    };
+    fmt::print("queries/s through the gateways ({} rounds of {} s each, alternating; sale.get):\n", rounds, seconds);
+    Doc table = Doc::array();
+    for (int c : clientCounts) {
+        const auto key = std::to_string(c);
+        const int64_t p = mean(runs["primary"][key]), sp = mean(runs["spread"][key]);
+        const int64_t d = direct[key].value("per_second", int64_t{0});
+        fmt::print("  {:>4} clients  primary {:>7} /s (busiest: {})  spread {:>7} /s (busiest: {})  x{:.2f}  "
+                   "straight to query-1 {:>7} /s\n",
+                   c, p, busiest(runs["primary"][key].back()), sp, busiest(runs["spread"][key].back()),
+                   p > 0 ? static_cast<double>(sp) / static_cast<double>(p) : 0.0, d);
+        table.push_back({{"clients", c}, {"primary_per_second", p}, {"spread_per_second", sp}, {"direct_per_second", d}});
+    }
+    report["table"] = table;
+    report["runs"] = runs;
+    report["direct"] = direct;
+    if (!jsonOut.empty()) std::ofstream(jsonOut) << report.dump(2) << "\n";
+    return 0;
+}
+
 // Standby command nodes: durable commands/s with one command node and with three (each command
 // on the leader and one standby before it is acknowledged), the same client counts one after the
 // other in the same run; then kill -9 and SIGSTOP of the leader under a command load.
@@ -243,6 +323,13 @@ int main(int argc, char** argv) {
     standby->add_option("--seconds", seconds, "duration of each load")->check(CLI::Range(1, 60));
     standby->add_option("--rounds", rounds, "runs per figure (the median is reported)")->check(CLI::Range(1, 10));
 
+    auto* routing = app.add_subcommand("routing", "start a cluster in a temp folder: queries/s with routing primary "
+                                                  "against spread at 8, 64 and 256 clients (gateways restarted between "
+                                                  "rounds), beside straight to one replica");
+    routing->add_option("--json", json, "write the JSON report to this file");
+    routing->add_option("--seconds", seconds, "duration of each load")->check(CLI::Range(1, 60));
+    routing->add_option("--rounds", rounds, "alternating rounds")->check(CLI::Range(1, 10));
+
     auto* queries = app.add_subcommand("queries", "query load through the gateways or one replica (sale.get of "
                                                   "existing sales)");
     auto* commands = app.add_subcommand("commands", "durable command load through the gateways (stock.receive of an "
@@ -283,6 +370,7 @@ int main(int argc, char** argv) {
         if (*security) return runSecurity(json, seconds, rounds);
         if (*spares) return runSpares(json, seconds, rounds, spareClients);
         if (*standby) return runStandby(json, seconds, rounds);
+        if (*routing) return runRouting(json, seconds, rounds);
         Doc d;
         if (*echo) {
             zmq::context_t ctx(1);
