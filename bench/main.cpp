@@ -219,7 +219,8 @@ int runRouting(const std::string& jsonOut, int seconds, int rounds) {
     auto busiest = [](const Doc& d) {
         std::string who;
         double most = -1;
-        for (const auto& [node, sec] : d.value("cpu_seconds", Doc::object()).items())
+        const Doc cpu = d.value("cpu_seconds", Doc::object());
+        for (const auto& [node, sec] : cpu.items())
             if (sec.get<double>() > most) most = sec.get<double>(), who = node;
         return fmt::format("{} {:.2f} s", who, most);
     };
