@@ -13,6 +13,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "bench/plot_svg.hpp"
 #include "bench/processes.hpp"
 #include "bench/scenarios.hpp"
 #include "common/paths.hpp"
@@ -166,7 +167,7 @@ int runSpares(const std::string& jsonOut, int seconds, int rounds, int clients) 
 // routing = "primary" against "spread": queries/s through the gateways at several client counts,
 // the gateways restarted with the other setting between rounds (same cluster, same run), beside
 // straight-to-one-replica; with the CPU seconds each daemon used, which shows where the ceiling is.
-int runRouting(const std::string& jsonOut, int seconds, int rounds) {
+int runRouting(const std::string& jsonOut, int seconds, int rounds, const std::string& svgOut) {
     const auto dir = std::filesystem::temp_directory_path() / fmt::format("jupiter-bench-routing-{}", getpid());
     ClusterControl cluster(dir, true, 3, SecurityMode::Curve, 1);
     {
@@ -239,6 +240,20 @@ int runRouting(const std::string& jsonOut, int seconds, int rounds) {
     report["table"] = table;
     report["runs"] = runs;
     report["direct"] = direct;
+    if (!svgOut.empty()) {
+        std::vector<double> xs;
+        PlotSeries primary{"routing primary", "#1f77b4", {}}, spread{"routing spread", "#d62728", {}},
+            straight{"straight to query-1", "#7f7f7f", {}};
+        for (const auto& row : table) {
+            xs.push_back(row["clients"].get<double>());
+            primary.ys.push_back(row["primary_per_second"].get<double>());
+            spread.ys.push_back(row["spread_per_second"].get<double>());
+            straight.ys.push_back(row["direct_per_second"].get<double>());
+        }
+        std::ofstream(svgOut) << linePlotSvg(fmt::format("queries/s through the gateways ({} cores)",
+                                                         std::thread::hardware_concurrency()),
+                                             "clients", "queries/s", xs, {primary, spread, straight});
+    }
     if (!jsonOut.empty()) std::ofstream(jsonOut) << report.dump(2) << "\n";
     return 0;
 }
@@ -330,6 +345,8 @@ int main(int argc, char** argv) {
     routing->add_option("--json", json, "write the JSON report to this file");
     routing->add_option("--seconds", seconds, "duration of each load")->check(CLI::Range(1, 60));
     routing->add_option("--rounds", rounds, "alternating rounds")->check(CLI::Range(1, 10));
+    std::string svg;
+    routing->add_option("--svg", svg, "also draw queries/s against clients for each routing to this SVG file");
 
     auto* queries = app.add_subcommand("queries", "query load through the gateways or one replica (sale.get of "
                                                   "existing sales)");
@@ -371,7 +388,7 @@ int main(int argc, char** argv) {
         if (*security) return runSecurity(json, seconds, rounds);
         if (*spares) return runSpares(json, seconds, rounds, spareClients);
         if (*standby) return runStandby(json, seconds, rounds);
-        if (*routing) return runRouting(json, seconds, rounds);
+        if (*routing) return runRouting(json, seconds, rounds, svg);
         Doc d;
         if (*echo) {
             zmq::context_t ctx(1);
