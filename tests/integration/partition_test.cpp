@@ -56,13 +56,14 @@ TEST_CASE("partition: the replica in use cut off from everyone (link down) - rer
     const long mark = static_cast<long>(c.transitions().size());
     cli(c, "partition query-1");
     REQUIRE(waitForLine(c, {"query-1 DOWN"}, mark));
-    REQUIRE(waitForLine(c, {"gateway-1 REROUTE query-1 -> query-2"}, mark));
+    // Away from it: to query-2, or to query-3 if query-2 lags behind the head at that moment.
+    REQUIRE(waitForLine(c, {"gateway-1 REROUTE query-1 -> "}, mark));
     // Commands go on while it is away; it will have to catch up on them.
     requireProgress(load, 500);
-    CHECK(Cluster::waitFor([&] { return queries.lastServedBy() == "query-2"; }, Millis(10000)));
+    CHECK(Cluster::waitFor([&] { return queries.lastServedBy() != "query-1"; }, Millis(10000)));
     cli(c, "heal query-1");
     REQUIRE(waitAfterHeal(c, {"query-1 UP"}, mark));
-    REQUIRE(waitAfterHeal(c, {"gateway-1 REROUTE query-2 -> query-1 (fail-back)"}, mark));
+    REQUIRE(waitAfterHeal(c, {"gateway-1 REROUTE", "-> query-1 (fail-back)"}, mark));
     load.wait();
     CHECK(load.abandoned() == 0);
     requireNoFailedQueries(queries);
@@ -85,17 +86,17 @@ TEST_CASE("partition: the replica in use cut off from the gateways only - the mo
     INFO(joined(c.transitions()));
     INFO(joined(c.logLines("gateway-1")));
     // Its heartbeats still reach the gateways through the brokers; their own pings go unanswered.
-    REQUIRE(waitForLine(c, {"gateway-1 REROUTE query-1 -> query-2"}, mark));
-    REQUIRE(waitForLine(c, {"gateway-2 REROUTE query-1 -> query-2"}, mark));
+    REQUIRE(waitForLine(c, {"gateway-1 REROUTE query-1 -> "}, mark));
+    REQUIRE(waitForLine(c, {"gateway-2 REROUTE query-1 -> "}, mark));
     requireProgress(load, 300);
-    CHECK(Cluster::waitFor([&] { return queries.lastServedBy() == "query-2"; }, Millis(10000)));
+    CHECK(Cluster::waitFor([&] { return queries.lastServedBy() != "query-1"; }, Millis(10000)));
     // The monitor reaches it and judges it UP all along.
     CHECK(findLine(c.transitions(), {"Z query-1 DOWN"}, mark) < 0);
     bool sawCut = false;
     for (const auto& l : c.logLines("gateway-1")) sawCut = sawCut || l.find("cut off from this gateway") != std::string::npos;
     CHECK(sawCut);
     cli(c, "heal query-1");
-    REQUIRE(waitAfterHeal(c, {"gateway-1 REROUTE query-2 -> query-1 (fail-back)"}, mark));
+    REQUIRE(waitAfterHeal(c, {"gateway-1 REROUTE", "-> query-1 (fail-back)"}, mark));
     load.wait();
     requireNoFailedQueries(queries);
     requireExactlyOnce(c, product, load, total);
