@@ -1,6 +1,7 @@
 // Gateway implementation; see gateway_node.hpp.
 #include "gateway/gateway_node.hpp"
 
+#include <algorithm>
 #include <iterator>
 
 #include <fmt/format.h>
@@ -51,9 +52,11 @@ GatewayNode::GatewayNode(zmq::context_t& ctx, const DaemonContext& dc, const Clo
                      [this](const Frames& route, const std::string& bytes) { replyToClient(route, bytes); }),
       heartbeat_(pub_, clock, *dc.node, Millis(dc.config.heartbeatIntervalMs)),
       bus_(clock, Millis(dc.config.heartbeatIntervalMs * dc.config.heartbeatLiveness)),
-      // Twice the heartbeat window: a ping waits behind the queries on the same connection, so a
-      // busy replica answers it later than it sends its heartbeats.
-      reach_(clock, Millis(2 * dc.config.heartbeatIntervalMs * dc.config.heartbeatLiveness)),
+      // Far longer than the heartbeat window (2 s by default): a ping waits behind the queries on
+      // the same connection and behind a starved gateway's other input, and a replica wrongly
+      // judged unreachable would be left for good until it answers; one really cut off only costs
+      // the queries sent to it meanwhile a resend after their adaptive timeout.
+      reach_(clock, std::max(Millis(2000), Millis(2 * dc.config.heartbeatIntervalMs * dc.config.heartbeatLiveness))),
       startedAt_(clock.now()),
       settle_(clock, Millis(dc.config.heartbeatIntervalMs * 3 / 2)) {}
 
