@@ -15,7 +15,6 @@
 #include <fmt/format.h>
 
 #include "chaos/transitions.hpp"
-#include "cli/etcd_members.hpp"
 #include "cli/processes.hpp"
 #include "netlab/lab.hpp"
 
@@ -204,15 +203,7 @@ void FaultInjector::injectNext(TimePoint until) {
 
 void FaultInjector::cut(FaultRecord& f, const PartitionScope& scope) {
     f.scope = scope.label;
-    std::vector<std::string> peers;
-    for (const auto& word : scope.from) {
-        if (word == "etcd") {
-            for (const auto& m : cli::localEtcdMembers(cluster_.config())) peers.push_back(m);
-        } else if (auto r = parseRole(word)) {
-            for (const auto* n : cluster_.config().nodesWith(*r))
-                if (n->name != f.target) peers.push_back(n->name);
-        }
-    }
+    const auto peers = netlab::expandMembers(cluster_.config(), scope.from, f.target);
     const Status s = peers.empty() ? netlab::isolate(cluster_.config(), f.target)
                                    : netlab::block(cluster_.config(), f.target, peers);
     if (!s) f.problem = s.error().message;

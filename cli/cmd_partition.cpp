@@ -1,13 +1,10 @@
 // `jupiter partition | heal`: network faults in a cluster's lab network (netlab/), for trying
 // partitions by hand the way the tests and `jupiter chaos --faults partition` make them.
-#include <algorithm>
-
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 #include "cli/cluster_dir.hpp"
 #include "cli/commands.hpp"
-#include "cli/etcd_members.hpp"
 #include "cli/exit_codes.hpp"
 #include "netlab/lab.hpp"
 
@@ -37,25 +34,6 @@ std::optional<Config> openLab(const std::string& dirOption) {
     return std::move(cfg.value());
 }
 
-// Node names, etcd member names, or role names standing for every member of the role ("etcd" for
-// the local etcd members), without `self`.
-std::vector<std::string> expand(const Config& config, const std::vector<std::string>& words, const std::string& self) {
-    std::vector<std::string> out;
-    auto add = [&](const std::string& name) {
-        if (name != self && std::find(out.begin(), out.end(), name) == out.end()) out.push_back(name);
-    };
-    for (const auto& w : words) {
-        if (w == "etcd") {
-            for (const auto& m : localEtcdMembers(config)) add(m);
-        } else if (auto role = parseRole(w)) {
-            for (const auto* n : config.nodesWith(*role)) add(n->name);
-        } else {
-            add(w);
-        }
-    }
-    return out;
-}
-
 void printFaults(const Config& config) {
     auto faults = netlab::labFaults(config);
     if (!faults) return;
@@ -73,7 +51,7 @@ int runPartition(const std::string& dir, const std::string& node, const std::vec
         s = netlab::isolate(*cfg, node);
         if (s) fmt::print("{} is cut off from everyone (its link is down); `jupiter heal {}` restores it\n", node, node);
     } else {
-        const auto peers = expand(*cfg, from, node);
+        const auto peers = netlab::expandMembers(*cfg, from, node);
         if (peers.empty()) {
             printError(fmt::format("--from {} names nobody but {} itself", fmt::join(from, ","), node));
             return kExitUsage;

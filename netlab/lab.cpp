@@ -78,6 +78,25 @@ std::vector<LabMember> labMembers(const Config& config) {
     return out;
 }
 
+std::vector<std::string> expandMembers(const Config& config, const std::vector<std::string>& words,
+                                       const std::string& self) {
+    std::vector<std::string> out;
+    auto add = [&](const std::string& name) {
+        if (name != self && std::find(out.begin(), out.end(), name) == out.end()) out.push_back(name);
+    };
+    for (const auto& w : words) {
+        if (w == "etcd") {
+            for (const auto& m : labMembers(config))
+                if (m.name.starts_with("etcd-")) add(m.name);
+        } else if (auto role = parseRole(w)) {
+            for (const auto* n : config.nodesWith(*role)) add(n->name);
+        } else {
+            add(w);
+        }
+    }
+    return out;
+}
+
 bool labExists(const Config& config) {
     return config.netlab.enabled() && runIp({"link", "show", config.netlab.bridge}).ok();
 }

@@ -23,6 +23,12 @@ struct LabMember {
 // Every node and local etcd member that has a namespace, in configured order (nodes, then etcd).
 std::vector<LabMember> labMembers(const Config& config);
 
+// The members `words` name, without `self`: member names as they are, a role name (gateway,
+// broker, ...) for every node of that role, "etcd" for every local etcd member. What `jupiter
+// partition --from` and chaos partitions take.
+std::vector<std::string> expandMembers(const Config& config, const std::vector<std::string>& words,
+                                       const std::string& self);
+
 // Builds what is missing of the lab (bridge, namespaces, veth pairs, addresses); what exists is
 // kept, so it is safe to call before every start. Needs root.
 Status createLab(const Config& config);

@@ -37,6 +37,11 @@ TEST_CASE("netlab: every node and local etcd member is a member, at its endpoint
     CHECK(members[10].address == "10.201.9.20");
     CHECK(members.back().name == "etcd-3");
     CHECK(members.back().address == "10.201.9.202");
+    // What `--from` names: roles, "etcd", member names; never the member itself, never twice.
+    CHECK(netlab::expandMembers(c, {"command", "etcd"}, "command-1") ==
+          std::vector<std::string>{"command-2", "command-3", "etcd-1", "etcd-2", "etcd-3"});
+    CHECK(netlab::expandMembers(c, {"broker", "broker-1", "query-2"}, "") ==
+          std::vector<std::string>{"broker-1", "broker-2", "query-2"});
     // Without a lab, nothing.
     auto plain = parseConfig(defaultConfigToml("/tmp/jx", 23000), "");
     REQUIRE(plain.ok());
