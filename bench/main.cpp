@@ -317,34 +317,32 @@ int main(int argc, char** argv) {
     all->add_option("--seconds", seconds, "duration of each load")->check(CLI::Range(1, 60));
 
     int rounds = 2;
+    // The options every cluster-starting comparison takes.
+    auto runOptions = [&](CLI::App* sc, const char* roundsHelp) {
+        sc->add_option("--json", json, "write the JSON report to this file");
+        sc->add_option("--seconds", seconds, "duration of each load")->check(CLI::Range(1, 60));
+        sc->add_option("--rounds", rounds, roundsHelp)->check(CLI::Range(1, 10));
+    };
     auto* security = app.add_subcommand("security", "CURVE against mode \"none\": queries, commands and connection "
                                                     "set-ups on two clusters side by side");
-    security->add_option("--json", json, "write the JSON report to this file");
-    security->add_option("--seconds", seconds, "duration of each load")->check(CLI::Range(1, 60));
-    security->add_option("--rounds", rounds, "alternating rounds per figure")->check(CLI::Range(1, 10));
+    runOptions(security, "alternating rounds per figure");
 
     int spareClients = 64;
     auto* spares = app.add_subcommand("spares", "start a cluster in a temp folder: queries/s on one gateway vs spread "
                                                 "over all, then kill -9 / SIGSTOP of a replica, a gateway and a broker "
                                                 "under load");
-    spares->add_option("--json", json, "write the JSON report to this file");
-    spares->add_option("--seconds", seconds, "duration of each load")->check(CLI::Range(1, 60));
-    spares->add_option("--rounds", rounds, "alternating rounds")->check(CLI::Range(1, 10));
+    runOptions(spares, "alternating rounds");
     spares->add_option("--clients", spareClients, "query clients for the spread figure")->check(CLI::Range(1, 1024));
 
     auto* standby = app.add_subcommand("standby", "start clusters in temp folders with one and with three command "
                                                   "nodes: durable commands/s at 1, 8 and 64 clients in each, then "
                                                   "kill -9 and SIGSTOP of the leader under a command load");
-    standby->add_option("--json", json, "write the JSON report to this file");
-    standby->add_option("--seconds", seconds, "duration of each load")->check(CLI::Range(1, 60));
-    standby->add_option("--rounds", rounds, "runs per figure (the median is reported)")->check(CLI::Range(1, 10));
+    runOptions(standby, "runs per figure (the median is reported)");
 
     auto* routing = app.add_subcommand("routing", "start a cluster in a temp folder: queries/s with routing primary "
                                                   "against spread at 8, 64 and 256 clients (gateways restarted between "
                                                   "rounds), beside straight to one replica");
-    routing->add_option("--json", json, "write the JSON report to this file");
-    routing->add_option("--seconds", seconds, "duration of each load")->check(CLI::Range(1, 60));
-    routing->add_option("--rounds", rounds, "alternating rounds")->check(CLI::Range(1, 10));
+    runOptions(routing, "alternating rounds");
     std::string svg;
     routing->add_option("--svg", svg, "also draw queries/s against clients for each routing to this SVG file");
 
