@@ -219,6 +219,41 @@ Doc benchRocksSync(int writes) {
     return Doc{{"writes", writes}, {"per_second", static_cast<int64_t>(writes / secs)}};
 }
 
+Doc benchRocksBatched(int writes) {
+    const auto dir = std::filesystem::temp_directory_path() / fmt::format("jupiter-bench-rocksb-{}", getpid());
+    rocksdb::Options o;
+    o.create_if_missing = true;
+    rocksdb::DB* raw = nullptr;
+    if (!rocksdb::DB::Open(o, dir.string(), &raw).ok()) return Doc{{"error", "cannot open " + dir.string()}};
+    std::unique_ptr<rocksdb::DB> db(raw);
+    const std::string value(120, 'v');
+    const auto start = steady::now();
+    rocksdb::WriteBatch batch;
+    for (int i = 0; i < writes; ++i) {
+        batch.Put(fmt::format("k{:016x}", i), value);
+        if ((i + 1) % 5000 == 0 || i + 1 == writes) {
+            db->Write(rocksdb::WriteOptions(), &batch);
+            batch.Clear();
+        }
+    }
+    const double secs = std::chrono::duration<double>(steady::now() - start).count();
+    db.reset();
+    std::filesystem::remove_all(dir);
+    return Doc{{"writes", writes}, {"per_second", static_cast<int64_t>(writes / secs)}};
+}
+
+Doc eventLogSize(const ClusterControl& cluster) {
+    zmq::context_t ctx(1);
+    const uint64_t events = replicaSeq(ctx, cluster.credentials(), cluster.writer().endpoint);
+    uint64_t bytes = 0;
+    std::error_code ec;
+    for (const auto& f : std::filesystem::recursive_directory_iterator(cluster.config().nodeDataDir(cluster.writer().name), ec))
+        if (f.is_regular_file(ec)) bytes += f.file_size(ec);
+    return Doc{{"events", events},
+               {"store_bytes", bytes},
+               {"bytes_per_million", events ? static_cast<uint64_t>(static_cast<double>(bytes) * 1e6 / static_cast<double>(events)) : 0}};
+}
+
 Doc benchReplicationLag(zmq::context_t& ctx, const ClusterControl& cluster, int commands) {
     Client gw(ctx, cluster.credentials(), cluster.gatewayEndpoint());
     std::vector<std::unique_ptr<Client>> replicas;
@@ -256,14 +291,14 @@ Doc benchReplicationLag(zmq::context_t& ctx, const ClusterControl& cluster, int 
     return Doc{{"commands", lags.size()}, {"p50_us", pct(0.5)}, {"p99_us", pct(0.99)}, {"max_us", lags.empty() ? 0 : lags.back()}};
 }
 
-Doc benchCatchUp(zmq::context_t& ctx, const ClusterControl& cluster, int events) {
+Doc benchCatchUp(zmq::context_t& ctx, const ClusterControl& cluster, int events, bool fresh) {
     const NodeConfig& lagging = *cluster.replicas().back();  // never the route while another replica lives
     cluster.cli(fmt::format("kill {} --signal KILL", lagging.name));
     std::this_thread::sleep_for(Millis(200));
     LoadSpec spec;
     spec.endpoints = cluster.gatewayEndpoints();
     spec.credentials = cluster.credentials();
-    spec.clients = 32;
+    spec.clients = 64;
     spec.duration = Millis(600000);
     std::atomic<bool> stop{false};
     std::atomic<uint64_t> issued{0};
@@ -277,18 +312,30 @@ Doc benchCatchUp(zmq::context_t& ctx, const ClusterControl& cluster, int events)
     };
     runLoad(ctx, spec);
     const uint64_t head = replicaSeq(ctx, cluster.credentials(), cluster.writer().endpoint);
-    const uint64_t before = 0;
+    if (fresh) std::filesystem::remove_all(cluster.config().nodeDataDir(lagging.name));
     const auto start = steady::now();
     cluster.cli(fmt::format("start {}", lagging.name));
-    uint64_t seq = before;
-    while (steady::now() - start < std::chrono::seconds(120)) {
+    // From the replica's first answer on: its own replay rate, without the process's start-up.
+    std::optional<steady::time_point> firstAnswer;
+    uint64_t firstSeq = 0, seq = 0;
+    while (steady::now() - start < std::chrono::seconds(300)) {
         seq = replicaSeq(ctx, cluster.credentials(), lagging.endpoint);
+        if (!firstAnswer && seq > 0) firstAnswer = steady::now(), firstSeq = seq;
         if (seq >= head) break;
         std::this_thread::sleep_for(Millis(5));
     }
-    const double secs = std::chrono::duration<double>(steady::now() - start).count();
-    return Doc{{"behind_events", issued.load()}, {"head", head}, {"seconds", secs},
-               {"events_per_second", static_cast<int64_t>(static_cast<double>(issued.load()) / secs)},
+    const auto done = steady::now();
+    const double secs = std::chrono::duration<double>(done - start).count();
+    const double replaySecs = firstAnswer ? std::chrono::duration<double>(done - *firstAnswer).count() : 0;
+    const uint64_t behind = fresh ? head : issued.load();
+    return Doc{{"behind_events", behind},
+               {"fresh", fresh},
+               {"head", head},
+               {"seconds", secs},
+               {"events_per_second", static_cast<int64_t>(static_cast<double>(behind) / secs)},
+               {"replay_seconds", replaySecs},
+               {"replay_events_per_second",
+                replaySecs > 0 ? static_cast<int64_t>(static_cast<double>(head - firstSeq) / replaySecs) : 0},
                {"caught_up", seq >= head}};
 }
 

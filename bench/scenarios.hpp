@@ -29,10 +29,16 @@ Doc benchCommands(zmq::context_t& ctx, const ClusterControl& cluster, int client
                   bool connectFirst = false);
 // The machine's plain synced RocksDB write rate (one writer, one put per synced write).
 Doc benchRocksSync(int writes);
+// Plain RocksDB without sync, batches of 5,000 puts of 120 bytes (what a replica's replay writes).
+Doc benchRocksBatched(int writes);
+// The writing command node's sequence and the size of its data folder (the event log is most of
+// it), per million events.
+Doc eventLogSize(const ClusterControl& cluster);
 // Command acknowledged -> applied on all three replicas, at a steady rate.
 Doc benchReplicationLag(zmq::context_t& ctx, const ClusterControl& cluster, int commands);
-// Catch-up speed of a replica that was down while `events` events were written.
-Doc benchCatchUp(zmq::context_t& ctx, const ClusterControl& cluster, int events);
+// Catch-up speed of a replica that was down while `events` events were written; `fresh`: its data
+// folder is removed before it starts again (a new replica, rebuilt from the whole history).
+Doc benchCatchUp(zmq::context_t& ctx, const ClusterControl& cluster, int events, bool fresh = false);
 // Kill -9 and SIGSTOP of the replica in use and of gateway-1 under a query load, and kill -9 of
 // broker-1 under a command load (the spares' cases only where the layout has spares).
 Doc benchFailover(zmq::context_t& ctx, const ClusterControl& cluster, int clients);

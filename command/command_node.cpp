@@ -156,11 +156,13 @@ Envelope CommandNode::answerControl(Envelope& env) {
     }
     if (env.kind == Kind::Control && env.name == "replay") {
         // Only what is committed: a replica must never apply an event a new leader might not have.
+        // The stored events go out undecoded, about half the largest message at most.
         const uint64_t from = env.body["from"].get<uint64_t>();
         const auto max = std::min<uint64_t>(env.body.value("max", uint64_t{1000}), kMaxReplay);
-        Doc events = from <= committedSeq_ ? readEvents(store_, from, static_cast<std::size_t>(max)) : Doc::array();
-        while (!events.empty() && events.back().value("seq", uint64_t{0}) > committedSeq_) events.erase(events.size() - 1);
-        return makeReply(env, {{"events", std::move(events)}, {"head", committedSeq_}, {"epoch", lead_.epoch()}});
+        Envelope reply = makeReply(env, Doc::object());
+        reply.packedBody = packReplayBody(store_, from, committedSeq_, static_cast<std::size_t>(max),
+                                          kMaxMessageBytes / 2, committedSeq_, lead_.epoch());
+        return reply;
     }
     if (auto inspected = env.kind == Kind::Control ? inspectRequest(store_, env.name, env.body) : std::nullopt)
         return makeReply(env, std::move(*inspected));

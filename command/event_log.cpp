@@ -23,4 +23,32 @@ Doc readEvents(const Store& store, uint64_t from, std::size_t max) {
     return out;
 }
 
+std::string packReplayBody(const Store& store, uint64_t from, uint64_t upTo, std::size_t max, std::size_t maxBytes,
+                           uint64_t head, uint64_t epoch) {
+    if (from == 0) from = 1;
+    std::string events;
+    uint32_t count = 0;
+    if (from <= upTo) {
+        auto snap = store.snapshot();
+        snap.scan("e/", from > 1 ? eventKey(from - 1) : std::string(), [&](std::string_view k, std::string_view v) {
+            auto seq = parseKeyNum(k.substr(2));
+            if (!seq || *seq > upTo) return false;
+            events += v;
+            ++count;
+            return count < max && events.size() < maxBytes;
+        });
+    }
+    std::string out;
+    out.reserve(events.size() + 64);
+    packMapHeader(out, 3);
+    packDocTo(out, Doc("events"));
+    packArrayHeader(out, count);
+    out += events;
+    packDocTo(out, Doc("head"));
+    packDocTo(out, Doc(head));
+    packDocTo(out, Doc("epoch"));
+    packDocTo(out, Doc(epoch));
+    return out;
+}
+
 }  // namespace jupiter

@@ -2,6 +2,7 @@
 // the state it produced. Query nodes replay from it to fill gaps and to build a new replica.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -17,5 +18,10 @@ Doc makeEventDoc(uint64_t seq, std::string_view name, int64_t atMs, const Doc& b
 
 // Events from `from` (inclusive), at most `max`, in order.
 Doc readEvents(const Store& store, uint64_t from, std::size_t max);
+
+// A replay reply's body, packed: {events: [the stored events from `from` up to `upTo`, at most
+// `max` and about `maxBytes`], head, epoch}. The stored records go out as they are, undecoded.
+std::string packReplayBody(const Store& store, uint64_t from, uint64_t upTo, std::size_t max, std::size_t maxBytes,
+                           uint64_t head, uint64_t epoch);
 
 }  // namespace jupiter

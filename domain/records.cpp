@@ -127,7 +127,20 @@ uint64_t loadNextId(ReadView& view, std::string_view entity) {
 }
 
 void storeSeller(Txn& txn, const Seller& s) { txn.put(keys::seller(s.id), packDoc(sellerDoc(s))); }
-void storeProduct(Txn& txn, const Product& p) { txn.put(keys::product(p.id), packDoc(productRecordDoc(p))); }
+// The product record changes with every sale and stock entry: packed field by field (the same
+// bytes as packDoc(productRecordDoc(p)), which a unit test checks).
+std::string packProductRecord(const Product& p) {
+    return MapPacker(6)
+        .str("code", p.code)
+        .str("description", p.description)
+        .u64("id", p.id)
+        .i64("price_cents", p.priceCents)
+        .i64("received", p.received)
+        .i64("stock", p.stock)
+        .take();
+}
+
+void storeProduct(Txn& txn, const Product& p) { txn.put(keys::product(p.id), packProductRecord(p)); }
 void storeSale(Txn& txn, const Sale& s) { txn.put(keys::sale(s.id), packDoc(saleDoc(s))); }
 void storeIndex(Txn& txn, const std::string& key, uint64_t id) { txn.put(key, packDoc(Doc(id))); }
 

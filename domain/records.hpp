@@ -53,6 +53,8 @@ Doc sellerDoc(const Seller& s);
 Seller sellerFromDoc(const Doc& d);
 Doc productEventDoc(const Product& p);
 Doc productRecordDoc(const Product& p);
+// packDoc(productRecordDoc(p)), without building the Doc.
+std::string packProductRecord(const Product& p);
 Product productFromEvent(const Doc& d);   // stock and received left at 0
 Product productFromRecord(const Doc& d);
 Doc saleDoc(const Sale& s);

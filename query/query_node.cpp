@@ -13,7 +13,10 @@ namespace {
 
 constexpr Millis kMaxParked{1000};
 constexpr Millis kReplayTimeout{1000};
-constexpr uint64_t kReplayChunk = 2000;
+// Events per replay request (the command node serves at most 5,000), and requests in flight: two
+// keep the command node reading the next chunk while this replica applies the current one.
+constexpr uint64_t kReplayChunk = 5000;
+constexpr std::size_t kReplayWindow = 2;
 
 // Subscribes to events and to the writing command node's heartbeat (for the head sequence).
 std::vector<std::string> busTopics(const Config& config) {
@@ -31,7 +34,7 @@ QueryNode::QueryNode(zmq::context_t& ctx, const DaemonContext& dc, const Clock& 
       gate_(ctx, dc.config, dc.credentials, dc.log, clock),
       wiring_(ctx, dc.config, *dc.node, gate_),
       loop_(clock),
-      replicator_(store, clock, kReplayTimeout),
+      replicator_(store, clock, kReplayTimeout, kReplayChunk, kReplayWindow),
       metrics_(*dc.metrics),
       router_(wiring_.open(Link::Control)),
       sub_(wiring_.open(Link::Subscribe, busTopics(dc.config))),
@@ -154,6 +157,14 @@ void QueryNode::onReplayReply() {
         if (applied) metrics_.applied("replay", *applied, std::chrono::duration_cast<Micros>(clock_.now() - started));
         afterApply(applied);
     });
+    if (catchUp_ && replicator_.lag() == 0) {
+        const uint64_t events = replicator_.applied() - catchUp_->second;
+        const double secs = std::chrono::duration<double>(clock_.now() - catchUp_->first).count();
+        if (events >= kReplayChunk)
+            dc_.log->info("caught up at sequence {}: {} events replayed in {:.2f} s ({:.0f} events/s)",
+                          replicator_.applied(), events, secs, secs > 0 ? static_cast<double>(events) / secs : 0.0);
+        catchUp_.reset();
+    }
     requestReplayIfDue();
 }
 
@@ -176,12 +187,13 @@ void QueryNode::afterApply(const Result<std::size_t>& r) {
 }
 
 void QueryNode::requestReplayIfDue() {
-    if (auto from = replicator_.replayDue()) {
+    while (auto from = replicator_.replayDue()) {
+        if (!catchUp_) catchUp_.emplace(clock_.now(), replicator_.applied());
         Envelope req;
         req.kind = Kind::Control;
         req.name = "replay";
         req.id = fmt::format("{}-replay-{}", dc_.node->name, *from);
-        req.body = {{"from", *from}, {"max", kReplayChunk}};
+        req.body = {{"from", *from}, {"max", replicator_.chunk()}};
         sendFrames(replay_, {"", encodeEnvelope(req)});
         dc_.log->debug("asked the command node for events from {} (head {})", *from, replicator_.head());
     }

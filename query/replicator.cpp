@@ -29,12 +29,17 @@ Status validateEventItem(const Doc& item) {
     return validateBody(*spec, *body);
 }
 
-Replicator::Replicator(Store& store, const Clock& clock, Millis replayTimeout)
-    : store_(store), clock_(clock), replayTimeout_(replayTimeout), head_(store.seq()) {}
+Replicator::Replicator(Store& store, const Clock& clock, Millis replayTimeout, uint64_t chunk, std::size_t window)
+    : store_(store),
+      clock_(clock),
+      replayTimeout_(replayTimeout),
+      chunk_(std::max<uint64_t>(chunk, 1)),
+      window_(std::max<std::size_t>(window, 1)),
+      head_(store.seq()) {}
 
 void Replicator::onHead(uint64_t head) { head_ = std::max(head_, head); }
 
-Result<std::size_t> Replicator::apply(const Doc& events) {
+Result<std::size_t> Replicator::apply(const Doc& events, bool* gapped) {
     if (!events.is_array()) return makeError("malformed", "events must be an array");
     // Every batch arrives once per broker: a batch whose last event is already applied is a copy,
     // dropped before any item is validated.
@@ -50,6 +55,7 @@ Result<std::size_t> Replicator::apply(const Doc& events) {
         if (auto ok = validateEventItem(item); !ok) {
             ++gaps_;  // treat a bad item as missing: the replay from the event log brings it again
             gap_ = true;
+            if (gapped) *gapped = true;
             break;
         }
         const uint64_t s = item["seq"].get<uint64_t>();
@@ -57,6 +63,7 @@ Result<std::size_t> Replicator::apply(const Doc& events) {
         if (s != seq + 1) {
             ++gaps_;
             gap_ = true;
+            if (gapped) *gapped = true;
             break;
         }
         if (auto ok = applyEvent(item["name"].get_ref<const std::string&>(), item["body"], *txn); !ok)
@@ -81,28 +88,43 @@ Result<std::size_t> Replicator::onLive(const Doc& events, uint64_t head) {
 }
 
 Result<std::size_t> Replicator::onReplay(const Doc& events, uint64_t head) {
-    outstanding_ = false;
+    if (!outstanding_.empty()) outstanding_.pop_front();
     // The command node's own word on its head replaces guesses (a parked query's sequence, the
     // start-up probe), which may point past the real head.
     head_ = std::max(head, applied());
-    return apply(events);
+    bool gapped = false;
+    auto n = apply(events, &gapped);
+    if (n && *n > 0) replaying_ = true;
+    // A reply that does not continue what is applied (an earlier one was short or lost): the
+    // ranges in flight are no longer consecutive with ours; ask again from what we have.
+    if (gapped) requestedTo_ = applied();
+    return n;
 }
 
 std::optional<uint64_t> Replicator::replayDue() {
     if (applied() >= head_) {
         behindSince_.reset();
         gap_ = false;
+        replaying_ = false;
         return std::nullopt;
     }
     // Behind without a known gap usually means the next live batch is on its way; give it a
-    // moment before asking for a replay of what would arrive anyway.
+    // moment before asking for a replay of what would arrive anyway. Not while replaying: the
+    // next chunk is asked for at once.
     if (!behindSince_) behindSince_ = clock_.now();
-    if (!gap_ && clock_.now() - *behindSince_ < kLiveGrace) return std::nullopt;
-    if (outstanding_ && clock_.now() - outstandingSince_ < replayTimeout_) return std::nullopt;
-    outstanding_ = true;
-    outstandingSince_ = clock_.now();
+    if (!gap_ && !replaying_ && clock_.now() - *behindSince_ < kLiveGrace) return std::nullopt;
+    // The oldest request unanswered too long: every reply after it is in doubt too; start again.
+    if (!outstanding_.empty() && clock_.now() - outstanding_.front() >= replayTimeout_) {
+        outstanding_.clear();
+        requestedTo_ = 0;
+    }
+    if (outstanding_.size() >= window_) return std::nullopt;
+    const uint64_t from = std::max(applied(), outstanding_.empty() ? 0 : requestedTo_) + 1;
+    if (from > head_) return std::nullopt;  // everything known to exist is already asked for
+    outstanding_.push_back(clock_.now());
+    requestedTo_ = from + chunk_ - 1;
     gap_ = false;
-    return applied() + 1;
+    return from;
 }
 
 }  // namespace jupiter

@@ -1,11 +1,14 @@
 // Keeps a query node's read model in step with the command node's event log (the Clone pattern of
 // the ZeroMQ guide): events arrive live from the bus; a gap in sequence numbers, a restart, a slow
 // join or a head sequence (from the command node's heartbeat) ahead of ours triggers a replay
-// request for the missing range, in bounded chunks, until caught up. Each batch of events and the
-// applied sequence change in one atomic write; events at or below the applied sequence are ignored.
+// request for the missing range, in bounded chunks, until caught up. Up to `window` chunk requests
+// are in flight at once (consecutive ranges), so the command node reads the next chunk while this
+// replica applies the current one. Each batch of events and the applied sequence change in one
+// atomic write; events at or below the applied sequence are ignored.
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <optional>
 
 #include "common/clock.hpp"
@@ -17,7 +20,8 @@ namespace jupiter {
 
 class Replicator {
 public:
-    Replicator(Store& store, const Clock& clock, Millis replayTimeout);
+    // `chunk`: events asked for per replay request; `window`: requests in flight at most.
+    Replicator(Store& store, const Clock& clock, Millis replayTimeout, uint64_t chunk = 2000, std::size_t window = 1);
 
     // Applies a live batch ({seq, name, at, body} items); returns the number applied. Items past a
     // gap are dropped (the replay brings them). An Error means the store refused the write.
@@ -27,8 +31,11 @@ public:
     // Learns the command node's head (from its heartbeat).
     void onHead(uint64_t head);
 
-    // If a replay request should be sent now, the sequence to replay from (marks it outstanding).
+    // If a replay request should be sent now, the sequence to replay from, for chunk() events (marks
+    // it outstanding). Call until it returns nothing: several may be due at once.
     std::optional<uint64_t> replayDue();
+    uint64_t chunk() const { return chunk_; }
+    std::size_t inFlight() const { return outstanding_.size(); }
 
     uint64_t applied() const { return store_.seq(); }
     uint64_t head() const { return head_; }
@@ -36,16 +43,20 @@ public:
     uint64_t gapsSeen() const { return gaps_; }
 
 private:
-    Result<std::size_t> apply(const Doc& events);
+    // Sets *gapped when the batch does not continue what is applied (a gap or a bad item).
+    Result<std::size_t> apply(const Doc& events, bool* gapped = nullptr);
 
     Store& store_;
     const Clock& clock_;
     Millis replayTimeout_;
+    uint64_t chunk_;
+    std::size_t window_;
     uint64_t head_ = 0;
-    bool outstanding_ = false;
+    std::deque<TimePoint> outstanding_;  // when each request in flight was sent (answered in order)
+    uint64_t requestedTo_ = 0;           // the last sequence the requests in flight cover
     bool gap_ = false;                 // a gap was seen: replay at once
+    bool replaying_ = false;           // a replay brought events and we are not caught up yet
     std::optional<TimePoint> behindSince_;  // behind the head without a known gap since
-    TimePoint outstandingSince_{};
     uint64_t gaps_ = 0;
 };
 

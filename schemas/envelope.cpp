@@ -35,17 +35,30 @@ std::optional<Kind> parseKind(std::string_view s) {
 }
 
 std::string encodeEnvelope(const Envelope& e) {
-    Doc d = {{"v", e.version}, {"kind", kindName(e.kind)}, {"name", e.name}, {"id", e.id}, {"body", e.body}};
+    Doc d = {{"v", e.version}, {"kind", kindName(e.kind)}, {"name", e.name}, {"id", e.id}};
     if (e.seq) d["seq"] = *e.seq;
     if (e.minSeq) d["min_seq"] = *e.minSeq;
     if (e.node) d["node"] = *e.node;
-    return packDoc(d);
+    if (e.packedBody.empty()) {
+        d["body"] = e.body;
+        return packDoc(d);
+    }
+    std::string out;
+    out.reserve(e.packedBody.size() + 128);
+    packMapHeader(out, static_cast<uint32_t>(d.size() + 1));
+    for (const auto& [key, value] : d.items()) {
+        packDocTo(out, Doc(key));
+        packDocTo(out, value);
+    }
+    packDocTo(out, Doc("body"));
+    out += e.packedBody;
+    return out;
 }
 
 Result<Envelope> decodeEnvelopeHeader(std::string_view bytes) {
     auto doc = unpackDoc(bytes);
     if (!doc) return doc.error();
-    const Doc& d = *doc;
+    Doc& d = *doc;  // not const: the body is moved out, not copied
     if (!d.is_object()) return makeError("malformed", "a message must be a msgpack map (the envelope)");
     auto v = d.find("v");
     if (v == d.end() || !v->is_number_unsigned())

@@ -29,6 +29,9 @@ struct Envelope {
     std::optional<uint64_t> seq;    // replies: event sequence the answer reflects
     std::optional<uint64_t> minSeq; // queries: answer only from a replica that applied this seq
     std::optional<std::string> node;  // replies: which node answered
+    // When not empty: the body already packed as a msgpack map, sent instead of `body` (a reply
+    // assembled from stored records without decoding them).
+    std::string packedBody;
 };
 
 std::string encodeEnvelope(const Envelope& e);

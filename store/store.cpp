@@ -6,6 +6,7 @@
 #include <unordered_set>
 
 #include <fmt/format.h>
+#include <rocksdb/cache.h>
 #include <rocksdb/table.h>
 #include <rocksdb/filter_policy.h>
 
@@ -13,6 +14,8 @@ namespace jupiter {
 namespace {
 
 constexpr std::string_view kSeqKey = "m/seq";
+constexpr std::size_t kMemtableBytes = 16u << 20;
+constexpr std::size_t kBlockCacheBytes = 8u << 20;
 constexpr std::string_view kDigestKey = "m/digest";
 
 std::string u64Bytes(uint64_t v) {
@@ -86,22 +89,49 @@ std::optional<uint64_t> parseKeyNum(std::string_view s) {
 
 // ---- StoreTxn
 
-StoreTxn::StoreTxn(Store& store)
-    : store_(store), batch_(rocksdb::BytewiseComparator(), 0, true), seq_(store.seq()), digest_(store.digest()) {}
+StoreTxn::StoreTxn(Store& store) : store_(store), seq_(store.seq()), digest_(store.digest()) {}
 
 std::optional<std::string> StoreTxn::get(std::string_view key) {
-    std::string v;
-    auto s = batch_.GetFromBatchAndDB(store_.db(), rocksdb::ReadOptions(), sl(key), &v);
-    if (s.IsNotFound()) return std::nullopt;
-    if (!s.ok()) throw std::runtime_error(fmt::format("store read failed at {}: {}", store_.dir().string(), s.ToString()));
+    if (auto w = writes_.find(key); w != writes_.end()) return w->second;
+    if (auto r = read_.find(key); r != read_.end()) return r->second;
+    std::optional<std::string> v = store_.get(key);
+    read_.emplace(std::string(key), v);
     return v;
 }
 
 void StoreTxn::scan(std::string_view prefix, std::string_view startAfter,
                     const std::function<bool(std::string_view, std::string_view)>& visit) {
-    std::unique_ptr<rocksdb::Iterator> base(store_.db()->NewIterator(rocksdb::ReadOptions()));
-    std::unique_ptr<rocksdb::Iterator> it(batch_.NewIteratorWithBase(base.release()));
-    scanIterator(it.get(), prefix, startAfter, visit);
+    // The committed keys and this transaction's writes, merged in key order (a write wins).
+    std::unique_ptr<rocksdb::Iterator> it(store_.db()->NewIterator(rocksdb::ReadOptions()));
+    const bool after = !startAfter.empty() && startAfter > prefix;
+    if (after) {
+        it->Seek(sl(startAfter));
+        if (it->Valid() && it->key().ToStringView() == startAfter) it->Next();
+    } else {
+        it->Seek(sl(prefix));
+    }
+    auto w = after ? writes_.upper_bound(startAfter) : writes_.lower_bound(prefix);
+    auto within = [&prefix](std::string_view k) { return k.substr(0, prefix.size()) == prefix; };
+    for (;;) {
+        const bool stored = it->Valid() && within(it->key().ToStringView());
+        const bool written = w != writes_.end() && within(w->first);
+        if (!stored && !written) break;
+        if (written && (!stored || std::string_view(w->first) <= it->key().ToStringView())) {
+            if (stored && std::string_view(w->first) == it->key().ToStringView()) it->Next();
+            const auto& [key, value] = *w++;
+            if (value && !visit(key, *value)) break;
+        } else {
+            if (!visit(it->key().ToStringView(), it->value().ToStringView())) break;
+            it->Next();
+        }
+    }
+}
+
+void StoreTxn::write(std::string_view key, std::optional<std::string> value) {
+    if (auto w = writes_.find(key); w != writes_.end())
+        w->second = std::move(value);
+    else
+        writes_.emplace(std::string(key), std::move(value));
 }
 
 void StoreTxn::put(std::string_view key, std::string_view value) {
@@ -109,7 +139,7 @@ void StoreTxn::put(std::string_view key, std::string_view value) {
         if (auto old = get(key)) digest_ ^= recordHash(key, *old);
         digest_ ^= recordHash(key, value);
     }
-    batch_.Put(sl(key), sl(value));
+    write(key, std::string(value));
 }
 
 void StoreTxn::del(std::string_view key) {
@@ -118,7 +148,22 @@ void StoreTxn::del(std::string_view key) {
         if (!old) return;
         digest_ ^= recordHash(key, *old);
     }
-    batch_.Delete(sl(key));
+    write(key, std::nullopt);
+}
+
+void StoreTxn::fill(rocksdb::WriteBatch& batch) const {
+    for (const auto& [key, value] : writes_) {
+        if (value)
+            batch.Put(sl(key), sl(*value));
+        else
+            batch.Delete(sl(key));
+    }
+}
+
+std::string StoreTxn::writes() const {
+    rocksdb::WriteBatch batch;
+    fill(batch);
+    return batch.Data();
 }
 
 namespace {
@@ -220,7 +265,18 @@ Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& dir, Opt
     o.IncreaseParallelism(2);
     o.max_open_files = 256;
     o.keep_log_file_num = 3;
+    // Memory is bounded, whatever the history's length: two 16 MiB memtables (RocksDB's default is
+    // two of 64 MiB) and an 8 MiB block cache that also holds the index and filter blocks.
+    o.write_buffer_size = kMemtableBytes;
+    o.max_write_buffer_number = 2;
+    // A bloom filter over the memtable's keys too: applying events asks for many keys that do not
+    // exist yet (a new sale, a new stock entry), and those lookups then skip the skiplist search.
+    o.memtable_whole_key_filtering = true;
+    o.memtable_prefix_bloom_size_ratio = 0.02;
     rocksdb::BlockBasedTableOptions t;
+    t.block_cache = rocksdb::NewLRUCache(kBlockCacheBytes);
+    t.cache_index_and_filter_blocks = true;
+    t.pin_l0_filter_and_index_blocks_in_cache = true;
     t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
     o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
     rocksdb::DB* raw = nullptr;
@@ -238,19 +294,22 @@ Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& dir, Opt
 }
 
 Status Store::commit(StoreTxn& txn, bool sync) {
-    if (txn.seq_ != seq_) txn.batch_.Put(sl(kSeqKey), u64Bytes(txn.seq_));
-    if (txn.digest_ != digest_) txn.batch_.Put(sl(kDigestKey), u64Bytes(txn.digest_));
-    if (txn.empty()) return Ok{};
+    rocksdb::WriteBatch batch;
+    txn.fill(batch);
+    if (txn.seq_ != seq_) batch.Put(sl(kSeqKey), u64Bytes(txn.seq_));
+    if (txn.digest_ != digest_) batch.Put(sl(kDigestKey), u64Bytes(txn.digest_));
+    if (batch.Count() == 0) return Ok{};
     rocksdb::WriteOptions wo;
     wo.sync = sync;
-    auto s = db_->Write(wo, txn.batch_.GetWriteBatch());
+    auto s = db_->Write(wo, &batch);
     if (!s.ok())
         return makeError("store", fmt::format("write to {} failed: {} (check free space and permissions; the node "
                                               "stops rather than serve data it could not store)",
                                               dir_.string(), s.ToString()));
     seq_ = txn.seq_;
     digest_ = txn.digest_;
-    txn.batch_.Clear();
+    txn.writes_.clear();
+    txn.read_.clear();
     return Ok{};
 }
 

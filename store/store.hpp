@@ -8,9 +8,11 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <map>
+#include <unordered_map>
 
 #include <rocksdb/db.h>
-#include <rocksdb/utilities/write_batch_with_index.h>
+#include <rocksdb/write_batch.h>
 
 #include "common/result.hpp"
 #include "store/txn.hpp"
@@ -19,7 +21,11 @@ namespace jupiter {
 
 class Store;
 
-// A group of writes that becomes visible (and durable) only at Store::commit.
+// A group of writes that becomes visible (and durable) only at Store::commit. It holds the final
+// value of each key it writes (in key order) and remembers what it read from the store, so the
+// reads that applying a batch of events repeats (the same product, counter or index again and
+// again, and each put's old value for the digest) cost a lookup here, and a key written many times
+// reaches RocksDB once.
 class StoreTxn final : public Txn {
 public:
     explicit StoreTxn(Store& store);
@@ -33,10 +39,10 @@ public:
     void setSeq(uint64_t seq) { seq_ = seq; }
     uint64_t seq() const { return seq_; }
     uint64_t digest() const { return digest_; }
-    bool empty() { return batch_.GetWriteBatch()->Count() == 0; }
+    bool empty() const { return writes_.empty(); }
 
     // The writes so far, in RocksDB's WriteBatch format (what a standby applies to stay identical).
-    std::string writes() { return batch_.GetWriteBatch()->Data(); }
+    std::string writes() const;
     // The writes that would undo `writes` (RocksDB WriteBatch format): each key it touches put back
     // to its value as this transaction sees it now (or deleted if absent). Call before applying them.
     std::string undoOf(std::string_view writes);
@@ -48,8 +54,19 @@ public:
 
 private:
     friend class Store;
+    struct Hash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+    };
+    void write(std::string_view key, std::optional<std::string> value);
+    // The writes as one WriteBatch, plus the meta keys given.
+    void fill(rocksdb::WriteBatch& batch) const;
+
     Store& store_;
-    rocksdb::WriteBatchWithIndex batch_;
+    // Each key written: its final value, or nullopt for a delete.
+    std::map<std::string, std::optional<std::string>, std::less<>> writes_;
+    // Committed values read from the store (keys not written here).
+    std::unordered_map<std::string, std::optional<std::string>, Hash, std::equal_to<>> read_;
     uint64_t seq_;
     uint64_t digest_;
 };

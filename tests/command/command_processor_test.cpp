@@ -111,3 +111,32 @@ TEST_CASE("command processor: a command without a request id is refused") {
     CHECK(decodeReply(g->replies[0]).body["code"] == "bad_field");
     CHECK(t.store->seq() == 0);
 }
+
+TEST_CASE("command processor: a replay reply carries the stored events undecoded - up to the committed sequence") {
+    TempStore t;
+    ManualClock clock;
+    CommandProcessor p(*t.store, clock, "command-1", true);
+    for (int i = 0; i < 6; ++i) p.handle({}, product("r" + std::to_string(i), "P" + std::to_string(i)));
+    REQUIRE(p.commit().ok());
+    Envelope req;
+    req.name = "replay";
+    req.id = "q-1";
+    req.body = {{"from", 2}, {"max", 10}};
+    auto decoded = [&](std::string packedBody) {
+        Envelope reply = makeReply(req, Doc::object());
+        reply.packedBody = std::move(packedBody);
+        reply.seq = 6;
+        auto env = decodeEnvelopeHeader(encodeEnvelope(reply));
+        REQUIRE(env.ok());
+        CHECK(env->seq == std::optional<uint64_t>(6));
+        CHECK(env->id == req.id);
+        return env->body;
+    };
+    Doc body = decoded(packReplayBody(*t.store, 2, 4, 10, 1u << 20, 4, 7));
+    CHECK(body["head"] == 4);
+    CHECK(body["epoch"] == 7);
+    CHECK(body["events"] == readEvents(*t.store, 2, 3));  // 2..4: not past the committed 4
+    CHECK(decoded(packReplayBody(*t.store, 2, 6, 2, 1u << 20, 6, 0))["events"].size() == 2);  // max
+    CHECK(decoded(packReplayBody(*t.store, 2, 6, 10, 1, 6, 0))["events"].size() == 1);        // bytes: one at least
+    CHECK(decoded(packReplayBody(*t.store, 7, 6, 10, 1u << 20, 6, 0))["events"].empty());     // nothing yet
+}

@@ -98,3 +98,56 @@ TEST_CASE("replicator: a malformed event is treated as missing - never applied")
     Doc unknown = Doc::array({makeEventDoc(2, "product.exploded", 1, Doc::object())});
     CHECK(r.onLive(unknown, 3).value() == 0);
 }
+
+TEST_CASE("replicator: keeps a window of consecutive replay requests in flight") {
+    TempStore t;
+    ManualClock clock;
+    Replicator r(*t.store, clock, Millis(1000), 10, 2);
+    r.onHead(100);
+    CHECK_FALSE(r.replayDue());  // first a moment for the live stream
+    clock.advance(Millis(31));
+    CHECK(r.replayDue() == std::optional<uint64_t>(1));
+    CHECK(r.replayDue() == std::optional<uint64_t>(11));
+    CHECK_FALSE(r.replayDue());  // the window is full
+    CHECK(r.inFlight() == 2);
+    CHECK(r.onReplay(batch(1, 10), 100).value() == 10);
+    CHECK(r.replayDue() == std::optional<uint64_t>(21));  // asked while 11..20 is still on its way
+    CHECK(r.onReplay(batch(11, 20), 100).value() == 10);
+    CHECK(r.onReplay(batch(21, 30), 100).value() == 10);
+    CHECK(r.applied() == 30);
+}
+
+TEST_CASE("replicator: a short replay reply - the next range gaps - ask again from what is applied") {
+    TempStore t;
+    ManualClock clock;
+    Replicator r(*t.store, clock, Millis(1000), 10, 2);
+    r.onHead(100);
+    CHECK_FALSE(r.replayDue());  // first a moment for the live stream
+    clock.advance(Millis(31));
+    REQUIRE(r.replayDue() == std::optional<uint64_t>(1));
+    REQUIRE(r.replayDue() == std::optional<uint64_t>(11));
+    CHECK(r.onReplay(batch(1, 5), 100).value() == 5);     // the command node had only 5 committed then
+    CHECK(r.replayDue() == std::optional<uint64_t>(21));  // (not known yet that 6..10 are missing)
+    CHECK(r.onReplay(batch(11, 20), 100).value() == 0);   // does not continue 5: dropped
+    CHECK(r.replayDue() == std::optional<uint64_t>(6));   // one slot free: from what is applied
+    CHECK(r.onReplay(batch(21, 30), 100).value() == 0);   // in flight before the restart: dropped too
+    CHECK(r.replayDue() == std::optional<uint64_t>(6));
+    CHECK(r.onReplay(batch(6, 15), 100).value() == 10);
+    CHECK(r.onReplay(batch(6, 15), 100).value() == 0);    // the duplicate request's answer
+    CHECK(r.applied() == 15);
+}
+
+TEST_CASE("replicator: a lost reply in the window - after the timeout every range is asked again") {
+    TempStore t;
+    ManualClock clock;
+    Replicator r(*t.store, clock, Millis(1000), 10, 2);
+    r.onHead(25);
+    CHECK_FALSE(r.replayDue());  // first a moment for the live stream
+    clock.advance(Millis(31));
+    REQUIRE(r.replayDue() == std::optional<uint64_t>(1));
+    REQUIRE(r.replayDue() == std::optional<uint64_t>(11));
+    clock.advance(Millis(1000));
+    CHECK(r.replayDue() == std::optional<uint64_t>(1));
+    CHECK(r.replayDue() == std::optional<uint64_t>(11));
+    CHECK_FALSE(r.replayDue());
+}

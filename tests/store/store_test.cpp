@@ -124,3 +124,44 @@ TEST_CASE("store: keyNum is fixed-width and order-preserving") {
     CHECK(parseKeyNum(keyNum(123456789)) == 123456789u);
     CHECK_FALSE(parseKeyNum("xyz"));
 }
+
+TEST_CASE("store: a transaction's scan merges committed records with its own puts and deletes in key order") {
+    TempDir dir;
+    auto store = std::move(Store::open(dir.path, {}).value());
+    {
+        auto txn = store->begin();
+        for (const char* k : {"s/a", "s/c", "s/e", "s/g", "t/x"}) txn->put(k, std::string("old-") + k);
+        REQUIRE(store->commit(*txn, false).ok());
+    }
+    auto txn = store->begin();
+    txn->put("s/b", "new");     // only here
+    txn->put("s/c", "over");    // overwrites a committed one
+    txn->del("s/e");            // hides a committed one
+    txn->put("s/f", "gone");
+    txn->del("s/f");            // written then deleted here: absent
+    txn->put("s/h", "last");
+    txn->put("r/z", "outside the prefix");
+    auto collect = [&](std::string_view after, std::size_t stopAt) {
+        std::vector<std::string> seen;
+        txn->scan("s/", after, [&](std::string_view k, std::string_view v) {
+            seen.push_back(std::string(k) + "=" + std::string(v));
+            return seen.size() < stopAt;
+        });
+        return seen;
+    };
+    CHECK(collect("", 100) ==
+          std::vector<std::string>{"s/a=old-s/a", "s/b=new", "s/c=over", "s/g=old-s/g", "s/h=last"});
+    CHECK(collect("s/b", 100) == std::vector<std::string>{"s/c=over", "s/g=old-s/g", "s/h=last"});
+    CHECK(collect("s/d", 100) == std::vector<std::string>{"s/g=old-s/g", "s/h=last"});
+    CHECK(collect("", 2) == std::vector<std::string>{"s/a=old-s/a", "s/b=new"});
+    CHECK_FALSE(txn->get("s/e"));
+    CHECK_FALSE(txn->get("s/f"));
+    // A key written many times reaches the store once, with its last value.
+    for (int i = 0; i < 100; ++i) txn->put("s/c", "v" + std::to_string(i));
+    rocksdb::WriteBatch wb{txn->writes()};
+    CHECK(wb.Count() == 6);  // s/b s/c s/e s/f s/h r/z: one write each
+    REQUIRE(store->commit(*txn, false).ok());
+    CHECK(store->get("s/c") == std::optional<std::string>("v99"));
+    CHECK_FALSE(store->get("s/e"));
+    CHECK(store->digest() == store->recomputeDigest());
+}
