@@ -324,6 +324,7 @@ int runCatchUp(const std::string& jsonOut, int events) {
                    fresh ? "new" : "lagging", d.value("behind_events", 0), d.value("seconds", 0.0),
                    d.value("events_per_second", 0), d.value("replay_events_per_second", 0),
                    d.value("caught_up", false) ? "" : " (NOT caught up within 300 s)");
+        fmt::print("  its log: {}\n", d.value("replica_reports", std::string("(no line)")));
         report[fresh ? "new_replica" : "lagging_replica"] = d;
     }
     report["event_log"] = eventLogSize(cluster);

@@ -98,55 +98,6 @@ void packArrayHeader(std::string& out, uint32_t n) {
     out.append(buf.data(), buf.size());
 }
 
-namespace {
-// A packer that appends to a std::string (msgpack-cxx needs only write()).
-struct StringSink {
-    std::string& out;
-    void write(const char* data, std::size_t n) { out.append(data, n); }
-};
-}  // namespace
-
-MapPacker::MapPacker(uint32_t fields) : left_(fields) { packMapHeader(out_, fields); }
-
-void MapPacker::key(std::string_view k) {
-    if (left_ == 0 || (!last_.empty() && k <= last_))
-        throw std::logic_error(fmt::format("MapPacker: field '{}' out of order or beyond the count", k));
-    --left_;
-    last_ = k;
-    StringSink sink{out_};
-    msgpack::packer<StringSink> pk(sink);
-    pk.pack_str(static_cast<uint32_t>(k.size()));
-    pk.pack_str_body(k.data(), static_cast<uint32_t>(k.size()));
-}
-
-MapPacker& MapPacker::str(std::string_view k, std::string_view value) {
-    key(k);
-    StringSink sink{out_};
-    msgpack::packer<StringSink> pk(sink);
-    pk.pack_str(static_cast<uint32_t>(value.size()));
-    pk.pack_str_body(value.data(), static_cast<uint32_t>(value.size()));
-    return *this;
-}
-
-MapPacker& MapPacker::u64(std::string_view k, uint64_t value) {
-    key(k);
-    StringSink sink{out_};
-    msgpack::packer<StringSink>(sink).pack(value);
-    return *this;
-}
-
-MapPacker& MapPacker::i64(std::string_view k, int64_t value) {
-    key(k);
-    StringSink sink{out_};
-    msgpack::packer<StringSink>(sink).pack(value);
-    return *this;
-}
-
-std::string MapPacker::take() {
-    if (left_ != 0) throw std::logic_error("MapPacker: fewer fields than declared");
-    return std::move(out_);
-}
-
 std::string packDoc(const Doc& doc) {
     std::string out;
     packDocTo(out, doc);

@@ -26,24 +26,6 @@ void packDocTo(std::string& out, const Doc& doc);
 void packMapHeader(std::string& out, uint32_t n);
 void packArrayHeader(std::string& out, uint32_t n);
 
-// Packs a flat map field by field, without building a Doc, to the very bytes packDoc gives for the
-// same map (for records written on every event). Fields must come in key order, as a Doc keeps
-// them, and number as many as `fields`.
-class MapPacker {
-public:
-    explicit MapPacker(uint32_t fields);
-    MapPacker& str(std::string_view key, std::string_view value);
-    MapPacker& u64(std::string_view key, uint64_t value);
-    MapPacker& i64(std::string_view key, int64_t value);
-    std::string take();
-
-private:
-    void key(std::string_view k);
-    std::string out_;
-    std::string last_;
-    uint32_t left_;
-};
-
 // Unpacks msgpack bytes into a Doc; refuses trailing bytes, non-string map keys, binary/ext values,
 // nesting deeper than 16 and inputs larger than kMaxMessageBytes.
 Result<Doc> unpackDoc(std::string_view bytes);

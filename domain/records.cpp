@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "common/packed_map.hpp"
 #include "domain/keys.hpp"
 
 namespace jupiter {
@@ -112,8 +113,27 @@ std::optional<Seller> loadSeller(ReadView& view, uint64_t id) {
     return load<Seller>(view, keys::seller(id), sellerFromDoc);
 }
 
+Product productFromPacked(std::string_view bytes) {
+    const MapReader r(bytes);
+    Product p;
+    p.id = r.u64("id");
+    p.code = r.str("code");
+    p.description = r.str("description");
+    p.priceCents = r.i64("price_cents");
+    p.stock = r.i64("stock");
+    p.received = r.i64("received");
+    return p;
+}
+
 std::optional<Product> loadProduct(ReadView& view, uint64_t id) {
-    return load<Product>(view, keys::product(id), productFromRecord);
+    const std::string key = keys::product(id);
+    auto bytes = view.get(key);
+    if (!bytes) return std::nullopt;
+    try {
+        return productFromPacked(*bytes);
+    } catch (const std::runtime_error& e) {
+        throw std::runtime_error(fmt::format("corrupt record at '{}': {}", key, e.what()));
+    }
 }
 
 std::optional<Sale> loadSale(ReadView& view, uint64_t id) { return load<Sale>(view, keys::sale(id), saleFromDoc); }

@@ -55,6 +55,9 @@ Doc productEventDoc(const Product& p);
 Doc productRecordDoc(const Product& p);
 // packDoc(productRecordDoc(p)), without building the Doc.
 std::string packProductRecord(const Product& p);
+// The product a packed record holds (productFromRecord without the Doc); throws
+// std::runtime_error naming the field on a record of another shape.
+Product productFromPacked(std::string_view bytes);
 Product productFromEvent(const Doc& d);   // stock and received left at 0
 Product productFromRecord(const Doc& d);
 Doc saleDoc(const Sale& s);

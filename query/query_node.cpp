@@ -145,7 +145,9 @@ void QueryNode::onBus() {
 }
 
 void QueryNode::onReplayReply() {
-    drain(replay_, kDrainSmall, [this](Frames&& frames) {
+    // One chunk per turn of the loop (up to 5,000 events): queries, pings and heartbeats are
+    // served between chunks, so a replaying replica still answers its monitor and gateways.
+    drain(replay_, 1, [this](Frames&& frames) {
         auto env = decodeEnvelopeHeader(view(frames.back()));
         if (!env || env->kind != Kind::Reply || !env->body.contains("events") || !env->body["events"].is_array() ||
             !env->body.contains("head") || !env->body["head"].is_number_unsigned()) {

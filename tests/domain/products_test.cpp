@@ -3,6 +3,7 @@
 
 #include "domain/keys.hpp"
 #include "domain/money.hpp"
+#include "common/packed_map.hpp"
 #include "domain/records.hpp"
 
 using namespace jupiter;
@@ -194,10 +195,20 @@ TEST_CASE("domain: a product record packed field by field is byte for byte the p
         p.priceCents = numbers[i % numbers.size()];
         p.stock = numbers[(i / 2) % numbers.size()];
         p.received = numbers[(i / 5) % numbers.size()];
-        CHECK(packProductRecord(p) == packDoc(productRecordDoc(p)));
+        const std::string packed = packProductRecord(p);
+        CHECK(packed == packDoc(productRecordDoc(p)));
+        const Product back = productFromPacked(packed);
+        CHECK((back.id == p.id && back.code == p.code && back.description == p.description &&
+               back.priceCents == p.priceCents && back.stock == p.stock && back.received == p.received));
         ++checked;
     }
     CHECK(checked == 60);
     CHECK_THROWS_AS(MapPacker(2).u64("b", 1).u64("a", 2), std::logic_error);  // out of key order
     CHECK_THROWS_AS(MapPacker(2).u64("a", 1).take(), std::logic_error);       // a field short
+    // A stored record of another shape is named, not misread.
+    CHECK_THROWS_WITH_AS(productFromPacked(packDoc(Doc{{"id", 1}, {"code", "A"}})),
+                         doctest::Contains("description"), std::runtime_error);
+    CHECK_THROWS_WITH_AS(productFromPacked(packDoc(Doc{{"id", "one"}})), doctest::Contains("id"), std::runtime_error);
+    CHECK_THROWS_AS(productFromPacked(packDoc(Doc::array())), std::runtime_error);
+    CHECK_THROWS_AS(productFromPacked("\x85"), std::runtime_error);  // a map header and nothing after it
 }
