@@ -201,7 +201,7 @@ Doc benchCommands(zmq::context_t& ctx, const ClusterControl& cluster, int client
     return d;
 }
 
-Doc benchRocksSync(int writes) {
+Doc benchRocksWrites(int writes, bool sync, int perBatch) {
     const auto dir = std::filesystem::temp_directory_path() / fmt::format("jupiter-bench-rocks-{}", getpid());
     rocksdb::Options o;
     o.create_if_missing = true;
@@ -209,30 +209,14 @@ Doc benchRocksSync(int writes) {
     if (!rocksdb::DB::Open(o, dir.string(), &raw).ok()) return Doc{{"error", "cannot open " + dir.string()}};
     std::unique_ptr<rocksdb::DB> db(raw);
     rocksdb::WriteOptions wo;
-    wo.sync = true;
-    const std::string value(120, 'v');
-    const auto start = steady::now();
-    for (int i = 0; i < writes; ++i) db->Put(wo, fmt::format("k{:08}", i), value);
-    const double secs = std::chrono::duration<double>(steady::now() - start).count();
-    db.reset();
-    std::filesystem::remove_all(dir);
-    return Doc{{"writes", writes}, {"per_second", static_cast<int64_t>(writes / secs)}};
-}
-
-Doc benchRocksBatched(int writes) {
-    const auto dir = std::filesystem::temp_directory_path() / fmt::format("jupiter-bench-rocksb-{}", getpid());
-    rocksdb::Options o;
-    o.create_if_missing = true;
-    rocksdb::DB* raw = nullptr;
-    if (!rocksdb::DB::Open(o, dir.string(), &raw).ok()) return Doc{{"error", "cannot open " + dir.string()}};
-    std::unique_ptr<rocksdb::DB> db(raw);
+    wo.sync = sync;
     const std::string value(120, 'v');
     const auto start = steady::now();
     rocksdb::WriteBatch batch;
     for (int i = 0; i < writes; ++i) {
         batch.Put(fmt::format("k{:016x}", i), value);
-        if ((i + 1) % 5000 == 0 || i + 1 == writes) {
-            db->Write(rocksdb::WriteOptions(), &batch);
+        if ((i + 1) % perBatch == 0 || i + 1 == writes) {
+            db->Write(wo, &batch);
             batch.Clear();
         }
     }
@@ -241,6 +225,10 @@ Doc benchRocksBatched(int writes) {
     std::filesystem::remove_all(dir);
     return Doc{{"writes", writes}, {"per_second", static_cast<int64_t>(writes / secs)}};
 }
+
+Doc benchRocksSync(int writes) { return benchRocksWrites(writes, true, 1); }
+
+Doc benchRocksBatched(int writes) { return benchRocksWrites(writes, false, 5000); }
 
 Doc eventLogSize(const ClusterControl& cluster) {
     zmq::context_t ctx(1);

@@ -31,6 +31,8 @@ Doc benchCommands(zmq::context_t& ctx, const ClusterControl& cluster, int client
 Doc benchRocksSync(int writes);
 // Plain RocksDB without sync, batches of 5,000 puts of 120 bytes (what a replica's replay writes).
 Doc benchRocksBatched(int writes);
+// Either of them: `writes` puts of 120 bytes, `perBatch` to a write, synced or not.
+Doc benchRocksWrites(int writes, bool sync, int perBatch);
 // The writing command node's sequence and the size of its data folder (the event log is most of
 // it), per million events.
 Doc eventLogSize(const ClusterControl& cluster);

@@ -25,6 +25,13 @@ Doc ev(uint64_t seq) {
                         {{"id", seq}, {"code", "P" + std::to_string(seq)}, {"description", "d"}, {"price_cents", 100}});
 }
 
+// Learns the head, lets the live stream's moment pass: replay requests are due from here.
+void behindHead(Replicator& r, ManualClock& clock, uint64_t head) {
+    r.onHead(head);
+    CHECK_FALSE(r.replayDue());  // first a moment for the live stream
+    clock.advance(Millis(31));
+}
+
 Doc batch(uint64_t from, uint64_t to) {
     Doc b = Doc::array();
     for (uint64_t s = from; s <= to; ++s) b.push_back(ev(s));
@@ -103,9 +110,7 @@ TEST_CASE("replicator: keeps a window of consecutive replay requests in flight")
     TempStore t;
     ManualClock clock;
     Replicator r(*t.store, clock, Millis(1000), 10, 2);
-    r.onHead(100);
-    CHECK_FALSE(r.replayDue());  // first a moment for the live stream
-    clock.advance(Millis(31));
+    behindHead(r, clock, 100);
     CHECK(r.replayDue() == std::optional<uint64_t>(1));
     CHECK(r.replayDue() == std::optional<uint64_t>(11));
     CHECK_FALSE(r.replayDue());  // the window is full
@@ -121,9 +126,7 @@ TEST_CASE("replicator: a short replay reply - the next range gaps - ask again fr
     TempStore t;
     ManualClock clock;
     Replicator r(*t.store, clock, Millis(1000), 10, 2);
-    r.onHead(100);
-    CHECK_FALSE(r.replayDue());  // first a moment for the live stream
-    clock.advance(Millis(31));
+    behindHead(r, clock, 100);
     REQUIRE(r.replayDue() == std::optional<uint64_t>(1));
     REQUIRE(r.replayDue() == std::optional<uint64_t>(11));
     CHECK(r.onReplay(batch(1, 5), 100).value() == 5);     // the command node had only 5 committed then
@@ -141,9 +144,7 @@ TEST_CASE("replicator: a lost reply in the window - after the timeout every rang
     TempStore t;
     ManualClock clock;
     Replicator r(*t.store, clock, Millis(1000), 10, 2);
-    r.onHead(25);
-    CHECK_FALSE(r.replayDue());  // first a moment for the live stream
-    clock.advance(Millis(31));
+    behindHead(r, clock, 25);
     REQUIRE(r.replayDue() == std::optional<uint64_t>(1));
     REQUIRE(r.replayDue() == std::optional<uint64_t>(11));
     clock.advance(Millis(1000));
