@@ -96,15 +96,30 @@ Doc decodeRecord(std::string_view key, std::string_view bytes) {
 namespace {
 
 // Reads and converts one record; a stored record of the wrong shape is corruption, not input.
-template <class T, class Convert>
-std::optional<T> load(ReadView& view, const std::string& key, Convert convert) {
+template <class T, class FromBytes>
+std::optional<T> loadWith(ReadView& view, const std::string& key, FromBytes fromBytes) {
     auto bytes = view.get(key);
     if (!bytes) return std::nullopt;
+    auto corrupt = [&key](const char* what) {
+        return std::runtime_error(fmt::format("corrupt record at '{}': {}", key, what));
+    };
     try {
-        return convert(decodeRecord(key, *bytes));
+        return fromBytes(*bytes);
     } catch (const Doc::exception& e) {
-        throw std::runtime_error(fmt::format("corrupt record at '{}': {}", key, e.what()));
+        throw corrupt(e.what());
+    } catch (const std::runtime_error& e) {
+        throw corrupt(e.what());
     }
+}
+
+// The same through a Doc.
+template <class T, class Convert>
+std::optional<T> load(ReadView& view, const std::string& key, Convert convert) {
+    return loadWith<T>(view, key, [&convert](std::string_view bytes) {
+        auto doc = unpackDoc(bytes);
+        if (!doc) throw std::runtime_error(doc.error().message);
+        return convert(doc.value());
+    });
 }
 
 }  // namespace
@@ -126,14 +141,7 @@ Product productFromPacked(std::string_view bytes) {
 }
 
 std::optional<Product> loadProduct(ReadView& view, uint64_t id) {
-    const std::string key = keys::product(id);
-    auto bytes = view.get(key);
-    if (!bytes) return std::nullopt;
-    try {
-        return productFromPacked(*bytes);
-    } catch (const std::runtime_error& e) {
-        throw std::runtime_error(fmt::format("corrupt record at '{}': {}", key, e.what()));
-    }
+    return loadWith<Product>(view, keys::product(id), productFromPacked);
 }
 
 std::optional<Sale> loadSale(ReadView& view, uint64_t id) { return load<Sale>(view, keys::sale(id), saleFromDoc); }

@@ -34,15 +34,21 @@ bool isState(std::string_view key) { return key.substr(0, kStatePrefix.size()) =
 
 rocksdb::Slice sl(std::string_view s) { return rocksdb::Slice(s.data(), s.size()); }
 
-void scanIterator(rocksdb::Iterator* it, std::string_view prefix, std::string_view startAfter,
-                  const std::function<bool(std::string_view, std::string_view)>& visit) {
+// Where a scan starts: the first key greater than `startAfter` when that lies past `prefix`, else
+// the prefix itself. Returns whether it starts after `startAfter`.
+bool seekScanStart(rocksdb::Iterator* it, std::string_view prefix, std::string_view startAfter) {
     if (!startAfter.empty() && startAfter > prefix) {
         it->Seek(sl(startAfter));
         if (it->Valid() && it->key().ToStringView() == startAfter) it->Next();
-    } else {
-        it->Seek(sl(prefix));
+        return true;
     }
-    for (; it->Valid(); it->Next()) {
+    it->Seek(sl(prefix));
+    return false;
+}
+
+void scanIterator(rocksdb::Iterator* it, std::string_view prefix, std::string_view startAfter,
+                  const std::function<bool(std::string_view, std::string_view)>& visit) {
+    for (seekScanStart(it, prefix, startAfter); it->Valid(); it->Next()) {
         auto k = it->key().ToStringView();
         if (k.substr(0, prefix.size()) != prefix) break;
         if (!visit(k, it->value().ToStringView())) break;
@@ -103,13 +109,7 @@ void StoreTxn::scan(std::string_view prefix, std::string_view startAfter,
                     const std::function<bool(std::string_view, std::string_view)>& visit) {
     // The committed keys and this transaction's writes, merged in key order (a write wins).
     std::unique_ptr<rocksdb::Iterator> it(store_.db()->NewIterator(rocksdb::ReadOptions()));
-    const bool after = !startAfter.empty() && startAfter > prefix;
-    if (after) {
-        it->Seek(sl(startAfter));
-        if (it->Valid() && it->key().ToStringView() == startAfter) it->Next();
-    } else {
-        it->Seek(sl(prefix));
-    }
+    const bool after = seekScanStart(it.get(), prefix, startAfter);
     auto w = after ? writes_.upper_bound(startAfter) : writes_.lower_bound(prefix);
     auto within = [&prefix](std::string_view k) { return k.substr(0, prefix.size()) == prefix; };
     for (;;) {

@@ -212,3 +212,19 @@ TEST_CASE("domain: a product record packed field by field is byte for byte the p
     CHECK_THROWS_AS(productFromPacked(packDoc(Doc::array())), std::runtime_error);
     CHECK_THROWS_AS(productFromPacked("\x85"), std::runtime_error);  // a map header and nothing after it
 }
+
+TEST_CASE("domain: a stored record of the wrong shape is reported as corruption at its key") {
+    jupiter::testing::TempDir dir;
+    auto store = jupiter::testing::openStore(dir.path());
+    auto txn = store->begin();
+    txn->put(keys::product(7), packDoc(Doc{{"id", 7}, {"code", "A"}}));  // fields missing
+    txn->put(keys::seller(8), packDoc(Doc{{"id", "eight"}}));             // a Doc-read record, wrong type
+    txn->put(keys::sale(9), "\xc1");                                         // not msgpack at all
+    CHECK_THROWS_WITH_AS(loadProduct(*txn, 7), doctest::Contains(("corrupt record at '" + keys::product(7) + "'").c_str()),
+                         std::runtime_error);
+    CHECK_THROWS_WITH_AS(loadSeller(*txn, 8), doctest::Contains(("corrupt record at '" + keys::seller(8) + "'").c_str()),
+                         std::runtime_error);
+    CHECK_THROWS_WITH_AS(loadSale(*txn, 9), doctest::Contains(("corrupt record at '" + keys::sale(9) + "'").c_str()),
+                         std::runtime_error);
+    CHECK_FALSE(loadProduct(*txn, 70));  // absent is not corrupt
+}
