@@ -40,6 +40,7 @@ private:
     void answer(const Frames& route, const Envelope& q);
     void afterApply(const Result<std::size_t>& r);
     void requestReplayIfDue();
+    bool droppedByTestHook(const Doc& events);
 
     const DaemonContext& dc_;
     const Clock& clock_;
@@ -56,7 +57,9 @@ private:
     HeartbeatPublisher heartbeat_;
     std::deque<Parked> parked_;
     uint64_t dropLiveEvery_ = 0;  // test hook (drop_live_batches_every): drops every Nth live batch
-    uint64_t liveBatches_ = 0;
+    uint64_t liveBatches_ = 0;     // distinct live batches seen (each broker delivers its own copy)
+    uint64_t newestBatchEnd_ = 0;  // the last sequence of the newest distinct batch
+    std::deque<uint64_t> droppedEnds_;  // last sequences of recently dropped batches (their copies go too)
     uint64_t epoch_ = 0;          // the newest leadership epoch heard of (events of older ones are refused)
     uint64_t staleBatches_ = 0;
     std::optional<std::pair<TimePoint, uint64_t>> catchUp_;  // since when, and from which sequence, we replay
