@@ -86,6 +86,34 @@ void packDocTo(std::string& out, const Doc& doc) {
     out.append(buf.data(), buf.size());
 }
 
+// msgpack-cxx's packer needs only write(): append to a std::string.
+struct StringSink {
+    std::string& out;
+    void write(const char* data, std::size_t n) { out.append(data, n); }
+};
+
+void packStr(std::string& out, std::string_view s) {
+    StringSink sink{out};
+    msgpack::packer<StringSink> pk(sink);
+    pk.pack_str(static_cast<uint32_t>(s.size()));
+    pk.pack_str_body(s.data(), static_cast<uint32_t>(s.size()));
+}
+
+void packU64(std::string& out, uint64_t n) {
+    StringSink sink{out};
+    msgpack::packer<StringSink>(sink).pack(n);
+}
+
+void packI64(std::string& out, int64_t n) {
+    StringSink sink{out};
+    msgpack::packer<StringSink>(sink).pack(n);
+}
+
+void packBool(std::string& out, bool b) {
+    StringSink sink{out};
+    msgpack::packer<StringSink>(sink).pack(b);
+}
+
 void packMapHeader(std::string& out, uint32_t n) {
     msgpack::sbuffer buf;
     msgpack::packer<msgpack::sbuffer>(buf).pack_map(n);

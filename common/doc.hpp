@@ -25,6 +25,11 @@ void packDocTo(std::string& out, const Doc& doc);
 // are already packed, such as stored events).
 void packMapHeader(std::string& out, uint32_t n);
 void packArrayHeader(std::string& out, uint32_t n);
+// Appends one msgpack string (any bytes), integer or boolean.
+void packStr(std::string& out, std::string_view s);
+void packU64(std::string& out, uint64_t n);
+void packI64(std::string& out, int64_t n);
+void packBool(std::string& out, bool b);
 
 // Unpacks msgpack bytes into a Doc; refuses trailing bytes, non-string map keys, binary/ext values,
 // nesting deeper than 16 and inputs larger than kMaxMessageBytes.

@@ -8,23 +8,6 @@
 #include "common/doc.hpp"
 
 namespace jupiter {
-namespace {
-
-// msgpack-cxx's packer needs only write(): append to a std::string.
-struct StringSink {
-    std::string& out;
-    void write(const char* data, std::size_t n) { out.append(data, n); }
-};
-
-void packStr(std::string& out, std::string_view s) {
-    StringSink sink{out};
-    msgpack::packer<StringSink> pk(sink);
-    pk.pack_str(static_cast<uint32_t>(s.size()));
-    pk.pack_str_body(s.data(), static_cast<uint32_t>(s.size()));
-}
-
-}  // namespace
-
 MapPacker::MapPacker(uint32_t fields) : left_(fields) { packMapHeader(out_, fields); }
 
 void MapPacker::key(std::string_view k) {
@@ -43,15 +26,13 @@ MapPacker& MapPacker::str(std::string_view k, std::string_view value) {
 
 MapPacker& MapPacker::u64(std::string_view k, uint64_t value) {
     key(k);
-    StringSink sink{out_};
-    msgpack::packer<StringSink>(sink).pack(value);
+    packU64(out_, value);
     return *this;
 }
 
 MapPacker& MapPacker::i64(std::string_view k, int64_t value) {
     key(k);
-    StringSink sink{out_};
-    msgpack::packer<StringSink>(sink).pack(value);
+    packI64(out_, value);
     return *this;
 }
 
