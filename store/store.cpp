@@ -296,8 +296,15 @@ Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& dir, Opt
 Status Store::commit(StoreTxn& txn, bool sync) {
     rocksdb::WriteBatch batch;
     txn.fill(batch);
-    if (txn.seq_ != seq_) batch.Put(sl(kSeqKey), u64Bytes(txn.seq_));
-    if (txn.digest_ != digest_) batch.Put(sl(kDigestKey), u64Bytes(txn.digest_));
+    if (auto ok = write(batch, txn.seq_, txn.digest_, sync); !ok) return ok;
+    txn.writes_.clear();
+    txn.read_.clear();
+    return Ok{};
+}
+
+Status Store::write(rocksdb::WriteBatch& batch, uint64_t seq, uint64_t digest, bool sync) {
+    if (seq != seq_) batch.Put(sl(kSeqKey), u64Bytes(seq));
+    if (digest != digest_) batch.Put(sl(kDigestKey), u64Bytes(digest));
     if (batch.Count() == 0) return Ok{};
     rocksdb::WriteOptions wo;
     wo.sync = sync;
@@ -306,10 +313,8 @@ Status Store::commit(StoreTxn& txn, bool sync) {
         return makeError("store", fmt::format("write to {} failed: {} (check free space and permissions; the node "
                                               "stops rather than serve data it could not store)",
                                               dir_.string(), s.ToString()));
-    seq_ = txn.seq_;
-    digest_ = txn.digest_;
-    txn.writes_.clear();
-    txn.read_.clear();
+    seq_ = seq;
+    digest_ = digest;
     return Ok{};
 }
 

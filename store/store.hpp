@@ -108,6 +108,9 @@ public:
     // Writes the transaction atomically; with `sync` the write-ahead log is synced before it
     // returns. A failure here means the disk refused a write: the caller must stop serving.
     Status commit(StoreTxn& txn, bool sync);
+    // Writes `batch` with `seq` and `digest` as the store's new sequence and digest, atomically
+    // (for writes that are not a transaction's: installing another node's state, store/install).
+    Status write(rocksdb::WriteBatch& batch, uint64_t seq, uint64_t digest, bool sync);
 
     std::optional<std::string> get(std::string_view key) const;
     SnapshotView snapshot() const { return SnapshotView(db_.get()); }

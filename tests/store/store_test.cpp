@@ -9,22 +9,11 @@
 #include <random>
 
 #include "store/store.hpp"
+#include "temp_dir.hpp"
 
 using namespace jupiter;
 
-namespace {
-
-struct TempDir {
-    std::filesystem::path path;
-    TempDir() {
-        path = std::filesystem::temp_directory_path() /
-               ("jupiter-store-test-" + std::to_string(std::random_device{}()) + "-" + std::to_string(getpid()));
-        std::filesystem::create_directories(path);
-    }
-    ~TempDir() { std::filesystem::remove_all(path); }
-};
-
-}  // namespace
+using jupiter::testing::TempDir;
 
 TEST_CASE("store: a transaction sees its own writes and commits atomically with its sequence") {
     TempDir dir;
