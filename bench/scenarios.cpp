@@ -279,59 +279,95 @@ Doc benchReplicationLag(zmq::context_t& ctx, const ClusterControl& cluster, int 
     return Doc{{"commands", lags.size()}, {"p50_us", pct(0.5)}, {"p99_us", pct(0.99)}, {"max_us", lags.empty() ? 0 : lags.back()}};
 }
 
-// The replica's own account of its last replay ("caught up at sequence N: M events replayed in S s
-// (R events/s)"), from its log; empty if it wrote none.
-std::string caughtUpLine(const ClusterControl& cluster, const std::string& node) {
+namespace {
+
+// The replica's own account of how it caught up ("installed a copy of the state at sequence N: ..."
+// and "caught up at sequence N: M events replayed in S s (R events/s)"), the last of each, from its
+// log; empty if it wrote neither.
+std::string caughtUpLines(const ClusterControl& cluster, const std::string& node) {
     std::ifstream in(cluster.config().logsDir / (node + ".log"));
-    std::string last;
-    for (std::string line; std::getline(in, line);)
-        if (auto at = line.find("caught up at sequence"); at != std::string::npos) last = line.substr(at);
-    return last;
+    std::string installed, replayed;
+    for (std::string line; std::getline(in, line);) {
+        if (auto at = line.find("installed a copy of the state"); at != std::string::npos) installed = line.substr(at);
+        if (auto at = line.find("caught up at sequence"); at != std::string::npos) replayed = line.substr(at);
+    }
+    return installed + (installed.empty() || replayed.empty() ? "" : " / ") + replayed;
 }
 
-Doc benchCatchUp(zmq::context_t& ctx, const ClusterControl& cluster, int events, bool fresh) {
+// Sets (or, with an empty value, removes) one key of a node's table in the cluster's jupiter.toml.
+void setNodeKey(const ClusterControl& cluster, const std::string& node, const std::string& key, const std::string& value) {
+    const auto path = cluster.config().source;
+    std::ifstream in(path);
+    std::string toml((std::istreambuf_iterator<char>(in)), {});
+    in.close();
+    const std::string line = key + " = " + value + "\n";
+    if (auto old = toml.find(key + " = "); old != std::string::npos) toml.erase(old, toml.find('\n', old) - old + 1);
+    const std::string at = "name = \"" + node + "\"\n";
+    if (!value.empty()) toml.insert(toml.find(at) + at.size(), line);
+    std::ofstream(path) << toml;
+}
+
+}  // namespace
+
+std::string_view rejoinName(Rejoin how) {
+    switch (how) {
+        case Rejoin::Lagging: return "lagging";
+        case Rejoin::NewCopy: return "new (installs a copy)";
+        case Rejoin::NewReplay: return "new (replays everything)";
+    }
+    return "?";
+}
+
+Doc benchCatchUp(zmq::context_t& ctx, const ClusterControl& cluster, int events, Rejoin how) {
     const NodeConfig& lagging = *cluster.replicas().back();  // never the route while another replica lives
     cluster.cli(fmt::format("kill {} --signal KILL", lagging.name));
     std::this_thread::sleep_for(Millis(200));
-    LoadSpec spec;
-    spec.endpoints = cluster.gatewayEndpoints();
-    spec.credentials = cluster.credentials();
-    spec.clients = 64;
-    spec.duration = Millis(600000);
-    std::atomic<bool> stop{false};
-    std::atomic<uint64_t> issued{0};
-    spec.stop = &stop;
-    auto products = call(ctx, cluster.credentials(), cluster.gatewayEndpoint(), Kind::Query, "products.list", {{"limit", 1}});
-    const auto product = products.ok() && !products->body["items"].empty() ? products->body["items"][0]["id"] : Doc(1);
-    spec.make = [&](uint64_t n) {
-        if (n + 1 >= static_cast<uint64_t>(events)) stop = true;
-        ++issued;
-        return makeRequest(Kind::Command, "stock.receive", {{"product", product}, {"quantity", 1}}, "");
-    };
-    runLoad(ctx, spec);
+    uint64_t issued = 0;
+    if (how == Rejoin::Lagging) {
+        LoadSpec spec;
+        spec.endpoints = cluster.gatewayEndpoints();
+        spec.credentials = cluster.credentials();
+        spec.clients = 64;
+        spec.duration = Millis(3600000);  // --events of them, however long that takes (a bound, not a target)
+        std::atomic<bool> stop{false};
+        std::atomic<uint64_t> sent{0};
+        spec.stop = &stop;
+        auto products =
+            call(ctx, cluster.credentials(), cluster.gatewayEndpoint(), Kind::Query, "products.list", {{"limit", 1}});
+        const auto product = products.ok() && !products->body["items"].empty() ? products->body["items"][0]["id"] : Doc(1);
+        spec.make = [&](uint64_t n) {
+            if (n + 1 >= static_cast<uint64_t>(events)) stop = true;
+            ++sent;
+            return makeRequest(Kind::Command, "stock.receive", {{"product", product}, {"quantity", 1}}, "");
+        };
+        runLoad(ctx, spec);
+        issued = sent.load();
+    }
     const uint64_t head = replicaSeq(ctx, cluster.credentials(), cluster.writer().endpoint);
-    if (fresh) std::filesystem::remove_all(cluster.config().nodeDataDir(lagging.name));
+    if (how != Rejoin::Lagging) std::filesystem::remove_all(cluster.config().nodeDataDir(lagging.name));
+    if (how == Rejoin::NewReplay) setNodeKey(cluster, lagging.name, "snapshot_min_lag", "0");
     const auto start = steady::now();
     cluster.cli(fmt::format("start {}", lagging.name));
-    // From the replica's first answer on: its own replay rate, without the process's start-up.
-    // One connection, pinged every 5 ms (a new connection each time would cost a CURVE handshake
-    // of CPU the replica needs).
+    if (how == Rejoin::NewReplay) setNodeKey(cluster, lagging.name, "snapshot_min_lag", "");
+    // From the replica's first answer on: its own rate, without the process's start-up. One
+    // connection, pinged every 5 ms (a new connection each time would cost a CURVE handshake of
+    // CPU the replica needs).
     std::optional<steady::time_point> firstAnswer;
     uint64_t firstSeq = 0, seq = 0;
     Client probe(ctx, cluster.credentials(), lagging.endpoint);
     while (steady::now() - start < std::chrono::seconds(300)) {
         auto pong = probe.call(makeRequest(Kind::Control, "ping", Doc::object()), Millis(500), 1);
         seq = pong.ok() && pong->body.contains("seq") ? pong->body["seq"].get<uint64_t>() : seq;
-        if (!firstAnswer && seq > 0) firstAnswer = steady::now(), firstSeq = seq;
+        if (!firstAnswer && pong.ok()) firstAnswer = steady::now(), firstSeq = seq;
         if (seq >= head) break;
         std::this_thread::sleep_for(Millis(5));
     }
     const auto done = steady::now();
     const double secs = std::chrono::duration<double>(done - start).count();
     const double replaySecs = firstAnswer ? std::chrono::duration<double>(done - *firstAnswer).count() : 0;
-    const uint64_t behind = fresh ? head : issued.load();
+    const uint64_t behind = how == Rejoin::Lagging ? issued : head;
     return Doc{{"behind_events", behind},
-               {"fresh", fresh},
+               {"how", std::string(rejoinName(how))},
                {"head", head},
                {"seconds", secs},
                {"events_per_second", static_cast<int64_t>(static_cast<double>(behind) / secs)},
@@ -339,7 +375,7 @@ Doc benchCatchUp(zmq::context_t& ctx, const ClusterControl& cluster, int events,
                {"replay_events_per_second",
                 replaySecs > 0 ? static_cast<int64_t>(static_cast<double>(head - firstSeq) / replaySecs) : 0},
                {"caught_up", seq >= head},
-               {"replica_reports", caughtUpLine(cluster, lagging.name)}};
+               {"replica_reports", caughtUpLines(cluster, lagging.name)}};
 }
 
 std::string leaderOf(zmq::context_t& ctx, const ClusterControl& cluster) {

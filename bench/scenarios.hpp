@@ -38,9 +38,12 @@ Doc benchRocksWrites(int writes, bool sync, int perBatch);
 Doc eventLogSize(const ClusterControl& cluster);
 // Command acknowledged -> applied on all three replicas, at a steady rate.
 Doc benchReplicationLag(zmq::context_t& ctx, const ClusterControl& cluster, int commands);
-// Catch-up speed of a replica that was down while `events` events were written; `fresh`: its data
-// folder is removed before it starts again (a new replica, rebuilt from the whole history).
-Doc benchCatchUp(zmq::context_t& ctx, const ClusterControl& cluster, int events, bool fresh = false);
+// How a replica rejoins in benchCatchUp: after missing `events` events (it replays them); or as a
+// new replica (its data folder removed) holding nothing of the history so far, which installs a
+// copy of the state and replays what follows, or (snapshot_min_lag = 0) replays it all.
+enum class Rejoin { Lagging, NewCopy, NewReplay };
+std::string_view rejoinName(Rejoin how);
+Doc benchCatchUp(zmq::context_t& ctx, const ClusterControl& cluster, int events, Rejoin how = Rejoin::Lagging);
 // Kill -9 and SIGSTOP of the replica in use and of gateway-1 under a query load, and kill -9 of
 // broker-1 under a command load (the spares' cases only where the layout has spares).
 Doc benchFailover(zmq::context_t& ctx, const ClusterControl& cluster, int clients);

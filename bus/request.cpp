@@ -57,7 +57,7 @@ bool permitted(Gatekeeper& gate, zmq::socket_t& s, const Request& req, Kind kind
 Action controlAction(const Envelope& env) {
     if (env.kind == Kind::Control && env.name == "ping") return Action::Ping;
     if (env.kind == Kind::Control && env.name == "status") return Action::MonitorStatus;
-    if (env.kind == Kind::Control && env.name == "replay") return Action::Replay;
+    if (env.kind == Kind::Control && (env.name == "replay" || env.name == "snapshot")) return Action::Replay;
     if (env.kind == Kind::Control && env.name == "fetch") return Action::Replicate;
     return Action::Inspect;
 }

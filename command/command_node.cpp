@@ -30,7 +30,8 @@ CommandNode::CommandNode(zmq::context_t& ctx, const DaemonContext& dc, const Clo
       control_(wiring_.open(Link::Control)),
       pub_(wiring_.open(Link::Publish)),
       heartbeat_(pub_, clock, *dc.node, Millis(dc.config.heartbeatIntervalMs)),
-      lead_(dc.node->name) {
+      lead_(dc.node->name),
+      snapshots_(store, clock, [this](const SnapshotPoint& p) { return standing(p); }) {
     if (dc.config.replicated()) {
         startReplication(ctx);
     } else {
@@ -164,12 +165,20 @@ Envelope CommandNode::answerControl(Envelope& env) {
                                           kMaxMessageBytes / 2, committedSeq_, lead_.epoch());
         return reply;
     }
+    if (env.kind == Kind::Control && env.name == "snapshot") {
+        auto chunk = snapshots_.answer(env.body, snapshotPoint());
+        if (auto news = snapshots_.takeNews(); !news.empty()) dc_.log->info("{}", news);
+        if (!chunk) return makeErrorReply(env.name, env.id, chunk.error());
+        Envelope reply = makeReply(env, Doc::object());
+        reply.packedBody = std::move(*chunk);
+        return reply;
+    }
     if (auto inspected = env.kind == Kind::Control ? inspectRequest(store_, env.name, env.body) : std::nullopt)
         return makeReply(env, std::move(*inspected));
     return makeErrorReply(env.name, env.id,
                           makeError("unknown_message",
-                                    fmt::format("the command node's endpoint answers ping, replay, digest, keys and "
-                                                "fetch; send {} through the gateway", env.name)));
+                                    fmt::format("the command node's endpoint answers ping, replay, snapshot, digest, "
+                                                "keys and fetch; send {} through the gateway", env.name)));
 }
 
 void CommandNode::onControl() {
@@ -183,7 +192,23 @@ void CommandNode::onControl() {
     });
 }
 
+SnapshotPoint CommandNode::snapshotPoint() const {
+    return {store_.seq(), store_.digest(), replicated() ? log_->last() : LogPosition{}};
+}
+
+// A copy of the state may be installed by a replica only once every group in it is committed: a
+// deposed leader's uncommitted groups are taken back (the log's entry at that index then has
+// another epoch, or is gone).
+PointStanding CommandNode::standing(const SnapshotPoint& p) const {
+    if (!replicated() || p.at.index == 0) return PointStanding::Committed;
+    const auto epoch = log_->epochAt(p.at.index);
+    if (!epoch || *epoch != p.at.epoch) return PointStanding::TakenBack;
+    return log_->commit() >= p.at.index ? PointStanding::Committed : PointStanding::Pending;
+}
+
 void CommandNode::onHeartbeatTimer() {
+    snapshots_.expire();
+    if (auto news = snapshots_.takeNews(); !news.empty()) dc_.log->info("{}", news);
     metrics_.sample(lead_.leading(), lead_.epoch(), committedSeq_, store_, gate_);
     auto& hb = heartbeat_.info();
     hb.standing = std::string(leaderRoleName(lead_.role()));

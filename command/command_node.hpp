@@ -28,6 +28,7 @@
 #include "command/elector.hpp"
 #include "command/leadership.hpp"
 #include "command/replication_log.hpp"
+#include "command/snapshot_source.hpp"
 #include "common/daemon.hpp"
 #include "common/event_loop.hpp"
 #include "common/links.hpp"
@@ -51,6 +52,8 @@ private:
     void sendReplies(std::vector<CommandProcessor::Reply>& replies);
     Envelope answerControl(Envelope& env);
     void stop(const std::string& why);
+    PointStanding standing(const SnapshotPoint& p) const;
+    SnapshotPoint snapshotPoint() const;
 
     // Replication (command_node_replication.cpp); only with several command nodes.
     struct Held {  // a committed group waiting for a standby's copy
@@ -101,6 +104,7 @@ private:
     uint64_t committedSeq_ = 0;  // events up to here are on two command nodes (or this one alone)
     std::unique_ptr<ReplicationLog> log_;
     SharedPosition position_;
+    SnapshotSource snapshots_;      // copies of the state for new or far-behind replicas
     zmq::socket_t electorPair_;     // PAIR: the elector's reports
     std::optional<PeerPool> peers_; // ROUTER to the other command nodes (fetch)
     std::unique_ptr<Elector> elector_;

@@ -131,7 +131,9 @@ Result<NodeConfig> parseNode(const toml::table& t, std::size_t index) {
             accepted.emplace_back(key);
             accepted.push_back(std::string(key) + "_bind");
         }
-    if (n.role == Role::Query) accepted.emplace_back("drop_live_batches_every");
+    if (n.role == Role::Query)
+        for (const char* key : {"drop_live_batches_every", "snapshot_min_lag", "snapshot_chunk_bytes"})
+            accepted.emplace_back(key);
     if (auto s = checkKeys(t, fmt::format("[[node]] {} ({})", n.name, role), accepted); !s) return s.error();
     if (auto s = readEndpoint(t, where, "endpoint", n.endpoint, n.bind); !s) return s.error();
     if (n.role == Role::Broker)
@@ -142,6 +144,8 @@ Result<NodeConfig> parseNode(const toml::table& t, std::size_t index) {
         }
     if (auto s = readInt(t, where, "drop_live_batches_every", 0, 1000000, n.dropLiveBatchesEvery); !s)
         return s.error();
+    if (auto s = readInt(t, where, "snapshot_min_lag", 0, int64_t{1} << 40, n.snapshotMinLag); !s) return s.error();
+    if (auto s = readInt(t, where, "snapshot_chunk_bytes", 1024, 2 << 20, n.snapshotChunkBytes); !s) return s.error();
     if (auto s = readString(t, where, "metrics", false, n.metrics); !s) return s.error();
     if (auto s = readString(t, where, "netns", false, n.netns); !s) return s.error();
     if (!n.netns.empty() && !validName(n.netns))

@@ -44,6 +44,11 @@ struct NodeConfig {
     uint64_t dropLiveBatchesEvery = 0;
     std::string metrics;   // HOST:PORT where it serves Prometheus metrics over HTTP; empty: not served
     std::string netns;     // the network namespace (`ip netns`) the CLI starts it in; empty: the CLI's own
+    // Query nodes: a replica this many events behind (and more behind than it holds) installs a
+    // copy of a command node's state instead of replaying (0: always replay); and the bytes of
+    // records it asks for per chunk of that copy.
+    uint64_t snapshotMinLag = 10000;
+    uint64_t snapshotChunkBytes = 1u << 20;
 
     const Endpoint& channel(BrokerChannel c) const { return channels.at(c); }
 };

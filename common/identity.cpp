@@ -76,7 +76,7 @@ std::string_view actionName(Action a) {
         case Action::Query: return "query";
         case Action::Command: return "command";
         case Action::Inspect: return "digest/keys";
-        case Action::Replay: return "replay";
+        case Action::Replay: return "replay/snapshot";
         case Action::Replicate: return "replication (command nodes)";
         case Action::RelayCommand: return "commands to the broker";
         case Action::ServeCommands: return "serving the command backend";

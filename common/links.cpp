@@ -39,6 +39,7 @@ std::vector<const NodeConfig*> Wiring::peers(Link link) const {
             return out;
         }
         case Link::Replay:
+        case Link::SnapshotSources:
             return config_.nodesWith(Role::Command);
         case Link::CommandPeers: {
             std::vector<const NodeConfig*> out;
@@ -78,6 +79,7 @@ void Wiring::connectPeers(zmq::socket_t& s, Link link) const {
             case Link::Replicas:
             case Link::Probes:
             case Link::CommandPeers:
+            case Link::SnapshotSources:
                 // Each peer is addressed by its name on this ROUTER.
                 s.set(zmq::sockopt::connect_routing_id, peer->name);
                 credentials_.connect(s, peer->endpoint);
@@ -142,6 +144,7 @@ zmq::socket_t Wiring::open(Link link, const std::vector<std::string>& topics) co
         case Link::Replicas:
         case Link::Probes:
         case Link::CommandPeers:
+        case Link::SnapshotSources:
             break;  // openPool
         case Link::Replay: {
             // Requests go round-robin to the command nodes connected now (immediate: none is queued
@@ -156,7 +159,8 @@ zmq::socket_t Wiring::open(Link link, const std::vector<std::string>& topics) co
 }
 
 PeerPool Wiring::openPool(Link link, int eventMask) const {
-    if (link != Link::Replicas && link != Link::Probes && link != Link::CommandOutlet && link != Link::CommandPeers)
+    if (link != Link::Replicas && link != Link::Probes && link != Link::CommandOutlet && link != Link::CommandPeers &&
+        link != Link::SnapshotSources)
         throw std::logic_error("openPool: not a pool link");
     PeerPool pool{makeSocket(ctx_, zmq::socket_type::router), zmq::socket_t(), {}, {}};
     pool.socket.set(zmq::sockopt::router_mandatory, 1);  // a send to a vanished peer fails instead of vanishing

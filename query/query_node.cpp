@@ -19,12 +19,19 @@ constexpr Millis kReplayTimeout{1000};
 // keep the command node reading the next chunk while this replica applies the current one.
 constexpr uint64_t kReplayChunk = 5000;
 constexpr std::size_t kReplayWindow = 2;
+constexpr Millis kSnapshotTimeout{3000};
 
 // Subscribes to events and to the writing command node's heartbeat (for the head sequence).
 std::vector<std::string> busTopics(const Config& config) {
     std::vector<std::string> topics{std::string(kEventsTopic)};
     for (const auto* n : config.nodesWith(Role::Command)) topics.push_back(std::string(kHeartbeatTopic) + n->name);
     return topics;
+}
+
+std::vector<std::string> commandNodes(const Config& config) {
+    std::vector<std::string> names;
+    for (const auto* n : config.nodesWith(Role::Command)) names.push_back(n->name);
+    return names;
 }
 
 }  // namespace
@@ -42,6 +49,8 @@ QueryNode::QueryNode(zmq::context_t& ctx, const DaemonContext& dc, const Clock& 
       sub_(wiring_.open(Link::Subscribe, busTopics(dc.config))),
       pub_(wiring_.open(Link::Publish)),
       replay_(wiring_.open(Link::Replay)),
+      snapshotSources_(wiring_.openPool(Link::SnapshotSources, 0)),
+      installer_(store, clock, commandNodes(dc.config), dc.node->snapshotChunkBytes, kSnapshotTimeout),
       heartbeat_(pub_, clock, *dc.node, Millis(dc.config.heartbeatIntervalMs)),
       dropLiveEvery_(dc.node->dropLiveBatchesEvery) {
     if (dropLiveEvery_)
@@ -52,14 +61,21 @@ int QueryNode::run() {
     loop_.onReadable(router_, [this] { onRequest(); });
     loop_.onReadable(sub_, [this] { onBus(); });
     loop_.onReadable(replay_, [this] { onReplayReply(); });
+    loop_.onReadable(snapshotSources_.socket, [this] { onSnapshotReply(); });
     loop_.every(Millis(10), [this] { onTimer(); });
     loop_.every(Millis(dc_.config.heartbeatIntervalMs), [this] { onHeartbeatTimer(); });
     gate_.attach(loop_);
     loop_.stopOnSignals();
     dc_.log->info("serving queries on {} from sequence {}", dc_.node->bind, store_.seq());
     onHeartbeatTimer();
-    // Ask for whatever happened while we were away, without waiting for a heartbeat to tell us.
-    replicator_.onHead(store_.seq() + 1);
+    if (StateInstall::interrupted(store_)) {
+        startInstall("the last install of a state copy was cut short (the process stopped); it starts over");
+    } else if (store_.seq() > 0) {
+        // Ask for whatever happened while we were away, without waiting for a heartbeat to tell us.
+        // (A new, empty replica waits for the leader's heartbeat instead, a moment: knowing the
+        // head, it installs a copy of the state rather than replay a long history.)
+        replicator_.onHead(store_.seq() + 1);
+    }
     requestReplayIfDue();
     loop_.run();
     return exitCode_;
@@ -69,6 +85,14 @@ void QueryNode::onRequest() {
     serveRequests(router_, kDrainRequests, [this](Request& req, Envelope& env) {
         if (!permitted(gate_, router_, req, env, env.kind == Kind::Query ? Action::Query : controlAction(env))) return;
         if (env.kind == Kind::Query) {
+            if (installer_.active()) {
+                sendReply(router_, req.route,
+                          makeErrorReply(env.name, env.id,
+                                         makeError("behind", fmt::format("{} is installing a copy of the state ({} "
+                                                                         "records so far); ask another replica",
+                                                                         dc_.node->name, installer_.records()))));
+                return;
+            }
             if (env.minSeq && *env.minSeq > replicator_.applied()) {
                 replicator_.onHead(*env.minSeq);
                 parked_.push_back({std::move(req.route), std::move(env), clock_.now() + kMaxParked});
@@ -120,11 +144,13 @@ void QueryNode::onBus() {
         sub_, kDrainRequests,
         [this](const Heartbeat& hb) {
             if (!hb.leads()) return;
+            leader_ = hb.node;
             epoch_ = std::max(epoch_, hb.epoch);
             replicator_.onHead(hb.seq);
         },
         [this](const Envelope& env) {
-            if (env.kind != Kind::Events) return;
+            // While a state copy is installed, events wait: the replay after it brings them.
+            if (env.kind != Kind::Events || installer_.active()) return;
             if (dropLiveEvery_ && droppedByTestHook(env.body["events"])) return;
             // Fencing: events from a leader older than one we have heard from are refused (replay
             // from a command node fills whatever they would have brought).
@@ -165,6 +191,7 @@ void QueryNode::onReplayReply() {
     // One chunk per turn of the loop (up to 5,000 events): queries, pings and heartbeats are
     // served between chunks, so a replaying replica still answers its monitor and gateways.
     drain(replay_, 1, [this](Frames&& frames) {
+        if (installer_.active()) return;  // an answer asked for before the install began
         auto env = decodeEnvelopeHeader(view(frames.back()));
         if (!env || env->kind != Kind::Reply || !env->body.contains("events") || !env->body["events"].is_array() ||
             !env->body.contains("head") || !env->body["head"].is_number_unsigned()) {
@@ -205,7 +232,66 @@ void QueryNode::afterApply(const Result<std::size_t>& r) {
     }
 }
 
+bool QueryNode::installWanted() const {
+    const uint64_t minLag = dc_.node->snapshotMinLag;
+    const uint64_t lag = replicator_.lag();
+    return minLag > 0 && lag >= minLag && lag > replicator_.applied();
+}
+
+void QueryNode::startInstall(const std::string& why) {
+    dc_.log->info("installing a copy of the state from a command node instead of replaying: {}", why);
+    catchUp_.reset();
+    if (auto ok = installer_.start(leader_); !ok) {
+        dc_.log->critical("{}", ok.error().message);
+        exitCode_ = 1;
+        loop_.stop();
+    }
+}
+
+void QueryNode::sendInstallRequests() {
+    while (auto r = installer_.due()) {
+        Envelope req;
+        req.kind = Kind::Control;
+        req.name = "snapshot";
+        req.id = fmt::format("{}-snapshot-{}", dc_.node->name, installer_.records());
+        req.body = std::move(r->body);
+        if (!sendFrames(snapshotSources_.socket, {r->node, encodeEnvelope(req)})) installer_.unsent();
+    }
+    if (auto trouble = installer_.takeTrouble(); !trouble.empty()) dc_.log->warn("{}", trouble);
+}
+
+void QueryNode::onSnapshotReply() {
+    drain(snapshotSources_.socket, 4, [this](Frames&& frames) {
+        // [command node, envelope]
+        if (frames.size() != 2) return;
+        auto env = decodeEnvelopeHeader(view(frames[1]));
+        if (!env) {
+            dc_.log->warn("ignored a bad snapshot answer from {}: {}", std::string(view(frames[0])), env.error().message);
+            return;
+        }
+        auto finished = installer_.onReply(std::string(view(frames[0])), env->body, env->kind == Kind::Error);
+        if (!finished) {
+            dc_.log->critical("{}", finished.error().message);
+            exitCode_ = 1;
+            loop_.stop();
+            return;
+        }
+        if (*finished) {
+            const auto& f = **finished;
+            replicator_.restart();
+            dc_.log->info("installed a copy of the state at sequence {} from {}: {} records in {:.2f} s ({:.0f} "
+                          "records/s); replaying what follows",
+                          f.seq, installer_.source(), f.records, f.seconds,
+                          f.seconds > 0 ? static_cast<double>(f.records) / f.seconds : 0.0);
+        }
+    });
+    requestReplayIfDue();
+}
+
 void QueryNode::requestReplayIfDue() {
+    if (!installer_.active() && installWanted())
+        startInstall(fmt::format("{} events behind, holding {}", replicator_.lag(), replicator_.applied()));
+    if (installer_.active()) return sendInstallRequests();
     while (auto from = replicator_.replayDue()) {
         if (!catchUp_) catchUp_.emplace(clock_.now(), replicator_.applied());
         Envelope req;

@@ -15,6 +15,7 @@
 #include "common/links.hpp"
 #include "query/query_metrics.hpp"
 #include "query/replicator.hpp"
+#include "query/snapshot_installer.hpp"
 #include "store/store.hpp"
 
 namespace jupiter {
@@ -40,6 +41,11 @@ private:
     void answer(const Frames& route, const Envelope& q);
     void afterApply(const Result<std::size_t>& r);
     void requestReplayIfDue();
+    // Installing a copy of a command node's state instead of replaying (new or far behind).
+    bool installWanted() const;
+    void startInstall(const std::string& why);
+    void sendInstallRequests();
+    void onSnapshotReply();
     bool droppedByTestHook(const Doc& events);
 
     const DaemonContext& dc_;
@@ -53,7 +59,10 @@ private:
     zmq::socket_t router_;  // queries, pings, digests
     zmq::socket_t sub_;     // events and the command nodes' heartbeats
     zmq::socket_t pub_;     // our heartbeat
-    zmq::socket_t replay_;  // DEALER to the writing command node's endpoint
+    zmq::socket_t replay_;  // DEALER to the command nodes' endpoints (round robin)
+    PeerPool snapshotSources_;  // ROUTER to the command nodes by name (a state copy is read from one)
+    SnapshotInstaller installer_;
+    std::string leader_;    // the leading command node, from its heartbeat
     HeartbeatPublisher heartbeat_;
     std::deque<Parked> parked_;
     uint64_t dropLiveEvery_ = 0;  // test hook (drop_live_batches_every): drops every Nth live batch

@@ -39,6 +39,15 @@ Replicator::Replicator(Store& store, const Clock& clock, Millis replayTimeout, u
 
 void Replicator::onHead(uint64_t head) { head_ = std::max(head_, head); }
 
+void Replicator::restart() {
+    outstanding_.clear();
+    requestedTo_ = 0;
+    gap_ = false;
+    replaying_ = false;
+    behindSince_.reset();
+    head_ = std::max(head_, applied());
+}
+
 Result<std::size_t> Replicator::apply(const Doc& events, bool* gapped) {
     if (!events.is_array()) return makeError("malformed", "events must be an array");
     // Every batch arrives once per broker: a batch whose last event is already applied is a copy,

@@ -30,6 +30,8 @@ public:
     Result<std::size_t> onReplay(const Doc& events, uint64_t head);
     // Learns the command node's head (from its heartbeat).
     void onHead(uint64_t head);
+    // Forgets the requests in flight and any gap (the store was replaced: a snapshot installed).
+    void restart();
 
     // If a replay request should be sent now, the sequence to replay from, for chunk() events (marks
     // it outstanding). Call until it returns nothing: several may be due at once.

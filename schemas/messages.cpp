@@ -163,6 +163,12 @@ std::vector<MessageSpec> build() {
     c.push_back({Kind::Control, "status", "monitor: the cluster's state as the monitor sees it", {}});
     c.push_back({Kind::Control, "replay", "command node: events from `from` (inclusive), at most `max`",
                  {{"from", U, true, "first sequence wanted"}, {"max", U, false, "max events (default 1000)"}}});
+    c.push_back({Kind::Control, "snapshot",
+                 "command node: a chunk of a consistent copy of its state (a new or far-behind replica installs it, "
+                 "then replays what follows); the reply: {snapshot, seq, digest, records: [key, value, ...], done}",
+                 {{"snapshot", U, false, "the copy being read (0 or absent: take a new one)"},
+                  {"after", S, false, "the last key received (absent: from the first)", 4096},
+                  {"max_bytes", U, false, "about how many bytes of records (default 1 MiB, at most 2 MiB)"}}});
     c.push_back({Kind::Control, "fetch", "standby command node: the leader's replication log from `from` on",
                  {{"from", U, true, "first entry wanted (the standby holds everything before it)"},
                   {"last_epoch", U, true, "epoch of the standby's entry from-1"},

@@ -97,7 +97,7 @@ TEST_CASE("durability: a replica that drops live events on purpose recovers ever
     CHECK(pong->body["gaps"].get<uint64_t>() > 0);
 }
 
-TEST_CASE("durability: a fresh - empty query node joining after 10 000 events builds its read model and converges") {
+TEST_CASE("durability: a fresh - empty query node joining after 10 000 events installs a copy of the state and converges") {
     Cluster c;
     const uint64_t product = createProduct(c);
     killNine(c, "query-3");
@@ -107,6 +107,11 @@ TEST_CASE("durability: a fresh - empty query node joining after 10 000 events bu
     restart(c, "query-3");
     CHECK(stockOn(c, product, 3, load.maxSeq()) == 10000);
     requireConverged(c);
+    // 10,001 events behind and holding nothing: it installed a copy of the state, not the history.
+    std::ifstream log(c.config().logFile("query-3"));
+    const std::string text((std::istreambuf_iterator<char>(log)), {});
+    INFO(text);
+    CHECK(text.find("installed a copy of the state at sequence") != std::string::npos);
 }
 
 TEST_CASE("durability: unusable data folders stop the daemon with a message naming the path") {
