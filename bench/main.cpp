@@ -308,10 +308,10 @@ int runStandby(const std::string& jsonOut, int seconds, int rounds) {
 // replica with its data folder removed, twice: installing a copy of the state (the default), and
 // replaying the whole history (snapshot_min_lag = 0). Beside them, in the same run, the rate at
 // which plain RocksDB takes unsynced batches of 5,000 puts of the same size.
-int runCatchUp(const std::string& jsonOut, int events) {
+int runCatchUp(const std::string& jsonOut, int events, int commands) {
     zmq::context_t ctx(1);
     const auto dir = std::filesystem::temp_directory_path() / fmt::format("jupiter-bench-catchup-{}", getpid());
-    ClusterControl cluster(dir, true);
+    ClusterControl cluster(dir, true, 3, SecurityMode::Curve, commands);
     seedData(ctx, cluster);
     Doc report = Doc::object();
     report["machine"] = {{"cores", std::thread::hardware_concurrency()}};
@@ -387,6 +387,9 @@ int main(int argc, char** argv) {
     catchup->add_option("--json", json, "write the JSON report to this file");
     catchup->add_option("--events", catchUpEvents, "events written while the replica is down")
         ->check(CLI::Range(1000, 10000000));
+    int catchUpCommands = Layout{}.commands;
+    catchup->add_option("--commands", catchUpCommands, "command nodes (1 writes the history fastest on a small machine)")
+        ->check(CLI::Range(1, 5));
 
     auto* queries = app.add_subcommand("queries", "query load through the gateways or one replica (sale.get of "
                                                   "existing sales)");
@@ -429,7 +432,7 @@ int main(int argc, char** argv) {
         if (*spares) return runSpares(json, seconds, rounds, spareClients);
         if (*standby) return runStandby(json, seconds, rounds);
         if (*routing) return runRouting(json, seconds, rounds, svg);
-        if (*catchup) return runCatchUp(json, catchUpEvents);
+        if (*catchup) return runCatchUp(json, catchUpEvents, catchUpCommands);
         Doc d;
         if (*echo) {
             zmq::context_t ctx(1);
