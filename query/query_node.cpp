@@ -253,7 +253,7 @@ void QueryNode::sendInstallRequests() {
         Envelope req;
         req.kind = Kind::Control;
         req.name = "snapshot";
-        req.id = fmt::format("{}-snapshot-{}", dc_.node->name, installer_.records());
+        req.id = std::move(r->id);
         req.body = std::move(r->body);
         if (!sendFrames(snapshotSources_.socket, {r->node, encodeEnvelope(req)})) installer_.unsent();
     }
@@ -269,7 +269,7 @@ void QueryNode::onSnapshotReply() {
             dc_.log->warn("ignored a bad snapshot answer from {}: {}", std::string(view(frames[0])), env.error().message);
             return;
         }
-        auto finished = installer_.onReply(std::string(view(frames[0])), env->body, env->kind == Kind::Error);
+        auto finished = installer_.onReply(std::string(view(frames[0])), env->id, env->body, env->kind == Kind::Error);
         if (!finished) {
             dc_.log->critical("{}", finished.error().message);
             exitCode_ = 1;

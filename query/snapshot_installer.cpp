@@ -57,17 +57,20 @@ std::optional<SnapshotInstaller::Request> SnapshotInstaller::due() {
     }
     if (sentAt_ || now < nextAt_) return std::nullopt;
     sentAt_ = now;
+    sentId_ = fmt::format("snapshot-{}", ++requests_);
     Doc body = {{"max_bytes", chunkBytes_}};
     if (copy_ != 0) {
         body["snapshot"] = copy_;
         if (!install_->lastKey().empty()) body["after"] = install_->lastKey();
     }
-    return Request{sources_[source_], std::move(body)};
+    return Request{sources_[source_], sentId_, std::move(body)};
 }
 
 Result<std::optional<SnapshotInstaller::Finished>> SnapshotInstaller::onReply(const std::string& node,
-                                                                              const Doc& body, bool isError) {
-    if (!install_ || !sentAt_ || node != sources_[source_]) return std::optional<Finished>{};  // late, or not ours
+                                                                              const std::string& id, const Doc& body,
+                                                                              bool isError) {
+    if (!install_ || !sentAt_ || node != sources_[source_] || id != sentId_)
+        return std::optional<Finished>{};  // late, or not ours
     sentAt_.reset();
     auto over = [&](const std::string& why) -> Result<std::optional<Finished>> {
         if (auto ok = restart(why); !ok) return ok.error();

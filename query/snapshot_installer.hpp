@@ -25,6 +25,7 @@ class SnapshotInstaller {
 public:
     struct Request {
         std::string node;  // the command node to send it to
+        std::string id;    // the request's id (its answer carries it)
         Doc body;          // a "snapshot" request body
     };
     struct Finished {
@@ -45,9 +46,11 @@ public:
     std::optional<Request> due();
     // The request from due() could not be sent (not connected to that node yet): try again shortly.
     void unsent();
-    // Takes the reply to the request in flight (others are ignored): nothing while the install
-    // goes on, what was installed once it is finished, an Error when the store refused a write.
-    Result<std::optional<Finished>> onReply(const std::string& node, const Doc& body, bool isError);
+    // Takes the answer `id` from `node` to the request in flight (others, late or not ours, are
+    // ignored): nothing while the install goes on, what was installed once it is finished, an
+    // Error when the store refused a write.
+    Result<std::optional<Finished>> onReply(const std::string& node, const std::string& id, const Doc& body,
+                                            bool isError);
     // Why the last attempt started over (for the log; empty if none since the last call).
     std::string takeTrouble();
 
@@ -67,6 +70,8 @@ private:
     uint64_t copy_ = 0;            // the source's copy id (0: ask for a new copy)
     uint64_t seq_ = 0, digest_ = 0;
     std::optional<TimePoint> sentAt_;  // the request in flight
+    std::string sentId_;
+    uint64_t requests_ = 0;
     TimePoint nextAt_{};               // no request before this
     TimePoint started_{};
     std::string trouble_;

@@ -138,7 +138,7 @@ TEST_CASE("snapshot installer: installs a source's copy, and starts over from th
         r = installer.due();
         REQUIRE(r);
         CHECK(r->node == "command-1");
-        auto bad = installer.onReply("command-1", Doc{{"records", "nope"}}, false);
+        auto bad = installer.onReply("command-1", r->id, Doc{{"records", "nope"}}, false);
         REQUIRE(bad.ok());
         CHECK_FALSE(bad->has_value());
         CHECK(installer.takeTrouble().find("malformed") != std::string::npos);
@@ -147,12 +147,17 @@ TEST_CASE("snapshot installer: installs a source's copy, and starts over from th
     SUBCASE("a late answer from a source given up on is ignored") {
         auto r = installer.due();
         REQUIRE(r);
-        auto late = installer.onReply("command-1", Doc::object(), false);
+        auto late = installer.onReply("command-1", r->id, Doc::object(), false);
         REQUIRE(late.ok());
         CHECK_FALSE(late->has_value());
+        auto stale = installer.onReply("command-2", "snapshot-0", Doc::object(), false);  // an answer to an older request
+        REQUIRE(stale.ok());
+        CHECK_FALSE(stale->has_value());
+        CHECK(installer.takeTrouble().empty());  // neither was taken for the answer
         CHECK(installer.due() == std::nullopt);  // still waiting for command-2
         clock.advance(Millis(1200));
         CHECK_FALSE(installer.due());
+        CHECK(installer.takeTrouble().find("from command-2 started over: no answer") != std::string::npos);
         clock.advance(Millis(200));
     }
 
@@ -163,7 +168,7 @@ TEST_CASE("snapshot installer: installs a source's copy, and starts over from th
         REQUIRE(r);
         auto body = source.answer(r->body, pointOf(*leader));
         REQUIRE(body.ok());
-        auto got = installer.onReply(r->node, unpacked(*body), false);
+        auto got = installer.onReply(r->node, r->id, unpacked(*body), false);
         REQUIRE(got.ok());
         finished = *got;
     }
@@ -186,7 +191,7 @@ TEST_CASE("snapshot installer: a copy whose digest does not match is not kept") 
     auto r = installer.due();
     REQUIRE(r);
     Doc lie = {{"snapshot", 1u}, {"seq", 10u}, {"digest", 42u}, {"done", true}, {"records", Doc::array({"s/a", "1"})}};
-    auto got = installer.onReply("command-1", lie, false);
+    auto got = installer.onReply("command-1", r->id, lie, false);
     REQUIRE(got.ok());
     CHECK_FALSE(got->has_value());
     const std::string trouble = installer.takeTrouble();
