@@ -282,10 +282,11 @@ Doc benchReplicationLag(zmq::context_t& ctx, const ClusterControl& cluster, int 
 namespace {
 
 // The replica's own account of how it caught up ("installed a copy of the state at sequence N: ..."
-// and "caught up at sequence N: M events replayed in S s (R events/s)"), the last of each, from its
-// log; empty if it wrote neither.
-std::string caughtUpLines(const ClusterControl& cluster, const std::string& node) {
+// and "caught up at sequence N: M events replayed in S s (R events/s)"), the last of each written
+// after byte `from` of its log; empty if it wrote neither.
+std::string caughtUpLines(const ClusterControl& cluster, const std::string& node, std::uintmax_t from) {
     std::ifstream in(cluster.config().logsDir / (node + ".log"));
+    in.seekg(static_cast<std::streamoff>(from));
     std::string installed, replayed;
     for (std::string line; std::getline(in, line);) {
         if (auto at = line.find("installed a copy of the state"); at != std::string::npos) installed = line.substr(at);
@@ -346,6 +347,8 @@ Doc benchCatchUp(zmq::context_t& ctx, const ClusterControl& cluster, int events,
     const uint64_t head = replicaSeq(ctx, cluster.credentials(), cluster.writer().endpoint);
     if (how != Rejoin::Lagging) std::filesystem::remove_all(cluster.config().nodeDataDir(lagging.name));
     if (how == Rejoin::NewReplay) setNodeKey(cluster, lagging.name, "snapshot_min_lag", "0");
+    std::error_code ec;
+    const auto logFrom = std::filesystem::file_size(cluster.config().logsDir / (lagging.name + ".log"), ec);
     const auto start = steady::now();
     cluster.cli(fmt::format("start {}", lagging.name));
     if (how == Rejoin::NewReplay) setNodeKey(cluster, lagging.name, "snapshot_min_lag", "");
@@ -375,7 +378,7 @@ Doc benchCatchUp(zmq::context_t& ctx, const ClusterControl& cluster, int events,
                {"replay_events_per_second",
                 replaySecs > 0 ? static_cast<int64_t>(static_cast<double>(head - firstSeq) / replaySecs) : 0},
                {"caught_up", seq >= head},
-               {"replica_reports", caughtUpLines(cluster, lagging.name)}};
+               {"replica_reports", caughtUpLines(cluster, lagging.name, ec ? 0 : logFrom)}};
 }
 
 std::string leaderOf(zmq::context_t& ctx, const ClusterControl& cluster) {
