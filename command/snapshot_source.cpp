@@ -33,11 +33,13 @@ void SnapshotSource::expire() {
     const TimePoint now = clock_.now();
     std::erase_if(copies_, [&](const Copy& c) {
         if (now - c.used < kSnapshotIdle) return false;
-        news_ += fmt::format("{}snapshot copy {} at sequence {} let go: no request for {} ms", news_.empty() ? "" : "; ",
-                             c.id, c.point.seq, kSnapshotIdle.count());
+        note(fmt::format("snapshot copy {} at sequence {} let go: no request for {} ms", c.id, c.point.seq,
+                         kSnapshotIdle.count()));
         return true;
     });
 }
+
+void SnapshotSource::note(const std::string& what) { news_ += (news_.empty() ? "" : "; ") + what; }
 
 std::string SnapshotSource::takeNews() { return std::exchange(news_, {}); }
 
@@ -56,8 +58,7 @@ Result<std::string> SnapshotSource::answer(const Doc& body, const SnapshotPoint&
         }
         copies_.push_back({nextId_++, now, std::make_unique<SnapshotView>(store_.db()), clock_.now(), {}, 0});
         copy = &copies_.back();
-        news_ += fmt::format("{}snapshot copy {} taken at sequence {} for a replica", news_.empty() ? "" : "; ",
-                             copy->id, now.seq);
+        note(fmt::format("snapshot copy {} taken at sequence {} for a replica", copy->id, now.seq));
     } else {
         copy = find(wanted);
         if (!copy)
@@ -106,9 +107,8 @@ Result<std::string> SnapshotSource::answer(const Doc& body, const SnapshotPoint&
     packStr(out, "snapshot");
     packU64(out, copy->id);
     if (done) {
-        news_ += fmt::format("{}snapshot copy {} at sequence {} sent: {} records in {:.2f} s", news_.empty() ? "" : "; ",
-                             copy->id, copy->point.seq, copy->records,
-                             std::chrono::duration<double>(clock_.now() - copy->taken).count());
+        note(fmt::format("snapshot copy {} at sequence {} sent: {} records in {:.2f} s", copy->id, copy->point.seq,
+                         copy->records, std::chrono::duration<double>(clock_.now() - copy->taken).count()));
         drop(copy->id);
     }
     return out;

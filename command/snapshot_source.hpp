@@ -66,6 +66,7 @@ private:
     };
     Copy* find(uint64_t id);
     void drop(uint64_t id);
+    void note(const std::string& what);  // adds to the news
 
     Store& store_;
     const Clock& clock_;

@@ -215,12 +215,7 @@ void QueryNode::onReplayReply() {
 }
 
 void QueryNode::afterApply(const Result<std::size_t>& r) {
-    if (!r) {
-        dc_.log->critical("{}", r.error().message);
-        exitCode_ = 1;
-        loop_.stop();
-        return;
-    }
+    if (!r) return stop(r.error().message);
     if (*r == 0 || parked_.empty()) return;
     for (auto it = parked_.begin(); it != parked_.end();) {
         if (*it->query.minSeq <= replicator_.applied()) {
@@ -232,6 +227,12 @@ void QueryNode::afterApply(const Result<std::size_t>& r) {
     }
 }
 
+void QueryNode::stop(const std::string& why) {
+    dc_.log->critical("{}", why);
+    exitCode_ = 1;
+    loop_.stop();
+}
+
 bool QueryNode::installWanted() const {
     const uint64_t minLag = dc_.node->snapshotMinLag;
     const uint64_t lag = replicator_.lag();
@@ -241,11 +242,7 @@ bool QueryNode::installWanted() const {
 void QueryNode::startInstall(const std::string& why) {
     dc_.log->info("installing a copy of the state from a command node instead of replaying: {}", why);
     catchUp_.reset();
-    if (auto ok = installer_.start(leader_); !ok) {
-        dc_.log->critical("{}", ok.error().message);
-        exitCode_ = 1;
-        loop_.stop();
-    }
+    if (auto ok = installer_.start(leader_); !ok) stop(ok.error().message);
 }
 
 void QueryNode::sendInstallRequests() {
@@ -270,12 +267,7 @@ void QueryNode::onSnapshotReply() {
             return;
         }
         auto finished = installer_.onReply(std::string(view(frames[0])), env->id, env->body, env->kind == Kind::Error);
-        if (!finished) {
-            dc_.log->critical("{}", finished.error().message);
-            exitCode_ = 1;
-            loop_.stop();
-            return;
-        }
+        if (!finished) return stop(finished.error().message);
         if (*finished) {
             const auto& f = **finished;
             replicator_.restart();

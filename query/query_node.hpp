@@ -41,6 +41,7 @@ private:
     void answer(const Frames& route, const Envelope& q);
     void afterApply(const Result<std::size_t>& r);
     void requestReplayIfDue();
+    void stop(const std::string& why);  // logs it and ends the loop with exit code 1
     // Installing a copy of a command node's state instead of replaying (new or far behind).
     bool installWanted() const;
     void startInstall(const std::string& why);

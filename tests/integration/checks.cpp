@@ -4,6 +4,8 @@
 #include <signal.h>
 
 #include <chrono>
+#include <fstream>
+#include <iterator>
 #include <thread>
 
 #include <doctest/doctest.h>
@@ -122,6 +124,20 @@ std::string leaderOf(Cluster& c, Millis timeout, const std::string& notThis) {
     INFO("no command node leads");
     REQUIRE(found);
     return leader;
+}
+
+std::string logOf(const Cluster& c, const std::string& node) {
+    std::ifstream in(c.config().logFile(node));
+    return std::string((std::istreambuf_iterator<char>(in)), {});
+}
+
+std::function<std::string(std::string)> withNodeKey(const std::string& node, const std::string& line) {
+    return [node, line](std::string toml) {
+        const std::string at = "name = \"" + node + "\"\n";
+        const auto where = toml.find(at);
+        REQUIRE(where != std::string::npos);
+        return toml.insert(where + at.size(), line + "\n");
+    };
 }
 
 void restart(Cluster& c, const std::string& node) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <string>
 #include <vector>
@@ -41,6 +42,11 @@ void commandNodeKilledMidBurst(Cluster& c, uint64_t total, int clients, uint64_t
 std::string leaderOf(Cluster& c, Millis timeout = Millis(10000), const std::string& notThis = "");
 // A command node's standing as its pong says ("leader", "standby", "unknown"), or "" if it does not answer.
 std::string standingOf(Cluster& c, const std::string& node);
+
+// Everything a node has logged so far.
+std::string logOf(const Cluster& c, const std::string& node);
+// A configuration edit (for Cluster's `edit`) adding `line` ("key = value") to `node`'s table.
+std::function<std::string(std::string)> withNodeKey(const std::string& node, const std::string& line);
 
 void restart(Cluster& c, const std::string& node);
 // kill -9 of a node, waiting until the process is gone.

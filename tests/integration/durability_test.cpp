@@ -81,10 +81,7 @@ TEST_CASE("durability: kill -9 of either broker mid-burst, then restart - 0 fail
 
 TEST_CASE("durability: a replica that drops live events on purpose recovers every gap by replay") {
     // The test hook is configuration: query-3 drops every third live batch.
-    Cluster c(lean(), [](std::string toml) {
-        const std::string at = "name = \"query-3\"\n";
-        return toml.replace(toml.find(at), at.size(), at + "drop_live_batches_every = 3\n");
-    });
+    Cluster c(lean(), withNodeKey("query-3", "drop_live_batches_every = 3"));
     const uint64_t product = createProduct(c);
     CommandLoad load(c.ctx(), c.credentials(), c.gateways(), product, 8, 2000);
     load.wait();
@@ -108,10 +105,9 @@ TEST_CASE("durability: a fresh - empty query node joining after 10 000 events in
     CHECK(stockOn(c, product, 3, load.maxSeq()) == 10000);
     requireConverged(c);
     // 10,001 events behind and holding nothing: it installed a copy of the state, not the history.
-    std::ifstream log(c.config().logFile("query-3"));
-    const std::string text((std::istreambuf_iterator<char>(log)), {});
-    INFO(text);
-    CHECK(text.find("installed a copy of the state at sequence") != std::string::npos);
+    const std::string log = logOf(c, "query-3");
+    INFO(log);
+    CHECK(log.find("installed a copy of the state at sequence") != std::string::npos);
 }
 
 TEST_CASE("durability: unusable data folders stop the daemon with a message naming the path") {

@@ -4,8 +4,6 @@
 #include <doctest/doctest.h>
 
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 
 #include "checks.hpp"
 #include "cluster.hpp"
@@ -15,11 +13,6 @@ using namespace jupiter;
 using namespace jupiter::testing;
 
 namespace {
-
-std::string logOf(Cluster& c, const std::string& node) {
-    std::ifstream in(c.config().logFile(node));
-    return std::string((std::istreambuf_iterator<char>(in)), {});
-}
 
 std::size_t count(const std::string& text, const std::string& what) {
     std::size_t n = 0;
@@ -33,11 +26,8 @@ constexpr const char* kInstalled = "installed a copy of the state at sequence";
 }  // namespace
 
 TEST_CASE("snapshot: a new replica joining a leader with standbys under load installs a copy - nothing lost - converges") {
-    Cluster c(Layout{}, [](std::string toml) {
-        // A copy is worth it here from 2,000 events behind (10,000 by default).
-        const std::string at = "name = \"query-3\"\n";
-        return toml.replace(toml.find(at), at.size(), at + "snapshot_min_lag = 2000\n");
-    });
+    // A copy is worth it here from 2,000 events behind (10,000 by default).
+    Cluster c(Layout{}, withNodeKey("query-3", "snapshot_min_lag = 2000"));
     const uint64_t product = createProduct(c);
     const uint64_t total = 8000;
     CommandLoad load(c.ctx(), c.credentials(), c.gateways(), product, 16, total);
@@ -56,10 +46,7 @@ TEST_CASE("snapshot: a new replica joining a leader with standbys under load ins
 
 TEST_CASE("snapshot: a replica killed while installing a copy starts over from nothing - then converges") {
     // 1 KiB chunks: the install of ~10,000 records takes hundreds of round trips, time to kill it.
-    Cluster c(lean(), [](std::string toml) {
-        const std::string at = "name = \"query-3\"\n";
-        return toml.replace(toml.find(at), at.size(), at + "snapshot_chunk_bytes = 1024\n");
-    });
+    Cluster c(lean(), withNodeKey("query-3", "snapshot_chunk_bytes = 1024"));
     const uint64_t product = createProduct(c);
     {
         CommandLoad load(c.ctx(), c.credentials(), c.gateways(), product, 32, 10000);
