@@ -266,7 +266,11 @@ Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& dir, Opt
     o.max_open_files = 256;
     o.keep_log_file_num = 3;
     // Memory is bounded, whatever the history's length: two 16 MiB memtables (RocksDB's default is
-    // two of 64 MiB) and an 8 MiB block cache that also holds the index and filter blocks.
+    // two of 64 MiB) and an 8 MiB block cache that also holds the index and filter blocks. Those are
+    // partitioned (4 KiB pieces under a pinned top level) and the cache is one shard: a whole-file
+    // bloom filter is hundreds of KiB, larger than a shard of a sharded 8 MiB cache, so every lookup
+    // of an absent key (a new request id, a new record) read and checksummed it from the file again;
+    // the command path fell from ~49,000 to ~1,800 commands/s within 400,000 events.
     o.write_buffer_size = kMemtableBytes;
     o.max_write_buffer_number = 2;
     // A bloom filter over the memtable's keys too: applying events asks for many keys that do not
@@ -274,9 +278,14 @@ Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& dir, Opt
     o.memtable_whole_key_filtering = true;
     o.memtable_prefix_bloom_size_ratio = 0.02;
     rocksdb::BlockBasedTableOptions t;
-    t.block_cache = rocksdb::NewLRUCache(kBlockCacheBytes);
+    t.block_cache = rocksdb::NewLRUCache(kBlockCacheBytes, 0);
     t.cache_index_and_filter_blocks = true;
+    t.cache_index_and_filter_blocks_with_high_priority = true;
     t.pin_l0_filter_and_index_blocks_in_cache = true;
+    t.index_type = rocksdb::BlockBasedTableOptions::kTwoLevelIndexSearch;
+    t.partition_filters = true;
+    t.metadata_block_size = 4096;
+    t.pin_top_level_index_and_filter = true;
     t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
     o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
     rocksdb::DB* raw = nullptr;
