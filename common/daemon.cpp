@@ -18,6 +18,7 @@
 #include <spdlog/sinks/stdout_sinks.h>
 
 #include "common/event_loop.hpp"
+#include "common/heap.hpp"
 #include "common/log_file.hpp"
 #include "common/paths.hpp"
 
@@ -102,6 +103,7 @@ std::shared_ptr<spdlog::logger> makeLogger(const std::string& node, const std::s
 }
 
 int runDaemon(int argc, char** argv, Role role, const std::function<int(DaemonContext&)>& body) {
+    boundHeap();
     const std::string program = fmt::format("jupiter-{}", roleName(role));
     CLI::App app{fmt::format("Jupiter {} daemon", roleName(role))};
     std::string configFile, dir, nodeName, logLevel = "info";
@@ -167,6 +169,7 @@ int runDaemon(int argc, char** argv, Role role, const std::function<int(DaemonCo
         return 3;
     }
     blockTerminationSignals();
+    HeapTrimmer trimmer(std::chrono::seconds(5));  // after the mask and the fork: its thread inherits both
     ctx.log = makeLogger(nodeName, "");
     // After the signal mask: the exposer's threads inherit it.
     ctx.metrics = std::make_shared<Metrics>(nodeName);
