@@ -103,7 +103,6 @@ std::shared_ptr<spdlog::logger> makeLogger(const std::string& node, const std::s
 }
 
 int runDaemon(int argc, char** argv, Role role, const std::function<int(DaemonContext&)>& body) {
-    boundHeap();
     const std::string program = fmt::format("jupiter-{}", roleName(role));
     CLI::App app{fmt::format("Jupiter {} daemon", roleName(role))};
     std::string configFile, dir, nodeName, logLevel = "info";

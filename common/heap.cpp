@@ -8,11 +8,6 @@
 
 namespace jupiter {
 
-void boundHeap() {
-    // Setting the threshold also turns off glibc's raising of it (and of the trim threshold).
-    mallopt(M_MMAP_THRESHOLD, 128 * 1024);
-}
-
 std::size_t residentBytes() {
     std::ifstream f("/proc/self/statm");
     std::size_t size = 0, resident = 0;

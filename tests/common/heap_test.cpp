@@ -22,8 +22,7 @@ TEST_CASE("heap: a trimmer gives freed heap pages back while the top of the heap
     MESSAGE("skipped: the sanitizer's allocator replaces glibc's heap");
     return;
 #endif
-    boundHeap();
-    constexpr std::size_t kBlock = 1024, kBlocks = 48 * 1024;  // 48 MiB in blocks below the mmap threshold
+    constexpr std::size_t kBlock = 1024, kBlocks = 48 * 1024;  // 48 MiB in blocks far below the mmap threshold
     std::vector<std::unique_ptr<char[]>> blocks;
     blocks.reserve(kBlocks);
     for (std::size_t i = 0; i < kBlocks; ++i) {
