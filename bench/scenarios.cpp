@@ -324,6 +324,7 @@ Doc benchCatchUp(zmq::context_t& ctx, const ClusterControl& cluster, int events,
     cluster.cli(fmt::format("kill {} --signal KILL", lagging.name));
     std::this_thread::sleep_for(Millis(200));
     uint64_t issued = 0;
+    Doc byHistory = Doc::array();
     if (how == Rejoin::Lagging) {
         LoadSpec spec;
         spec.endpoints = cluster.gatewayEndpoints();
@@ -341,7 +342,27 @@ Doc benchCatchUp(zmq::context_t& ctx, const ClusterControl& cluster, int events,
             ++sent;
             return makeRequest(Kind::Command, "stock.receive", {{"product", product}, {"quantity", 1}}, "");
         };
+        // The command path's rate as the history grows: one figure per tenth of --events.
+        std::thread sampler([&] {
+            const uint64_t step = std::max<uint64_t>(1, static_cast<uint64_t>(events) / 10);
+            uint64_t mark = step, from = 0;
+            auto at = steady::now();
+            while (!stop) {
+                std::this_thread::sleep_for(Millis(100));
+                const uint64_t n = sent.load();
+                if (n < mark && !stop) continue;
+                const auto now = steady::now();
+                const double secs = std::chrono::duration<double>(now - at).count();
+                const auto rate = static_cast<int64_t>(static_cast<double>(n - from) / std::max(secs, 1e-3));
+                fmt::print("  commands {:>9}..{:<9} {:>7} commands/s\n", from, n, rate);
+                std::fflush(stdout);
+                byHistory.push_back(Doc{{"from", from}, {"to", n}, {"commands_per_second", rate}});
+                from = n, at = now, mark = (n / step + 1) * step;
+            }
+        });
         runLoad(ctx, spec);
+        stop = true;
+        sampler.join();
         issued = sent.load();
     }
     const uint64_t head = replicaSeq(ctx, cluster.credentials(), cluster.writer().endpoint);
@@ -369,7 +390,7 @@ Doc benchCatchUp(zmq::context_t& ctx, const ClusterControl& cluster, int events,
     const double secs = std::chrono::duration<double>(done - start).count();
     const double replaySecs = firstAnswer ? std::chrono::duration<double>(done - *firstAnswer).count() : 0;
     const uint64_t behind = how == Rejoin::Lagging ? issued : head;
-    return Doc{{"behind_events", behind},
+    Doc report{{"behind_events", behind},
                {"how", std::string(rejoinName(how))},
                {"head", head},
                {"seconds", secs},
@@ -379,6 +400,8 @@ Doc benchCatchUp(zmq::context_t& ctx, const ClusterControl& cluster, int events,
                 replaySecs > 0 ? static_cast<int64_t>(static_cast<double>(head - firstSeq) / replaySecs) : 0},
                {"caught_up", seq >= head},
                {"replica_reports", caughtUpLines(cluster, lagging.name, ec ? 0 : logFrom)}};
+    if (!byHistory.empty()) report["commands_by_history"] = std::move(byHistory);
+    return report;
 }
 
 std::string leaderOf(zmq::context_t& ctx, const ClusterControl& cluster) {
