@@ -8,6 +8,11 @@
 #include <fstream>
 #include <random>
 
+#include <fmt/format.h>
+#include <rocksdb/perf_context.h>
+#include <rocksdb/perf_level.h>
+#include <rocksdb/write_batch.h>
+
 #include "store/store.hpp"
 #include "temp_dir.hpp"
 
@@ -153,4 +158,40 @@ TEST_CASE("store: a transaction's scan merges committed records with its own put
     CHECK(store->get("s/c") == std::optional<std::string>("v99"));
     CHECK_FALSE(store->get("s/e"));
     CHECK(store->digest() == store->recomputeDigest());
+}
+
+TEST_CASE("store: lookups of absent keys in a million records are answered from cached filters, not the disk") {
+    // A table file of a million keys has a bloom filter of over 1 MiB. Whole, it did not fit a shard
+    // of the sharded 8 MiB block cache, and every lookup of an absent key (a new request id, a new
+    // record) read it from the file again. Partitioned, the pieces a lookup needs stay cached.
+    TempDir dir;
+    {
+        auto store = Store::open(dir.path / "db", {});
+        REQUIRE(store.ok());
+        rocksdb::WriteBatch batch;
+        for (uint64_t i = 0; i < 1'000'000; ++i) {  // out of order: compaction merges them into one file
+            batch.Put(fmt::format("s/k/{:016}", (i * 7919 % 1'000'000) * 2), "v");
+            if (batch.Count() == 50'000) {
+                REQUIRE((*store)->db()->Write(rocksdb::WriteOptions(), &batch).ok());
+                batch.Clear();
+            }
+        }
+        REQUIRE((*store)->db()->CompactRange(rocksdb::CompactRangeOptions(), nullptr, nullptr).ok());
+    }
+    auto store = Store::open(dir.path / "db", {});
+    REQUIRE(store.ok());
+    CHECK((*store)->get(fmt::format("s/k/{:016}", 4)) == "v");
+    rocksdb::SetPerfLevel(rocksdb::PerfLevel::kEnableCount);
+    rocksdb::get_perf_context()->Reset();
+    constexpr int kLookups = 20'000;
+    int found = 0;
+    for (int i = 0; i < kLookups; ++i)  // odd numbers: never written
+        found += (*store)->get(fmt::format("s/k/{:016}", (static_cast<uint64_t>(i) * 97 % 1'000'000) * 2 + 1)) ? 1 : 0;
+    const uint64_t reads = rocksdb::get_perf_context()->block_read_count;
+    rocksdb::SetPerfLevel(rocksdb::PerfLevel::kDisable);
+    CHECK(found == 0);
+    // Filter pieces read once each, plus the index and data blocks of the bloom filter's rare false
+    // positives (about 1 %); a whole-file filter read each time would be one read per lookup.
+    CHECK(reads < kLookups / 4);
+    MESSAGE("block reads for " << kLookups << " lookups of absent keys: " << reads);
 }
