@@ -136,7 +136,7 @@ Status stockReceived(const Doc& body, Txn& txn) {
                                     e.quantity, p->id));
     p->stock += e.quantity;  // stock <= received, so this cannot overflow either
     p->received += e.quantity;
-    txn.put(key, packDoc(entryDoc(e)));
+    txn.put(key, packEntryRecord(e));
     storeProduct(txn, *p);
     advanceCounter(txn, "entry", e.entry);
     return Ok{};

@@ -78,6 +78,10 @@ Doc entryDoc(const StockEntry& e) {
     return Doc{{"entry", e.entry}, {"product", e.product}, {"quantity", e.quantity}, {"at", e.at}};
 }
 
+std::string packEntryRecord(const StockEntry& e) {
+    return MapPacker(4).i64("at", e.at).u64("entry", e.entry).u64("product", e.product).i64("quantity", e.quantity).take();
+}
+
 StockEntry entryFromDoc(const Doc& d) {
     StockEntry e;
     e.entry = d.at("entry").get<uint64_t>();
@@ -147,7 +151,12 @@ std::optional<Product> loadProduct(ReadView& view, uint64_t id) {
 std::optional<Sale> loadSale(ReadView& view, uint64_t id) { return load<Sale>(view, keys::sale(id), saleFromDoc); }
 
 std::optional<uint64_t> loadIndex(ReadView& view, const std::string& key) {
-    return load<uint64_t>(view, key, [](const Doc& d) { return d.get<uint64_t>(); });
+    // A bare packed number (read for every new record: its entity's next id), without a Doc.
+    return loadWith<uint64_t>(view, key, [](std::string_view bytes) {
+        const auto h = msgpack::unpack(bytes.data(), bytes.size());
+        if (h.get().type != msgpack::type::POSITIVE_INTEGER) throw std::runtime_error("not an id");
+        return h.get().via.u64;
+    });
 }
 
 uint64_t loadNextId(ReadView& view, std::string_view entity) {
@@ -170,7 +179,11 @@ std::string packProductRecord(const Product& p) {
 
 void storeProduct(Txn& txn, const Product& p) { txn.put(keys::product(p.id), packProductRecord(p)); }
 void storeSale(Txn& txn, const Sale& s) { txn.put(keys::sale(s.id), packDoc(saleDoc(s))); }
-void storeIndex(Txn& txn, const std::string& key, uint64_t id) { txn.put(key, packDoc(Doc(id))); }
+void storeIndex(Txn& txn, const std::string& key, uint64_t id) {
+    std::string bytes;
+    packU64(bytes, id);  // the bytes of packDoc(Doc(id))
+    txn.put(key, bytes);
+}
 
 std::vector<uint64_t> indexedIds(ReadView& view, std::string_view prefix) {
     std::vector<uint64_t> ids;

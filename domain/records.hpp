@@ -63,6 +63,8 @@ Product productFromRecord(const Doc& d);
 Doc saleDoc(const Sale& s);
 Sale saleFromDoc(const Doc& d);
 Doc entryDoc(const StockEntry& e);
+// packDoc(entryDoc(e)), without building the Doc (one is written for every stock entry).
+std::string packEntryRecord(const StockEntry& e);
 StockEntry entryFromDoc(const Doc& d);
 
 // Stored bytes -> Doc. A record that does not decode is a corrupt store: this throws

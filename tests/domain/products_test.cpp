@@ -1,6 +1,8 @@
 // Product and stock commands: prices in cents, code uniqueness, deletion rules and stock entries.
 #include "tests/domain/domain_fixture.hpp"
 
+#include <limits>
+
 #include "domain/keys.hpp"
 #include "domain/money.hpp"
 #include "common/packed_map.hpp"
@@ -227,4 +229,32 @@ TEST_CASE("domain: a stored record of the wrong shape is reported as corruption 
     CHECK_THROWS_WITH_AS(loadSale(*txn, 9), doctest::Contains(("corrupt record at '" + keys::sale(9) + "'").c_str()),
                          std::runtime_error);
     CHECK_FALSE(loadProduct(*txn, 70));  // absent is not corrupt
+    txn->put(keys::next("entry"), packDoc(Doc("ten")));   // an index read without a Doc, wrong type
+    txn->put(keys::productCode("B"), "\xc1");             // not msgpack at all
+    CHECK_THROWS_WITH_AS(loadNextId(*txn, "entry"),
+                         doctest::Contains(("corrupt record at '" + keys::next("entry") + "'").c_str()), std::runtime_error);
+    CHECK_THROWS_WITH_AS(loadIndex(*txn, keys::productCode("B")),
+                         doctest::Contains(("corrupt record at '" + keys::productCode("B") + "'").c_str()),
+                         std::runtime_error);
+}
+
+TEST_CASE("domain: a stock entry and an index packed without a Doc are byte for byte the packed Doc") {
+    const std::vector<int64_t> numbers{0, 1, 127, 128, 255, 256, 65535, 65536, std::numeric_limits<int64_t>::max(),
+                                       -1, -32, -33, -129, -40000, std::numeric_limits<int64_t>::min()};
+    const std::vector<uint64_t> ids{0, 1, 127, 128, 65536, uint64_t{1} << 32, std::numeric_limits<uint64_t>::max()};
+    jupiter::testing::TempDir dir;
+    auto store = jupiter::testing::openStore(dir.path());
+    auto txn = store->begin();
+    for (std::size_t i = 0; i < 45; ++i) {
+        StockEntry e;
+        e.entry = ids[i % ids.size()];
+        e.product = ids[(i / 2) % ids.size()];
+        e.quantity = numbers[i % numbers.size()];
+        e.at = numbers[(i / 3) % numbers.size()];
+        CHECK(packEntryRecord(e) == packDoc(entryDoc(e)));
+        const std::string key = keys::productCode(std::to_string(i));
+        storeIndex(*txn, key, e.entry);
+        CHECK(txn->get(key) == packDoc(Doc(e.entry)));
+        CHECK(loadIndex(*txn, key) == e.entry);
+    }
 }
