@@ -103,6 +103,7 @@ struct Config {
     int maxLagEvents = 0;                      // gateway: how far behind the head a replica may be to be chosen
     int leaveLagEvents = 1000;                 // gateway: how far behind the replica in use may fall before the route leaves it
     bool spreadQueries = false;                // gateway: routing = "spread" (every caught-up replica) or "primary" (the first)
+    int gatewayIoThreads = 1;                  // gateway: ZeroMQ I/O threads (its event loop is one more thread)
     int pingIntervalMs = 100;                  // monitor
     int pingTimeoutMs = 300;                   // monitor
     bool syncDurable = true;                   // command node: fsync the WAL before acknowledging

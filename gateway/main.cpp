@@ -4,7 +4,7 @@
 int main(int argc, char** argv) {
     return jupiter::runDaemon(argc, argv, jupiter::Role::Gateway, [](jupiter::DaemonContext& dc) {
         jupiter::SystemClock clock;
-        zmq::context_t ctx(1);
+        zmq::context_t ctx(dc.config.gatewayIoThreads);
         jupiter::GatewayNode node(ctx, dc, clock);
         return node.run();
     });

@@ -201,6 +201,12 @@ TEST_CASE("config: errors name the key and the accepted values") {
     // A broker-only key on a query node is refused, naming the node.
     auto r13 = replace("name = \"query-2\"\nrole = \"query\"", "name = \"query-2\"\nrole = \"query\"\nevents_in = \"x\"");
     CHECK(r13.error().message.find("[[node]] query-2 (query): unknown key events_in") != std::string::npos);
+    auto r14 = replace("io_threads = 1", "io_threads = 0");
+    CHECK(r14.error().message.find("[gateway] io_threads must be an integer from 1 to 16") != std::string::npos);
+    auto r15 = replace("io_threads = 1", "io_threads = 4");
+    REQUIRE(r15.ok());
+    CHECK(r15->gatewayIoThreads == 4);
+    CHECK(parseConfig(base, "/etc/jupiter.toml")->gatewayIoThreads == 1);
 }
 
 TEST_CASE("config: a file written by an older jupiter up is refused with how to regenerate it") {
