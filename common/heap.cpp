@@ -2,18 +2,8 @@
 #include "common/heap.hpp"
 
 #include <malloc.h>
-#include <unistd.h>
-
-#include <fstream>
 
 namespace jupiter {
-
-std::size_t residentBytes() {
-    std::ifstream f("/proc/self/statm");
-    std::size_t size = 0, resident = 0;
-    if (!(f >> size >> resident)) return 0;
-    return resident * static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
-}
 
 HeapTrimmer::HeapTrimmer(std::chrono::milliseconds period) : period_(period), thread_([this] { run(); }) {}
 

@@ -15,9 +15,6 @@
 
 namespace jupiter {
 
-// The calling process's resident size in bytes (/proc/self/statm), 0 when unreadable.
-std::size_t residentBytes();
-
 // Gives free heap pages back to the system every `period`, on a thread of its own (trimming walks
 // the heap under its locks: milliseconds that a daemon's event loop does not spend). Stops and
 // joins when destroyed.

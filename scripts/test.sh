@@ -10,8 +10,9 @@
 # keep CI well under its time (47 min in all at stop 21), the other scenarios that spend most of
 # their sanitized minute or two writing thousands of commands or repeating faults covered
 # elsewhere: a query node killed during 10,000 commands, a lost standby and etcd member, a standby
-# behind the leader, the two chaos runs of process faults, every daemon restarted at once. Their code paths (replay,
-# catch-up before leading, restarts) run under the sanitizers in unit tests and in the scenarios kept.
+# behind the leader, the two chaos runs of process faults, every daemon restarted at once. Their
+# code paths (replay, catch-up before leading, restarts) run under the sanitizers in unit tests and
+# in the scenarios kept.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)

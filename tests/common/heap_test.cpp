@@ -1,6 +1,9 @@
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
 #include <chrono>
+#include <fstream>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -16,6 +19,19 @@
 #endif
 
 using namespace jupiter;
+
+namespace {
+
+// This process's resident size in bytes (/proc/self/statm).
+std::size_t residentBytes() {
+    std::ifstream f("/proc/self/statm");
+    std::size_t size = 0, resident = 0;
+    f >> size >> resident;
+    REQUIRE(f.good());
+    return resident * static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+}
+
+}  // namespace
 
 TEST_CASE("heap: a trimmer gives freed heap pages back while the top of the heap is still held") {
 #ifdef JUPITER_OWN_ALLOCATOR
