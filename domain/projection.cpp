@@ -130,15 +130,23 @@ Status stockReceived(const Doc& body, Txn& txn) {
     auto p = loadProduct(txn, e.product);
     if (!p) return diverged(fmt::format("stock entry {} is for product {}, which does not exist", e.entry, e.product));
     const auto key = keys::entry(e.product, e.entry);
-    if (txn.get(key)) return diverged(fmt::format("stock entry {} already exists", e.entry));
+    // Every stored entry's id is below the counter (advanceCounter below), so an entry at or above
+    // it cannot exist yet: the usual case, a new entry, needs no lookup.
+    const uint64_t next = loadNextId(txn, "entry");
+    const bool fresh = e.entry >= next;
+    if (!fresh && txn.get(key)) return diverged(fmt::format("stock entry {} already exists", e.entry));
     if (e.quantity <= 0 || e.quantity > kMaxReceivedUnits - p->received)
         return diverged(fmt::format("stock entry {} of {} units is outside what product {} may receive", e.entry,
                                     e.quantity, p->id));
     p->stock += e.quantity;  // stock <= received, so this cannot overflow either
     p->received += e.quantity;
-    txn.put(key, packEntryRecord(e));
+    if (fresh) {
+        txn.insert(key, packEntryRecord(e));
+        storeIndex(txn, keys::next("entry"), e.entry + 1);
+    } else {
+        txn.put(key, packEntryRecord(e));
+    }
     storeProduct(txn, *p);
-    advanceCounter(txn, "entry", e.entry);
     return Ok{};
 }
 

@@ -1,6 +1,7 @@
 // RocksDB-backed store; see store.hpp. Meta keys: "m/seq" and "m/digest" (8-byte little-endian).
 #include "store/store.hpp"
 
+#include <cassert>
 #include <cstring>
 #include <system_error>
 #include <unordered_set>
@@ -139,6 +140,12 @@ void StoreTxn::put(std::string_view key, std::string_view value) {
         if (auto old = get(key)) digest_ ^= recordHash(key, *old);
         digest_ ^= recordHash(key, value);
     }
+    write(key, std::string(value));
+}
+
+void StoreTxn::insert(std::string_view key, std::string_view value) {
+    assert(!get(key) && "StoreTxn::insert of a key that exists");
+    if (isState(key)) digest_ ^= recordHash(key, value);
     write(key, std::string(value));
 }
 

@@ -33,6 +33,7 @@ public:
     void scan(std::string_view prefix, std::string_view startAfter,
               const std::function<bool(std::string_view, std::string_view)>& visit) override;
     void put(std::string_view key, std::string_view value) override;
+    void insert(std::string_view key, std::string_view value) override;
     void del(std::string_view key) override;
 
     // Sets the sequence this transaction brings the store to (written with the batch).

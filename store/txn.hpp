@@ -29,6 +29,9 @@ public:
 class Txn : public ReadView {
 public:
     virtual void put(std::string_view key, std::string_view value) = 0;
+    // Writes a record the caller knows does not exist yet (one keyed by an id above every id
+    // assigned so far): the same as put, less the lookup of an old value. Debug builds check it.
+    virtual void insert(std::string_view key, std::string_view value) = 0;
     virtual void del(std::string_view key) = 0;
 };
 

@@ -95,6 +95,31 @@ TEST_CASE("domain: the state after each event") {
                                            "s/next/sale", "s/next/seller", keys::product(1)});
 }
 
+TEST_CASE("domain: stock entries above the counter are written without a lookup - the digest stays exact") {
+    Domain d;
+    applyAll(d.store(), {{"product.created", productEvent(1, "P", 300)},
+                         {"stock.received", Doc{{"entry", 5}, {"product", 1}, {"quantity", 2}, {"at", 7}}},
+                         {"stock.received", Doc{{"entry", 6}, {"product", 1}, {"quantity", 1}, {"at", 8}}}});
+    CHECK(d.record(keys::next("entry")) == 7);
+    CHECK(d.store().digest() == d.store().recomputeDigest());
+    // Below the counter: looked up (absent, so written; the counter stays), or refused if present.
+    applyAll(d.store(), {{"stock.received", Doc{{"entry", 3}, {"product", 1}, {"quantity", 4}, {"at", 9}}}});
+    CHECK(d.record(keys::next("entry")) == 7);
+    CHECK(d.record(keys::entry(1, 3)) == Doc{{"entry", 3}, {"product", 1}, {"quantity", 4}, {"at", 9}});
+    CHECK(d.record(keys::product(1))["stock"] == 7);
+    CHECK(d.store().digest() == d.store().recomputeDigest());
+    CHECK(mentions(divergence(d.store(), "stock.received",
+                              Doc{{"entry", 6}, {"product", 1}, {"quantity", 1}, {"at", 0}}),
+                   "stock entry 6 already exists"));
+    // Several new entries in one transaction: each sees the counter the previous one moved.
+    applyAll(d.store(), {{"stock.received", Doc{{"entry", 7}, {"product", 1}, {"quantity", 1}, {"at", 10}}},
+                         {"stock.received", Doc{{"entry", 9}, {"product", 1}, {"quantity", 1}, {"at", 11}}},
+                         {"stock.received", Doc{{"entry", 8}, {"product", 1}, {"quantity", 1}, {"at", 12}}}});
+    CHECK(d.record(keys::next("entry")) == 10);
+    CHECK(d.record(keys::product(1))["received"] == 10);
+    CHECK(d.store().digest() == d.store().recomputeDigest());
+}
+
 TEST_CASE("domain: events that contradict the state are reported as diverged and write nothing") {
     Domain d;
     applyAll(d.store(), {{"seller.created", sellerEvent(1, "10")},
