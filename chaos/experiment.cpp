@@ -22,8 +22,6 @@ constexpr Millis kAllUpTimeout{20000};    // after the last recovery, for the mo
 constexpr Millis kSettle{500};            // load kept running after that, so the timeline shows it
 constexpr Millis kVerifyWait{30000};
 
-int64_t wallNowMs() { return SystemClock().wallMs(); }
-
 struct Probe {
     uint64_t id = 0;
     uint64_t seq = 0;
@@ -32,7 +30,7 @@ struct Probe {
 // The product the command stream adds stock to: new, so its stock counts only this run's commands.
 Probe createProbeProduct(zmq::context_t& ctx, const bench::ClusterControl& cluster) {
     FailoverClient gw(ctx, cluster.credentials(), cluster.gatewayEndpoints());
-    const auto code = fmt::format("CHAOS-{}-{}", getpid(), wallNowMs());
+    const auto code = fmt::format("CHAOS-{}-{}", getpid(), SystemClock().wallMs());
     auto r = gw.call(makeRequest(Kind::Command, "product.create",
                                  {{"code", code}, {"description", "jupiter-chaos probe"}, {"price", 1}}),
                      Millis(15000));
@@ -111,7 +109,7 @@ ChaosRun runExperiment(zmq::context_t& ctx, const bench::ClusterControl& cluster
     };
     std::atomic<int64_t> loadStartMs{0};
     std::thread load([&] {
-        loadStartMs = wallNowMs();
+        loadStartMs = SystemClock().wallMs();
         run.queries = bench::runLoad(ctx, spec);
     });
     while (loadStartMs.load() == 0) std::this_thread::sleep_for(Millis(1));
@@ -122,7 +120,7 @@ ChaosRun runExperiment(zmq::context_t& ctx, const bench::ClusterControl& cluster
         CommandStream commands(ctx, cluster.credentials(), cluster.gatewayEndpoints(), probe.id, options.commandPeriod);
         try {
             injector.run(Steady::now() + options.duration, interrupt);
-            run.faultsEndMs = wallNowMs();
+            run.faultsEndMs = SystemClock().wallMs();
             const auto deadline = Steady::now() + kAllUpTimeout;
             while (!allReplicasUp(cluster) && Steady::now() < deadline) std::this_thread::sleep_for(Millis(50));
             if (!allReplicasUp(cluster))
@@ -138,7 +136,7 @@ ChaosRun runExperiment(zmq::context_t& ctx, const bench::ClusterControl& cluster
     }
     stopLoad = true;
     load.join();
-    run.endMs = wallNowMs();
+    run.endMs = SystemClock().wallMs();
     run.faults = injector.faults();
     for (const auto& n : injector.notes()) run.notes.push_back(n);
 

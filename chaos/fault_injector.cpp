@@ -27,8 +27,6 @@ constexpr Millis kMinHold{1000};
 constexpr Millis kMaxHold{3000};
 constexpr Millis kExitTimeout{10000};
 
-int64_t wallNowMs() { return SystemClock().wallMs(); }
-
 // `jupiter start NODE --dir DIR`, quietly, in a process group of its own. Not system(): system()
 // ignores SIGINT in the caller while the child runs, which would swallow the user's Ctrl-C, and a
 // terminal's Ctrl-C must not reach a half-done `jupiter start` either. Returns its exit code.
@@ -164,7 +162,8 @@ void FaultInjector::injectNext(TimePoint until) {
     const pid_t pid =
         target.empty() || scope ? 0 : cli::lockedPid(cluster_.config().pidFile(target)).value_or(0);
     if (target.empty() || (!scope && pid <= 0)) {
-        notes_.push_back(fmt::format("{}: a {} was skipped: {}", formatUtcMs(wallNowMs()), faultKindName(kind),
+        notes_.push_back(fmt::format("{}: a {} was skipped: {}", formatUtcMs(SystemClock().wallMs()),
+                                     faultKindName(kind),
                                      target.empty() ? (role == Role::Command
                                                            ? std::string("no command node leads with every standby UP")
                                                            : fmt::format("no {} was UP with another UP beside it",
@@ -177,7 +176,7 @@ void FaultInjector::injectNext(TimePoint until) {
     f.kind = kind;
     f.target = target;
     f.role = role;
-    f.atMs = wallNowMs();
+    f.atMs = SystemClock().wallMs();
     if (scope) {
         cut(f, *scope);
         faults_.push_back(f);
@@ -211,7 +210,7 @@ void FaultInjector::cut(FaultRecord& f, const PartitionScope& scope) {
 
 void FaultInjector::recover(const Active& a) {
     FaultRecord& f = faults_[a.record];
-    f.recoverAtMs = wallNowMs();
+    f.recoverAtMs = SystemClock().wallMs();
     if (f.kind == FaultKind::Partition) {
         if (auto s = netlab::heal(cluster_.config(), f.target); !s)
             f.problem += (f.problem.empty() ? "" : "; ") + s.error().message;
@@ -222,7 +221,7 @@ void FaultInjector::recover(const Active& a) {
     } else {
         startNode(f.target, f.problem);
     }
-    f.recoveredMs = wallNowMs();
+    f.recoveredMs = SystemClock().wallMs();
 }
 
 bool FaultInjector::startNode(const std::string& node, std::string& problem) {

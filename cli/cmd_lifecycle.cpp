@@ -40,7 +40,6 @@ constexpr Millis kProbeTimeout{300};    // "is anything already running?" pings
 constexpr Millis kStopTimeout{5000};    // SIGTERM to SIGKILL
 constexpr std::size_t kLogLines = 20;
 
-void printError(const std::string& message) { fmt::print(stderr, "jupiter: {}\n", message); }
 
 // What we know about one node before touching the cluster.
 struct Probe {

@@ -11,8 +11,6 @@
 namespace jupiter::cli {
 namespace {
 
-void printError(const std::string& message) { fmt::print(stderr, "jupiter: {}\n", message); }
-
 // The cluster in `dir`, if it has a lab network whose bridge is up; otherwise says why not.
 std::optional<Config> openLab(const std::string& dirOption) {
     const auto dir = resolveClusterDir(dirOption);

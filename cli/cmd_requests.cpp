@@ -42,7 +42,6 @@ Result<Envelope> ask(const Credentials& credentials, const std::vector<std::stri
 }
 
 
-void printError(const std::string& message) { fmt::print(stderr, "jupiter: {}\n", message); }
 
 // The message for a request that got no reply, and its exit code: a dead server means the cluster
 // is unreachable (3); a live one that stays silent is a failed request (1).

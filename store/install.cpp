@@ -9,8 +9,6 @@ namespace {
 
 constexpr std::string_view kInstallingKey = "m/installing";
 
-rocksdb::Slice sl(std::string_view s) { return rocksdb::Slice(s.data(), s.size()); }
-
 // The first key after every key under the state prefix ("s/" -> "s0").
 std::string stateEnd() {
     std::string end(kStatePrefix);
@@ -25,9 +23,9 @@ bool StateInstall::interrupted(const Store& store) { return store.get(kInstallin
 Result<StateInstall> StateInstall::begin(Store& store) {
     rocksdb::WriteBatch batch;
     const std::string end = stateEnd();
-    if (auto s = batch.DeleteRange(sl(kStatePrefix), sl(end)); !s.ok())
+    if (auto s = batch.DeleteRange(toSlice(kStatePrefix), toSlice(end)); !s.ok())
         return makeError("store", fmt::format("cannot remove the state of {}: {}", store.dir().string(), s.ToString()));
-    batch.Put(sl(kInstallingKey), "1");
+    batch.Put(toSlice(kInstallingKey), "1");
     if (auto ok = store.write(batch, 0, 0, true); !ok) return ok.error();
     return StateInstall(store);
 }
@@ -42,7 +40,7 @@ Status StateInstall::add(std::span<const Record> records) {
                                                       kStatePrefix));
         if (key <= last)
             return makeError("bad_field", fmt::format("snapshot record '{}' does not come after '{}'", key, last));
-        batch.Put(sl(key), sl(value));
+        batch.Put(toSlice(key), toSlice(value));
         digest ^= recordHash(key, value);
         last = key;
     }
@@ -61,7 +59,7 @@ Status StateInstall::finish(uint64_t seq, uint64_t digest) {
                                      "sequence {}",
                                      records_, digest_, digest, seq));
     rocksdb::WriteBatch batch;
-    batch.Delete(sl(kInstallingKey));
+    batch.Delete(toSlice(kInstallingKey));
     return store_->write(batch, seq, digest, true);
 }
 

@@ -33,17 +33,15 @@ uint64_t bytesU64(const std::string& s) {
 
 bool isState(std::string_view key) { return key.substr(0, kStatePrefix.size()) == kStatePrefix; }
 
-rocksdb::Slice sl(std::string_view s) { return rocksdb::Slice(s.data(), s.size()); }
-
 // Where a scan starts: the first key greater than `startAfter` when that lies past `prefix`, else
 // the prefix itself. Returns whether it starts after `startAfter`.
 bool seekScanStart(rocksdb::Iterator* it, std::string_view prefix, std::string_view startAfter) {
     if (!startAfter.empty() && startAfter > prefix) {
-        it->Seek(sl(startAfter));
+        it->Seek(toSlice(startAfter));
         if (it->Valid() && it->key().ToStringView() == startAfter) it->Next();
         return true;
     }
-    it->Seek(sl(prefix));
+    it->Seek(toSlice(prefix));
     return false;
 }
 
@@ -161,9 +159,9 @@ void StoreTxn::del(std::string_view key) {
 void StoreTxn::fill(rocksdb::WriteBatch& batch) const {
     for (const auto& [key, value] : writes_) {
         if (value)
-            batch.Put(sl(key), sl(*value));
+            batch.Put(toSlice(key), toSlice(*value));
         else
-            batch.Delete(sl(key));
+            batch.Delete(toSlice(key));
     }
 }
 
@@ -205,9 +203,9 @@ std::string undoFrom(std::string_view writes,
     (void)visitBatch(writes, [&](std::string_view key, const rocksdb::Slice*) {
         if (isMeta(key) || !seen.emplace(key).second) return;
         if (auto old = get(key))
-            undo.Put(sl(key), sl(*old));
+            undo.Put(toSlice(key), toSlice(*old));
         else
-            undo.Delete(sl(key));
+            undo.Delete(toSlice(key));
     });
     return undo.Data();
 }
@@ -239,7 +237,7 @@ SnapshotView::~SnapshotView() { db_->ReleaseSnapshot(snap_); }
 
 std::optional<std::string> SnapshotView::get(std::string_view key) {
     std::string v;
-    auto s = db_->Get(ro_, sl(key), &v);
+    auto s = db_->Get(ro_, toSlice(key), &v);
     if (s.IsNotFound()) return std::nullopt;
     if (!s.ok()) throw std::runtime_error("store read failed: " + s.ToString());
     return v;
@@ -319,8 +317,8 @@ Status Store::commit(StoreTxn& txn, bool sync) {
 }
 
 Status Store::write(rocksdb::WriteBatch& batch, uint64_t seq, uint64_t digest, bool sync) {
-    if (seq != seq_) batch.Put(sl(kSeqKey), u64Bytes(seq));
-    if (digest != digest_) batch.Put(sl(kDigestKey), u64Bytes(digest));
+    if (seq != seq_) batch.Put(toSlice(kSeqKey), u64Bytes(seq));
+    if (digest != digest_) batch.Put(toSlice(kDigestKey), u64Bytes(digest));
     if (batch.Count() == 0) return Ok{};
     rocksdb::WriteOptions wo;
     wo.sync = sync;
@@ -336,7 +334,7 @@ Status Store::write(rocksdb::WriteBatch& batch, uint64_t seq, uint64_t digest, b
 
 std::optional<std::string> Store::get(std::string_view key) const {
     std::string v;
-    auto s = db_->Get(rocksdb::ReadOptions(), sl(key), &v);
+    auto s = db_->Get(rocksdb::ReadOptions(), toSlice(key), &v);
     if (s.IsNotFound()) return std::nullopt;
     if (!s.ok()) throw std::runtime_error(fmt::format("store read failed at {}: {}", dir_.string(), s.ToString()));
     return v;

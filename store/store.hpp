@@ -21,6 +21,9 @@ namespace jupiter {
 
 class Store;
 
+// A view of bytes as RocksDB's Slice (no copy).
+inline rocksdb::Slice toSlice(std::string_view s) { return {s.data(), s.size()}; }
+
 // A group of writes that becomes visible (and durable) only at Store::commit. It holds the final
 // value of each key it writes (in key order) and remembers what it read from the store, so the
 // reads that applying a batch of events repeats (the same product, counter or index again and

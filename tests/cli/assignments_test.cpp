@@ -3,15 +3,11 @@
 #include <doctest/doctest.h>
 
 #include "cli/assignments.hpp"
+#include "tests/text.hpp"
 
 using namespace jupiter;
+using jupiter::testing::contains;
 using jupiter::cli::parseAssignments;
-
-namespace {
-
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
-
-}  // namespace
 
 TEST_CASE("cli: assignments are converted to the declared field types") {
     auto sale = parseAssignments(Kind::Command, "sale.create",

@@ -9,28 +9,13 @@
 
 #include <filesystem>
 #include <fstream>
-#include <random>
 
 #include "cli/processes.hpp"
+#include "tests/temp_dir.hpp"
 
 using namespace jupiter;
 using namespace jupiter::cli;
-
-namespace {
-
-// A fresh folder under the temp dir, removed at scope exit.
-struct TempDir {
-    std::filesystem::path path = std::filesystem::temp_directory_path() /
-                                 ("jupiter-cli-test-" + std::to_string(getpid()) + "-" +
-                                  std::to_string(std::random_device{}()));
-    TempDir() { std::filesystem::create_directories(path); }
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path, ec);
-    }
-};
-
-}  // namespace
+using jupiter::testing::TempDir;
 
 TEST_CASE("cli: each node is started from its role's daemon binary with the cluster's config and its name") {
     CHECK(daemonBinary(Role::Broker) == "jupiter-broker");
@@ -55,7 +40,7 @@ TEST_CASE("cli: signal names are accepted with or without SIG - in any case") {
 }
 
 TEST_CASE("cli: only a locked pidfile counts as a running daemon") {
-    TempDir dir;
+    TempDir dir("cli-test");
     const auto pidFile = dir.path / "gateway.pid";
     CHECK(!lockedPid(pidFile));  // no file
 
@@ -77,7 +62,7 @@ TEST_CASE("cli: only a locked pidfile counts as a running daemon") {
 }
 
 TEST_CASE("cli: the tail of a log is its last lines") {
-    TempDir dir;
+    TempDir dir("cli-test");
     const auto log = dir.path / "x.log";
     {
         std::ofstream out(log);

@@ -2,8 +2,10 @@
 #include <doctest/doctest.h>
 
 #include "cli/replies.hpp"
+#include "tests/text.hpp"
 
 using namespace jupiter;
+using jupiter::testing::contains;
 using namespace jupiter::cli;
 
 namespace {
@@ -19,8 +21,6 @@ Envelope reply(Kind kind, std::string name, Doc body, std::optional<uint64_t> se
     e.node = std::move(node);
     return e;
 }
-
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
 }  // namespace
 

@@ -6,8 +6,10 @@
 #include "command/command_processor.hpp"
 #include "command/event_log.hpp"
 #include "schemas/envelope.hpp"
+#include "tests/command/commands.hpp"
 
 using namespace jupiter;
+using jupiter::testing::productCreate;
 
 namespace {
 
@@ -26,15 +28,6 @@ struct TempStore {
     }
 };
 
-Envelope product(const std::string& rid, const std::string& code) {
-    Envelope e;
-    e.kind = Kind::Command;
-    e.name = "product.create";
-    e.id = rid;
-    e.body = {{"code", code}, {"description", "d"}, {"price", 2.5}};
-    return e;
-}
-
 Envelope decodeReply(const CommandProcessor::Reply& r) { return decodeEnvelopeHeader(r.bytes).value(); }
 
 }  // namespace
@@ -43,9 +36,9 @@ TEST_CASE("command processor: a group of commands shares one commit - in order -
     TempStore t;
     ManualClock clock;
     CommandProcessor p(*t.store, clock, "command-1", true);
-    p.handle({}, product("r1", "A"));
-    p.handle({}, product("r2", "B"));
-    p.handle({}, product("r3", "A"));  // duplicate code: decided against the group's own first write
+    p.handle({}, productCreate("r1", "A"));
+    p.handle({}, productCreate("r2", "B"));
+    p.handle({}, productCreate("r3", "A"));  // duplicate code: decided against the group's own first write
     CHECK(t.store->seq() == 0);        // nothing durable (nor acknowledged) before commit
     auto g = p.commit();
     REQUIRE(g.ok());
@@ -64,8 +57,8 @@ TEST_CASE("command processor: a resent request id returns the original outcome a
     ManualClock clock;
     {
         CommandProcessor p(*t.store, clock, "command-1", true);
-        p.handle({}, product("same", "A"));
-        p.handle({}, product("same", "A"));  // in the same group
+        p.handle({}, productCreate("same", "A"));
+        p.handle({}, productCreate("same", "A"));  // in the same group
         auto g = p.commit();
         REQUIRE(g.ok());
         CHECK(decodeReply(g->replies[1]).body["duplicate"] == true);
@@ -74,8 +67,8 @@ TEST_CASE("command processor: a resent request id returns the original outcome a
     }
     t.reopen();  // after a restart, still remembered
     CommandProcessor p(*t.store, clock, "command-1", true);
-    p.handle({}, product("same", "A"));
-    Envelope rejected = product("bad", "A");  // rejected outcomes are remembered too
+    p.handle({}, productCreate("same", "A"));
+    Envelope rejected = productCreate("bad", "A");  // rejected outcomes are remembered too
     p.handle({}, rejected);
     auto g = p.commit();
     REQUIRE(g.ok());
@@ -94,7 +87,7 @@ TEST_CASE("command processor: remembered outcomes are bounded - oldest forgotten
     TempStore t;
     ManualClock clock;
     CommandProcessor p(*t.store, clock, "command-1", false, 3);
-    for (int i = 1; i <= 5; ++i) p.handle({}, product("r" + std::to_string(i), "C" + std::to_string(i)));
+    for (int i = 1; i <= 5; ++i) p.handle({}, productCreate("r" + std::to_string(i), "C" + std::to_string(i)));
     REQUIRE(p.commit().ok());
     CHECK_FALSE(t.store->get("d/r1"));
     CHECK_FALSE(t.store->get("d/r2"));
@@ -106,7 +99,7 @@ TEST_CASE("command processor: a command without a request id is refused") {
     TempStore t;
     ManualClock clock;
     CommandProcessor p(*t.store, clock, "command-1", false);
-    p.handle({}, product("", "A"));
+    p.handle({}, productCreate("", "A"));
     auto g = p.commit();
     CHECK(decodeReply(g->replies[0]).body["code"] == "bad_field");
     CHECK(t.store->seq() == 0);
@@ -116,7 +109,7 @@ TEST_CASE("command processor: a replay reply carries the stored events undecoded
     TempStore t;
     ManualClock clock;
     CommandProcessor p(*t.store, clock, "command-1", true);
-    for (int i = 0; i < 6; ++i) p.handle({}, product("r" + std::to_string(i), "P" + std::to_string(i)));
+    for (int i = 0; i < 6; ++i) p.handle({}, productCreate("r" + std::to_string(i), "P" + std::to_string(i)));
     REQUIRE(p.commit().ok());
     Envelope req;
     req.name = "replay";

@@ -9,8 +9,10 @@
 #include "command/event_log.hpp"
 #include "command/replication_log.hpp"
 #include "schemas/envelope.hpp"
+#include "tests/command/commands.hpp"
 
 using namespace jupiter;
+using jupiter::testing::productCreate;
 
 namespace {
 
@@ -25,18 +27,9 @@ struct Node {
     }
 };
 
-Envelope product(const std::string& rid, const std::string& code) {
-    Envelope e;
-    e.kind = Kind::Command;
-    e.name = "product.create";
-    e.id = rid;
-    e.body = {{"code", code}, {"description", "d"}, {"price", 2.5}};
-    return e;
-}
-
 // One group of `n` new products written by `leader` at `epoch`; returns the entry index.
 uint64_t group(Node& leader, CommandProcessor& p, uint64_t epoch, const std::string& prefix, int n) {
-    for (int i = 0; i < n; ++i) p.handle({}, product(prefix + std::to_string(i), prefix + "-" + std::to_string(i)));
+    for (int i = 0; i < n; ++i) p.handle({}, productCreate(prefix + std::to_string(i), prefix + "-" + std::to_string(i)));
     uint64_t index = 0;
     auto g = p.commit([&](StoreTxn& txn) { index = leader.log.record(txn, epoch); });
     REQUIRE(g.ok());
@@ -62,7 +55,7 @@ TEST_CASE("replication log: a standby applying the leader's entries holds the sa
     CommandProcessor p(*leader.store, clock, "command-1", false);
     CHECK(group(leader, p, 7, "a", 3) == 1);
     CHECK(group(leader, p, 7, "b", 2) == 2);
-    p.handle({}, product("a0", "a-0"));  // a resend: remembered, no new event, still an entry
+    p.handle({}, productCreate("a0", "a-0"));  // a resend: remembered, no new event, still an entry
     CHECK(group(leader, p, 7, "c", 0) == 3);
     CHECK(leader.log.last() == LogPosition{7, 3});
 
@@ -80,8 +73,8 @@ TEST_CASE("replication log: a standby applying the leader's entries holds the sa
 
     // A standby that took over keeps deciding where the leader stopped, from the same write model.
     CommandProcessor q(*standby.store, clock, "command-2", false);
-    q.handle({}, product("b0", "b-0"));      // remembered from the old leader: a duplicate
-    q.handle({}, product("z", "a-1"));       // the old leader's product code: refused
+    q.handle({}, productCreate("b0", "b-0"));      // remembered from the old leader: a duplicate
+    q.handle({}, productCreate("z", "a-1"));       // the old leader's product code: refused
     auto g = q.commit();
     REQUIRE(g.ok());
     CHECK(decodeEnvelopeHeader(g->replies[0].bytes)->body.value("duplicate", false));

@@ -6,23 +6,18 @@
 
 #include <filesystem>
 #include <fstream>
-#include <random>
-#include <sstream>
 
 #include <czmq.h>
 
 #include "common/certificate.hpp"
+#include "tests/temp_dir.hpp"
+#include "tests/text.hpp"
 
 using namespace jupiter;
+using jupiter::testing::TempDir;
+using jupiter::testing::slurp;
 
 namespace {
-
-struct TempDir {
-    std::filesystem::path path = std::filesystem::temp_directory_path() /
-                                 ("jupiter-cert-test-" + std::to_string(std::random_device{}()));
-    TempDir() { std::filesystem::create_directories(path); }
-    ~TempDir() { std::filesystem::remove_all(path); }
-};
 
 mode_t modeOf(const std::filesystem::path& p) {
     struct stat st {};
@@ -30,17 +25,10 @@ mode_t modeOf(const std::filesystem::path& p) {
     return st.st_mode & 0777;
 }
 
-std::string slurp(const std::filesystem::path& p) {
-    std::ifstream in(p);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
 }  // namespace
 
 TEST_CASE("certificate: created 0600 (secret) and 0644 (public) - read back with its metadata") {
-    TempDir dir;
+    TempDir dir("cert-test");
     auto made = createCertificate(dir.path, "query-1", {{"name", "query-1"}, {"role", "query"}});
     REQUIRE(made.ok());
     CHECK(made->publicKey.size() == kZ85KeyLength);
@@ -72,7 +60,7 @@ TEST_CASE("certificate: created 0600 (secret) and 0644 (public) - read back with
 }
 
 TEST_CASE("certificate: a secret file others can read is refused - naming it and chmod 600 - without its content") {
-    TempDir dir;
+    TempDir dir("cert-test");
     auto made = createCertificate(dir.path, "admin", {{"role", "admin"}});
     REQUIRE(made.ok());
     const auto secret = secretCertificatePath(dir.path, "admin");
@@ -89,7 +77,7 @@ TEST_CASE("certificate: a secret file others can read is refused - naming it and
 }
 
 TEST_CASE("certificate: missing and malformed files are explained") {
-    TempDir dir;
+    TempDir dir("cert-test");
     auto missing = loadPublicCertificate(dir.path / "nobody.key");
     REQUIRE_FALSE(missing.ok());
     CHECK(missing.error().message.find("jupiter client add") != std::string::npos);

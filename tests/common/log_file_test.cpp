@@ -7,22 +7,15 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <functional>
-#include <sstream>
 
 #include "common/log_file.hpp"
+#include "tests/text.hpp"
 
 using namespace jupiter;
+using jupiter::testing::slurp;
 
 namespace {
-
-std::string slurp(const std::filesystem::path& p) {
-    std::ifstream in(p);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
 
 // Runs `body` in a child process; its exit code.
 int inChild(const std::function<int()>& body) {

@@ -6,30 +6,20 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
-#include <random>
 #include <set>
-#include <sstream>
 
 #include <fmt/format.h>
 
 #include "cluster.hpp"
 #include "common/doc.hpp"
+#include "tests/temp_dir.hpp"
+#include "tests/text.hpp"
 
 using jupiter::Doc;
+using jupiter::testing::TempDir;
+using jupiter::testing::slurp;
 
 namespace {
-
-// A fresh folder under the system temp dir, removed with everything in it at scope exit.
-struct TempDir {
-    std::filesystem::path path = std::filesystem::temp_directory_path() /
-                                 fmt::format("jupiter-chaos-it-{}-{}", getpid(), std::random_device{}());
-    TempDir() { std::filesystem::create_directories(path); }
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path, ec);
-    }
-};
 
 using Run = jupiter::testing::CliResult;
 
@@ -38,17 +28,10 @@ Run runChaos(const std::string& args, const std::string& program = "jupiter-chao
     return jupiter::testing::runShell(fmt::format("'{}/{}' {}", JUPITER_BIN_DIR, program, args));
 }
 
-std::string slurp(const std::filesystem::path& file) {
-    std::ifstream in(file);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
 }  // namespace
 
 TEST_CASE("chaos: a seeded run mixing replica, gateway and broker faults loses nothing - converges - reports all") {
-    TempDir tmp;
+    TempDir tmp("chaos-it");
     const auto noCluster = tmp.path / "no-cluster";  // nothing runs there: the tool starts its own
     const auto out = tmp.path / "out";
     const Run run = runChaos(fmt::format("--dir '{}' --duration 12s --every 1.5s --faults "
@@ -99,7 +82,7 @@ TEST_CASE("chaos: a seeded run mixing replica, gateway and broker faults loses n
 }
 
 TEST_CASE("chaos: killing and stopping the leading command node loses no command - converges - reports it") {
-    TempDir tmp;
+    TempDir tmp("chaos-it");
     const auto out = tmp.path / "out";
     const Run run = runChaos(fmt::format("--dir '{}' --duration 12s --every 3s --faults kill-leader,stop-leader "
                                          "--seed 5 --out '{}'",
@@ -129,7 +112,7 @@ TEST_CASE("chaos: killing and stopping the leading command node loses no command
 
 TEST_CASE("chaos: a bad option is refused before any cluster is touched - naming the option") {
     for (const char* program : {"jupiter-chaos", "jupiter' 'chaos"}) {
-        TempDir tmp;
+        TempDir tmp("chaos-it");
         const Run run = runChaos(fmt::format("--dir '{}' --duration 5x", tmp.path.string()), program);
         INFO(program, run.output);
         CHECK(run.exitCode == 2);
@@ -143,7 +126,7 @@ TEST_CASE("chaos: partitions in a lab network lose nothing - converge - are repo
         fmt::print(stderr, "SKIPPED: {}\n", why);
         return;
     }
-    TempDir tmp;
+    TempDir tmp("chaos-it");
     const auto out = tmp.path / "out";
     // No cluster there: the tool starts one in a lab network of its own (`jupiter up --netns`).
     const Run run = runChaos(fmt::format("--dir '{}' --duration 16s --every 2.5s --faults partition --seed 3 --out '{}'",

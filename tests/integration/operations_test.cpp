@@ -12,19 +12,14 @@
 #include <unistd.h>
 
 #include "cluster.hpp"
+#include "tests/text.hpp"
 
 using namespace jupiter;
+using jupiter::testing::slurp;
 using jupiter::testing::Cluster;
 using jupiter::testing::runShell;
 
 namespace {
-
-std::string slurp(const std::filesystem::path& p) {
-    std::ifstream in(p);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
 
 // GET http://ADDRESS/metrics; empty on any failure.
 std::string scrape(const std::string& address) {
