@@ -18,24 +18,28 @@ namespace jupiter::bench {
 
 std::filesystem::path binDir() { return std::filesystem::read_symlink("/proc/self/exe").parent_path(); }
 
-ClusterControl::ClusterControl(std::filesystem::path dir, bool start, int replicas, SecurityMode security,
-                               int commands, bool netns)
+ClusterControl::ClusterControl(std::filesystem::path dir, bool start, const ClusterSpec& spec)
     : dir_(std::move(dir)), owned_(start) {
     if (start) {
         Layout layout;
-        layout.queries = replicas;
-        layout.commands = commands;
+        layout.queries = spec.replicas;
+        layout.commands = spec.commands;
         const int base = findFreePortRange(portsUsed(layout));
-        if (security == SecurityMode::None) {
-            // The baseline without CURVE: the same configuration, mode "none" (loopback only).
+        if (spec.security == SecurityMode::None || !spec.durable) {
+            // A baseline: the default configuration with mode "none" (loopback only) or sync "async".
             std::string toml = defaultConfigToml(dir_, base, layout);
-            const std::string curve = "mode = \"curve\"";
-            toml.replace(toml.find(curve), curve.size(), "mode = \"none\"");
+            auto set = [&toml](const std::string& from, const std::string& to) {
+                const auto at = toml.find(from);
+                if (at == std::string::npos) throw std::logic_error("the default configuration lacks " + from);
+                toml.replace(at, from.size(), to);
+            };
+            if (spec.security == SecurityMode::None) set("mode = \"curve\"", "mode = \"none\"");
+            if (!spec.durable) set("sync = \"durable\"", "sync = \"async\"");
             std::filesystem::create_directories(dir_);
             std::ofstream(clusterConfigPath(dir_)) << toml;
         }
-        if (cli(fmt::format("up --base-port {} --replicas {} --commands {}{}", base, replicas, commands,
-                            netns ? " --netns" : ""),
+        if (cli(fmt::format("up --base-port {} --replicas {} --commands {}{}", base, spec.replicas, spec.commands,
+                            spec.netns ? " --netns" : ""),
                 true) != 0)
             throw std::runtime_error("could not start a cluster in " + dir_.string());
     }

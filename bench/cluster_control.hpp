@@ -10,12 +10,20 @@
 
 namespace jupiter::bench {
 
+// What a cluster that a benchmark starts for itself is made of.
+struct ClusterSpec {
+    int replicas = 3;
+    int commands = Layout{}.commands;
+    SecurityMode security = SecurityMode::Curve;
+    bool durable = true;  // [cluster] sync = "durable"; false: "async" (acknowledged before any fsync)
+    bool netns = false;   // every node in a lab network (root only)
+};
+
 class ClusterControl {
 public:
-    // Uses the cluster in `dir`; with `start`, brings one up there first with `replicas` query
-    // nodes, `commands` command nodes and `security` (and down at the end); `netns`: in a lab network.
-    ClusterControl(std::filesystem::path dir, bool start, int replicas = 3,
-                   SecurityMode security = SecurityMode::Curve, int commands = Layout{}.commands, bool netns = false);
+    // Uses the cluster in `dir`; with `start`, brings one up there first as `spec` says (and down
+    // at the end).
+    ClusterControl(std::filesystem::path dir, bool start, const ClusterSpec& spec = {});
     ~ClusterControl();
     const Config& config() const { return config_; }
     // The client keys the benchmarks use ($JUPITER_KEY, else the cluster's admin key).

@@ -16,15 +16,13 @@
 #include "bench/plot_svg.hpp"
 #include "bench/processes.hpp"
 #include "bench/scenarios.hpp"
+#include "bench/side_by_side.hpp"
 #include "common/paths.hpp"
 
 using namespace jupiter;
 using namespace jupiter::bench;
 
 namespace {
-
-constexpr Millis kSettle{2000};
-
 
 void printLoadRow(const Doc& d) {
     fmt::print("  {:<12} {:>4} clients  {:>9} /s  p50 {:>6} us  p99 {:>7} us  max {:>8} us  failed {}\n",
@@ -88,55 +86,6 @@ int runAll(const std::string& jsonOut, int seconds) {
     return 0;
 }
 
-// CURVE against no security, in the same run: two clusters side by side (one `mode = "none"`), each
-// figure measured on one then the other, `rounds` times, so that drift on the machine hits both.
-// The cluster not being measured is frozen (SIGSTOP) and given time to settle after it resumes.
-int runSecurity(const std::string& jsonOut, int seconds, int rounds) {
-    zmq::context_t ctx(1);
-    const auto base = std::filesystem::temp_directory_path() / fmt::format("jupiter-bench-sec-{}", getpid());
-    ClusterControl curve(base / "curve", true, 3, SecurityMode::Curve);
-    ClusterControl none(base / "none", true, 3, SecurityMode::None);
-    seedData(ctx, curve);
-    seedData(ctx, none);
-    const Millis dur(seconds * 1000);
-    Doc report = Doc::object();
-    report["machine"] = {{"cores", std::thread::hardware_concurrency()}};
-    auto mean = [](const Doc& runs) {
-        int64_t sum = 0;
-        for (const auto& r : runs) sum += r.value("per_second", int64_t{0});
-        return runs.empty() ? 0 : sum / static_cast<int64_t>(runs.size());
-    };
-    auto compare = [&](const std::string& what, int clients, auto&& measure) {
-        Doc runs = {{"curve", Doc::array()}, {"none", Doc::array()}};
-        auto alone = [&](const ClusterControl& measured, const ClusterControl& frozen) {
-            frozen.signalAll(SIGSTOP);
-            measured.signalAll(SIGCONT);
-            std::this_thread::sleep_for(kSettle);  // heartbeats resume; nodes are judged UP again
-            return measure(measured);
-        };
-        for (int r = 0; r < rounds; ++r) {
-            runs["curve"].push_back(alone(curve, none));
-            runs["none"].push_back(alone(none, curve));
-        }
-        const int64_t c = mean(runs["curve"]), n = mean(runs["none"]);
-        const double cost = n > 0 ? 100.0 * static_cast<double>(n - c) / static_cast<double>(n) : 0;
-        fmt::print("  {:<22} {:>4} clients  curve {:>7} /s  none {:>7} /s  CURVE costs {:>5.1f} %\n", what, clients, c,
-                   n, cost);
-        report[what].push_back({{"clients", clients}, {"curve_per_second", c}, {"none_per_second", n},
-                                {"curve_cost_percent", cost}, {"runs", runs}});
-    };
-    fmt::print("CURVE vs none ({} rounds of {} s each, alternating):\n", rounds, seconds);
-    for (int c : {1, 8, 64})
-        compare("queries via gateway", c, [&](const ClusterControl& k) { return benchQueries(ctx, k, c, dur, 0, true); });
-    for (int c : {1, 8, 64})
-        compare("durable commands", c, [&](const ClusterControl& k) { return benchCommands(ctx, k, c, dur, true); });
-    compare("connection set-ups", 1, [&](const ClusterControl& k) { return benchConnections(ctx, k, dur); });
-    curve.signalAll(SIGCONT);
-    none.signalAll(SIGCONT);
-    if (!jsonOut.empty()) std::ofstream(jsonOut) << report.dump(2) << "\n";
-    return 0;
-}
-
 // The spare gateways and brokers: queries/s with clients on one gateway against clients spread
 // over all of them (alternating rounds, same cluster), then the failover figures of every case.
 int runSpares(const std::string& jsonOut, int seconds, int rounds, int clients) {
@@ -170,7 +119,7 @@ int runSpares(const std::string& jsonOut, int seconds, int rounds, int clients) 
 // straight-to-one-replica; with the CPU seconds each daemon used, which shows where the ceiling is.
 int runRouting(const std::string& jsonOut, int seconds, int rounds, const std::string& svgOut) {
     const auto dir = std::filesystem::temp_directory_path() / fmt::format("jupiter-bench-routing-{}", getpid());
-    ClusterControl cluster(dir, true, 3, SecurityMode::Curve, 1);
+    ClusterControl cluster(dir, true, ClusterSpec{.commands = 1});
     {
         zmq::context_t ctx(1);
         seedData(ctx, cluster);
@@ -271,7 +220,7 @@ int runStandby(const std::string& jsonOut, int seconds, int rounds) {
     for (int commands : {1, 3}) {
         const auto dir =
             std::filesystem::temp_directory_path() / fmt::format("jupiter-bench-standby-{}-{}", commands, getpid());
-        ClusterControl cluster(dir, true, 3, SecurityMode::Curve, commands);
+        ClusterControl cluster(dir, true, ClusterSpec{.commands = commands});
         seedData(ctx, cluster);
         const std::string key = commands == 1 ? "one_command_node" : "leader_and_two_standbys";
         Doc rows = Doc::array();
@@ -311,7 +260,7 @@ int runStandby(const std::string& jsonOut, int seconds, int rounds) {
 int runCatchUp(const std::string& jsonOut, int events, int commands) {
     zmq::context_t ctx(1);
     const auto dir = std::filesystem::temp_directory_path() / fmt::format("jupiter-bench-catchup-{}", getpid());
-    ClusterControl cluster(dir, true, 3, SecurityMode::Curve, commands);
+    ClusterControl cluster(dir, true, ClusterSpec{.commands = commands});
     seedData(ctx, cluster);
     Doc report = Doc::object();
     report["machine"] = {{"cores", std::thread::hardware_concurrency()}};
@@ -360,6 +309,13 @@ int main(int argc, char** argv) {
     auto* security = app.add_subcommand("security", "CURVE against mode \"none\": queries, commands and connection "
                                                     "set-ups on two clusters side by side");
     runOptions(security, "alternating rounds per figure");
+
+    int syncCommands = Layout{}.commands;
+    auto* sync = app.add_subcommand("sync", "sync \"durable\" against \"async\": durable commands/s at 1, 8, 64 and "
+                                            "256 clients on two clusters side by side");
+    runOptions(sync, "alternating rounds per figure");
+    sync->add_option("--commands", syncCommands, "command nodes in each cluster (1: no standby copy)")
+        ->check(CLI::Range(1, 5));
 
     int spareClients = 64;
     auto* spares = app.add_subcommand("spares", "start a cluster in a temp folder: queries/s on one gateway vs spread "
@@ -429,6 +385,7 @@ int main(int argc, char** argv) {
     try {
         if (*all) return runAll(json, seconds);
         if (*security) return runSecurity(json, seconds, rounds);
+        if (*sync) return runSync(json, seconds, rounds, syncCommands);
         if (*spares) return runSpares(json, seconds, rounds, spareClients);
         if (*standby) return runStandby(json, seconds, rounds);
         if (*routing) return runRouting(json, seconds, rounds, svg);

@@ -58,8 +58,8 @@ std::unique_ptr<bench::ClusterControl> startOwnCluster(const std::filesystem::pa
     }
     std::unique_ptr<bench::ClusterControl> cluster;
     try {
-        cluster = std::make_unique<bench::ClusterControl>(dir, true, replicas, SecurityMode::Curve, Layout{}.commands,
-                                                          netns);
+        cluster = std::make_unique<bench::ClusterControl>(dir, true,
+                                                          bench::ClusterSpec{.replicas = replicas, .netns = netns});
     } catch (...) {
         if (saved >= 0) dup2(saved, STDOUT_FILENO), close(saved);
         throw;
