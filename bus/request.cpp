@@ -43,7 +43,7 @@ bool permitted(Gatekeeper& gate, zmq::socket_t& s, const Request& req, Kind kind
     std::string why;
     if (!who) {
         why = "this client's key is not (or no longer) registered: ask an admin to run `jupiter client add`";
-    } else if (!allows(a, who->role)) {
+    } else if (!gate.permits(*who, a)) {
         why = fmt::format("{} {} needs the role {}; this client ({}) is a {}", kindName(kind), name, allowedRoles(a),
                           who->name, peerRoleName(who->role));
         gate.refuse(who, fmt::format("{} {} (needs {})", kindName(kind), name, allowedRoles(a)));

@@ -46,6 +46,9 @@ public:
     // The registered identity behind `senderKey` (mode none: a trusted local peer), or nullptr,
     // refused: counted and logged.
     const Identity* sender(std::string_view senderKey, std::string_view what);
+    // Whether `who` may do `a`: its role allows it, or security is off (mode none trusts every
+    // local peer). The one rule every check of a request uses.
+    bool permits(const Identity& who, Action a) const { return !credentials_.curve() || allows(a, who.role); }
     // The sender if it may do `a`, else nullptr (counted and logged).
     const Identity* authorise(std::string_view senderKey, Action a);
     // As authorise, for a frame received on one of this daemon's bound sockets.

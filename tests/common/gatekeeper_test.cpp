@@ -136,10 +136,16 @@ TEST_CASE("gatekeeper: a flood of refusals is logged at most once a second - wit
 TEST_CASE("gatekeeper: mode none trusts every local peer and binds no ZAP handler") {
     Fixture f;
     Gatekeeper gate(f.ctx, f.config, Credentials::none(), f.log, f.clock);
-    for (Action a : {Action::Command, Action::PublishEvents, Action::ServeCommands, Action::RelayCommand,
-                     Action::PublishTransition}) {
+    // Every action, a command node's own (a standby's fetch) included, whatever the role it is
+    // asked by: with no keys there is no role to tell.
+    for (Action a : {Action::Ping, Action::MonitorStatus, Action::Query, Action::Command, Action::Inspect,
+                     Action::Replay, Action::Replicate, Action::RelayCommand, Action::ServeCommands,
+                     Action::PublishEvents, Action::PublishHeartbeat, Action::PublishTransition}) {
         const Identity* who = gate.authorise(std::string_view(), a);
         REQUIRE(who != nullptr);
+        const Identity* sender = gate.sender(std::string_view(), "a request");
+        REQUIRE(sender != nullptr);
+        CHECK(gate.permits(*sender, a));
     }
     // A second gatekeeper in the same context would fail to bind ZAP if the first had.
     Gatekeeper again(f.ctx, f.config, Credentials::none(), f.log, f.clock);
