@@ -59,11 +59,9 @@ void Broker::onCommandFrontend() {
         if (!to) {
             auto req = splitRequest(std::move(frames));
             if (!req) return;
-            auto env = decodeEnvelopeHeader(req->bytes);
             sendReply(frontend_, req->route,
-                      makeErrorReply(env ? env->name : "?", env ? env->id : "",
-                                     makeError("unavailable", "no command node leads now (an election is under way); "
-                                                              "the request is retried")));
+                      makeRefusal(req->bytes, makeError("unavailable", "no command node leads now (an election is "
+                                                                       "under way); the request is retried")));
             metrics_.refusedCommand();
             return;
         }
@@ -76,10 +74,9 @@ void Broker::onCommandFrontend() {
         out.erase(out.begin());
         auto req = splitRequest(std::move(out));
         if (!req) return;
-        auto env = decodeEnvelopeHeader(req->bytes);
-        auto err = makeErrorReply(env ? env->name : "?", env ? env->id : "",
-                                  makeError("unavailable", fmt::format("the command node {} is not connected to the "
-                                                                       "broker; the request is retried", *to)));
+        auto err = makeRefusal(req->bytes, makeError("unavailable", fmt::format("the command node {} is not connected "
+                                                                                "to the broker; the request is retried",
+                                                                                *to)));
         sendReply(frontend_, req->route, err);
         metrics_.refusedCommand();
     });

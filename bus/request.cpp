@@ -29,11 +29,19 @@ bool sendReply(zmq::socket_t& s, const Frames& route, const Envelope& reply) {
     return sendReplyBytes(s, route, encodeEnvelope(reply));
 }
 
+bool refusedAsTooLarge(zmq::socket_t& s, const Request& req) {
+    if (req.bytes.size() <= kMaxMessageBytes) return false;
+    sendReply(s, req.route,
+              makeRefusal(req.bytes, makeError("too_large", fmt::format("the message is {} bytes; at most {} are "
+                                                                        "accepted (a list query pages with limit/after)",
+                                                                        req.bytes.size(), kMaxMessageBytes))));
+    return true;
+}
+
 std::optional<Envelope> decodeOrRefuse(zmq::socket_t& s, const Request& req) {
     auto env = decodeEnvelope(req.bytes);
     if (env) return std::move(env.value());
-    auto hdr = decodeEnvelopeHeader(req.bytes);
-    sendReply(s, req.route, makeErrorReply(hdr ? hdr->name : "?", hdr ? hdr->id : "", env.error()));
+    sendReply(s, req.route, makeRefusal(req.bytes, env.error()));
     return std::nullopt;
 }
 

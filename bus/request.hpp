@@ -31,14 +31,17 @@ bool sendReplyBytes(zmq::socket_t& s, const Frames& route, std::string_view byte
 // structured error (naming its message and id when the header is readable) and nullopt returned.
 std::optional<Envelope> decodeOrRefuse(zmq::socket_t& s, const Request& req);
 
+// Answers `req` on `s` with the error too_large when it is over kMaxMessageBytes; true if it did.
+bool refusedAsTooLarge(zmq::socket_t& s, const Request& req);
+
 // The request side of every ROUTER handler: takes up to `max` waiting requests from `s` (see
-// drain), refuses the malformed ones (decodeOrRefuse) and hands the rest to
+// drain), refuses the oversized and malformed ones (decodeOrRefuse) and hands the rest to
 // `handle(Request&, Envelope&)`.
 template <class Handler>
 void serveRequests(zmq::socket_t& s, std::size_t max, Handler&& handle) {
     drain(s, max, [&](Frames&& frames) {
         auto req = splitRequest(std::move(frames));
-        if (!req) return;
+        if (!req || refusedAsTooLarge(s, *req)) return;
         auto env = decodeOrRefuse(s, *req);
         if (env) handle(*req, *env);
     });

@@ -14,7 +14,16 @@ namespace {
 
 constexpr std::string_view kDedupCountKey = "m/dedup_n";
 
-std::string dedupKey(const std::string& rid) { return "d/" + rid; }
+// Request ids are the client's own: the key is the client (length-prefixed, so that no client and
+// id can run into another pair) and the id.
+std::string requestKey(const Envelope& cmd) {
+    const std::string client = cmd.client.value_or("");
+    return fmt::format("d/{}:{}{}", client.size(), client, cmd.id);
+}
+
+// What makes a resend the same command: its name and body (a hash of the body's canonical packing,
+// which decoding and repacking make the same for the same values).
+uint64_t commandFingerprint(const Envelope& cmd) { return recordHash(cmd.name, packDoc(cmd.body)); }
 std::string dedupOrderKey(uint64_t n) { return "x/" + keyNum(n); }
 
 }  // namespace
@@ -32,19 +41,20 @@ void CommandProcessor::reload() {
     if (auto n = store_.get(kDedupCountKey); n && n->size() == 8) std::memcpy(&dedupCount_, n->data(), 8);
 }
 
-void CommandProcessor::remember(const std::string& rid, const Envelope& reply) {
-    Doc rec = {{"kind", kindName(reply.kind)}, {"body", reply.body}};
+void CommandProcessor::remember(const Envelope& cmd, const Envelope& reply) {
+    Doc rec = {{"kind", kindName(reply.kind)}, {"body", reply.body}, {"name", cmd.name}, {"fp", commandFingerprint(cmd)}};
     if (reply.seq) rec["seq"] = *reply.seq;
-    txn_->put(dedupKey(rid), packDoc(rec));
+    const std::string key = requestKey(cmd);
+    txn_->put(key, packDoc(rec));
     ++dedupCount_;
-    txn_->put(dedupOrderKey(dedupCount_), rid);
+    txn_->put(dedupOrderKey(dedupCount_), key);
     std::string n(8, '\0');
     std::memcpy(n.data(), &dedupCount_, 8);
     txn_->put(kDedupCountKey, n);
     if (dedupCount_ > dedupKeep_) {
         const std::string oldKey = dedupOrderKey(dedupCount_ - dedupKeep_);
         if (auto old = txn_->get(oldKey)) {
-            txn_->del(dedupKey(*old));
+            txn_->del(*old);
             txn_->del(oldKey);
         }
     }
@@ -54,14 +64,34 @@ void CommandProcessor::handle(Frames route, const Envelope& cmd) {
     Envelope reply;
     if (cmd.id.empty()) {
         reply = makeErrorReply(cmd.name, cmd.id,
-                               makeError("bad_field", "a command needs a request id (envelope field 'id') so that "
-                                                      "a resend is not applied twice"));
+                               makeError("bad_field",
+                                         "a command needs a request id (envelope field 'id') so that a resend is not "
+                                         "applied twice",
+                                         "id"));
         pending_.push_back({std::move(route), encodeEnvelope(reply)});
         decided(cmd.name, "bad_field");
         return;
     }
-    if (auto seen = txn_->get(dedupKey(cmd.id))) {
+    if (auto seen = txn_->get(requestKey(cmd))) {
         auto rec = unpackDoc(*seen);
+        if (rec && rec->is_object() && rec->contains("fp") &&
+            (rec->value("name", "") != cmd.name || rec->value("fp", uint64_t{0}) != commandFingerprint(cmd))) {
+            // The same client, the same id, another command: not a resend. Refused, not remembered
+            // (the id still answers for its first command).
+            reply = makeErrorReply(
+                cmd.name, cmd.id,
+                makeError("id_reused",
+                          fmt::format("request id '{}' was already used by this client for {} (a different command{}); "
+                                      "send a new command with a new id",
+                                      cmd.id, rec->value("name", "?"),
+                                      rec->contains("seq") ? fmt::format(", answered at sequence {}",
+                                                                         (*rec)["seq"].get<uint64_t>())
+                                                           : std::string()),
+                          "id"));
+            pending_.push_back({std::move(route), encodeEnvelope(reply)});
+            decided(cmd.name, "id_reused");
+            return;
+        }
         if (rec && rec->is_object()) {
             reply.kind = parseKind(rec->value("kind", "reply")).value_or(Kind::Reply);
             reply.name = cmd.name;
@@ -105,7 +135,7 @@ void CommandProcessor::handle(Frames route, const Envelope& cmd) {
         reply.seq = seq;
     }
     reply.node = node_;
-    remember(cmd.id, reply);
+    remember(cmd, reply);
     pending_.push_back({std::move(route), encodeEnvelope(reply)});
 }
 

@@ -1,6 +1,7 @@
 // Turns commands into durable events with group commit: commands handled in one turn of the event
-// loop share one transaction and one WAL sync. Each command is deduplicated by its request id
-// (remembered outcomes live in the same store, written in the same batch as the events), decided
+// loop share one transaction and one WAL sync. Each command is deduplicated by its client and
+// request id (remembered outcomes live in the same store, written in the same batch as the events;
+// the same client's id sent again with another command is refused as id_reused), decided
 // against the write model as the group has left it so far, and its events applied at once, so the
 // next command of the group sees them. Nothing is acknowledged before commit() returns.
 #pragma once
@@ -59,7 +60,7 @@ private:
     void decided(const std::string& name, const std::string& outcome) {
         if (decided_) decided_(name, outcome);
     }
-    void remember(const std::string& rid, const Envelope& reply);
+    void remember(const Envelope& cmd, const Envelope& reply);
 
     Store& store_;
     const Clock& clock_;

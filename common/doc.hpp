@@ -17,6 +17,10 @@ using Doc = nlohmann::json;
 
 // Largest message any Jupiter socket accepts (also set as ZMQ_MAXMSGSIZE).
 inline constexpr std::size_t kMaxMessageBytes = 4u << 20;
+// Largest request a node's request endpoint reads (its ZMQ_MAXMSGSIZE): one over kMaxMessageBytes
+// but within this is read and answered `too_large`; a larger one cannot be answered (libzmq closes
+// the connection on reading its size, before any of it is buffered).
+inline constexpr std::size_t kMaxRequestReadBytes = 2 * kMaxMessageBytes;
 
 // Packs a Doc into msgpack. Maps become msgpack maps with string keys.
 std::string packDoc(const Doc& doc);

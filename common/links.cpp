@@ -94,6 +94,7 @@ zmq::socket_t Wiring::open(Link link, const std::vector<std::string>& topics) co
     switch (link) {
         case Link::Control: {
             auto s = makeSocket(ctx_, zmq::socket_type::router);
+            s.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(kMaxRequestReadBytes));  // too_large is answered
             bindOrExplain(s, self_.bind, "endpoint", "control");
             return s;
         }

@@ -13,6 +13,7 @@ namespace jupiter {
 struct Error {
     std::string code;
     std::string message;
+    std::string field;  // the request's field the error is about, when it is about one (else empty)
 };
 
 template <class T>
@@ -40,8 +41,8 @@ private:
 struct Ok {};
 using Status = Result<Ok>;
 
-inline Error makeError(std::string code, std::string message) {
-    return Error{std::move(code), std::move(message)};
+inline Error makeError(std::string code, std::string message, std::string field = {}) {
+    return Error{std::move(code), std::move(message), std::move(field)};
 }
 
 }  // namespace jupiter

@@ -27,7 +27,8 @@ Status checkDocFree(ReadView& state, const Seller& s) {
     if (owner && *owner != s.id)
         return rejected(fmt::format("seller {} already has doc_type {} doc_number '{}'; a document identifies one "
                                     "seller: check the number or update seller {}",
-                                    *owner, s.docType, s.docNumber, *owner));
+                                    *owner, s.docType, s.docNumber, *owner),
+                        "doc_number");
     return Ok{};
 }
 
@@ -45,7 +46,7 @@ Result<Decision> sellerUpdate(const Doc& body, ReadView& state) {
     Seller s;
     if (auto st = takeSellerFields(body, s, false); !st) return st.error();
     auto current = loadSeller(state, id);
-    if (!current) return notFound("seller", id);
+    if (!current) return notFound("seller", id, "id");
     if (body.size() <= 1)
         return rejected(fmt::format("nothing to change for seller {}: give at least one of first_name, last_name, "
                                     "doc_type, doc_number, phone",
@@ -60,7 +61,7 @@ Result<Decision> sellerUpdate(const Doc& body, ReadView& state) {
 Result<Decision> sellerDelete(const Doc& body, ReadView& state) {
     uint64_t id = 0;
     takeId(body, "id", id);
-    if (!loadSeller(state, id)) return notFound("seller", id);
+    if (!loadSeller(state, id)) return notFound("seller", id, "id");
     Decision d;
     d.reply = Doc::object();
     for (uint64_t sale : indexedIds(state, keys::sellerSales(id)))
@@ -85,7 +86,8 @@ Status takeProductFields(const Doc& body, Product& p, bool required) {
 Status checkCodeFree(ReadView& state, const Product& p) {
     auto owner = loadIndex(state, keys::productCode(p.code));
     if (owner && *owner != p.id)
-        return rejected(fmt::format("code '{}' already belongs to product {}; choose another code", p.code, *owner));
+        return rejected(fmt::format("code '{}' already belongs to product {}; choose another code", p.code, *owner),
+                        "code");
     return Ok{};
 }
 
@@ -103,7 +105,7 @@ Result<Decision> productUpdate(const Doc& body, ReadView& state) {
     Product p;
     if (auto st = takeProductFields(body, p, false); !st) return st.error();
     auto current = loadProduct(state, id);
-    if (!current) return notFound("product", id);
+    if (!current) return notFound("product", id, "id");
     if (body.size() <= 1)
         return rejected(
             fmt::format("nothing to change for product {}: give at least one of code, description, price", id));
@@ -116,7 +118,7 @@ Result<Decision> productUpdate(const Doc& body, ReadView& state) {
 Result<Decision> productDelete(const Doc& body, ReadView& state) {
     uint64_t id = 0;
     takeId(body, "id", id);
-    if (!loadProduct(state, id)) return notFound("product", id);
+    if (!loadProduct(state, id)) return notFound("product", id, "id");
     if (auto sales = indexedIds(state, keys::productSales(id)); !sales.empty())
         return rejected(fmt::format("product {} has {} sale{}; delete them first", id, sales.size(),
                                     sales.size() == 1 ? "" : "s"));
@@ -128,11 +130,12 @@ Result<Decision> stockReceive(const Doc& body, ReadView& state, int64_t nowMs) {
     takeId(body, "product", e.product);
     if (auto st = takeQuantity(body, "quantity", e.quantity, kMaxEntryQuantity, true); !st) return st.error();
     auto p = loadProduct(state, e.product);
-    if (!p) return notFound("product", e.product);
+    if (!p) return notFound("product", e.product, "product");
     if (e.quantity > kMaxReceivedUnits - p->received)
         return rejected(fmt::format("product {} has received {} units in its life; {} more would pass the limit of "
                                     "{}; register a new product",
-                                    p->id, p->received, e.quantity, kMaxReceivedUnits));
+                                    p->id, p->received, e.quantity, kMaxReceivedUnits),
+                        "quantity");
     e.entry = loadNextId(state, "entry");
     e.at = nowMs;
     return oneEvent("stock.received", entryDoc(e), Doc{{"id", e.entry}});

@@ -64,13 +64,15 @@ void takeId(const Doc& body, std::string_view name, uint64_t& out) {
 }
 
 Error badField(std::string_view name, std::string_view problem) {
-    return makeError("bad_field", fmt::format("field '{}' {}", name, problem));
+    return makeError("bad_field", fmt::format("field '{}' {}", name, problem), std::string(name));
 }
 
-Error notFound(std::string_view entity, uint64_t id) {
-    return makeError("not_found", fmt::format("{} {} does not exist", entity, id));
+Error notFound(std::string_view entity, uint64_t id, std::string_view field) {
+    return makeError("not_found", fmt::format("{} {} does not exist", entity, id), std::string(field));
 }
 
-Error rejected(std::string message) { return makeError("rejected", std::move(message)); }
+Error rejected(std::string message, std::string_view field) {
+    return makeError("rejected", std::move(message), std::string(field));
+}
 
 }  // namespace jupiter

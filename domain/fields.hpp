@@ -26,7 +26,8 @@ Status takeQuantity(const Doc& body, std::string_view field, int64_t& out, int64
 void takeId(const Doc& body, std::string_view field, uint64_t& out);
 
 Error badField(std::string_view field, std::string_view problem);
-Error notFound(std::string_view entity, uint64_t id);
-Error rejected(std::string message);
+// `field`: the request's field that named the missing entity or that the rule refused (errors carry it).
+Error notFound(std::string_view entity, uint64_t id, std::string_view field);
+Error rejected(std::string message, std::string_view field = {});
 
 }  // namespace jupiter

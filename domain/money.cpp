@@ -73,24 +73,24 @@ Result<int64_t> priceToCents(std::string_view field, const Doc& value) {
         cents = u > static_cast<uint64_t>(kMaxPriceCents / 100) ? kTooLarge : static_cast<int64_t>(u) * 100;
     } else if (value.is_number_integer()) {
         const auto v = value.get<int64_t>();
-        if (v <= 0) return makeError("bad_field", fmt::format("field '{}' must be > 0, got {}", field, v));
+        if (v <= 0) return makeError("bad_field", fmt::format("field '{}' must be > 0, got {}", field, v), std::string(field));
         cents = v > kMaxPriceCents / 100 ? kTooLarge : v * 100;
     } else if (value.is_number_float()) {
         const double x = value.get<double>();
         if (!std::isfinite(x) || x <= 0)
-            return makeError("bad_field", fmt::format("field '{}' must be a number > 0, got {}", field, value.dump()));
+            return makeError("bad_field", fmt::format("field '{}' must be a number > 0, got {}", field, value.dump()), std::string(field));
         cents = doubleToCents(x);
     } else {
-        return makeError("bad_field", fmt::format("field '{}' must be a number", field));
+        return makeError("bad_field", fmt::format("field '{}' must be a number", field), std::string(field));
     }
     if (cents == 0 && !value.is_number_float())
-        return makeError("bad_field", fmt::format("field '{}' must be > 0, got 0", field));
+        return makeError("bad_field", fmt::format("field '{}' must be > 0, got 0", field), std::string(field));
     if (cents == 0)
         return makeError("bad_field", fmt::format("field '{}' is {}, which rounds to 0 cents; give at least 0.005",
-                                                  field, value.dump()));
+                                                  field, value.dump()), std::string(field));
     if (cents > kMaxPriceCents)
         return makeError("bad_field", fmt::format("field '{}' is {}, above the maximum of {} ({} cents)", field,
-                                                  value.dump(), kMaxPriceCents / 100, kMaxPriceCents));
+                                                  value.dump(), kMaxPriceCents / 100, kMaxPriceCents), std::string(field));
     return cents;
 }
 

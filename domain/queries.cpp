@@ -140,7 +140,7 @@ Result<Doc> salesList(const Doc& body, ReadView& view) {
 Result<Doc> saleGet(const Doc& body, ReadView& view) {
     const uint64_t id = idOf(body);
     auto s = loadSale(view, id);
-    if (!s) return notFound("sale", id);
+    if (!s) return notFound("sale", id, "id");
     PriceCache prices(view);
     return saleRow(*s, prices);
 }
@@ -162,7 +162,7 @@ Result<Doc> sellersList(const Doc& body, ReadView& view) {
 Result<Doc> sellerGet(const Doc& body, ReadView& view) {
     const uint64_t id = idOf(body);
     auto s = loadSeller(view, id);
-    if (!s) return notFound("seller", id);
+    if (!s) return notFound("seller", id, "id");
     PriceCache prices(view);
     uint64_t count = 0;
     Wide total = 0;
@@ -193,7 +193,7 @@ Result<Doc> productsList(const Doc& body, ReadView& view) {
 Result<Doc> productGet(const Doc& body, ReadView& view) {
     const uint64_t id = idOf(body);
     auto p = loadProduct(view, id);
-    if (!p) return notFound("product", id);
+    if (!p) return notFound("product", id, "id");
     Doc entries = Doc::array();
     view.scan(keys::entries(id), "", [&](std::string_view key, std::string_view value) {
         StockEntry e = entryFromDoc(decodeRecord(key, value));

@@ -24,7 +24,8 @@ Status checkInvoiceFree(ReadView& state, const Sale& s) {
     auto owner = loadIndex(state, keys::saleInvoice(s.invoice));
     if (owner && *owner != s.id)
         return rejected(fmt::format("invoice '{}' is already used by sale {}; each sale needs its own invoice number",
-                                    s.invoice, *owner));
+                                    s.invoice, *owner),
+                        "invoice");
     return Ok{};
 }
 
@@ -33,14 +34,15 @@ Status checkInvoiceFree(ReadView& state, const Sale& s) {
 Result<Decision> saleCreate(const Doc& body, ReadView& state, int64_t nowMs) {
     Sale s;
     if (auto st = takeSaleFields(body, s, true); !st) return st.error();
-    if (!loadSeller(state, s.seller)) return notFound("seller", s.seller);
+    if (!loadSeller(state, s.seller)) return notFound("seller", s.seller, "seller");
     auto p = loadProduct(state, s.product);
-    if (!p) return notFound("product", s.product);
+    if (!p) return notFound("product", s.product, "product");
     s.id = loadNextId(state, "sale");
     if (auto st = checkInvoiceFree(state, s); !st) return st.error();
     if (s.quantity > p->stock)
         return rejected(fmt::format("quantity {} exceeds the stock of product {} ({} units); receive stock first",
-                                    s.quantity, p->id, p->stock));
+                                    s.quantity, p->id, p->stock),
+                        "quantity");
     s.at = nowMs;
     return oneEvent("sale.created", saleDoc(s), Doc{{"id", s.id}});
 }
@@ -53,15 +55,15 @@ Result<Decision> saleUpdate(const Doc& body, ReadView& state) {
     Sale s;
     if (auto st = takeSaleFields(body, s, false); !st) return st.error();
     auto current = loadSale(state, id);
-    if (!current) return notFound("sale", id);
+    if (!current) return notFound("sale", id, "id");
     if (body.size() <= 1)
         return rejected(fmt::format(
             "nothing to change for sale {}: give at least one of seller, product, quantity, client, invoice", id));
     s = *current;  // keeps id and the original date
     if (auto st = takeSaleFields(body, s, false); !st) return st.error();
-    if (s.seller != current->seller && !loadSeller(state, s.seller)) return notFound("seller", s.seller);
+    if (s.seller != current->seller && !loadSeller(state, s.seller)) return notFound("seller", s.seller, "seller");
     auto p = loadProduct(state, s.product);
-    if (!p) return notFound("product", s.product);
+    if (!p) return notFound("product", s.product, "product");
     if (auto st = checkInvoiceFree(state, s); !st) return st.error();
     const bool sameProduct = s.product == current->product;
     // Both terms are <= kMaxReceivedUnits, so the sum fits.
@@ -70,9 +72,11 @@ Result<Decision> saleUpdate(const Doc& body, ReadView& state) {
         if (sameProduct)
             return rejected(fmt::format("quantity {} exceeds the stock of product {} ({} units, counting the {} this "
                                         "sale already holds); receive stock first",
-                                        s.quantity, p->id, available, current->quantity));
+                                        s.quantity, p->id, available, current->quantity),
+                            "quantity");
         return rejected(fmt::format("quantity {} exceeds the stock of product {} ({} units); receive stock first",
-                                    s.quantity, p->id, available));
+                                    s.quantity, p->id, available),
+                        "quantity");
     }
     return oneEvent("sale.updated", saleDoc(s));
 }
@@ -80,7 +84,7 @@ Result<Decision> saleUpdate(const Doc& body, ReadView& state) {
 Result<Decision> saleDelete(const Doc& body, ReadView& state) {
     uint64_t id = 0;
     takeId(body, "id", id);
-    if (!loadSale(state, id)) return notFound("sale", id);
+    if (!loadSale(state, id)) return notFound("sale", id, "id");
     return oneEvent("sale.deleted", Doc{{"id", id}});
 }
 

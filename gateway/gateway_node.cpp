@@ -13,6 +13,25 @@
 namespace jupiter {
 namespace {
 
+// Who sends a command, as the command node sees it, with mode = "none" (no key: every client of the
+// cluster is the same local one). With CURVE, the client's public key (Z85).
+constexpr std::string_view kLocalClient = "local";
+
+// What the gateway refuses of a query or command before passing it on.
+std::optional<Error> requestFault(const EnvelopePeek& req) {
+    if (req.id.empty())
+        return makeError("bad_field",
+                         "a request needs an id (envelope field 'id', 1-128 bytes): replies are matched to it, and a "
+                         "command resent with it is applied once",
+                         "id");
+    if (req.hasClient)
+        return makeError("bad_field",
+                         "envelope field 'client' is set by the gateway (from the key this connection proved); a "
+                         "client does not send it",
+                         "client");
+    return std::nullopt;
+}
+
 std::vector<std::string> replicaNames(const Config& c) {
     std::vector<std::string> out;
     for (const auto* n : c.nodesWith(Role::Query)) out.push_back(n->name);
@@ -102,15 +121,24 @@ void GatewayNode::replyToClient(const Frames& route, const std::string& bytes) {
 void GatewayNode::onClient() {
     drain(frontend_, kDrainRequests, [this](Frames&& frames) {
         auto req = splitRequest(std::move(frames));
-        if (!req) return;
+        if (!req || refusedAsTooLarge(frontend_, *req)) return;
         // Queries and commands are routed on their header alone: the replica or the command node
         // validates the body (and answers a structured error), so the gateway does not decode
         // every body twice. Anything else is decoded in full here.
         if (auto peek = peekEnvelope(req->bytes); peek && (peek->kind == Kind::Query || peek->kind == Kind::Command)) {
             if (!permitted(gate_, frontend_, *req, *peek, peek->kind == Kind::Query ? Action::Query : Action::Command))
                 return;
-            if (peek->kind == Kind::Query) queries_.submit(std::move(req->route), *peek, std::move(req->bytes));
-            else commandRouter_.submit(std::move(req->route), *peek, std::move(req->bytes));
+            if (auto fault = requestFault(*peek)) {
+                sendReply(frontend_, req->route, makeErrorReply(peek->name, peek->id, *fault));
+                return;
+            }
+            if (peek->kind == Kind::Query) {
+                queries_.submit(std::move(req->route), *peek, std::move(req->bytes));
+            } else {
+                // The command carries who sent it: the command node keeps request ids per client.
+                commandRouter_.submit(std::move(req->route), *peek,
+                                      withClient(req->bytes, req->peer.empty() ? kLocalClient : req->peer));
+            }
             return;
         }
         auto env = decodeOrRefuse(frontend_, *req);

@@ -157,9 +157,11 @@ void QueryRouter::onReply(const std::string& replica, uint64_t token, const std:
         if (observer_.replicaAnswered) observer_.replicaAnswered(replica, latency);
         if (p->minSeq <= settledHead_ && reply.kind == Kind::Reply) learnLatency(p->name, latency);
     }
+    // A replica that is behind (or failed) is not the last word while another live one has not been
+    // asked; once each has been, the client gets the answer (say `behind`: retry later) at once.
     const bool retryable = reply.kind == Kind::Error && (reply.errorCode == "behind" || reply.errorCode == "internal");
-    if (retryable && clock_.now() < p->deadline) {
-        p->tried.insert(replica);
+    if (retryable) p->tried.insert(replica);
+    if (retryable && clock_.now() < p->deadline && pick(*p, std::max(settledHead_, p->minSeq))) {
         ++retries_;
         dispatch(*p);
     } else {

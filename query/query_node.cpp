@@ -14,6 +14,8 @@ namespace jupiter {
 namespace {
 
 constexpr Millis kMaxParked{1000};
+// Queries waiting for a sequence at most (more are answered `behind` at once: another replica, or later).
+constexpr std::size_t kMaxParkedQueries = 10'000;
 constexpr Millis kReplayTimeout{1000};
 // Events per replay request (the command node serves at most 5,000), and requests in flight: two
 // keep the command node reading the next chunk while this replica applies the current one.
@@ -93,12 +95,7 @@ void QueryNode::onRequest() {
                                                                          dc_.node->name, installer_.records()))));
                 return;
             }
-            if (env.minSeq && *env.minSeq > replicator_.applied()) {
-                replicator_.onHead(*env.minSeq);
-                parked_.push_back({std::move(req.route), std::move(env), clock_.now() + kMaxParked});
-                requestReplayIfDue();
-                return;
-            }
+            if (env.minSeq && *env.minSeq > replicator_.applied()) return park(req, env);
             answer(req.route, env);
             return;
         }
@@ -266,6 +263,7 @@ void QueryNode::onSnapshotReply() {
             dc_.log->warn("ignored a bad snapshot answer from {}: {}", std::string(view(frames[0])), env.error().message);
             return;
         }
+        if (env->kind == Kind::Control && env->name == "pong") return onHeadProbe(std::string(view(frames[0])), *env);
         auto finished = installer_.onReply(std::string(view(frames[0])), env->id, env->body, env->kind == Kind::Error);
         if (!finished) return stop(finished.error().message);
         if (*finished) {
@@ -296,18 +294,85 @@ void QueryNode::requestReplayIfDue() {
     }
 }
 
+void QueryNode::park(Request& req, Envelope& env) {
+    if (parked_.size() >= kMaxParkedQueries) {
+        sendReply(router_, req.route,
+                  makeErrorReply(env.name, env.id,
+                                 makeError("behind",
+                                           fmt::format("{} has {} queries waiting for sequences it has not applied; "
+                                                       "ask another replica, or retry",
+                                                       dc_.node->name, parked_.size()))));
+        return;
+    }
+    const TimePoint now = clock_.now();
+    const bool beyond = *env.minSeq > replicator_.head();
+    // Past every known head, it waits three heartbeat intervals at most for the leader's answer to
+    // a head probe (the leader may be failing over); then `behind`, and the gateway asks elsewhere.
+    const TimePoint deadline = now + (beyond ? Millis(3 * dc_.config.heartbeatIntervalMs) : kMaxParked);
+    parked_.push_back({std::move(req.route), std::move(env), now, deadline, beyond});
+    if (beyond) probeHead();
+}
+
+// Asks the leader what it has committed: a ping, whose answer carries its committed sequence. The
+// query that asked for more came after its client's command was answered, so a head read now
+// covers it: whatever min_seq is beyond it, no command node has acknowledged.
+void QueryNode::probeHead() {
+    const TimePoint now = clock_.now();
+    if (leader_.empty() || (probeSentAt_ && now - *probeSentAt_ < Millis(dc_.config.heartbeatIntervalMs))) return;
+    Envelope ping;
+    ping.kind = Kind::Control;
+    ping.name = "ping";
+    ping.id = fmt::format("{}-head-{}", dc_.node->name, ++headProbes_);
+    if (sendFrames(snapshotSources_.socket, {leader_, encodeEnvelope(ping)})) probeSentAt_ = now;
+}
+
+void QueryNode::onHeadProbe(const std::string& node, const Envelope& pong) {
+    probeSentAt_.reset();
+    const uint64_t head = pong.body.value("seq", uint64_t{0});
+    replicator_.onHead(head);  // a command node's own word
+    for (auto it = parked_.begin(); it != parked_.end();) {
+        if (!it->beyondHead || *it->query.minSeq <= head) {
+            if (it->beyondHead) it->deadline = it->arrived + kMaxParked;
+            it->beyondHead = false;
+            ++it;
+            continue;
+        }
+        answerParked(*it, makeError("ahead_of_head",
+                                    fmt::format("sequence {} is beyond the head: the leading command node {} has "
+                                                "committed up to {}; min_seq is a sequence a command's reply gave",
+                                                *it->query.minSeq, node, head),
+                                    "min_seq"));
+        it = parked_.erase(it);
+    }
+}
+
+void QueryNode::answerParked(Parked& p, const Error& err) {
+    Envelope reply = makeErrorReply(p.query.name, p.query.id, err);
+    reply.seq = store_.seq();
+    reply.node = dc_.node->name;
+    sendReply(router_, p.route, reply);
+}
+
 void QueryNode::onTimer() {
     const TimePoint now = clock_.now();
-    while (!parked_.empty() && parked_.front().deadline <= now) {
-        const Parked& p = parked_.front();
-        sendReply(router_, p.route,
-                  makeErrorReply(p.query.name, p.query.id,
-                                 makeError("behind", fmt::format("{} has applied sequence {} but the query asks for {}; "
-                                                                 "retry, or ask another replica",
-                                                                 dc_.node->name, replicator_.applied(),
-                                                                 *p.query.minSeq))));
-        parked_.pop_front();
+    for (auto it = parked_.begin(); it != parked_.end();) {
+        if (it->beyondHead && *it->query.minSeq <= replicator_.head()) {
+            it->beyondHead = false;  // the head reached it (a heartbeat or events): it waits as any other
+            it->deadline = it->arrived + kMaxParked;
+        }
+        if (it->deadline > now) {
+            ++it;
+            continue;
+        }
+        answerParked(*it, makeError("behind",
+                                    fmt::format("{} has applied sequence {} but the query asks for {}{}; retry, or ask "
+                                                "another replica",
+                                                dc_.node->name, replicator_.applied(), *it->query.minSeq,
+                                                it->beyondHead ? " (and the leader did not say whether it exists)" : ""),
+                                    "min_seq"));
+        it = parked_.erase(it);
     }
+    if (probeSentAt_ && now - *probeSentAt_ >= Millis(3 * dc_.config.heartbeatIntervalMs)) probeSentAt_.reset();
     requestReplayIfDue();
 }
 

@@ -31,12 +31,21 @@ private:
     struct Parked {
         Frames route;
         Envelope query;
+        TimePoint arrived;
         TimePoint deadline;
+        // Its min_seq is past every head this replica has heard of: it waits for the leader to say
+        // what it has committed (probeHead), then either waits as any other or is answered
+        // ahead_of_head. A client's min_seq never moves what this replica asks for or installs.
+        bool beyondHead = false;
     };
     void onRequest();
     void onBus();
     void onReplayReply();
     void onTimer();
+    void park(Request& req, Envelope& env);
+    void probeHead();
+    void onHeadProbe(const std::string& node, const Envelope& pong);
+    void answerParked(Parked& p, const Error& err);
     void onHeartbeatTimer();
     void answer(const Frames& route, const Envelope& q);
     void afterApply(const Result<std::size_t>& r);
@@ -66,6 +75,8 @@ private:
     std::string leader_;    // the leading command node, from its heartbeat
     HeartbeatPublisher heartbeat_;
     std::deque<Parked> parked_;
+    uint64_t headProbes_ = 0;
+    std::optional<TimePoint> probeSentAt_;  // a head probe in flight since then
     uint64_t dropLiveEvery_ = 0;  // test hook (drop_live_batches_every): drops every Nth live batch
     uint64_t liveBatches_ = 0;     // distinct live batches seen (each broker delivers its own copy)
     uint64_t newestBatchEnd_ = 0;  // the last sequence of the newest distinct batch

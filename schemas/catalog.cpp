@@ -71,15 +71,18 @@ Status validateBody(const MessageSpec& spec, const Doc& body) {
         if (it == body.end()) {
             if (f.required)
                 return makeError("bad_field", fmt::format("'{}' needs field '{}' ({}): {}", spec.name, f.name,
-                                                          fieldTypeName(f.type), f.doc));
+                                                          fieldTypeName(f.type), f.doc),
+                                 std::string(f.name));
             continue;
         }
         if (!matches(f.type, *it))
             return makeError("bad_field", fmt::format("field '{}' of '{}' must be of type {}, got {}", f.name, spec.name,
-                                                      fieldTypeName(f.type), docTypeName(*it)));
+                                                      fieldTypeName(f.type), docTypeName(*it)),
+                             std::string(f.name));
         if (f.type == FieldType::String && it->get_ref<const std::string&>().size() > f.maxLen)
             return makeError("bad_field", fmt::format("field '{}' of '{}' is longer than {} bytes", f.name,
-                                                      spec.name, f.maxLen));
+                                                      spec.name, f.maxLen),
+                             std::string(f.name));
     }
     if (!spec.openFields) {
         for (auto it = body.begin(); it != body.end(); ++it) {
@@ -89,7 +92,8 @@ Status validateBody(const MessageSpec& spec, const Doc& body) {
                 std::string accepted;
                 for (const auto& f : spec.fields) accepted += (accepted.empty() ? "" : ", ") + std::string(f.name);
                 return makeError("bad_field", fmt::format("'{}' has no field '{}' (accepted: {})", spec.name, it.key(),
-                                                          accepted.empty() ? "none" : accepted));
+                                                          accepted.empty() ? "none" : accepted),
+                                 it.key());
             }
         }
     }

@@ -2,6 +2,7 @@
 #include "schemas/envelope.hpp"
 
 #include <array>
+#include <stdexcept>
 
 #include <msgpack.hpp>
 
@@ -19,7 +20,7 @@ Result<uint64_t> optionalU64(const Doc& d, const char* key, std::optional<uint64
     auto it = d.find(key);
     if (it == d.end()) return uint64_t{0};
     if (!it->is_number_unsigned() && !(it->is_number_integer() && it->get<int64_t>() >= 0))
-        return makeError("malformed", fmt::format("envelope field '{}' must be an unsigned integer", key));
+        return makeError("malformed", fmt::format("envelope field '{}' must be an unsigned integer", key), key);
     out = it->get<uint64_t>();
     return *out;
 }
@@ -39,6 +40,7 @@ std::string encodeEnvelope(const Envelope& e) {
     if (e.seq) d["seq"] = *e.seq;
     if (e.minSeq) d["min_seq"] = *e.minSeq;
     if (e.node) d["node"] = *e.node;
+    if (e.client) d["client"] = *e.client;
     if (e.packedBody.empty()) {
         d["body"] = e.body;
         return packDoc(d);
@@ -62,32 +64,42 @@ Result<Envelope> decodeEnvelopeHeader(std::string_view bytes) {
     if (!d.is_object()) return makeError("malformed", "a message must be a msgpack map (the envelope)");
     auto v = d.find("v");
     if (v == d.end() || !v->is_number_unsigned())
-        return makeError("malformed", "envelope field 'v' (schema version) is missing or not an unsigned integer");
+        return makeError("malformed", "envelope field 'v' (schema version) is missing or not an unsigned integer", "v");
     if (v->get<uint64_t>() != kSchemaVersion)
         return makeError("bad_version", fmt::format("schema version {} is not supported (this node speaks {})",
-                                                    v->get<uint64_t>(), kSchemaVersion));
+                                                    v->get<uint64_t>(), kSchemaVersion),
+                         "v");
     Envelope e;
     for (const char* key : {"kind", "name", "id"}) {
         auto it = d.find(key);
         if (it == d.end() || !it->is_string())
-            return makeError("malformed", fmt::format("envelope field '{}' is missing or not a string", key));
+            return makeError("malformed", fmt::format("envelope field '{}' is missing or not a string", key), key);
         if (it->get_ref<const std::string&>().size() > 128)
-            return makeError("malformed", fmt::format("envelope field '{}' is longer than 128 bytes", key));
+            return makeError("malformed", fmt::format("envelope field '{}' is longer than 128 bytes", key), key);
     }
     auto kind = parseKind(d["kind"].get_ref<const std::string&>());
-    if (!kind) return makeError("unknown_message", fmt::format("unknown kind '{}'", d["kind"].get<std::string>()));
+    if (!kind)
+        return makeError("unknown_message",
+                         fmt::format("unknown kind '{}' (a client sends command or query, or control for ping)",
+                                     d["kind"].get<std::string>()),
+                         "kind");
     e.kind = *kind;
     e.name = d["name"].get<std::string>();
     e.id = d["id"].get<std::string>();
     auto body = d.find("body");
     if (body == d.end() || !body->is_object())
-        return makeError("malformed", "envelope field 'body' is missing or not a map");
+        return makeError("malformed", "envelope field 'body' is missing or not a map", "body");
     e.body = std::move(*body);
     if (auto r = optionalU64(d, "seq", e.seq); !r) return r.error();
     if (auto r = optionalU64(d, "min_seq", e.minSeq); !r) return r.error();
     if (auto n = d.find("node"); n != d.end()) {
-        if (!n->is_string()) return makeError("malformed", "envelope field 'node' must be a string");
+        if (!n->is_string()) return makeError("malformed", "envelope field 'node' must be a string", "node");
         e.node = n->get<std::string>();
+    }
+    if (auto c = d.find("client"); c != d.end()) {
+        if (!c->is_string() || c->get_ref<const std::string&>().size() > 128)
+            return makeError("malformed", "envelope field 'client' must be a string of at most 128 bytes", "client");
+        e.client = c->get<std::string>();
     }
     return e;
 }
@@ -145,6 +157,8 @@ std::optional<EnvelopePeek> peekEnvelope(std::string_view bytes) {
                 p.minSeq = kv.val.via.u64;
             } else if (*key == "node") {
                 if (auto n = str(kv.val)) p.node = std::string(*n);
+            } else if (*key == "client") {
+                p.hasClient = true;
             } else if (*key == "body") {
                 if (kv.val.type != msgpack::type::MAP) return std::nullopt;
                 body = &kv.val;
@@ -164,6 +178,28 @@ std::optional<EnvelopePeek> peekEnvelope(std::string_view bytes) {
     }
 }
 
+std::string withClient(std::string_view bytes, std::string_view client) {
+    // The map's entry count is in its header: fixmap (0x80 | n, n < 16), map 16 (0xde) or map 32 (0xdf).
+    const auto b0 = static_cast<unsigned char>(bytes.at(0));
+    uint32_t n = 0;
+    std::size_t header = 1;
+    if ((b0 & 0xf0) == 0x80) {
+        n = b0 & 0x0f;
+    } else {
+        header = b0 == 0xde ? 3 : 5;
+        if (bytes.size() < header || (b0 != 0xde && b0 != 0xdf))
+            throw std::logic_error("withClient: not a msgpack map");
+        for (std::size_t i = 1; i < header; ++i) n = (n << 8) | static_cast<unsigned char>(bytes[i]);
+    }
+    std::string out;
+    out.reserve(bytes.size() + client.size() + 16);
+    packMapHeader(out, n + 1);
+    out.append(bytes.substr(header));
+    packStr(out, "client");
+    packStr(out, client);
+    return out;
+}
+
 Envelope makeReply(const Envelope& req, Doc body) {
     Envelope r;
     r.kind = Kind::Reply;
@@ -173,12 +209,45 @@ Envelope makeReply(const Envelope& req, Doc body) {
     return r;
 }
 
+Envelope makeRefusal(std::string_view bytes, const Error& err) {
+    // The envelope's entries are read one at a time, so that the name and id are found even when
+    // what follows them (a body too large, too deep or cut short) cannot be read.
+    std::string name, id;
+    const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
+    uint32_t n = 0;
+    std::size_t off = 1;
+    if (!bytes.empty() && (p[0] & 0xf0) == 0x80) {
+        n = p[0] & 0x0f;
+    } else if (!bytes.empty() && (p[0] == 0xde || p[0] == 0xdf) && bytes.size() >= (p[0] == 0xde ? 3u : 5u)) {
+        off = p[0] == 0xde ? 3 : 5;
+        for (std::size_t i = 1; i < off; ++i) n = (n << 8) | p[i];
+    }
+    // Limits as wide as what a node reads (an entry before the id, often the body, may be large).
+    const msgpack::unpack_limit limit(65536, 65536, kMaxRequestReadBytes, kMaxRequestReadBytes, kMaxRequestReadBytes, 32);
+    try {
+        for (uint32_t i = 0; i < n && i < 64 && off < bytes.size(); ++i) {
+            msgpack::object_handle kh = msgpack::unpack(bytes.data(), bytes.size(), off, nullptr, nullptr, limit);
+            const msgpack::object& k = kh.get();
+            const std::string_view key = k.type == msgpack::type::STR ? std::string_view(k.via.str.ptr, k.via.str.size)
+                                                                       : std::string_view();
+            msgpack::object_handle vh = msgpack::unpack(bytes.data(), bytes.size(), off, nullptr, nullptr, limit);
+            const msgpack::object& v = vh.get();
+            if ((key != "name" && key != "id") || v.type != msgpack::type::STR || v.via.str.size > 128) continue;
+            (key == "name" ? name : id).assign(v.via.str.ptr, v.via.str.size);
+        }
+    } catch (const std::exception&) {
+        // Not msgpack from here on, or past a limit: what was read so far is echoed.
+    }
+    return makeErrorReply(name, id, err);
+}
+
 Envelope makeErrorReply(std::string_view name, std::string_view id, const Error& err) {
     Envelope r;
     r.kind = Kind::Error;
     r.name = std::string(name.empty() ? "?" : name);
     r.id = std::string(id);
     r.body = {{"code", err.code}, {"message", err.message.substr(0, 4000)}};
+    if (!err.field.empty()) r.body["field"] = err.field.substr(0, 128);
     return r;
 }
 

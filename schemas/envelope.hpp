@@ -29,6 +29,9 @@ struct Envelope {
     std::optional<uint64_t> seq;    // replies: event sequence the answer reflects
     std::optional<uint64_t> minSeq; // queries: answer only from a replica that applied this seq
     std::optional<std::string> node;  // replies: which node answered
+    // Commands on their way to the command node: who sent them (the key the client's gateway
+    // authenticated), set by the gateway; a client never sends it. Request ids are the client's own.
+    std::optional<std::string> client;
     // When not empty: the body already packed as a msgpack map, sent instead of `body` (a reply
     // assembled from stored records without decoding them).
     std::string packedBody;
@@ -54,8 +57,12 @@ struct EnvelopePeek {
     std::string errorCode;  // body.code of an error, else empty
     std::string node;
     uint64_t minSeq = 0;
+    bool hasClient = false;  // the envelope carries `client` (which only a gateway may set)
 };
 std::optional<EnvelopePeek> peekEnvelope(std::string_view bytes);
+
+// The envelope `bytes` (a valid one: peekEnvelope read it) with `client` added, without decoding it.
+std::string withClient(std::string_view bytes, std::string_view client);
 
 // The error code of a gateway that cannot pass commands on (it hears no broker): unlike every
 // other error it is about that gateway, not the request, so a client with other gateways resends
@@ -65,5 +72,10 @@ inline constexpr std::string_view kErrorCutOff = "cut_off";
 // Builders for the common replies.
 Envelope makeReply(const Envelope& req, Doc body);
 Envelope makeErrorReply(std::string_view name, std::string_view id, const Error& err);
+// The error that answers the request `bytes` when it cannot be served as sent (it does not decode,
+// is too large, or is refused before it is read in full): it echoes whatever of the request's
+// name and id can be read (each a string of at most 128 bytes), whatever else is wrong with it, so
+// a client that matches replies by id gets its answer at once. Name "?" and id "" when unreadable.
+Envelope makeRefusal(std::string_view bytes, const Error& err);
 
 }  // namespace jupiter

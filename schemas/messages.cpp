@@ -128,8 +128,7 @@ std::vector<MessageSpec> build() {
                   {"items", A, false, "list queries: the rows"}},
                  true});
     c.push_back({Kind::Error, "*", "structured error reply to any request",
-                 {{"code", S, true, "stable code: malformed, bad_version, unknown_message, bad_field, rejected, "
-                                    "not_found, unavailable, cut_off, timeout, too_large, forbidden, too_far_behind, internal"},
+                 {{"code", S, true, "stable code (the table \"Error codes\" above says when each is sent)"},
                   {"message", S, true, "what was wrong and what to do", 4096},
                   {"field", S, false, "the offending field, when there is one"}}});
 

@@ -89,10 +89,51 @@ TEST_CASE("command processor: remembered outcomes are bounded - oldest forgotten
     CommandProcessor p(*t.store, clock, "command-1", false, 3);
     for (int i = 1; i <= 5; ++i) p.handle({}, productCreate("r" + std::to_string(i), "C" + std::to_string(i)));
     REQUIRE(p.commit().ok());
-    CHECK_FALSE(t.store->get("d/r1"));
-    CHECK_FALSE(t.store->get("d/r2"));
-    CHECK(t.store->get("d/r3"));
-    CHECK(t.store->get("d/r5"));
+    CHECK_FALSE(t.store->get("d/0:r1"));  // no client: the key is "d/", the client's length, ':', client, id
+    CHECK_FALSE(t.store->get("d/0:r2"));
+    CHECK(t.store->get("d/0:r3"));
+    CHECK(t.store->get("d/0:r5"));
+}
+
+TEST_CASE("command processor: request ids are each client's own - the same client's id for another command is "
+          "refused as id_reused") {
+    TempStore t;
+    ManualClock clock;
+    CommandProcessor p(*t.store, clock, "command-1", true);
+    auto from = [](std::string client, Envelope e) {
+        e.client = std::move(client);
+        return e;
+    };
+    p.handle({}, from("alice", productCreate("1", "A")));
+    p.handle({}, from("bob", productCreate("1", "B")));           // bob's own id 1: applied
+    p.handle({}, from("alice", productCreate("1", "A")));         // alice's resend: her first outcome
+    p.handle({}, from("alice", productCreate("1", "C")));         // another body under her id 1
+    Envelope renamed = from("alice", productCreate("1", "A"));
+    renamed.name = "seller.delete";
+    renamed.body = {{"id", 1}};
+    p.handle({}, renamed);                                        // another command under her id 1
+    p.handle({}, from("ali", productCreate("ce1", "D")));         // "ali"+"ce1" is not "alice"+"1"
+    auto g = p.commit();
+    REQUIRE(g.ok());
+    REQUIRE(g->replies.size() == 6);
+    CHECK(decodeReply(g->replies[0]).body["seq"] == 1);
+    CHECK(decodeReply(g->replies[1]).body["seq"] == 2);
+    CHECK_FALSE(decodeReply(g->replies[1]).body.contains("duplicate"));
+    CHECK(decodeReply(g->replies[2]).body["duplicate"] == true);
+    CHECK(decodeReply(g->replies[2]).body["seq"] == 1);
+    for (int i : {3, 4}) {
+        auto e = decodeReply(g->replies[static_cast<std::size_t>(i)]);
+        CHECK(e.kind == Kind::Error);
+        CHECK(e.body["code"] == "id_reused");
+        CHECK(e.body["field"] == "id");
+        CHECK(e.body["message"].get<std::string>().find("product.create") != std::string::npos);
+    }
+    CHECK(decodeReply(g->replies[5]).body["seq"] == 3);
+    CHECK(t.store->seq() == 3);
+    // The refusal is not remembered: the id still answers for its first command.
+    p.handle({}, from("alice", productCreate("1", "A")));
+    auto again = p.commit();
+    CHECK(decodeReply(again->replies[0]).body["duplicate"] == true);
 }
 
 TEST_CASE("command processor: a command without a request id is refused") {

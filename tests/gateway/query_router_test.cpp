@@ -262,6 +262,29 @@ TEST_CASE("query router: a replica that is behind the query's sequence hands it 
     REQUIRE(f.sent.size() == 2);
     CHECK(f.sent[1].replica == "query-2");
     CHECK(f.replies.empty());
+    // Once every live replica has said it is behind, the client hears so at once (not at the
+    // overall timeout), and may retry later.
+    for (std::size_t i = 1; i <= 2; ++i) {
+        REQUIRE(f.sent.size() == i + 1);
+        f.router.onReply(f.sent[i].replica, f.sent[i].token, encodeEnvelope(behind),
+                         *peekEnvelope(encodeEnvelope(behind)));
+    }
+    REQUIRE(f.sent.size() == 3);
+    REQUIRE(f.replies.size() == 1);
+    CHECK(f.reply(0).body["code"] == "behind");
+    CHECK(f.reply(0).id == "a");
+}
+
+TEST_CASE("query router: ahead_of_head from a replica is the answer - not tried elsewhere") {
+    Fixture f;
+    f.submit("a", 500);
+    REQUIRE(f.sent.size() == 1);
+    Envelope q = *decodeEnvelopeHeader(f.sent[0].bytes);
+    const std::string ahead = encodeEnvelope(makeErrorReply(q.name, q.id, makeError("ahead_of_head", "up to 3")));
+    f.router.onReply(f.sent[0].replica, f.sent[0].token, ahead, *peekEnvelope(ahead));
+    CHECK(f.sent.size() == 1);
+    REQUIRE(f.replies.size() == 1);
+    CHECK(f.reply(0).body["code"] == "ahead_of_head");
 }
 
 TEST_CASE("query router: the overall timeout answers with an error") {

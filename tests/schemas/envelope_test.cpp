@@ -3,6 +3,8 @@
 
 #include <random>
 
+#include <fmt/format.h>
+
 #include "schemas/catalog.hpp"
 #include "schemas/envelope.hpp"
 
@@ -185,4 +187,54 @@ TEST_CASE("peekEnvelope reads kind - id - node and an error's code - and refuses
         m[rng() % m.size()] = static_cast<char>(rng());
         (void)peekEnvelope(m);  // never crashes or throws
     }
+}
+
+TEST_CASE("a refusal echoes the name and id it can read - whatever else is wrong - and an error names its field") {
+    auto refusal = [](const Doc& d) { return makeRefusal(packDoc(d), makeError("x", "y")); };
+    Doc v2 = {{"v", 2}, {"kind", "query"}, {"name", "sale.get"}, {"id", "r-1"}, {"body", Doc::object()}};
+    CHECK(refusal(v2).id == "r-1");
+    CHECK(refusal(v2).name == "sale.get");
+    CHECK(refusal({{"kind", 3}, {"id", "r-2"}}).id == "r-2");  // no v, no name, kind of the wrong type
+    CHECK(refusal({{"kind", 3}, {"id", "r-2"}}).name == "?");
+    CHECK(refusal({{"id", 5}, {"name", "n"}}).id.empty());     // an id that is not a string is not echoed
+    CHECK(refusal({{"id", std::string(129, 'i')}}).id.empty()); // nor one over 128 bytes
+    // The body comes first in a packed map (keys sorted) and may be over the size limit.
+    Doc big = {{"body", {{"code", std::string(kMaxMessageBytes, 'x')}}}, {"id", "r-3"}, {"name", "product.create"}};
+    CHECK(refusal(big).id == "r-3");
+    // Cut short after the id: the id was read.
+    std::string cut = packDoc({{"id", "r-4"}, {"name", "n"}, {"v", 1}});
+    cut.resize(cut.size() - 2);
+    CHECK(makeRefusal(cut, makeError("x", "y")).id == "r-4");
+    CHECK(makeRefusal("not msgpack", makeError("x", "y")).name == "?");
+    // The decoder names the envelope field at fault; the error reply carries it.
+    Doc minSeq = {{"v", 1}, {"kind", "query"}, {"name", "sale.get"}, {"id", "r-5"}, {"body", Doc::object()},
+                  {"min_seq", "7"}};
+    auto bad = decodeEnvelope(packDoc(minSeq));
+    REQUIRE_FALSE(bad.ok());
+    CHECK(bad.error().field == "min_seq");
+    CHECK(makeRefusal(packDoc(minSeq), bad.error()).body["field"] == "min_seq");
+    Doc badBody = {{"v", 1}, {"kind", "command"}, {"name", "seller.create"}, {"id", "r-6"}, {"body", {{"phone", 1}}}};
+    CHECK(decodeEnvelope(packDoc(badBody)).error().field == "first_name");
+}
+
+TEST_CASE("withClient adds the sender to an envelope without decoding it - and peekEnvelope sees one sent") {
+    Envelope e;
+    e.kind = Kind::Command;
+    e.name = "seller.delete";
+    e.id = "c-1";
+    e.body = {{"id", 3}};
+    const std::string stamped = withClient(encodeEnvelope(e), "KEY-z85");
+    auto d = decodeEnvelope(stamped);
+    REQUIRE(d.ok());
+    CHECK(d->client == "KEY-z85");
+    CHECK(d->body == e.body);
+    CHECK(peekEnvelope(stamped)->hasClient);
+    CHECK_FALSE(peekEnvelope(encodeEnvelope(e))->hasClient);
+    // A map of 15 entries (the largest fixmap) becomes a map 16.
+    Doc wide = {{"v", 1}, {"kind", "query"}, {"name", "x"}, {"id", "i"}, {"body", Doc::object()}};
+    for (int i = 0; i < 10; ++i) wide[fmt::format("extra{}", i)] = i;
+    auto w = unpackDoc(withClient(packDoc(wide), "k"));
+    REQUIRE(w.ok());
+    CHECK(w->size() == 16);
+    CHECK((*w)["client"] == "k");
 }
