@@ -63,10 +63,26 @@ std::string metricNameLabel(Kind kind, const std::string& name) {
     return findMessage(kind, name) ? name : "unknown";
 }
 
+namespace {
+
+Status validateFields(const MessageSpec& spec, const std::vector<FieldSpec>& fields, bool open, const Doc& body);
+
+}  // namespace
+
 Status validateBody(const MessageSpec& spec, const Doc& body) {
+    return validateFields(spec, spec.fields, spec.openFields, body);
+}
+
+Status validateReply(const MessageSpec& spec, const Doc& body) {
+    return validateFields(spec, spec.reply, false, body);
+}
+
+namespace {
+
+Status validateFields(const MessageSpec& spec, const std::vector<FieldSpec>& fields, bool open, const Doc& body) {
     if (!body.is_object())
         return makeError("bad_field", fmt::format("the body of '{}' must be a map, got {}", spec.name, docTypeName(body)));
-    for (const auto& f : spec.fields) {
+    for (const auto& f : fields) {
         auto it = body.find(std::string(f.name));
         if (it == body.end()) {
             if (f.required)
@@ -84,13 +100,13 @@ Status validateBody(const MessageSpec& spec, const Doc& body) {
                                                       spec.name, f.maxLen),
                              std::string(f.name));
     }
-    if (!spec.openFields) {
+    if (!open) {
         for (auto it = body.begin(); it != body.end(); ++it) {
             bool known = false;
-            for (const auto& f : spec.fields) known = known || f.name == it.key();
+            for (const auto& f : fields) known = known || f.name == it.key();
             if (!known) {
                 std::string accepted;
-                for (const auto& f : spec.fields) accepted += (accepted.empty() ? "" : ", ") + std::string(f.name);
+                for (const auto& f : fields) accepted += (accepted.empty() ? "" : ", ") + std::string(f.name);
                 return makeError("bad_field", fmt::format("'{}' has no field '{}' (accepted: {})", spec.name, it.key(),
                                                           accepted.empty() ? "none" : accepted),
                                  it.key());
@@ -99,6 +115,8 @@ Status validateBody(const MessageSpec& spec, const Doc& body) {
     }
     return Ok{};
 }
+
+}  // namespace
 
 std::string catalogMarkdown() {
     std::string out;
@@ -111,13 +129,20 @@ std::string catalogMarkdown() {
         out += fmt::format("\n### `{}`\n{}\n\n", m.name, m.doc);
         if (m.fields.empty()) {
             out += "No fields.\n";
-            continue;
+        } else {
+            out += "| field | type | required | meaning |\n| --- | --- | --- | --- |\n";
+            for (const auto& f : m.fields)
+                out += fmt::format("| `{}` | {} | {} | {} |\n", f.name, fieldTypeName(f.type),
+                                   f.required ? "yes" : "no", f.doc);
         }
-        out += "| field | type | required | meaning |\n| --- | --- | --- | --- |\n";
-        for (const auto& f : m.fields)
-            out += fmt::format("| `{}` | {} | {} | {} |\n", f.name, fieldTypeName(f.type), f.required ? "yes" : "no",
-                               f.doc);
         if (m.openFields) out += "\nOther fields may follow, depending on the request.\n";
+        if (!m.reply.empty()) {
+            out += "\nReply body (kind `reply`; every field is listed, none other is sent):\n\n"
+                   "| field | type | always | meaning |\n| --- | --- | --- | --- |\n";
+            for (const auto& f : m.reply)
+                out += fmt::format("| `{}` | {} | {} | {} |\n", f.name, fieldTypeName(f.type),
+                                   f.required ? "yes" : "no", f.doc);
+        }
     }
     return out;
 }

@@ -31,6 +31,8 @@ struct MessageSpec {
     std::string_view doc;
     std::vector<FieldSpec> fields;
     bool openFields = false;  // replies/events that may carry fields beyond those listed
+    // Commands and queries: the body of their reply (kind reply), every field declared.
+    std::vector<FieldSpec> reply = {};
 };
 
 const std::vector<MessageSpec>& messageCatalog();
@@ -44,6 +46,8 @@ std::string metricNameLabel(Kind kind, const std::string& name);
 // Checks `body` against `spec`: required fields present, every field of the declared type, no
 // unknown fields. The error names the field, e.g. "field 'quantity' must be an integer, got string".
 Status validateBody(const MessageSpec& spec, const Doc& body);
+// Checks the body of a reply to a request of `spec` against spec.reply, as strictly.
+Status validateReply(const MessageSpec& spec, const Doc& body);
 
 // The catalogue rendered as Markdown tables (the body of schemas/README.md).
 std::string catalogMarkdown();

@@ -2,6 +2,8 @@
 // transitions and control requests. Decoders validate against this table; README.md renders it.
 #include "schemas/catalog.hpp"
 
+#include <stdexcept>
+
 namespace jupiter {
 namespace {
 
@@ -130,7 +132,8 @@ std::vector<MessageSpec> build() {
     c.push_back({Kind::Error, "*", "structured error reply to any request",
                  {{"code", S, true, "stable code (the table \"Error codes\" above says when each is sent)"},
                   {"message", S, true, "what was wrong and what to do", 4096},
-                  {"field", S, false, "the offending field, when there is one"}}});
+                  {"field", S, false, "the request's field (of the body, or of the envelope) the error is about"},
+                  {"duplicate", B, false, "true: a command's first outcome, answered again to a resend of its id"}}});
 
     // ---- liveness and monitoring
     c.push_back({Kind::Heartbeat, "heartbeat", "published by every node every interval on topic hb.<node>",
@@ -176,6 +179,63 @@ std::vector<MessageSpec> build() {
     c.push_back({Kind::Control, "digest", "state digest of a node's store at its current sequence", {}});
     c.push_back({Kind::Control, "keys", "hash of each stored record from `after` on (to locate a divergence)",
                  {{"after", S, false, "start after this key"}, {"max", U, false, "max keys (default 1000)"}}});
+
+    // ---- reply bodies of the commands and queries
+    auto replyOf = [&c](Kind kind, std::string_view name) -> std::vector<F>& {
+        for (auto& m : c)
+            if (m.kind == kind && m.name == name) return m.reply;
+        throw std::logic_error("reply of an unknown message");
+    };
+    for (auto& m : c) {
+        if (m.kind != Kind::Command) continue;
+        m.reply = {{"seq", U, true, "sequence of the last event written (the envelope's seq too; a later query's min_seq)"},
+                   {"first_seq", U, true, "sequence of the first event written"},
+                   {"events", U, true, "how many events the command wrote (a delete of a seller: one per sale, then it)"},
+                   {"id", U, m.name.ends_with(".create") || m.name == "stock.receive",
+                    "commands that create: the new entity's id (stock.receive: the entry's)"},
+                   {"duplicate", B, false, "true: this client sent this id before; the reply is that first outcome"}};
+    }
+    const std::vector<F> saleRow = {{"id", U, true, "sale id"},
+                                    {"seller", U, true, "seller id"},
+                                    {"product", U, true, "product id"},
+                                    {"quantity", I, true, "units sold"},
+                                    {"client", S, true, "client name"},
+                                    {"invoice", S, true, "invoice number"},
+                                    {"at", I, true, "sale date, ms since the Unix epoch (UTC)"},
+                                    {"unit_price_cents", I, true, "the product's current unit price, in cents"},
+                                    {"total_cents", I, true, "quantity x unit_price_cents"}};
+    const std::vector<F> sellerRow = {{"id", U, true, "seller id"}, {"first_name", S, true, ""},
+                                      {"last_name", S, true, ""},   {"doc_type", S, true, ""},
+                                      {"doc_number", S, true, ""},  {"phone", S, true, ""}};
+    const std::vector<F> productRow = {{"id", U, true, "product id"},
+                                       {"code", S, true, ""},
+                                       {"description", S, true, ""},
+                                       {"price_cents", I, true, "unit price in cents"},
+                                       {"stock", I, true, "units in stock"},
+                                       {"value_cents", I, true, "price_cents x stock"}};
+    auto plus = [](std::vector<F> f, std::initializer_list<F> more) {
+        f.insert(f.end(), more);
+        return f;
+    };
+    auto page = [](std::string_view rows) {
+        return std::vector<F>{
+            {"items", A, true, rows},
+            {"next_after", U, false, "present when more rows follow: send it as `after` for the next page"}};
+    };
+    replyOf(Kind::Query, "sales.list") = page("the sales, by id ascending, at most `limit`, each as sale.get's reply");
+    replyOf(Kind::Query, "sellers.list") =
+        page("the sellers, by id ascending, at most `limit`: id, first_name, last_name, doc_type, doc_number, phone");
+    replyOf(Kind::Query, "products.list") =
+        page("the products, by id ascending, at most `limit`, each as product.get's reply without `entries`");
+    replyOf(Kind::Query, "sale.get") = saleRow;
+    replyOf(Kind::Query, "seller.get") =
+        plus(sellerRow, {{"sales_count", U, true, "the seller's sales"},
+                         {"sales_total_cents", I, true, "their total at the products' current prices"}});
+    replyOf(Kind::Query, "product.get") =
+        plus(productRow, {{"entries", A, true, "its stock entries: [{entry, quantity, at (ms, UTC)}]"}});
+    replyOf(Kind::Query, "inventory.value") = {{"total_cents", I, true, "sum of price_cents x stock"},
+                                               {"products", U, true, "number of products"},
+                                               {"units", I, true, "units in stock, all products"}};
     return c;
 }
 

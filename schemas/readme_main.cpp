@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "schemas/catalog.hpp"
+#include "schemas/protocol.hpp"
 
 int main() {
     std::cout << "# Jupiter messages (schema version " << jupiter::kSchemaVersion << ")\n\n"
@@ -15,15 +16,18 @@ int main() {
                  "| `v` | unsigned integer | schema version; a node refuses any other (`bad_version`) |\n"
                  "| `kind` | string | command, query, reply, error, events, heartbeat, transition, control |\n"
                  "| `name` | string | the message name below (`unknown_message` otherwise) |\n"
-                 "| `id` | string | request id chosen by the client; replies echo it; commands are deduplicated by it |\n"
+                 "| `id` | string | request id chosen by the client (1-128 bytes); replies echo it; commands are "
+                 "deduplicated by it and the client's key |\n"
                  "| `body` | map | the fields below, checked for presence and type (`bad_field`) |\n"
                  "| `seq` | unsigned integer, optional | replies: the event sequence the answer reflects |\n"
                  "| `min_seq` | unsigned integer, optional | queries: answer only from a replica that applied it |\n"
-                 "| `node` | string, optional | replies: the node that answered |\n\n"
-                 "Messages larger than 4 MiB are refused by every socket (ZMQ_MAXMSGSIZE).\n\n"
+                 "| `node` | string, optional | replies: the node that answered |\n"
+                 "| `client` | string, optional | commands from a gateway to the command node: the sender's key; never "
+                 "sent by a client |\n\n"
+                 "A message over 4 MiB is answered `too_large` (one over 8 MiB cannot be read: the connection closes).\n\n"
                  "Every link is CurveZMQ-authenticated by default (README, \"Security\"): what a peer may send is decided "
                  "by the role of its key, not by anything in the message. A request its role may not make is answered "
                  "with the error code `forbidden`, naming the roles that may; a bus message on a topic its key may not "
                  "publish (`ev`: the command node; `hb.<node>`: that node; `tr`: the monitor) is dropped and counted.\n"
-              << jupiter::catalogMarkdown();
+              << "\n" << jupiter::protocolMarkdown() << jupiter::catalogMarkdown();
 }
