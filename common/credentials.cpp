@@ -31,21 +31,24 @@ Result<Credentials> Credentials::forNode(const Config& config, const NodeConfig&
 }
 
 Result<Credentials> Credentials::curveWith(const Config& config, std::string keyFile) {
+    auto keys = serverKeysOf(config);
+    if (!keys) return keys.error();
+    return forServers(keyFile, std::move(*keys));
+}
+
+Result<Credentials> Credentials::forServers(const std::string& keyFile, std::map<std::string, std::string> serverKeys) {
     if (auto s = checkCurveAvailable(); !s) return s.error();
     Credentials c;
     c.mode_ = SecurityMode::Curve;
-    c.keyFile_ = std::move(keyFile);
+    c.keyFile_ = keyFile;
     auto pair = loadSecretCertificate(c.keyFile_);
     if (!pair) return pair.error();
     c.self_ = std::move(*pair);
-    auto keys = serverKeysOf(config);
-    if (!keys) return keys.error();
-    c.serverKeys_ = std::move(*keys);
+    c.serverKeys_ = std::move(serverKeys);
     return c;
 }
 
-Result<Credentials> Credentials::forClient(const Config& config, const std::string& keyFile) {
-    if (config.security == SecurityMode::None) return none();
+std::string clientKeyFile(const Config& config, const std::string& keyFile) {
     std::string file = keyFile;
     if (file.empty()) {
         const char* env = std::getenv("JUPITER_KEY");
@@ -53,7 +56,12 @@ Result<Credentials> Credentials::forClient(const Config& config, const std::stri
     }
     // NAME.key names the certificate as well as NAME.key_secret does.
     if (file.ends_with(".key")) file += "_secret";
-    return curveWith(config, std::move(file));
+    return file;
+}
+
+Result<Credentials> Credentials::forClient(const Config& config, const std::string& keyFile) {
+    if (config.security == SecurityMode::None) return none();
+    return curveWith(config, clientKeyFile(config, keyFile));
 }
 
 void Credentials::serve(zmq::socket_t& s, std::string_view zapDomain) const {

@@ -16,6 +16,10 @@
 
 namespace jupiter {
 
+// The key file a client uses: `keyFile`, else $JUPITER_KEY, else keysDir/admin.key_secret (a
+// NAME.key names its NAME.key_secret).
+std::string clientKeyFile(const Config& config, const std::string& keyFile);
+
 class Credentials {
 public:
     // No security: only for clusters whose endpoints are all loopback or ipc (checked by the config).
@@ -24,6 +28,8 @@ public:
     static Result<Credentials> forNode(const Config& config, const NodeConfig& self);
     // A client: `keyFile` (a NAME.key_secret; empty: $JUPITER_KEY, else keysDir/admin.key_secret).
     static Result<Credentials> forClient(const Config& config, const std::string& keyFile);
+    // A client without a configuration: `keyFile` and the public key of each server, by endpoint.
+    static Result<Credentials> forServers(const std::string& keyFile, std::map<std::string, std::string> serverKeys);
 
     SecurityMode mode() const { return mode_; }
     bool curve() const { return mode_ == SecurityMode::Curve; }

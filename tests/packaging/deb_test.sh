@@ -51,6 +51,10 @@ grep -q 'librocksdb' "$work/depends" || fail "Depends lacks librocksdb (shlibdep
 grep -q 'adduser' "$work/depends" || fail "Depends lacks adduser (the maintainer script uses it)"
 dpkg-deb -c "$deb" >"$work/contents"
 grep -q ' ./usr/bin/jupiter-gateway$' "$work/contents" || fail "the package has no /usr/bin/jupiter-gateway"
+for f in usr/include/jupiter/client.hpp 'usr/lib/.*/libjupiter-client.so.0' 'usr/lib/.*/pkgconfig/jupiter-client.pc' \
+         'usr/lib/.*/cmake/JupiterClient/JupiterClientConfig.cmake'; do
+  grep -q " ./$f" "$work/contents" || fail "the package has no /$f (the C++ client library)"
+done
 
 echo "== lintian"
 lintian --fail-on error,warning --tag-display-limit 0 "$deb" 2>&1 | grep -v 'running with root privileges' \
