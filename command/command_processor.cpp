@@ -99,6 +99,7 @@ void CommandProcessor::handle(Frames route, const Envelope& cmd) {
             reply.body = rec->value("body", Doc::object());
             reply.body["duplicate"] = true;
             if (rec->contains("seq")) reply.seq = (*rec)["seq"].get<uint64_t>();
+            reply.node = node_;
             pending_.push_back({std::move(route), encodeEnvelope(reply)});
             decided(cmd.name, "duplicate");
             return;

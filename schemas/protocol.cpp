@@ -64,10 +64,13 @@ Any number of requests may be in flight on one connection.
 
 A msgpack map with string keys; the table under "Jupiter messages" lists its fields. A client sets
 `v` (1), `kind` (`command`, `query`, or `control` for `ping`), `name`, `id` and `body`, and for a
-read-your-writes query `min_seq`. It never sets `client` (the gateway does: refused as `bad_field`),
-`seq` or `node` (ignored). A reply is an envelope of kind `reply` (body as the catalogue declares it
-for that request) or `error` (body `{code, message, field?}`), with the request's `name` and `id`,
-`seq` (the sequence the answer reflects) and `node` (who answered).
+read-your-writes query `min_seq`. It never sets `client` (the gateway does: refused as `bad_field`,
+field `client`); `seq` and `node` in a request are ignored, and so is any other envelope key a node
+does not know (and `min_seq` on a command). A reply is an envelope of kind `reply` (body as the
+catalogue declares it for that request) or `error` (body `{code, message, field?, duplicate?}`), with
+the request's `name` and `id`, and, when known, `seq` (the sequence the answer reflects: every envelope of
+kind `reply` has it, and a replica's errors) and `node` (who answered). A resent command whose first outcome was
+an error gets that error again, with `duplicate: true`.
 
 **Every request gets exactly one answer**, a reply or an error, also when it cannot be read: an error
 echoes the request's `name` and `id` whenever they are readable strings of at most 128 bytes, whatever
@@ -110,6 +113,8 @@ before a CURVE handshake succeeds.
   client gets `behind`. A `min_seq` beyond what the leading command node has committed is answered
   `ahead_of_head` at once (within a few milliseconds; at most 300 ms when the leader is failing over),
   naming the head. A `min_seq` never makes a replica fetch, install or wait for anything but that query.
+- A query without `min_seq` is answered by the replica in use at whatever it has applied, which may
+  be a few milliseconds behind a write just acknowledged: send `min_seq` to read your own writes.
 - Queries have no side effects: resend them freely, with the same id or a new one.
 
 ### Keys and handshakes (CURVE)
