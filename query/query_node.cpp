@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <iterator>
 
 #include "bus/bus_reader.hpp"
 #include "domain/queries.hpp"
@@ -306,16 +308,17 @@ void QueryNode::park(Request& req, Envelope& env) {
     }
     const TimePoint now = clock_.now();
     const bool beyond = *env.minSeq > replicator_.head();
-    // Past every known head, it waits three heartbeat intervals at most for the leader's answer to
-    // a head probe (the leader may be failing over); then `behind`, and the gateway asks elsewhere.
-    const TimePoint deadline = now + (beyond ? Millis(3 * dc_.config.heartbeatIntervalMs) : kMaxParked);
-    parked_.push_back({std::move(req.route), std::move(env), now, deadline, beyond});
+    // Past every known head, it waits for the leader's answer to a head probe (asked again every
+    // heartbeat interval while no leader answers: it may be failing over), at most as long as any
+    // other; then `behind`, and the gateway asks elsewhere.
+    parked_.push_back({std::move(req.route), std::move(env), now, now + kMaxParked, beyond});
     if (beyond) probeHead();
 }
 
-// Asks the leader what it has committed: a ping, whose answer carries its committed sequence. The
-// query that asked for more came after its client's command was answered, so a head read now
-// covers it: whatever min_seq is beyond it, no command node has acknowledged.
+// Asks the leader what it has committed: a ping, whose answer carries its committed sequence. A
+// query that arrived before the probe was sent came after its client's command was answered, so
+// the head the probe reads covers it: whatever min_seq is beyond that head, no command node has
+// acknowledged. (A query that arrived later is judged by a later probe.)
 void QueryNode::probeHead() {
     const TimePoint now = clock_.now();
     if (leader_.empty() || (probeSentAt_ && now - *probeSentAt_ < Millis(dc_.config.heartbeatIntervalMs))) return;
@@ -323,17 +326,30 @@ void QueryNode::probeHead() {
     ping.kind = Kind::Control;
     ping.name = "ping";
     ping.id = fmt::format("{}-head-{}", dc_.node->name, ++headProbes_);
-    if (sendFrames(snapshotSources_.socket, {leader_, encodeEnvelope(ping)})) probeSentAt_ = now;
+    probeSentAt_ = now;  // sent or not (the leader is gone): asked again in an interval
+    std::erase_if(probes_, [&](const auto& p) { return now - p.second > kMaxParked; });
+    probes_[headProbes_] = now;
+    sendFrames(snapshotSources_.socket, {leader_, encodeEnvelope(ping)});
 }
 
 void QueryNode::onHeadProbe(const std::string& node, const Envelope& pong) {
+    const auto dash = pong.id.rfind('-');
+    const auto probe = probes_.find(dash == std::string::npos ? 0 : std::strtoull(pong.id.c_str() + dash + 1, nullptr, 10));
+    if (probe == probes_.end()) return;  // not ours, or too old
+    const TimePoint sentAt = probe->second;
+    probes_.erase(probes_.begin(), std::next(probe));
     probeSentAt_.reset();
     const uint64_t head = pong.body.value("seq", uint64_t{0});
     replicator_.onHead(head);  // a command node's own word
+    bool undecided = false;
     for (auto it = parked_.begin(); it != parked_.end();) {
         if (!it->beyondHead || *it->query.minSeq <= head) {
-            if (it->beyondHead) it->deadline = it->arrived + kMaxParked;
             it->beyondHead = false;
+            ++it;
+            continue;
+        }
+        if (it->arrived > sentAt) {  // it came after the probe went: the next one decides
+            undecided = true;
             ++it;
             continue;
         }
@@ -344,6 +360,7 @@ void QueryNode::onHeadProbe(const std::string& node, const Envelope& pong) {
                                     "min_seq"));
         it = parked_.erase(it);
     }
+    if (undecided) probeHead();
 }
 
 void QueryNode::answerParked(Parked& p, const Error& err) {
@@ -355,11 +372,11 @@ void QueryNode::answerParked(Parked& p, const Error& err) {
 
 void QueryNode::onTimer() {
     const TimePoint now = clock_.now();
+    bool beyond = false;
     for (auto it = parked_.begin(); it != parked_.end();) {
-        if (it->beyondHead && *it->query.minSeq <= replicator_.head()) {
-            it->beyondHead = false;  // the head reached it (a heartbeat or events): it waits as any other
-            it->deadline = it->arrived + kMaxParked;
-        }
+        // The head reached it (a heartbeat or events): it waits as any other.
+        if (it->beyondHead && *it->query.minSeq <= replicator_.head()) it->beyondHead = false;
+        beyond = beyond || it->beyondHead;
         if (it->deadline > now) {
             ++it;
             continue;
@@ -372,7 +389,7 @@ void QueryNode::onTimer() {
                                     "min_seq"));
         it = parked_.erase(it);
     }
-    if (probeSentAt_ && now - *probeSentAt_ >= Millis(3 * dc_.config.heartbeatIntervalMs)) probeSentAt_.reset();
+    if (beyond) probeHead();  // at most once a heartbeat interval, to whoever leads now
     requestReplayIfDue();
 }
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <deque>
+#include <map>
 
 #include <zmq.hpp>
 
@@ -76,7 +77,8 @@ private:
     HeartbeatPublisher heartbeat_;
     std::deque<Parked> parked_;
     uint64_t headProbes_ = 0;
-    std::optional<TimePoint> probeSentAt_;  // a head probe in flight since then
+    std::optional<TimePoint> probeSentAt_;  // the last head probe, until the leader answers it
+    std::map<uint64_t, TimePoint> probes_;  // head probes in flight: number -> when sent
     uint64_t dropLiveEvery_ = 0;  // test hook (drop_live_batches_every): drops every Nth live batch
     uint64_t liveBatches_ = 0;     // distinct live batches seen (each broker delivers its own copy)
     uint64_t newestBatchEnd_ = 0;  // the last sequence of the newest distinct batch

@@ -111,8 +111,8 @@ before a CURVE handshake succeeds.
   `min_seq` = that value is answered only from a replica that has applied it: one that has not waits
   up to 1 s, then says `behind` and the gateway asks the next live replica; when each has said so the
   client gets `behind`. A `min_seq` beyond what the leading command node has committed is answered
-  `ahead_of_head` at once (within a few milliseconds; at most 300 ms when the leader is failing over),
-  naming the head. A `min_seq` never makes a replica fetch, install or wait for anything but that query.
+  `ahead_of_head` at once (a replica asks the leader what it has committed: a round trip), naming
+  the head; while no leader answers (a failover), such a query waits like any other. A `min_seq` never makes a replica fetch, install or wait for anything but that query.
 - A query without `min_seq` is answered by the replica in use at whatever it has applied, which may
   be a few milliseconds behind a write just acknowledged: send `min_seq` to read your own writes.
 - Queries have no side effects: resend them freely, with the same id or a new one.

@@ -87,10 +87,14 @@ Cluster::Cluster(const Layout& layout, const std::function<std::string(std::stri
     auto cfg = loadConfig(clusterConfigPath(dir_));
     REQUIRE(cfg.ok());
     config_ = std::move(cfg.value());
-    auto cr = Credentials::forClient(config_, secretCertificatePath(config_.keysDir, "admin").string());
+    credentials_ = keysOf("admin");
+}
+
+Credentials Cluster::keysOf(const std::string& name) const {
+    auto cr = Credentials::forClient(config_, secretCertificatePath(config_.keysDir, name).string());
     INFO((cr ? std::string() : cr.error().message));
     REQUIRE(cr.ok());
-    credentials_ = std::move(cr.value());
+    return std::move(cr.value());
 }
 
 Cluster::~Cluster() {

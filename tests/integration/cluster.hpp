@@ -57,6 +57,8 @@ public:
     zmq::context_t& ctx() { return ctx_; }
     // The admin client's keys (what the CLI uses by default).
     const Credentials& credentials() const { return credentials_; }
+    // The keys of client `name` (DIR/keys/NAME.key_secret, as `jupiter client add` writes them).
+    Credentials keysOf(const std::string& name) const;
     // The gateways' endpoints, in configured order (what a failover client is given).
     std::vector<std::string> gateways() const;
     // The first node of a role, by name (e.g. "gateway-1" in the default layout).

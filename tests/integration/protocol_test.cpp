@@ -6,8 +6,6 @@
 #include <fmt/format.h>
 
 #include "cluster.hpp"
-#include "common/certificate.hpp"
-#include "common/paths.hpp"
 #include "common/zmq_util.hpp"
 
 using namespace jupiter;
@@ -167,13 +165,8 @@ TEST_CASE("protocol: request ids belong to their client - another's id is not a 
     Cluster c;
     REQUIRE(c.cli("client add alice --role writer").exitCode == 0);
     REQUIRE(c.cli("client add bob --role writer").exitCode == 0);
-    auto client = [&](const std::string& name) {
-        auto cr = Credentials::forClient(c.config(), secretCertificatePath(c.config().keysDir, name).string());
-        REQUIRE(cr.ok());
-        return Client(c.ctx(), *cr, c.endpoint(c.first(Role::Gateway)));
-    };
-    Client alice = client("alice");
-    Client bob = client("bob");
+    Client alice(c.ctx(), c.keysOf("alice"), c.endpoint(c.first(Role::Gateway)));
+    Client bob(c.ctx(), c.keysOf("bob"), c.endpoint(c.first(Role::Gateway)));
     for (Client* cl : {&alice, &bob}) {  // the daemons read new keys twice a second
         REQUIRE(Cluster::waitFor([&] {
             auto q = cl->call(makeRequest(Kind::Query, "sellers.list", Doc::object()), Millis(1000), 1);

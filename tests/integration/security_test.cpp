@@ -199,13 +199,8 @@ TEST_CASE("security: a reader's command is forbidden - a writer's is applied - a
     Cluster c;
     REQUIRE(c.cli("client add rita --role reader").exitCode == 0);
     REQUIRE(c.cli("client add walt --role writer").exitCode == 0);
-    auto creds = [&](const std::string& name) {
-        auto cr = Credentials::forClient(c.config(), secretCertificatePath(c.config().keysDir, name).string());
-        REQUIRE(cr.ok());
-        return *cr;
-    };
-    Client reader(c.ctx(), creds("rita"), c.endpoint(c.first(Role::Gateway)));
-    Client writer(c.ctx(), creds("walt"), c.endpoint(c.first(Role::Gateway)));
+    Client reader(c.ctx(), c.keysOf("rita"), c.endpoint(c.first(Role::Gateway)));
+    Client writer(c.ctx(), c.keysOf("walt"), c.endpoint(c.first(Role::Gateway)));
     const Doc seller = {{"first_name", "W"}, {"last_name", "X"}, {"doc_type", "CEDULA"}, {"doc_number", "77"},
                         {"phone", "1"}};
     // The daemons pick the new keys up from the folder (they check twice a second), perhaps one key
@@ -228,7 +223,7 @@ TEST_CASE("security: a reader's command is forbidden - a writer's is applied - a
     CHECK(applied->kind == Kind::Reply);
     // A reader may not ask a replica for its digest (admin only).
     // (query-1 too reads the new keys by itself, perhaps a moment after the gateway did.)
-    Client direct(c.ctx(), creds("rita"), c.endpoint("query-1"));
+    Client direct(c.ctx(), c.keysOf("rita"), c.endpoint("query-1"));
     Result<Envelope> digest = makeError("none", "");
     REQUIRE(Cluster::waitFor([&] {
         digest = direct.call(makeRequest(Kind::Control, "digest", Doc::object()), Millis(1000), 1);

@@ -9,6 +9,7 @@ alive). Every test is bounded in time by SIGALRM (no pytest-timeout needed).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import shutil
@@ -188,11 +189,12 @@ def start_cluster(tmp: Path, attempts: int = 3) -> Cluster:
     raise AssertionError("unreachable")
 
 
-@pytest.fixture(scope="session")
-def cluster():
+@contextlib.contextmanager
+def own_cluster(prefix: str = "jupiter-py-"):
+    """A cluster of its own in a new temporary folder, always stopped and removed afterwards."""
     if not (BIN_DIR / "jupiter").exists():
         pytest.fail(f"no jupiter CLI in {BIN_DIR}: build the C++ code (scripts/setup.sh) or set JUPITER_BIN_DIR")
-    tmp = Path(tempfile.mkdtemp(prefix="jupiter-py-"))
+    tmp = Path(tempfile.mkdtemp(prefix=prefix))
     c = None
     try:
         c = start_cluster(tmp)
@@ -206,6 +208,12 @@ def cluster():
             print(f"cluster folder kept: {tmp}", file=sys.stderr)
         else:
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def cluster():
+    with own_cluster() as c:
+        yield c
 
 
 @pytest.fixture

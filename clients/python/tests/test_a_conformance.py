@@ -3,30 +3,21 @@
 that its cluster is stopped before the session's cluster starts."""
 
 import json
-import shutil
-import tempfile
 from pathlib import Path
 
 import pytest
 
 from jupiter_client import JupiterError
 
-from conftest import start_cluster
+from conftest import own_cluster
 
 SPEC = Path(__file__).resolve().parents[3] / "schemas" / "conformance.json"
 
 
 @pytest.fixture(scope="module")
 def fresh():
-    tmp = Path(tempfile.mkdtemp(prefix="jupiter-py-conformance-"))
-    c = None
-    try:
-        c = start_cluster(tmp)
+    with own_cluster("jupiter-py-conformance-") as c:
         yield c
-    finally:
-        if c is not None:
-            c.down()
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def load_cases():
