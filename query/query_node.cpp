@@ -4,8 +4,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cstdlib>
-#include <iterator>
 
 #include "bus/bus_reader.hpp"
 #include "domain/queries.hpp"
@@ -56,6 +54,7 @@ QueryNode::QueryNode(zmq::context_t& ctx, const DaemonContext& dc, const Clock& 
       snapshotSources_(wiring_.openPool(Link::SnapshotSources, 0)),
       installer_(store, clock, commandNodes(dc.config), dc.node->snapshotChunkBytes, kSnapshotTimeout),
       heartbeat_(pub_, clock, *dc.node, Millis(dc.config.heartbeatIntervalMs)),
+      waits_(clock, kMaxParked, kMaxParkedQueries, Millis(dc.config.heartbeatIntervalMs)),
       dropLiveEvery_(dc.node->dropLiveBatchesEvery) {
     if (dropLiveEvery_)
         dc.log->warn("test hook: dropping every {} live event batch (drop_live_batches_every)", dropLiveEvery_);
@@ -215,15 +214,8 @@ void QueryNode::onReplayReply() {
 
 void QueryNode::afterApply(const Result<std::size_t>& r) {
     if (!r) return stop(r.error().message);
-    if (*r == 0 || parked_.empty()) return;
-    for (auto it = parked_.begin(); it != parked_.end();) {
-        if (*it->query.minSeq <= replicator_.applied()) {
-            answer(it->route, it->query);
-            it = parked_.erase(it);
-        } else {
-            ++it;
-        }
-    }
+    if (*r == 0 || waits_.empty()) return;
+    for (auto& w : waits_.ready(replicator_.applied())) answer(w.route, w.query);
 }
 
 void QueryNode::stop(const std::string& why) {
@@ -297,99 +289,48 @@ void QueryNode::requestReplayIfDue() {
 }
 
 void QueryNode::park(Request& req, Envelope& env) {
-    if (parked_.size() >= kMaxParkedQueries) {
+    if (!waits_.add(std::move(req.route), std::move(env), replicator_.head())) {
         sendReply(router_, req.route,
                   makeErrorReply(env.name, env.id,
                                  makeError("behind",
                                            fmt::format("{} has {} queries waiting for sequences it has not applied; "
                                                        "ask another replica, or retry",
-                                                       dc_.node->name, parked_.size()))));
+                                                       dc_.node->name, waits_.size()))));
         return;
     }
-    const TimePoint now = clock_.now();
-    const bool beyond = *env.minSeq > replicator_.head();
-    // Past every known head, it waits for the leader's answer to a head probe (asked again every
-    // heartbeat interval while no leader answers: it may be failing over), at most as long as any
-    // other; then `behind`, and the gateway asks elsewhere.
-    parked_.push_back({std::move(req.route), std::move(env), now, now + kMaxParked, beyond});
-    if (beyond) probeHead();
+    probeHead();
 }
 
-// Asks the leader what it has committed: a ping, whose answer carries its committed sequence. A
-// query that arrived before the probe was sent came after its client's command was answered, so
-// the head the probe reads covers it: whatever min_seq is beyond that head, no command node has
-// acknowledged. (A query that arrived later is judged by a later probe.)
+// A ping to the leader, whose answer carries its committed sequence (see read_wait.hpp).
 void QueryNode::probeHead() {
-    const TimePoint now = clock_.now();
-    if (leader_.empty() || (probeSentAt_ && now - *probeSentAt_ < Millis(dc_.config.heartbeatIntervalMs))) return;
+    if (leader_.empty()) return;
+    auto id = waits_.probeDue(dc_.node->name);
+    if (!id) return;
     Envelope ping;
     ping.kind = Kind::Control;
     ping.name = "ping";
-    ping.id = fmt::format("{}-head-{}", dc_.node->name, ++headProbes_);
-    probeSentAt_ = now;  // sent or not (the leader is gone): asked again in an interval
-    std::erase_if(probes_, [&](const auto& p) { return now - p.second > kMaxParked; });
-    probes_[headProbes_] = now;
-    sendFrames(snapshotSources_.socket, {leader_, encodeEnvelope(ping)});
+    ping.id = std::move(*id);
+    sendFrames(snapshotSources_.socket, {leader_, encodeEnvelope(ping)});  // if the leader is gone: again later
 }
 
 void QueryNode::onHeadProbe(const std::string& node, const Envelope& pong) {
-    const auto dash = pong.id.rfind('-');
-    const auto probe = probes_.find(dash == std::string::npos ? 0 : std::strtoull(pong.id.c_str() + dash + 1, nullptr, 10));
-    if (probe == probes_.end()) return;  // not ours, or too old
-    const TimePoint sentAt = probe->second;
-    probes_.erase(probes_.begin(), std::next(probe));
-    probeSentAt_.reset();
     const uint64_t head = pong.body.value("seq", uint64_t{0});
+    auto refused = waits_.onProbeAnswer(pong.id, head, node);
     replicator_.onHead(head);  // a command node's own word
-    bool undecided = false;
-    for (auto it = parked_.begin(); it != parked_.end();) {
-        if (!it->beyondHead || *it->query.minSeq <= head) {
-            it->beyondHead = false;
-            ++it;
-            continue;
-        }
-        if (it->arrived > sentAt) {  // it came after the probe went: the next one decides
-            undecided = true;
-            ++it;
-            continue;
-        }
-        answerParked(*it, makeError("ahead_of_head",
-                                    fmt::format("sequence {} is beyond the head: the leading command node {} has "
-                                                "committed up to {}; min_seq is a sequence a command's reply gave",
-                                                *it->query.minSeq, node, head),
-                                    "min_seq"));
-        it = parked_.erase(it);
-    }
-    if (undecided) probeHead();
+    for (const auto& r : refused) refuse(r);
+    probeHead();  // for those that came after the probe went
 }
 
-void QueryNode::answerParked(Parked& p, const Error& err) {
-    Envelope reply = makeErrorReply(p.query.name, p.query.id, err);
+void QueryNode::refuse(const ReadWait::Refused& r) {
+    Envelope reply = makeErrorReply(r.waiting.query.name, r.waiting.query.id, r.error);
     reply.seq = store_.seq();
     reply.node = dc_.node->name;
-    sendReply(router_, p.route, reply);
+    sendReply(router_, r.waiting.route, reply);
 }
 
 void QueryNode::onTimer() {
-    const TimePoint now = clock_.now();
-    bool beyond = false;
-    for (auto it = parked_.begin(); it != parked_.end();) {
-        // The head reached it (a heartbeat or events): it waits as any other.
-        if (it->beyondHead && *it->query.minSeq <= replicator_.head()) it->beyondHead = false;
-        beyond = beyond || it->beyondHead;
-        if (it->deadline > now) {
-            ++it;
-            continue;
-        }
-        answerParked(*it, makeError("behind",
-                                    fmt::format("{} has applied sequence {} but the query asks for {}{}; retry, or ask "
-                                                "another replica",
-                                                dc_.node->name, replicator_.applied(), *it->query.minSeq,
-                                                it->beyondHead ? " (and the leader did not say whether it exists)" : ""),
-                                    "min_seq"));
-        it = parked_.erase(it);
-    }
-    if (beyond) probeHead();  // at most once a heartbeat interval, to whoever leads now
+    for (const auto& r : waits_.expired(replicator_.applied(), replicator_.head(), dc_.node->name)) refuse(r);
+    probeHead();  // at most once a heartbeat interval, while queries wait past the head
     requestReplayIfDue();
 }
 

@@ -5,7 +5,6 @@
 #pragma once
 
 #include <deque>
-#include <map>
 
 #include <zmq.hpp>
 
@@ -15,6 +14,7 @@
 #include "common/event_loop.hpp"
 #include "common/links.hpp"
 #include "query/query_metrics.hpp"
+#include "query/read_wait.hpp"
 #include "query/replicator.hpp"
 #include "query/snapshot_installer.hpp"
 #include "store/store.hpp"
@@ -29,16 +29,6 @@ public:
     int run();
 
 private:
-    struct Parked {
-        Frames route;
-        Envelope query;
-        TimePoint arrived;
-        TimePoint deadline;
-        // Its min_seq is past every head this replica has heard of: it waits for the leader to say
-        // what it has committed (probeHead), then either waits as any other or is answered
-        // ahead_of_head. A client's min_seq never moves what this replica asks for or installs.
-        bool beyondHead = false;
-    };
     void onRequest();
     void onBus();
     void onReplayReply();
@@ -46,7 +36,7 @@ private:
     void park(Request& req, Envelope& env);
     void probeHead();
     void onHeadProbe(const std::string& node, const Envelope& pong);
-    void answerParked(Parked& p, const Error& err);
+    void refuse(const ReadWait::Refused& r);
     void onHeartbeatTimer();
     void answer(const Frames& route, const Envelope& q);
     void afterApply(const Result<std::size_t>& r);
@@ -75,10 +65,7 @@ private:
     SnapshotInstaller installer_;
     std::string leader_;    // the leading command node, from its heartbeat
     HeartbeatPublisher heartbeat_;
-    std::deque<Parked> parked_;
-    uint64_t headProbes_ = 0;
-    std::optional<TimePoint> probeSentAt_;  // the last head probe, until the leader answers it
-    std::map<uint64_t, TimePoint> probes_;  // head probes in flight: number -> when sent
+    ReadWait waits_;  // queries waiting for a sequence (read your writes)
     uint64_t dropLiveEvery_ = 0;  // test hook (drop_live_batches_every): drops every Nth live batch
     uint64_t liveBatches_ = 0;     // distinct live batches seen (each broker delivers its own copy)
     uint64_t newestBatchEnd_ = 0;  // the last sequence of the newest distinct batch
