@@ -54,6 +54,7 @@ public:
     ~CommandLoad();
     void wait();
     uint64_t acked() const { return acked_; }
+    uint64_t total() const { return total_; }
     uint64_t duplicates() const { return duplicates_; }
     uint64_t resends() const { return resends_; }
     uint64_t maxSeq() const { return maxSeq_; }
