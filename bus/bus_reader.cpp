@@ -20,7 +20,9 @@ std::size_t drainBus(zmq::socket_t& sub, std::size_t max, const std::function<vo
         }
         if (env->kind == Kind::Heartbeat) {
             auto hb = heartbeatFrom(*env);
-            if (!hb) {
+            // A heartbeat speaks for the node its topic names (the broker lets only that node's key
+            // publish there), never for another one its body names.
+            if (!hb || view(frames[0]) != std::string(kHeartbeatTopic) + hb->node) {
                 ++malformed;
                 return;
             }

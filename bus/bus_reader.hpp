@@ -13,7 +13,8 @@
 
 namespace jupiter {
 
-// Returns how many messages it skipped as malformed (wrong frame count, bad envelope or heartbeat).
+// Returns how many messages it skipped as malformed (wrong frame count, bad envelope or heartbeat,
+// or a heartbeat whose body names another node than its topic hb.NODE).
 std::size_t drainBus(zmq::socket_t& sub, std::size_t max, const std::function<void(const Heartbeat&)>& onHeartbeat,
                   const std::function<void(const Envelope&)>& onOther = {});
 

@@ -27,6 +27,18 @@ Envelope heartbeatEnvelope(const Heartbeat& hb) {
     return e;
 }
 
+namespace {
+
+// A string of a heartbeat goes into logs and status tables: a control character (a newline) in it
+// could forge lines there.
+bool printable(const std::string& s) {
+    for (char c : s)
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return false;
+    return true;
+}
+
+}  // namespace
+
 Result<Heartbeat> heartbeatFrom(const Envelope& e) {
     if (e.kind != Kind::Heartbeat) return makeError("malformed", "not a heartbeat");
     const Doc& b = e.body;
@@ -48,6 +60,8 @@ Result<Heartbeat> heartbeatFrom(const Envelope& e) {
     hb.standing = b.value("standing", std::string(hb.role == Role::Command ? "leader" : ""));
     hb.epoch = b.value("epoch", uint64_t{0});
     hb.leader = b.value("leader", std::string());
+    for (const std::string* f : {&hb.node, &hb.endpoint, &hb.route, &hb.routeReason, &hb.standing, &hb.leader})
+        if (!printable(*f)) return makeError("bad_field", "a heartbeat's strings may not hold control characters");
     return hb;
 }
 
