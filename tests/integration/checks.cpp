@@ -3,6 +3,7 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <iterator>
@@ -151,6 +152,18 @@ void killNine(Cluster& c, const std::string& node) {
     REQUIRE(pid > 0);
     REQUIRE(kill(pid, SIGKILL) == 0);
     REQUIRE(Cluster::waitFor([&] { return kill(pid, 0) != 0; }, Millis(5000)));
+}
+
+}  // namespace jupiter::testing
+
+namespace jupiter::testing {
+
+void requireProgress(const CommandLoad& load, uint64_t more, Millis timeout) {
+    const uint64_t from = load.acked();
+    INFO("acknowledged so far: " << from << " of " << load.total());
+    REQUIRE(from < load.total());
+    const uint64_t target = std::min(from + more, load.total());
+    REQUIRE(Cluster::waitFor([&] { return load.acked() >= target; }, timeout));
 }
 
 }  // namespace jupiter::testing

@@ -31,6 +31,9 @@ int64_t stockOn(Cluster& c, uint64_t product, int replica, uint64_t minSeq);
 void requireConverged(Cluster& c);
 // The load's commands were each applied once: the stock on every replica equals `total`.
 void requireExactlyOnce(Cluster& c, uint64_t product, const CommandLoad& load, uint64_t total);
+// Waits (up to `timeout`) until the load has acknowledged `more` commands beyond now, or all of
+// them when fewer are left (a fast run may be near its end); some must still be left to show it.
+void requireProgress(const CommandLoad& load, uint64_t more, Millis timeout = Millis(60000));
 
 // `total` commands from `clients` clients; once `killAfter` are acknowledged the command node is
 // killed with -9 and restarted. Nothing acknowledged may be lost, nothing applied twice, on any

@@ -37,16 +37,6 @@ bool waitAfterHeal(Cluster& c, std::initializer_list<std::string> parts, long fr
     return Cluster::waitFor([&] { return findLine(c.transitions(), parts, from) >= 0; }, Millis(60000));
 }
 
-// Waits until the load has acknowledged `more` commands beyond now (or all of them, when fewer are
-// left: on a fast run the load may be near its end; some must still be left to show progress).
-void requireProgress(const CommandLoad& load, uint64_t more) {
-    const uint64_t from = load.acked();
-    INFO("acknowledged so far: " << from << " of " << load.total());
-    REQUIRE(from < load.total());
-    const uint64_t target = std::min(from + more, load.total());
-    REQUIRE(Cluster::waitFor([&] { return load.acked() >= target; }, Millis(60000)));
-}
-
 }  // namespace
 
 TEST_CASE("partition: the replica in use cut off from everyone (link down) - rerouted, 0 failed queries - it catches "

@@ -41,8 +41,7 @@ TEST_CASE("standby command nodes: kill -9 of the leader mid-burst, three times -
         killNine(c, leader);
         // Another command node takes over and commands resume while the old leader is down.
         const std::string next = leaderOf(c, Millis(15000), leader);
-        const uint64_t during = load.acked();
-        REQUIRE(Cluster::waitFor([&] { return load.acked() > during + 200; }, Millis(30000)));
+        requireProgress(load, 200, Millis(30000));
         restart(c, leader);
         CHECK(next != leader);
         killAt = load.acked() + 1000;
@@ -66,8 +65,7 @@ TEST_CASE("standby command nodes: a leader paused past its lease comes back as a
     REQUIRE(kill(pid, SIGSTOP) == 0);
     // Clients keep writing through the new leader while the old one sleeps.
     const std::string next = leaderOf(c, Millis(15000), zombie);
-    const uint64_t during = load.acked();
-    REQUIRE(Cluster::waitFor([&] { return load.acked() > during + 300; }, Millis(30000)));
+    requireProgress(load, 300, Millis(30000));
     REQUIRE(kill(pid, SIGCONT) == 0);
     // It notices that its lease is gone, steps down and follows the new leader's history.
     REQUIRE(Cluster::waitFor([&] { return standingOf(c, zombie) == "standby"; }, Millis(10000)));

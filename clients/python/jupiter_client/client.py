@@ -683,13 +683,17 @@ class Client:
             else:
                 self.pump(_TICK)
 
-    def _complete(self, p: Pending, env: Dict[str, Any], endpoint: str) -> None:
+    def _forget(self, p: Pending) -> None:
+        """Takes `p` off the waiting lists (answered or given up)."""
         self._pending.pop(p.id, None)
         if p.accept_empty_id:
             try:
                 self._empty_id_waiters.remove(p)
             except ValueError:
                 pass
+
+    def _complete(self, p: Pending, env: Dict[str, Any], endpoint: str) -> None:
+        self._forget(p)
         if env.get("kind") == "error":
             err = error_from_envelope(env, endpoint)
             if err.code == "id_reused" and p.fingerprint is not None and self._ids.get(p.id) == p.fingerprint:
@@ -704,12 +708,7 @@ class Client:
         p._finish(reply, None)
 
     def _fail(self, p: Pending, err: JupiterError) -> None:
-        self._pending.pop(p.id, None)
-        if p.accept_empty_id:
-            try:
-                self._empty_id_waiters.remove(p)
-            except ValueError:
-                pass
+        self._forget(p)
         if not p.sent:
             self._unsent = max(0, self._unsent - 1)
         if err.request_id is None:

@@ -10,7 +10,7 @@ Certificates are CZMQ ``zcert`` files in ZPL (ZeroMQ Property Language, rfc.zero
         role = "admin"
     curve
         public-key = "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7"
-        secret-key = "JTKVSB%%)wK0E.X)V>+}o?pNmC{O&4W4b!Ni{Lh6"
+        secret-key = "<40 Z85 characters>"
 
 The cluster folder holds ``jupiter.toml`` (written by ``jupiter up``); its ``[security] keys_dir``
 (default ``keys``, relative to the file's folder) holds every node's ``NODE.key`` (the gateways'
