@@ -54,7 +54,8 @@ TEST_CASE("durability: kill -9 of either broker mid-burst, then restart - 0 fail
         return toml;
     });
     const uint64_t product = createProduct(c);
-    const uint64_t total = 8000;
+    // Enough that the load outlasts both kills and restarts (it ran 8,000 in ~7 s here).
+    const uint64_t total = 12000;
     QueryLoad queries(c.ctx(), c.credentials(), c.gateways(), 2);
     // 12 command clients: with 16 beside the query load, a query node on this 2-core machine was once
     // starved past its heartbeat deadline (marked DOWN by the monitor for CPU, not for a broker).
@@ -66,7 +67,7 @@ TEST_CASE("durability: kill -9 of either broker mid-burst, then restart - 0 fail
         // Commands and queries go on through the other broker while this one is down.
         requireProgress(load, 200);
         restart(c, broker->name);
-        killAt += 3000;
+        killAt = load.acked() + 1000;
     }
     load.wait();
     CHECK(load.abandoned() == 0);

@@ -31,7 +31,7 @@ std::vector<std::string> standbysOf(Cluster& c, const std::string& leader) {
 TEST_CASE("standby command nodes: kill -9 of the leader mid-burst, three times - nothing lost or doubled, converged") {
     Cluster c(threeCommandNodes());
     const uint64_t product = createProduct(c);
-    const uint64_t total = 6000;
+    const uint64_t total = 8000;  // outlasts three kills and restarts with room to spare
     QueryLoad queries(c.ctx(), c.credentials(), c.gateways(), 2);
     CommandLoad load(c.ctx(), c.credentials(), c.gateways(), product, 16, total);
     uint64_t killAt = 500;
