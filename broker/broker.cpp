@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "bus/request.hpp"
+#include "common/printable.hpp"
 
 namespace jupiter {
 
@@ -21,7 +22,9 @@ Broker::Broker(zmq::context_t& ctx, const DaemonContext& dc, const Clock& clock)
       eventsIn_(wiring_.open(Link::BrokerEventsIn)),
       eventsOut_(wiring_.open(Link::BrokerEventsOut)),
       control_(wiring_.open(Link::Control)),
-      heartbeat_(eventsOut_, clock, *dc.node, Millis(dc.config.heartbeatIntervalMs)) {}
+      heartbeat_(eventsOut_, clock, *dc.node, Millis(dc.config.heartbeatIntervalMs)) {
+    sendFrames(eventsIn_, {std::string_view("\x01", 1)});  // every topic, from every publisher
+}
 
 int Broker::run() {
     loop_.onReadable(frontend_, [this] { onCommandFrontend(); });
@@ -48,51 +51,58 @@ std::optional<std::string> Broker::target() const {
 }
 
 // Commands from gateways: [gateway id, token..., envelope] go to the writer as
-// [writer, gateway id, token..., envelope].
+// [writer's connection, gateway id, token..., envelope].
 void Broker::onCommandFrontend() {
     const auto to = target();
     drain(frontend_, kDrainRequests, [this, &to](Frames&& frames) {
         if (frames.size() < 2 || !gate_.authorise(frames.back(), Action::RelayCommand)) return;
-        Frames out;
-        out.reserve(frames.size() + 1);
-        out.push_back(msg(to.value_or(std::string())));
-        if (!to) {
-            auto req = splitRequest(std::move(frames));
-            if (!req) return;
-            sendReply(frontend_, req->route,
-                      makeRefusal(req->bytes, makeError("unavailable", "no command node leads now (an election is "
-                                                                       "under way); the request is retried")));
-            metrics_.refusedCommand();
-            return;
+        const auto route = to ? routes_.find(*to) : routes_.end();
+        if (route != routes_.end()) {
+            Frames out;
+            out.reserve(frames.size() + 1);
+            out.push_back(msg(route->second));
+            for (auto& f : frames) out.push_back(std::move(f));
+            if (sendFrames(backend_, out)) {
+                metrics_.relayedCommand();
+                return;
+            }
+            // The writer's connection is gone: say so now instead of letting the gateway wait.
+            routes_.erase(route);
+            out.erase(out.begin());
+            frames = std::move(out);
         }
-        for (auto& f : frames) out.push_back(std::move(f));
-        if (sendFrames(backend_, out)) {
-            metrics_.relayedCommand();
-            return;
-        }
-        // The writer is not connected: say so now instead of letting the gateway wait for a timeout.
-        out.erase(out.begin());
-        auto req = splitRequest(std::move(out));
+        auto req = splitRequest(std::move(frames));
         if (!req) return;
-        auto err = makeRefusal(req->bytes, makeError("unavailable", fmt::format("the command node {} is not connected "
-                                                                                "to the broker; the request is retried",
-                                                                                *to)));
-        sendReply(frontend_, req->route, err);
+        const std::string why = to ? fmt::format("the command node {} is not connected to the broker; the request is "
+                                                 "retried", *to)
+                                   : std::string("no command node leads now (an election is under way); the request "
+                                                 "is retried");
+        sendReply(frontend_, req->route, makeRefusal(req->bytes, makeError("unavailable", why)));
         metrics_.refusedCommand();
     });
 }
 
-// Replies from the writer: [writer, gateway id, token..., envelope] back to that gateway.
+// From command nodes: a hello [connection, "hello"] (each heartbeat interval), or a reply
+// [connection, gateway id, token..., envelope] back to that gateway. Either makes the connection
+// the one commands for that node go to; which node it is, is the key's to say (mode none: the
+// routing id's), so a peer that took another node's routing id, or claims its name, gets nothing.
 void Broker::onCommandBackend() {
     drain(backend_, kDrainRequests, [this](Frames&& frames) {
-        if (frames.size() < 3) return;
+        if (frames.size() < 2) return;
         const Identity* from = gate_.authorise(frames.back(), Action::ServeCommands);
         if (!from) return;
-        const NodeConfig* node = dc_.config.node(view(frames[0]));
-        if (!node || node->role != Role::Command || (gate_.credentials().curve() && from->name != node->name)) {
-            gate_.refuse(from, "a reply on the command backend under another command node's name");
+        const std::string_view connection = view(frames[0]);
+        const NodeConfig* node =
+            dc_.config.node(gate_.credentials().curve() ? std::string_view(from->name) : nodeOfIntakeRoutingId(connection));
+        if (!node || node->role != Role::Command) {
+            gate_.refuse(from, "a message on the command backend from a peer that is no command node");
             return;
         }
+        auto [route, added] = routes_.try_emplace(node->name, connection);
+        if (added) dc_.log->info("command node {} connected", node->name);
+        else route->second = connection;
+        if (frames.size() == 2 && view(frames[1]) == kIntakeHello) return;
+        if (frames.size() < 3) return;
         frames.erase(frames.begin());
         if (!sendFrames(frontend_, frames)) dc_.log->debug("dropped a reply for a gateway that is gone");
         else metrics_.relayedReply();
@@ -120,13 +130,12 @@ void Broker::onEventsIn() {
             from = gate_.authorise(frames[0], Action::PublishTransition);
         } else {
             if (const Identity* who = gate_.sender(senderKeyOf(frames[0]), "a message"))
-                gate_.refuse(who, fmt::format("a message on an unknown topic ({:.20})", topic));
+                gate_.refuse(who, fmt::format("a message on an unknown topic ({})", printable(topic, 20)));
         }
         if (from && sendFrames(eventsOut_, frames)) metrics_.relayedBus();
     });
 }
 
-// Subscriptions travel upstream so publishers filter at the source.
 void Broker::noteLeader(std::string_view topic, const zmq::message_t& body) {
     const NodeConfig* node = dc_.config.node(topic.substr(kHeartbeatTopic.size()));
     if (!node || node->role != Role::Command) return;
@@ -136,8 +145,38 @@ void Broker::noteLeader(std::string_view topic, const zmq::message_t& body) {
     if (hb && hb->node == node->name) leaders_.onHeartbeat(*hb, clock_.now());
 }
 
+// Subscriptions are the broker's to grant (XPUB_MANUAL): only to topics that exist, each from a
+// role that may read it; the rest stay with the peer's connection, unserved, and are counted as
+// refused. Publishers send everything to the broker (it subscribed to all), so nothing a
+// subscriber asks for travels further. A subscription longer than the socket's largest message
+// closes the connection before it reaches libzmq's subscription tree.
 void Broker::onEventsOut() {
-    drain(eventsOut_, kDrainRequests, [this](Frames&& frames) { sendFrames(eventsIn_, frames); });
+    drain(eventsOut_, kDrainRequests, [this](Frames&& frames) {
+        if (frames.size() != 1 || frames[0].size() == 0) return;
+        const std::string_view m = view(frames[0]);
+        const std::string_view topic = m.substr(1);
+        if (m[0] == 0) {
+            eventsOut_.set(zmq::sockopt::unsubscribe, topic);  // nothing when the pipe is gone
+            return;
+        }
+        if (m[0] != 1) return;
+        const std::optional<Action> read = subscriptionAction(topic);
+        if (!read) {
+            if (const Identity* who = gate_.sender(senderKeyOf(frames[0]), "a subscription"))
+                gate_.refuse(who, fmt::format("a subscription to an unknown topic ({})", printable(topic)));
+            return;
+        }
+        if (gate_.authorise(frames[0], *read)) eventsOut_.set(zmq::sockopt::subscribe, topic);
+    });
+}
+
+std::optional<Action> Broker::subscriptionAction(std::string_view topic) const {
+    if (topic == kEventsTopic) return Action::ReadEvents;
+    if (topic == kTransitionTopic) return Action::ReadTransitions;
+    if (topic == kHeartbeatTopic) return Action::ReadHeartbeats;
+    if (topic.starts_with(kHeartbeatTopic) && dc_.config.node(topic.substr(kHeartbeatTopic.size())))
+        return Action::ReadHeartbeats;
+    return std::nullopt;
 }
 
 void Broker::onControl() {

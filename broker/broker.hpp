@@ -1,9 +1,12 @@
 // The bus: relays commands from gateways to the one command node allowed to write (ROUTER <->
-// ROUTER, addressed by name) and events, heartbeats and transitions from publishers to
+// ROUTER, addressed by the connection its key spoke from) and events, heartbeats and transitions from publishers to
 // subscribers (XSUB <-> XPUB), in one event loop that also answers pings and publishes the
 // broker's own heartbeat. It keeps no state: after a kill -9 and restart, gateways resend
 // unanswered commands and query nodes replay missed events.
 #pragma once
+
+#include <map>
+#include <string>
 
 #include <zmq.hpp>
 
@@ -41,12 +44,16 @@ private:
     // the routing id a peer chose.
     const Clock& clock_;
     std::string writer_;      // the command node that writes: the only one, or the leader its heartbeats name
+    // Each command node's connection on the backend (its routing id there), as its key last spoke from it.
+    std::map<std::string, std::string, std::less<>> routes_;
     LeaderTracker leaders_;   // several command nodes: who leads
     // The command node commands go to now (nothing while several have no leader).
     std::optional<std::string> target() const;
     void noteLeader(std::string_view topic, const zmq::message_t& body);
+    // What a subscription to `topic` asks to do, or nothing for a topic that does not exist.
+    std::optional<Action> subscriptionAction(std::string_view topic) const;
     zmq::socket_t frontend_;  // ROUTER: gateways
-    zmq::socket_t backend_;   // ROUTER: the writer, addressed by its name
+    zmq::socket_t backend_;   // ROUTER: command nodes, each addressed by its connection in routes_
     zmq::socket_t eventsIn_;  // XSUB: publishers
     zmq::socket_t eventsOut_; // XPUB: subscribers
     zmq::socket_t control_;   // ROUTER: pings

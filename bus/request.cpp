@@ -30,11 +30,11 @@ bool sendReply(zmq::socket_t& s, const Frames& route, const Envelope& reply) {
 }
 
 bool refusedAsTooLarge(zmq::socket_t& s, const Request& req) {
-    if (req.bytes.size() <= kMaxMessageBytes) return false;
+    if (req.bytes.size() <= kMaxRequestBytes) return false;
     sendReply(s, req.route,
               makeRefusal(req.bytes, makeError("too_large", fmt::format("the message is {} bytes; at most {} are "
                                                                         "accepted (a list query pages with limit/after)",
-                                                                        req.bytes.size(), kMaxMessageBytes))));
+                                                                        req.bytes.size(), kMaxRequestBytes))));
     return true;
 }
 

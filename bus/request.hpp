@@ -31,7 +31,7 @@ bool sendReplyBytes(zmq::socket_t& s, const Frames& route, std::string_view byte
 // structured error (naming its message and id when the header is readable) and nullopt returned.
 std::optional<Envelope> decodeOrRefuse(zmq::socket_t& s, const Request& req);
 
-// Answers `req` on `s` with the error too_large when it is over kMaxMessageBytes; true if it did.
+// Answers `req` on `s` with the error too_large when it is over kMaxRequestBytes; true if it did.
 bool refusedAsTooLarge(zmq::socket_t& s, const Request& req);
 
 // The request side of every ROUTER handler: takes up to `max` waiting requests from `s` (see

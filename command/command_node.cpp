@@ -128,17 +128,38 @@ void CommandNode::onCommand() {
         if (follower.second.waiting) answerFetch(follower.second);
 }
 
+// Batches of at most kPublishChunk events and about kEventBatchBytes (a broker's events_in reads
+// twice that at most), each as a replay body: {events, head, epoch}.
 void CommandNode::publishEvents(const Doc& events) {
-    for (std::size_t i = 0; i < events.size(); i += kPublishChunk) {
+    std::string packed;
+    uint32_t count = 0;
+    auto flush = [&] {
+        if (count == 0) return;
         Envelope e;
         e.kind = Kind::Events;
         e.name = "events";
-        Doc chunk = Doc::array();
-        for (std::size_t j = i; j < std::min(events.size(), i + kPublishChunk); ++j) chunk.push_back(events[j]);
-        e.body = {{"events", std::move(chunk)}, {"head", committedSeq_}, {"epoch", lead_.epoch()}};
+        std::string& body = e.packedBody;
+        body.reserve(packed.size() + 64);
+        packMapHeader(body, 3);
+        packStr(body, "events");
+        packArrayHeader(body, count);
+        body += packed;
+        packStr(body, "head");
+        packU64(body, committedSeq_);
+        packStr(body, "epoch");
+        packU64(body, lead_.epoch());
         // A drop (HWM, broker down) is repaired by the replicas' replay from our event log.
         sendFrames(pub_, {kEventsTopic, encodeEnvelope(e)});
+        packed.clear();
+        count = 0;
+    };
+    for (const auto& event : events) {
+        std::string one = packDoc(event);
+        if (count == kPublishChunk || (count > 0 && packed.size() + one.size() > kEventBatchBytes)) flush();
+        packed += one;
+        ++count;
     }
+    flush();
 }
 
 Envelope CommandNode::answerControl(Envelope& env) {
@@ -207,6 +228,9 @@ PointStanding CommandNode::standing(const SnapshotPoint& p) const {
 }
 
 void CommandNode::onHeartbeatTimer() {
+    // Each broker learns which connection is ours (a restarted broker, at once): unsent while one
+    // is not connected (a ROUTER drops what it cannot route).
+    for (const auto* broker : wiring_.peers(Link::CommandIntake)) sendFrames(commands_, {broker->name, kIntakeHello});
     snapshots_.expire();
     if (auto news = snapshots_.takeNews(); !news.empty()) dc_.log->info("{}", news);
     metrics_.sample(lead_.leading(), lead_.epoch(), committedSeq_, store_, gate_);

@@ -94,7 +94,7 @@ private:
     EventLoop loop_;
     CommandProcessor processor_;
     CommandMetrics metrics_;
-    zmq::socket_t commands_;  // ROUTER connected to the brokers' command_backend, known there by our name
+    zmq::socket_t commands_;  // ROUTER connected to the brokers' command_backend, each addressed by its name
     zmq::socket_t control_;   // ROUTER: ping, replay, digest, keys, fetch
     zmq::socket_t pub_;       // PUB connected to the brokers' events_in
     HeartbeatPublisher heartbeat_;

@@ -15,12 +15,23 @@ namespace jupiter {
 
 using Doc = nlohmann::json;
 
-// Largest message any Jupiter socket accepts (also set as ZMQ_MAXMSGSIZE).
+// Largest message any Jupiter socket accepts (its ZMQ_MAXMSGSIZE) from a peer it dialled itself:
+// replies, replays, copies of the state.
 inline constexpr std::size_t kMaxMessageBytes = 4u << 20;
-// Largest request a node's request endpoint reads (its ZMQ_MAXMSGSIZE): one over kMaxMessageBytes
+// Largest request a node takes (a command's body is a few KiB at most). What any peer may send a
+// bound socket is kept small because libzmq buffers a frame as it arrives, handshake frames too:
+// before authentication, a stranger's connection can hold at most the socket's ZMQ_MAXMSGSIZE.
+inline constexpr std::size_t kMaxRequestBytes = 64u << 10;
+// Largest request a node's request endpoint reads (its ZMQ_MAXMSGSIZE): one over kMaxRequestBytes
 // but within this is read and answered `too_large`; a larger one cannot be answered (libzmq closes
 // the connection on reading its size, before any of it is buffered).
-inline constexpr std::size_t kMaxRequestReadBytes = 2 * kMaxMessageBytes;
+inline constexpr std::size_t kMaxRequestReadBytes = 2 * kMaxRequestBytes;
+// Largest message a broker's events_in reads: publishers keep event batches under half of it.
+inline constexpr std::size_t kMaxBusMessageBytes = 256u << 10;
+inline constexpr std::size_t kEventBatchBytes = kMaxBusMessageBytes / 2;
+// Largest frame a broker's events_out reads: a subscription (1 + a topic: ev, tr, hb.<node>) in
+// CURVE's box, and the CURVE handshake's own commands (INITIATE with its metadata: a few hundred).
+inline constexpr std::size_t kMaxSubscriptionBytes = 1024;
 
 // Packs a Doc into msgpack. Maps become msgpack maps with string keys.
 std::string packDoc(const Doc& doc);

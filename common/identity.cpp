@@ -26,6 +26,9 @@ Roles rolesFor(Action a) {
     static constexpr Roles kCommandNode{R::Command};
     static constexpr Roles kHeartbeat{R::Broker, R::Command, R::Query, R::Monitor, R::Gateway};
     static constexpr Roles kMonitor{R::Monitor};
+    static constexpr Roles kEventReaders{R::Query, R::Admin};
+    static constexpr Roles kHeartbeatReaders{R::Broker, R::Command, R::Query, R::Monitor, R::Gateway, R::Admin};
+    static constexpr Roles kTransitionReaders{R::Monitor, R::Admin};
     switch (a) {
         case Action::Ping:
         case Action::MonitorStatus: return kAll;
@@ -39,6 +42,9 @@ Roles rolesFor(Action a) {
         case Action::PublishEvents: return kCommandNode;
         case Action::PublishHeartbeat: return kHeartbeat;
         case Action::PublishTransition: return kMonitor;
+        case Action::ReadEvents: return kEventReaders;
+        case Action::ReadHeartbeats: return kHeartbeatReaders;
+        case Action::ReadTransitions: return kTransitionReaders;
     }
     return {};
 }
@@ -83,6 +89,9 @@ std::string_view actionName(Action a) {
         case Action::PublishEvents: return "publishing events";
         case Action::PublishHeartbeat: return "publishing heartbeats";
         case Action::PublishTransition: return "publishing transitions";
+        case Action::ReadEvents: return "reading events";
+        case Action::ReadHeartbeats: return "reading heartbeats";
+        case Action::ReadTransitions: return "reading transitions";
     }
     return "?";
 }

@@ -37,6 +37,9 @@ enum class Action {
     PublishEvents,      // topic ev on a broker's events_in
     PublishHeartbeat,   // topic hb.<node>: only that node (checked by the caller)
     PublishTransition,  // topic tr: the monitor
+    ReadEvents,         // a subscription to ev on a broker's events_out: query nodes (and admins)
+    ReadHeartbeats,     // a subscription to hb. or hb.<node>: nodes (and admins)
+    ReadTransitions,    // a subscription to tr: the monitor (and admins: `jupiter watch`)
 };
 std::string_view actionName(Action a);
 

@@ -1,6 +1,7 @@
 // Socket wiring; see links.hpp.
 #include "common/links.hpp"
 
+#include <random>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -19,6 +20,15 @@ constexpr int kReconnectMaxMs = 500;
 std::vector<const NodeConfig*> brokersOf(const Config& c) { return c.nodesWith(Role::Broker); }
 
 }  // namespace
+
+std::string intakeRoutingId(std::string_view node) {
+    std::random_device rd;
+    return fmt::format("{}#{:08x}{:08x}", node, rd(), rd());
+}
+
+std::string_view nodeOfIntakeRoutingId(std::string_view routingId) {
+    return routingId.substr(0, routingId.find('#'));
+}
 
 Wiring::Wiring(zmq::context_t& ctx, const Config& config, const NodeConfig& self, Gatekeeper& gate)
     : ctx_(ctx), config_(config), self_(self), gate_(gate), credentials_(gate.credentials()) {}
@@ -71,7 +81,10 @@ void Wiring::connectPeers(zmq::socket_t& s, Link link) const {
     for (const auto* peer : peers(link)) {
         switch (link) {
             case Link::Publish: credentials_.connect(s, peer->channel(BrokerChannel::EventsIn).connect); break;
-            case Link::CommandIntake: credentials_.connect(s, peer->channel(BrokerChannel::CommandBackend).connect); break;
+            case Link::CommandIntake:
+                s.set(zmq::sockopt::connect_routing_id, peer->name);  // the command node's hello names the broker
+                credentials_.connect(s, peer->channel(BrokerChannel::CommandBackend).connect);
+                break;
             case Link::CommandOutlet:
                 s.set(zmq::sockopt::connect_routing_id, peer->name);  // the gateway picks the broker
                 credentials_.connect(s, peer->channel(BrokerChannel::Commands).connect);
@@ -101,29 +114,37 @@ zmq::socket_t Wiring::open(Link link, const std::vector<std::string>& topics) co
         case Link::BrokerCommands: {
             auto s = makeSocket(ctx_, zmq::socket_type::router);
             s.set(zmq::sockopt::router_mandatory, 1);  // a reply for a gateway that left fails at once
+            s.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(kMaxRequestReadBytes));
             bindOrExplain(s, self_.channel(BrokerChannel::Commands).bind, "commands", "commands");
             return s;
         }
         case Link::BrokerBackend: {
             // A ROUTER, not a DEALER: a DEALER would share commands round-robin among every command
             // node connected, and two of them would number events at once. Commands are addressed
-            // to the writer by name; a send while it is not connected fails at once (mandatory),
-            // and a restarted writer takes its name over from its dead connection (handover).
+            // to the connection the writer's key last spoke from (see Broker::onCommandBackend);
+            // a send while it is not connected fails at once (mandatory). No handover: a peer
+            // naming an existing routing id is ignored, never given that connection's commands.
             auto s = makeSocket(ctx_, zmq::socket_type::router);
             s.set(zmq::sockopt::router_mandatory, 1);
-            s.set(zmq::sockopt::router_handover, 1);
+            s.set(zmq::sockopt::router_handover, 0);
+            s.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(kMaxRequestReadBytes));  // command replies
             bindOrExplain(s, self_.channel(BrokerChannel::CommandBackend).bind, "command_backend", "command_backend");
             return s;
         }
         case Link::BrokerEventsIn: {
             auto s = makeSocket(ctx_, zmq::socket_type::xsub);
             s.set(zmq::sockopt::rcvhwm, kBusHighWater);
+            s.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(kMaxBusMessageBytes));
             bindOrExplain(s, self_.channel(BrokerChannel::EventsIn).bind, "events_in", "events_in");
             return s;
         }
         case Link::BrokerEventsOut: {
+            // The broker grants each subscription itself (Broker::onEventsOut); a subscriber sends
+            // nothing but subscriptions, each a short topic.
             auto s = makeSocket(ctx_, zmq::socket_type::xpub);
             s.set(zmq::sockopt::sndhwm, kBusHighWater);
+            s.set(zmq::sockopt::xpub_manual, 1);
+            s.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(kMaxSubscriptionBytes));
             bindOrExplain(s, self_.channel(BrokerChannel::EventsOut).bind, "events_out", "events_out");
             return s;
         }
@@ -136,8 +157,11 @@ zmq::socket_t Wiring::open(Link link, const std::vector<std::string>& topics) co
         case Link::Subscribe:
             return openBusSubscriber(ctx_, config_, credentials_, topics);
         case Link::CommandIntake: {
+            // Known to brokers by a routing id of its own process (name#random) that no other peer
+            // can know in advance, so none can take it; brokers learn it from our hello (and trust
+            // it for our name only if the hello came with our key).
             auto s = makeSocket(ctx_, zmq::socket_type::router);
-            s.set(zmq::sockopt::routing_id, self_.name);  // brokers address the writer by name
+            s.set(zmq::sockopt::routing_id, intakeRoutingId(self_.name));
             connectPeers(s, link);
             return s;
         }

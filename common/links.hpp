@@ -25,7 +25,7 @@ enum class Link {
     BrokerEventsOut,  // broker: XPUB bound at `events_out`; subscribers connect
     Publish,          // PUB connected to every broker's events_in (events, heartbeats, transitions)
     Subscribe,        // SUB connected to every broker's events_out
-    CommandIntake,    // command node: ROUTER connected to every broker's command_backend, known there by its name
+    CommandIntake,    // command node: ROUTER connected to every broker's command_backend (see intakeRoutingId)
     CommandOutlet,    // gateway: ROUTER connected to every broker's commands, each addressed by its name
     Replicas,         // gateway: ROUTER connected to every query node, each addressed by its name
     Probes,           // monitor: ROUTER connected to every other node, each addressed by its name
@@ -72,6 +72,15 @@ private:
     Gatekeeper& gate_;
     const Credentials& credentials_;
 };
+
+// The routing id a command node's intake connects with: its name, '#', and 64 random bits. A broker
+// addresses the writer by the routing id its hello arrived on, and believes the name only from the
+// key (mode none: from the id, every local peer being trusted).
+std::string intakeRoutingId(std::string_view node);
+// What a command node sends each broker on its intake every heartbeat interval, so that the broker
+// knows the connection (one frame after the broker's routing id).
+inline constexpr std::string_view kIntakeHello = "hello";
+std::string_view nodeOfIntakeRoutingId(std::string_view routingId);
 
 // A bus reader that is not a node (`jupiter watch`): a SUB connected to every broker's events_out.
 zmq::socket_t openBusSubscriber(zmq::context_t& ctx, const Config& config, const Credentials& credentials,

@@ -15,6 +15,7 @@ zmq::socket_t makeSocket(zmq::context_t& ctx, zmq::socket_type type) {
     zmq::socket_t s(ctx, type);
     s.set(zmq::sockopt::linger, 0);
     s.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(kMaxMessageBytes));
+    s.set(zmq::sockopt::handshake_ivl, kHandshakeMs);
     return s;
 }
 

@@ -14,8 +14,13 @@ namespace jupiter {
 
 using Frames = std::vector<zmq::message_t>;
 
+// How long a connection may take to complete its handshake (libzmq's default is 30 s): what a
+// stranger's half-sent handshake holds is given back within this.
+inline constexpr int kHandshakeMs = 3000;
+
 // A socket with linger 0 (a dying daemon must not hang on unsent messages), ZMQ_MAXMSGSIZE set to
-// kMaxMessageBytes, and IPv6 off.
+// kMaxMessageBytes (bound sockets: smaller, see links.cpp), the handshake within kHandshakeMs, and
+// IPv6 off.
 zmq::socket_t makeSocket(zmq::context_t& ctx, zmq::socket_type type);
 
 // Receives one whole multipart message without blocking; nullopt when none is waiting.

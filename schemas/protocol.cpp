@@ -13,7 +13,7 @@ const std::vector<ErrorSpec>& errorCatalog() {
         {"bad_version", "any node", "envelope `v` is not 1 (`field`: `v`)", "speak schema version 1"},
         {"unknown_message", "any node", "an unknown `kind`, or a `name` the node does not take (a gateway takes commands, queries and ping)", "see the catalogue below"},
         {"bad_field", "gateway, command node, query node", "a body field missing, of the wrong type, too long, empty, out of range or unknown; an empty request id; an envelope `client` sent by a client (`field` names it)", "fix the request"},
-        {"too_large", "any node", "the message is over 4 MiB (and at most 8 MiB: larger ones close the connection unanswered)", "send less (list queries page with `limit`/`after`)"},
+        {"too_large", "any node", "the request is over 64 KiB (and at most 128 KiB: larger ones close the connection unanswered)", "send less: no request needs more than a few KiB"},
         {"forbidden", "any node", "the key's role may not make this request (the message names the roles that may), or the key was revoked (`no longer registered`)", "use a key of the right role"},
         {"not_found", "command node, query node", "the entity the request names does not exist (`field` names the id field)", "final for this id"},
         {"rejected", "command node", "a business rule refused the command: a taken document number, code or invoice; stock too low; a product with sales (`field` names the field)", "final; change the command"},
@@ -77,7 +77,7 @@ echoes the request's `name` and `id` whenever they are readable strings of at mo
 else is wrong with it (a bad version, no body, an unknown kind, a body too large); otherwise `name` is
 `"?"` and `id` is `""`. An error about one field names it in `field` (a body field such as `quantity`,
 or an envelope field such as `min_seq`). The only requests left unanswered are those a node cannot
-read at all: a message over 8 MiB (libzmq closes the connection on reading its size) and anything
+read at all: a message over 128 KiB (libzmq closes the connection on reading its size) and anything
 before a CURVE handshake succeeds.
 
 ### Values

@@ -1,4 +1,4 @@
-// Socket wiring from the configuration, over real loopback TCP: commands reach only the writer,
+// Socket wiring from the configuration, over real loopback TCP: commands reach only the writer's connection,
 // pools address peers by name, and a taken address is explained.
 #include <doctest/doctest.h>
 
@@ -47,7 +47,8 @@ std::optional<Frames> recvWithin(zmq::socket_t& s, Millis wait) {
 
 }  // namespace
 
-TEST_CASE("links: the broker's backend hands a command to the writer only - never to another command node") {
+TEST_CASE("links: the broker's backend reaches a command node at the connection its hello came from - a peer "
+          "naming that routing id gets nothing") {
     Layout two;
     two.commands = 2;
     two.brokers = 1;
@@ -57,25 +58,39 @@ TEST_CASE("links: the broker's backend hands a command to the writer only - neve
     Wiring broker(ctx, c, *c.node("broker"), doors.open(c));
     Wiring writer(ctx, c, *c.node("command-1"), doors.open(c));
     Wiring other(ctx, c, *c.node("command-2"), doors.open(c));
-    REQUIRE(c.writer()->name == "command-1");
     auto backend = broker.open(Link::BrokerBackend);
     auto w = writer.open(Link::CommandIntake);
     auto o = other.open(Link::CommandIntake);
     CHECK(writer.peers(Link::CommandIntake).size() == 1);
-    // Wait until the writer's connection is known by name.
-    bool sent = false;
-    for (int i = 0; i < 200 && !sent; ++i) {
-        sent = sendFrames(backend, {"command-1", "gateway", "cmd"});
-        if (!sent) std::this_thread::sleep_for(Millis(10));
+    // The writer's hello (addressed to the broker by its name) names its connection there.
+    std::optional<Frames> hello;
+    for (int i = 0; i < 200 && !hello; ++i) {
+        sendFrames(w, {"broker", std::string(kIntakeHello)});
+        hello = recvWithin(backend, Millis(10));
     }
-    REQUIRE(sent);
+    REQUIRE(hello.has_value());
+    REQUIRE(hello->size() == 2);
+    const std::string connection(view((*hello)[0]));
+    CHECK(nodeOfIntakeRoutingId(connection) == "command-1");
+    CHECK(connection != "command-1");  // a random part no other peer can know in advance
+    CHECK(view((*hello)[1]) == kIntakeHello);
+    // A peer that takes that very routing id is ignored (no handover): the writer keeps it.
+    zmq::socket_t thief(ctx, zmq::socket_type::dealer);
+    thief.set(zmq::sockopt::linger, 0);
+    thief.set(zmq::sockopt::routing_id, connection);
+    thief.connect(c.node("broker")->channel(BrokerChannel::CommandBackend).connect);
+    sendFrames(thief, {std::string(kIntakeHello)});
+    std::this_thread::sleep_for(Millis(100));
+    REQUIRE(sendFrames(backend, {connection, "gateway", "cmd"}));
     auto got = recvWithin(w, Millis(2000));
     REQUIRE(got.has_value());
-    REQUIRE(got->size() == 3);  // [broker connection, gateway, cmd]
+    REQUIRE(got->size() == 3);  // [broker, gateway, cmd]
+    CHECK(view((*got)[0]) == "broker");
     CHECK(view((*got)[2]) == "cmd");
-    CHECK_FALSE(recvWithin(o, Millis(200)).has_value());
+    CHECK_FALSE(recvWithin(o, Millis(100)).has_value());
+    CHECK_FALSE(recvWithin(thief, Millis(100)).has_value());
     // A name nobody holds is refused at once (mandatory), not queued.
-    CHECK_FALSE(sendFrames(backend, {"command-9", "gateway", "cmd"}));
+    CHECK_FALSE(sendFrames(backend, {"command-1", "gateway", "cmd"}));
 }
 
 TEST_CASE("links: a pool addresses each peer by its name - a second bind of a taken address is explained") {

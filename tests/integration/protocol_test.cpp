@@ -146,9 +146,9 @@ TEST_CASE("protocol: every refusal echoes the request's id and name - names its 
         CHECK(e.name == k.envelope.value("name", ""));
         CHECK(e.body.value("field", "") == k.field);
     }
-    // Over 4 MiB (within what is read): answered too_large, the id echoed; the connection goes on.
+    // Over 64 KiB (within what is read): answered too_large, the id echoed; the connection goes on.
     Doc big = header("command", "product.create", "e-big");
-    big["body"] = {{"code", std::string(kMaxMessageBytes, 'x')}, {"description", "d"}, {"price", 1}};
+    big["body"] = {{"code", std::string(kMaxRequestBytes, 'x')}, {"description", "d"}, {"price", 1}};
     Envelope tooLarge = callRaw(raw, packDoc(big));
     CHECK(tooLarge.body["code"] == "too_large");
     CHECK(tooLarge.id == "e-big");

@@ -20,6 +20,7 @@
 #include "bus/heartbeat.hpp"
 #include "checks.hpp"
 #include "cluster.hpp"
+#include "intruder.hpp"
 #include "common/certificate.hpp"
 #include "common/links.hpp"
 #include "common/paths.hpp"
@@ -29,47 +30,6 @@ using namespace jupiter;
 using namespace jupiter::testing;
 
 namespace {
-
-// Who the outsider pretends to be: nobody (no CURVE at all), a stranger (a fresh key pair nobody
-// registered), or a node whose key it stole.
-enum class Guise { NoKey, UnknownKey, StolenNodeKey };
-
-zmq::socket_t outsider(Cluster& c, zmq::socket_type type, const std::string& endpoint, const std::string& serverNode,
-                       Guise guise, const std::string& stolenFrom = "query-1") {
-    zmq::socket_t s(c.ctx(), type);
-    s.set(zmq::sockopt::linger, 0);
-    if (guise != Guise::NoKey) {
-        KeyPair own;
-        if (guise == Guise::UnknownKey) {
-            std::array<char, 41> pub{}, sec{};
-            REQUIRE(zmq_curve_keypair(pub.data(), sec.data()) == 0);
-            own = {pub.data(), sec.data()};
-        } else {
-            auto stolen = loadSecretCertificate(secretCertificatePath(c.config().keysDir, stolenFrom));
-            REQUIRE(stolen.ok());
-            own = *stolen;
-        }
-        auto server = loadPublicCertificate(publicCertificatePath(c.config().keysDir, serverNode));
-        REQUIRE(server.ok());
-        s.set(zmq::sockopt::curve_serverkey, server->publicKey);
-        s.set(zmq::sockopt::curve_publickey, own.publicKey);
-        s.set(zmq::sockopt::curve_secretkey, own.secretKey);
-    }
-    s.connect(endpoint);
-    return s;
-}
-
-std::string brokerChannel(Cluster& c, BrokerChannel ch) {
-    return c.config().nodesWith(Role::Broker).front()->channel(ch).connect;
-}
-std::string brokerName(Cluster& c) { return c.config().nodesWith(Role::Broker).front()->name; }
-
-// A node's pong (its seq and refusal counts).
-Doc pong(Cluster& c, const std::string& node) {
-    auto r = c.client(node).call(makeRequest(Kind::Control, "ping", Doc::object()), Millis(2000), 3);
-    REQUIRE(r.ok());
-    return r->body;
-}
 
 uint64_t newSeller(Cluster& c, int n) {
     auto r = c.send("seller.create", {{"first_name", "Ana"}, {"last_name", "Diaz"}, {"doc_type", "CEDULA"},

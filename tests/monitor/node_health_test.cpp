@@ -6,7 +6,7 @@
 using namespace jupiter;
 
 namespace {
-Heartbeat hb(const std::string& node) {
+Heartbeat healthHb(const std::string& node) {
     Heartbeat h;
     h.node = node;
     h.role = Role::Query;
@@ -19,7 +19,7 @@ Heartbeat hb(const std::string& node) {
 TEST_CASE("node health: UP needs both a heartbeat and an echo") {
     ManualClock clock;
     NodeHealth h(clock, 3, 2, Millis(300));
-    h.onHeartbeat(hb("query-1"));
+    h.onHeartbeat(healthHb("query-1"));
     CHECK(h.evaluate().empty());
     auto id = h.pingDue("query-1");
     REQUIRE(id);
@@ -35,13 +35,13 @@ TEST_CASE("node health: UP needs both a heartbeat and an echo") {
 TEST_CASE("node health: heartbeats flowing but no echo (stuck request loop) is DOWN") {
     ManualClock clock;
     NodeHealth h(clock, 3, 2, Millis(300));
-    h.onHeartbeat(hb("query-1"));
+    h.onHeartbeat(healthHb("query-1"));
     h.onPong("query-1", *h.pingDue("query-1"));
     h.evaluate();
     h.pingDue("query-1");
     for (int i = 0; i < 3; ++i) {
         clock.advance(Millis(100));
-        h.onHeartbeat(hb("query-1"));
+        h.onHeartbeat(healthHb("query-1"));
     }
     CHECK(h.evaluate().empty());
     clock.advance(Millis(1));
@@ -56,7 +56,7 @@ TEST_CASE("node health: heartbeats flowing but no echo (stuck request loop) is D
 TEST_CASE("node health: silence is DOWN with the heartbeat age - a late echo of an old ping is ignored") {
     ManualClock clock;
     NodeHealth h(clock, 3, 2, Millis(300));
-    h.onHeartbeat(hb("query-2"));
+    h.onHeartbeat(healthHb("query-2"));
     auto first = *h.pingDue("query-2");
     h.onPong("query-2", first);
     h.evaluate();
@@ -73,7 +73,7 @@ TEST_CASE("node health: silence is DOWN with the heartbeat age - a late echo of 
 TEST_CASE("node health: a lost probe connection is DOWN at once - an echo after reconnecting brings it back") {
     ManualClock clock;
     NodeHealth h(clock, 3, 2, Millis(300));
-    h.onHeartbeat(hb("query-1"));
+    h.onHeartbeat(healthHb("query-1"));
     h.onPong("query-1", *h.pingDue("query-1"));
     REQUIRE(h.evaluate().size() == 1);
     const auto lateId = h.pingDue("query-1");
@@ -90,7 +90,7 @@ TEST_CASE("node health: a lost probe connection is DOWN at once - an echo after 
     // Restarted: heartbeats and a fresh echo.
     for (int i = 0; i < 3; ++i) {
         clock.advance(Millis(100));
-        h.onHeartbeat(hb("query-1"));
+        h.onHeartbeat(healthHb("query-1"));
     }
     const auto id = h.pingDue("query-1");
     REQUIRE(id);

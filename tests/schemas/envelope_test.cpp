@@ -198,8 +198,10 @@ TEST_CASE("a refusal echoes the name and id it can read - whatever else is wrong
     CHECK(refusal({{"kind", 3}, {"id", "r-2"}}).name == "?");
     CHECK(refusal({{"id", 5}, {"name", "n"}}).id.empty());     // an id that is not a string is not echoed
     CHECK(refusal({{"id", std::string(129, 'i')}}).id.empty()); // nor one over 128 bytes
-    // The body comes first in a packed map (keys sorted) and may be over the size limit.
-    Doc big = {{"body", {{"code", std::string(kMaxMessageBytes, 'x')}}}, {"id", "r-3"}, {"name", "product.create"}};
+    // The body comes first in a packed map (keys sorted) and may be over the size limit (a node
+    // reads up to kMaxRequestReadBytes to say so).
+    Doc big = {{"body", {{"code", std::string(kMaxRequestReadBytes - 100, 'x')}}}, {"id", "r-3"},
+               {"name", "product.create"}};
     CHECK(refusal(big).id == "r-3");
     // Cut short after the id: the id was read.
     std::string cut = packDoc({{"id", "r-4"}, {"name", "n"}, {"v", 1}});

@@ -500,9 +500,10 @@ class Client:
         except (TypeError, ValueError, OverflowError) as e:
             self._packer = msgpack.Packer(use_bin_type=True)
             raise ValueError(f"{name}: a field cannot be sent as msgpack: {e}") from None
-        if len(data) > _env.MAX_MESSAGE_BYTES:
-            raise TooLarge(f"the request is {len(data)} bytes; every Jupiter socket refuses messages over "
-                           f"{_env.MAX_MESSAGE_BYTES} bytes (and drops the connection)", request_id=request_id,
+        if len(data) > _env.MAX_REQUEST_BYTES:
+            raise TooLarge(f"the request is {len(data)} bytes; Jupiter nodes take requests of at most "
+                           f"{_env.MAX_REQUEST_BYTES} bytes (and drop a connection that sends over twice that)",
+                           request_id=request_id,
                            name=name)
         fingerprint = self._remember_id(request_id, name, env) if kind == "command" else None
         p = self._submit_bytes(kind, name, request_id, data, timeout)

@@ -13,7 +13,8 @@ from typing import Any, Dict, Optional
 import msgpack
 
 SCHEMA_VERSION = 1
-MAX_MESSAGE_BYTES = 4 << 20   # ZMQ_MAXMSGSIZE on every Jupiter socket: a larger message drops the connection
+MAX_REQUEST_BYTES = 64 << 10  # a larger request is refused (too_large), over 128 KiB the connection drops
+MAX_MESSAGE_BYTES = 4 << 20   # the largest reply (a list of 1,000 rows); this client's sockets accept it
 MAX_ID_BYTES = 128            # envelope strings (kind, name, id) longer than this are malformed
 KINDS = ("command", "query", "reply", "error", "events", "heartbeat", "transition", "control")
 RESERVED_ENVELOPE_KEYS = ("client",)

@@ -9,7 +9,7 @@ client does not know yet still raises :class:`JupiterError` with that code.
 A few errors are the client's own (no envelope came back): :class:`KeyRefused` (the CURVE
 handshake was refused: the key is unknown or revoked), :class:`Unavailable` and
 :class:`RequestTimeout` when no gateway answered within the request's budget, and
-:class:`TooLarge` for a request over the 4 MiB every socket refuses.
+:class:`TooLarge` for a request over the 64 KiB a node takes.
 """
 
 from __future__ import annotations
@@ -122,7 +122,7 @@ JupiterTimeout = RequestTimeout
 
 
 class TooLarge(JupiterError):
-    """The request (or its answer) exceeds 4 MiB, the limit of every socket."""
+    """The request exceeds 64 KiB, the most a Jupiter node takes."""
     code = "too_large"
 
 

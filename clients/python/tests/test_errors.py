@@ -84,7 +84,7 @@ def test_malformed_raw(client):
 
 def test_too_large_is_refused_before_sending(client):
     with pytest.raises(TooLarge):
-        client.send("seller.create", first_name="x" * (5 << 20), last_name="y", doc_type="CEDULA", doc_number="1",
+        client.send("seller.create", first_name="x" * (100 << 10), last_name="y", doc_type="CEDULA", doc_number="1",
                     phone="1")
     assert client.in_flight == 0
     client.ping()  # the connection is still fine

@@ -1,0 +1,217 @@
+// Insiders with real daemons: what a stolen key of a role can do beyond that role (nothing), and
+// what an outsider can make a daemon hold before its key is even checked (a bounded amount).
+// Each case is one of issue 25's findings, which it reproduced on the main of that day.
+#include <doctest/doctest.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "bus/heartbeat.hpp"
+#include "checks.hpp"
+#include "cluster.hpp"
+#include "common/certificate.hpp"
+#include "common/links.hpp"
+#include "common/paths.hpp"
+#include "common/zmq_util.hpp"
+#include "intruder.hpp"
+
+using namespace jupiter;
+using namespace jupiter::testing;
+
+namespace {
+
+constexpr uint64_t kBudgetKib = 64 * 1024;  // a daemon's memory budget (README, security)
+
+uint64_t seller(Cluster& c, int n) {
+    auto r = c.send("seller.create", {{"first_name", "In"}, {"last_name", "Sider"}, {"doc_type", "CEDULA"},
+                                      {"doc_number", fmt::format("{}", 300000 + n)}, {"phone", "555"}});
+    REQUIRE(r.ok());
+    INFO(r->body.dump());
+    REQUIRE(r->kind == Kind::Reply);
+    return r->body["seq"].get<uint64_t>();
+}
+
+bool readable(zmq::socket_t& s, Millis wait) {
+    zmq::pollitem_t item{s.handle(), 0, ZMQ_POLLIN, 0};
+    return zmq::poll(&item, 1, wait) == 1;
+}
+
+// Raw TCP connections that each send a ZMTP 3.0 greeting (mechanism CURVE), then a command frame
+// header announcing `announced` bytes and as much of that body, but its last byte, as the daemon
+// reads: what an outsider with no key can make a daemon hold until the handshake times out.
+class HalfSentFrames {
+public:
+    HalfSentFrames(const std::string& endpoint, int connections, uint64_t announced) {
+        const int port = std::stoi(endpoint.substr(endpoint.rfind(':') + 1));
+        std::string head(64, '\0');
+        head[0] = '\xff';
+        head[9] = '\x7f';
+        head[10] = 3;  // version 3.0
+        head.replace(12, 5, "CURVE");
+        head.push_back('\x06');  // a long command frame
+        for (int i = 7; i >= 0; --i) head.push_back(static_cast<char>((announced >> (8 * i)) & 0xff));
+        const std::string body(announced - 1, 'x');
+        for (int i = 0; i < connections; ++i) {
+            const int fd = socket(AF_INET, SOCK_STREAM, 0);
+            REQUIRE(fd >= 0);
+            fds_.push_back(fd);
+            timeval timeout{0, 200 * 1000};  // a daemon that stopped reading (it refused the size) stops the send
+            setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
+            sockaddr_in addr{};
+            addr.sin_family = AF_INET;
+            addr.sin_port = htons(static_cast<uint16_t>(port));
+            addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+            REQUIRE(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+            sendAll(fd, head);
+            sendAll(fd, body);
+        }
+    }
+    ~HalfSentFrames() {
+        for (int fd : fds_) close(fd);
+    }
+    HalfSentFrames(const HalfSentFrames&) = delete;
+    HalfSentFrames& operator=(const HalfSentFrames&) = delete;
+
+private:
+    std::vector<int> fds_;
+    static void sendAll(int fd, const std::string& bytes) {
+        std::size_t sent = 0;
+        while (sent < bytes.size()) {
+            const ssize_t n = send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+            if (n <= 0) return;  // refused and closed, or no longer read
+            sent += static_cast<std::size_t>(n);
+        }
+    }
+};
+
+// A subscriber holding `owner`'s key that asks for `topic`, holds on for `hold`, and drops the
+// connection. It runs in a child process with its own context: libzmq's own subscription tree
+// would overflow a stack on a topic this long when the socket closes (the broker's did).
+void subscribeOnceFromChild(Cluster& c, const std::string& owner, const std::string& topic, Millis hold) {
+    auto mine = loadSecretCertificate(secretCertificatePath(c.config().keysDir, owner));
+    auto server = loadPublicCertificate(publicCertificatePath(c.config().keysDir, brokerName(c)));
+    REQUIRE(mine.ok());
+    REQUIRE(server.ok());
+    const std::string endpoint = brokerChannel(c, BrokerChannel::EventsOut);
+    const pid_t child = fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+        zmq::context_t ctx(1);
+        zmq::socket_t sub(ctx, zmq::socket_type::sub);
+        sub.set(zmq::sockopt::curve_serverkey, server->publicKey);
+        sub.set(zmq::sockopt::curve_publickey, mine->publicKey);
+        sub.set(zmq::sockopt::curve_secretkey, mine->secretKey);
+        sub.set(zmq::sockopt::subscribe, topic);
+        sub.connect(endpoint);
+        std::this_thread::sleep_for(hold);
+        _exit(0);  // the kernel closes the connection
+    }
+    int status = 0;
+    REQUIRE(waitpid(child, &status, 0) == child);
+    CHECK(WIFEXITED(status));
+}
+
+}  // namespace
+
+TEST_CASE("insider: a standby's key cannot take the leader's place on the broker - commands flow while it tries and "
+          "after it leaves") {
+    Layout layout;
+    layout.brokers = 1;
+    layout.gateways = 1;
+    layout.queries = 1;
+    layout.commands = 2;
+    Cluster c(layout);
+    const std::string leader = leaderOf(c);
+    const std::string standby = leader == "command-1" ? "command-2" : "command-1";
+    // With the standby's key: one rogue under the leader's name (the routing id brokers once
+    // addressed it by), one saying hello on the standby's behalf as a command node does.
+    const std::string backend = brokerChannel(c, BrokerChannel::CommandBackend);
+    auto named = outsider(c, zmq::socket_type::dealer, backend, brokerName(c), Guise::StolenNodeKey, standby, leader);
+    auto hello = outsider(c, zmq::socket_type::dealer, backend, brokerName(c), Guise::StolenNodeKey, standby);
+    for (int i = 0; i < 30; ++i) {
+        for (auto* rogue : {&named, &hello}) sendFrames(*rogue, {std::string(kIntakeHello)});
+        seller(c, i);
+    }
+    CHECK_FALSE(readable(named, Millis(200)));
+    CHECK_FALSE(readable(hello, Millis(0)));
+    // Gone again: the leader never lost its place.
+    named.close();
+    hello.close();
+    for (int i = 30; i < 40; ++i) seller(c, i);
+    CHECK(standingOf(c, leader) == "leader");
+    requireConverged(c);
+}
+
+TEST_CASE("insider: subscriptions on a broker - a 200 KB prefix closes only that connection, a gateway's key reads no "
+          "events, a made-up topic is refused - and no daemon grows") {
+    Cluster c;
+    const std::string eventsOut = brokerChannel(c, BrokerChannel::EventsOut);
+    const int broker = c.pid(brokerName(c));
+    const uint64_t refusedBefore = pong(c, brokerName(c))["refused"]["messages"].get<uint64_t>();
+    // A huge prefix from the admin and from a node (its SUB resends it at each reconnection).
+    for (const std::string key : {"admin", "query-1"}) {
+        INFO("key of " << key);
+        subscribeOnceFromChild(c, key, std::string(200 * 1000, 'e'), Millis(700));
+        std::this_thread::sleep_for(Millis(100));
+        REQUIRE(kill(broker, 0) == 0);
+    }
+    // A gateway reads heartbeats, never events; a made-up topic exists for nobody.
+    auto gateway = outsider(c, zmq::socket_type::sub, eventsOut, brokerName(c), Guise::StolenNodeKey, "gateway-1");
+    gateway.set(zmq::sockopt::subscribe, std::string(kEventsTopic));
+    gateway.set(zmq::sockopt::subscribe, "hb.nobody");
+    // A query node's key reads events: the subscriptions do reach the broker.
+    auto replica = outsider(c, zmq::socket_type::sub, eventsOut, brokerName(c), Guise::StolenNodeKey, "query-1");
+    replica.set(zmq::sockopt::subscribe, std::string(kEventsTopic));
+    bool replicaRead = false;
+    for (int i = 0; i < 20 && !replicaRead; ++i) {
+        seller(c, 100 + i);
+        replicaRead = readable(replica, Millis(300));
+    }
+    CHECK(replicaRead);
+    CHECK_FALSE(readable(gateway, Millis(300)));
+    CHECK(pong(c, brokerName(c))["refused"]["messages"].get<uint64_t>() >= refusedBefore + 2);
+    for (const auto& node : {brokerName(c), std::string("gateway-1"), std::string("query-1"), std::string("monitor")}) {
+        INFO(node);
+        CHECK(residentKib(c.pid(node)) < kBudgetKib);
+    }
+    requireConverged(c);
+}
+
+TEST_CASE("insider: an outsider's half-sent frames (100 connections each announcing 4 MiB, then 100 at the largest "
+          "size read) leave every daemon serving within its memory budget") {
+    Cluster c;
+    struct Target {
+        std::string node, endpoint;
+    };
+    const std::string broker = brokerName(c);
+    const std::vector<Target> targets = {
+        {"query-1", c.endpoint("query-1")},
+        {"gateway-1", c.endpoint("gateway-1")},
+        {"command", c.endpoint("command")},
+        {"monitor", c.endpoint("monitor")},
+        {broker, c.endpoint(broker)},
+        {broker, brokerChannel(c, BrokerChannel::Commands)},
+        {broker, brokerChannel(c, BrokerChannel::EventsIn)},
+    };
+    for (const auto& t : targets) {
+        INFO(t.node << " at " << t.endpoint);
+        HalfSentFrames refused(t.endpoint, 100, kMaxMessageBytes);
+        HalfSentFrames read(t.endpoint, 100, kMaxRequestReadBytes);
+        const uint64_t rss = residentKib(c.pid(t.node));
+        MESSAGE(t.node, " at ", t.endpoint, ": ", rss / 1024, " MiB resident while 200 half-sent frames are held");
+        CHECK(rss > 0);
+        CHECK(rss < kBudgetKib);
+        CHECK(pong(c, t.node)["node"] == t.node);
+    }
+    CHECK(c.query("sellers.list").ok());
+}
