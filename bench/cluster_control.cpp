@@ -36,6 +36,7 @@ ClusterControl::ClusterControl(std::filesystem::path dir, bool start, const Clus
             if (spec.security == SecurityMode::None) set("mode = \"curve\"", "mode = \"none\"");
             if (!spec.durable) set("sync = \"durable\"", "sync = \"async\"");
             std::filesystem::create_directories(dir_);
+            std::filesystem::permissions(dir_, std::filesystem::perms::owner_all);  // daemons refuse an open one
             std::ofstream(clusterConfigPath(dir_)) << toml;
         }
         if (cli(fmt::format("up --base-port {} --replicas {} --commands {}{}", base, spec.replicas, spec.commands,

@@ -22,6 +22,7 @@
 #include "cli/ping.hpp"
 #include "cli/processes.hpp"
 #include "cli/table.hpp"
+#include "common/private_files.hpp"
 #include "netlab/ip_tool.hpp"
 #include "netlab/lab.hpp"
 
@@ -171,6 +172,11 @@ int runUp(const UpOptions& o) {
                 return kExitUsage;
             }
             t.labSubnet = *subnet;
+        }
+        // A folder the user created beforehand (mkdir: 0755) becomes private as the cluster is set up in it.
+        if (auto s = makeFolderPrivate(dir); !s) {
+            printError(s.error().message);
+            return kExitUsage;
         }
         if (auto s = writeFileAtomically(file, defaultConfigToml(t)); !s) {
             printError(s.error().message);

@@ -12,6 +12,7 @@
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
 #include "common/config.hpp"
+#include "common/private_files.hpp"
 
 using namespace jupiter;
 using namespace jupiter::cli;
@@ -27,6 +28,7 @@ constexpr const char* kFieldsHelp = "message fields as field=value (types come f
 }  // namespace
 
 int main(int argc, char** argv) {
+    createPrivateFiles();  // DIR, its keys, logs and etcd's data: the owner's alone
     CLI::App app{"jupiter: start, use and watch a Jupiter sales cluster (CQRS over ZeroMQ).\n"
                  "Exit codes: 0 ok, 1 rejected or failed, 2 usage or configuration error, 3 cluster unreachable, 4 this "
                  "client's key refused (unknown or revoked)."};

@@ -101,14 +101,12 @@ Result<KeyPair> createCertificate(const std::filesystem::path& dir, const std::s
     CertPtr cert(zcert_new());
     if (!cert) return makeError("keys", "cannot create a key pair (libsodium missing?)");
     for (const auto& [k, v] : meta) zcert_set_meta(cert.get(), k.c_str(), "%s", v.c_str());
-    // Both files are created private; the public one is opened up afterwards, so the secret one is
-    // never readable by others, not even for a moment.
+    // Both files are created private (0600), the public one too: like everything under DIR it is
+    // its owner's, and it is handed to other hosts by copying it.
     const mode_t old = umask(077);
     const int rc = zcert_save(cert.get(), pub.c_str());
     umask(old);
     if (rc != 0) return makeError("keys", fmt::format("cannot write the certificate {}: {}", pub.string(), std::strerror(errno)));
-    std::filesystem::permissions(pub, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write |
-                                          std::filesystem::perms::group_read | std::filesystem::perms::others_read, ec);
     return KeyPair{zcert_public_txt(cert.get()), zcert_secret_txt(cert.get())};
 }
 

@@ -21,6 +21,7 @@
 #include "common/heap.hpp"
 #include "common/log_file.hpp"
 #include "common/paths.hpp"
+#include "common/private_files.hpp"
 
 namespace jupiter {
 namespace {
@@ -104,6 +105,7 @@ std::shared_ptr<spdlog::logger> makeLogger(const std::string& node, const std::s
 
 int runDaemon(int argc, char** argv, Role role, const std::function<int(DaemonContext&)>& body) {
     const std::string program = fmt::format("jupiter-{}", roleName(role));
+    createPrivateFiles();  // RocksDB files, logs, pidfiles: the owner's alone
     CLI::App app{fmt::format("Jupiter {} daemon", roleName(role))};
     std::string configFile, dir, nodeName, logLevel = "info";
     bool daemon = false, logToFile = false;
@@ -151,6 +153,10 @@ int runDaemon(int argc, char** argv, Role role, const std::function<int(DaemonCo
     if (ec) {
         std::cerr << fmt::format("jupiter-{}: cannot create data directory {}: {} (check the path's permissions)\n",
                                  program, ctx.config.dir.string(), ec.message());
+        return 2;
+    }
+    if (auto s = checkPrivateFolder(ctx.config.dir, "data folder"); !s) {
+        std::cerr << fmt::format("jupiter-{}: {}\n", nodeName, s.error().message);
         return 2;
     }
     if (logToFile || daemon) {

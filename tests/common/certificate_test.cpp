@@ -27,14 +27,14 @@ mode_t modeOf(const std::filesystem::path& p) {
 
 }  // namespace
 
-TEST_CASE("certificate: created 0600 (secret) and 0644 (public) - read back with its metadata") {
+TEST_CASE("certificate: both files created 0600 - read back with its metadata") {
     TempDir dir("cert-test");
     auto made = createCertificate(dir.path, "query-1", {{"name", "query-1"}, {"role", "query"}});
     REQUIRE(made.ok());
     CHECK(made->publicKey.size() == kZ85KeyLength);
     CHECK(made->secretKey.size() == kZ85KeyLength);
     CHECK(modeOf(secretCertificatePath(dir.path, "query-1")) == 0600);
-    CHECK(modeOf(publicCertificatePath(dir.path, "query-1")) == 0644);
+    CHECK(modeOf(publicCertificatePath(dir.path, "query-1")) == 0600);
 
     auto pub = loadPublicCertificate(publicCertificatePath(dir.path, "query-1"));
     REQUIRE(pub.ok());

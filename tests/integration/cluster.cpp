@@ -37,6 +37,14 @@ CliResult runShell(const std::string& command) {
     return r;
 }
 
+namespace {
+// A cluster folder as a careful user makes one (mkdir -m 700): daemons refuse one others can open.
+void makePrivateDir(const std::filesystem::path& dir) {
+    std::filesystem::create_directories(dir);
+    std::filesystem::permissions(dir, std::filesystem::perms::owner_all);
+}
+}  // namespace
+
 Layout lean() {
     Layout l;
     l.commands = 1;
@@ -58,7 +66,7 @@ std::string labUnavailable() {
 Cluster::Cluster(const Layout& layout, const std::function<std::string(std::string)>& edit, bool netns) {
     dir_ = std::filesystem::temp_directory_path() /
            fmt::format("jupiter-it-{}-{}", getpid(), std::random_device{}());
-    std::filesystem::create_directories(dir_);
+    makePrivateDir(dir_);
     const Layout usual;
     const bool plain = !edit && layout.brokers == usual.brokers &&
                        layout.monitors == usual.monitors && layout.gateways == usual.gateways;
@@ -80,7 +88,7 @@ Cluster::Cluster(const Layout& layout, const std::function<std::string(std::stri
         // A port taken between the check and the bind: tear down and try another range.
         cli("down");
         std::filesystem::remove_all(dir_);
-        std::filesystem::create_directories(dir_);
+        makePrivateDir(dir_);
     }
     INFO(up.output);
     REQUIRE(up.exitCode == 0);

@@ -220,9 +220,26 @@ TEST_CASE("security: a client with an unknown key is told so with exit code 4 - 
     CHECK(r.output.find(pair->secretKey) == std::string::npos);
 }
 
-TEST_CASE("security: a secret key that others can read stops the daemon - naming the file and chmod 600") {
+TEST_CASE("security: everything under DIR is private (0700/0600) - a secret key or a data folder others can read "
+          "stops the daemon, naming the chmod") {
     Cluster c;
+    // What `jupiter up` and the daemons created: folders, keys, RocksDB files, logs, pidfiles, etcd's data.
+    int seen = 0;
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(c.dir())) {
+        if (entry.is_symlink()) continue;
+        INFO(entry.path().string());
+        CHECK((entry.status().permissions() & (std::filesystem::perms::group_all | std::filesystem::perms::others_all)) ==
+              std::filesystem::perms::none);
+        ++seen;
+    }
+    CHECK(seen > 50);
     killNine(c, "query-2");
+    REQUIRE(chmod(c.dir().c_str(), 0755) == 0);
+    auto open = c.cli("start query-2");
+    INFO(open.output);
+    CHECK(open.exitCode != 0);
+    CHECK(open.output.find(fmt::format("chmod 700 {}", c.dir().string())) != std::string::npos);
+    REQUIRE(chmod(c.dir().c_str(), 0700) == 0);
     const auto secret = secretCertificatePath(c.config().keysDir, "query-2");
     REQUIRE(chmod(secret.c_str(), 0644) == 0);
     auto r = c.cli("start query-2");

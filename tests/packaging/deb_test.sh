@@ -67,6 +67,7 @@ dpkg -i "$deb" >/dev/null
 getent passwd jupiter >/dev/null || fail "postinst did not create the jupiter user"
 [ "$(stat -c %U /var/lib/jupiter)" = jupiter ] || fail "/var/lib/jupiter is not the jupiter user's"
 [ "$(stat -c %U /var/log/jupiter)" = jupiter ] || fail "/var/log/jupiter is not the jupiter user's"
+[ "$(stat -c %a /var/lib/jupiter)" = 700 ] || fail "/var/lib/jupiter is not private (0700)"
 grep -qx /etc/jupiter/jupiter.toml /var/lib/dpkg/info/jupiter.conffiles || fail "jupiter.toml is not a conffile"
 
 echo "== systemd-analyze verify"
