@@ -5,8 +5,9 @@
 
 namespace jupiter {
 
-std::size_t drainBus(zmq::socket_t& sub, std::size_t max, const std::function<void(const Heartbeat&)>& onHeartbeat,
-                  const std::function<void(const Envelope&)>& onOther) {
+std::size_t drainBus(zmq::socket_t& sub, std::size_t max, const Config& config,
+                     const std::function<void(const Heartbeat&)>& onHeartbeat,
+                     const std::function<void(const Envelope&)>& onOther) {
     std::size_t malformed = 0;
     drain(sub, max, [&](Frames&& frames) {
         if (frames.size() != 2) {
@@ -21,8 +22,9 @@ std::size_t drainBus(zmq::socket_t& sub, std::size_t max, const std::function<vo
         if (env->kind == Kind::Heartbeat) {
             auto hb = heartbeatFrom(*env);
             // A heartbeat speaks for the node its topic names (the broker lets only that node's key
-            // publish there), never for another one its body names.
-            if (!hb || view(frames[0]) != std::string(kHeartbeatTopic) + hb->node) {
+            // publish there), never for another one its body names, and only in its configured role.
+            const NodeConfig* node = hb ? config.node(hb->node) : nullptr;
+            if (!hb || view(frames[0]) != std::string(kHeartbeatTopic) + hb->node || !node || node->role != hb->role) {
                 ++malformed;
                 return;
             }

@@ -249,7 +249,7 @@ void GatewayNode::updateBrokers() {
 }
 
 void GatewayNode::onBus() {
-    drainBus(sub_, kDrainRequests, [this](const Heartbeat& hb) {
+    drainBus(sub_, kDrainRequests, dc_.config, [this](const Heartbeat& hb) {
         switch (hb.role) {
             case Role::Command:
                 if (hb.leads()) queries_.setHead(hb.seq);

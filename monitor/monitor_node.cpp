@@ -81,7 +81,7 @@ void MonitorNode::record(int64_t atMs, const std::string& node, const std::strin
 }
 
 void MonitorNode::onBus() {
-    drainBus(sub_, kDrainRequests, [this](const Heartbeat& hb) {
+    drainBus(sub_, kDrainRequests, dc_.config, [this](const Heartbeat& hb) {
         health_.onHeartbeat(hb);
         if (hb.leads()) {
             head_ = std::max(head_, hb.seq);

@@ -139,7 +139,7 @@ void QueryNode::answer(const Frames& route, const Envelope& q) {
 
 void QueryNode::onBus() {
     const std::size_t malformed = drainBus(
-        sub_, kDrainRequests,
+        sub_, kDrainRequests, dc_.config,
         [this](const Heartbeat& hb) {
             if (!hb.leads()) return;
             leader_ = hb.node;
