@@ -8,6 +8,7 @@
 
 #include "client/client.hpp"
 #include "command/etcd_client.hpp"
+#include "common/printable.hpp"
 #include "common/zmq_util.hpp"
 
 namespace jupiter {
@@ -31,6 +32,11 @@ private:
 };
 
 }  // namespace
+
+bool Elector::ownsKey(const std::optional<EtcdValue>& holder, int64_t lease, uint64_t epoch) const {
+    return holder && holder->value == self_ && holder->lease == lease &&
+           static_cast<uint64_t>(holder->createRevision) == epoch;
+}
 
 Doc encodeReport(const ElectorReport& r) {
     Doc d = {{"role", leaderRoleName(r.role)}, {"leader", r.leader}, {"epoch", r.epoch}};
@@ -121,6 +127,25 @@ void Elector::run() {
                 nextAction = now + s_.keepAliveEvery;
                 auto ttl = etcd.keepAlive(lease);
                 if (ttl && *ttl > 0) {
+                    // A live lease is not enough: the key must still be ours, under that lease and
+                    // epoch. One deleted or overwritten in etcd (by an operator, or anyone etcd lets
+                    // write) ends our leadership now, not when some lease runs out.
+                    auto holder = etcd.get(s_.key);
+                    if (!holder) {
+                        nextAction = now + Millis(20);  // unconfirmed: the window runs down meanwhile
+                        continue;
+                    }
+                    if (!ownsKey(*holder, lease, epoch)) {
+                        report.send({LeaderRole::Unknown, "", epoch, {},
+                                     fmt::format("our leader key {} in etcd is gone or no longer ours (it names {}); "
+                                                 "stepping down",
+                                                 s_.key, *holder ? printable((*holder)->value) : "nobody")});
+                        (void)etcd.revoke(lease);
+                        lease = 0;
+                        window.clear();
+                        nextAction = clock_.now();
+                        continue;
+                    }
                     window.confirmed(now, Millis(*ttl * 1000));
                     report.send({LeaderRole::Leader, self_, epoch, *window.validUntil(), ""});
                     continue;

@@ -5,9 +5,10 @@
 //
 // As a standby it reads the leader key every `poll`; when the key is gone (the leader's lease
 // lapsed) it asks the other command nodes for their log positions and takes the key only if
-// mayCampaign() agrees. As leader it renews its lease every `keepAliveEvery` and reports how long
-// the lease is certainly valid; if a renewal is refused, or none succeeds before that time, it
-// reports that it no longer leads. On stop it revokes its lease, so a clean shutdown hands
+// mayCampaign() agrees. As leader it renews its lease every `keepAliveEvery`, reads the key back,
+// and reports how long the lease is certainly valid; if a renewal is refused, the key is no longer
+// its own (deleted, or overwritten), or no renewal succeeds before that time, it reports that it no
+// longer leads. On stop it revokes its lease, so a clean shutdown hands
 // leadership over at once instead of after the TTL.
 #pragma once
 
@@ -21,6 +22,7 @@
 
 #include <zmq.hpp>
 
+#include "command/etcd_client.hpp"
 #include "command/leadership.hpp"
 #include "common/clock.hpp"
 #include "common/credentials.hpp"
@@ -89,6 +91,8 @@ public:
 
 private:
     void run();
+    // Whether etcd's leader key is ours: our name, under our lease, created at our epoch.
+    bool ownsKey(const std::optional<EtcdValue>& holder, int64_t lease, uint64_t epoch) const;
 
     zmq::context_t& ctx_;
     std::string reportEndpoint_;

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <random>
 #include <thread>
@@ -185,4 +186,49 @@ TEST_CASE("elector: one leader at a time; a stopped leader hands over at once wi
     REQUIRE(takes);
     CHECK(takes->epoch > led->epoch);
     b.stop();
+}
+
+TEST_CASE("elector: a leader whose key is overwritten or deleted in etcd steps down at once - then leads again at a "
+          "larger epoch") {
+    LocalEtcd etcd;
+    zmq::context_t ctx(1);
+    SystemClock clock;
+    ElectorSettings s;
+    s.etcdEndpoints = {etcd.url()};
+    s.key = "jupiter/test/leader";
+    s.ttlSeconds = 30;  // the lease outlives the test: only the key's fate can end the leadership
+    zmq::socket_t pair(ctx, zmq::socket_type::pair);
+    pair.bind("inproc://elector-key");
+    SharedPosition pos;
+    Elector a(ctx, "inproc://elector-key", s, "command-1", {}, Credentials::none(), clock, pos);
+    a.start();
+    auto led = waitReport(pair, [](const ElectorReport& r) { return r.role == LeaderRole::Leader; }, Millis(5000));
+    REQUIRE(led);
+    auto etcdctl = [&](const std::string& args) {
+        return std::system(fmt::format("ETCDCTL_API=3 etcdctl --endpoints {} {} >/dev/null 2>&1", etcd.url(), args)
+                               .c_str());
+    };
+    // Overwritten by someone else: it steps down and follows the name now there.
+    REQUIRE(etcdctl(fmt::format("put {} command-9", s.key)) == 0);
+    auto down = waitReport(pair, [](const ElectorReport& r) { return r.role != LeaderRole::Leader; }, Millis(5000));
+    REQUIRE(down);
+    CHECK(down->why.find("no longer ours") != std::string::npos);
+    CHECK(down->why.find("command-9") != std::string::npos);
+    auto follows = waitReport(pair, [](const ElectorReport& r) { return r.role == LeaderRole::Standby; }, Millis(5000));
+    REQUIRE(follows);
+    CHECK(follows->leader == "command-9");
+    // Deleted: nobody leads, so it campaigns and leads again, at a larger epoch.
+    REQUIRE(etcdctl(fmt::format("del {}", s.key)) == 0);
+    auto again = waitReport(pair, [](const ElectorReport& r) { return r.role == LeaderRole::Leader; }, Millis(5000));
+    REQUIRE(again);
+    CHECK(again->epoch > led->epoch);
+    // Deleted while it leads: it steps down, then takes the key afresh.
+    REQUIRE(etcdctl(fmt::format("del {}", s.key)) == 0);
+    auto gone = waitReport(pair, [](const ElectorReport& r) { return r.role != LeaderRole::Leader; }, Millis(5000));
+    REQUIRE(gone);
+    CHECK(gone->why.find("nobody") != std::string::npos);
+    auto third = waitReport(pair, [](const ElectorReport& r) { return r.role == LeaderRole::Leader; }, Millis(5000));
+    REQUIRE(third);
+    CHECK(third->epoch > again->epoch);
+    a.stop();
 }
