@@ -162,6 +162,20 @@ void CommandNode::serveFetch(Request& req, const Envelope& env) {
                                   {"epoch", lead_.epoch()}}));
         return;
     }
+    // What it says it holds must be proven: the digest after that entry, which only holding the
+    // entries gives (a stolen key's word alone would commit writes no standby has).
+    if (prev > 0) {
+        const auto ours = log_->digestAt(prev);
+        const uint64_t theirs = env.body["last_digest"].get<uint64_t>();
+        if (!ours || *ours != theirs) {
+            gate_.refuse(gate_.sender(req.peer, "a fetch"),
+                         fmt::format("a fetch from {} whose digest after entry {} is not ours", name, prev));
+            return refuse("diverged", fmt::format("{} says it holds entry {} (epoch {}), but its digest after it "
+                                                  "({:016x}) is not {}'s; nothing is acknowledged: re-seed {}'s data "
+                                                  "folder from a copy of a standby's",
+                                                  name, prev, lastEpoch, theirs, dc_.node->name, name));
+        }
+    }
     Follower& f = followers_[name];
     f.acked = std::max(f.acked, prev);
     f.seen = clock_.now();
@@ -234,7 +248,8 @@ void CommandNode::onReplicationTimer() {
 void CommandNode::sendFetch() {
     const LogPosition last = log_->last();
     Envelope req = makeRequest(Kind::Control, "fetch",
-                               {{"from", last.index + 1}, {"last_epoch", last.epoch}, {"epoch", lead_.epoch()},
+                               {{"from", last.index + 1}, {"last_epoch", last.epoch},
+                                {"last_digest", log_->digestAt(last.index).value_or(0)}, {"epoch", lead_.epoch()},
                                 {"node", dc_.node->name}});
     fetchId_ = req.id;
     fetchSentAt_ = clock_.now();

@@ -87,6 +87,12 @@ std::optional<uint64_t> ReplicationLog::epochAt(uint64_t index) const {
     return std::nullopt;
 }
 
+std::optional<uint64_t> ReplicationLog::digestAt(uint64_t index) const {
+    if (index == 0 || index > last_.index) return std::nullopt;
+    if (auto r = store_.get(entryKey(index)); r && r->size() >= kHeader) return getU64(*r, 16);
+    return std::nullopt;
+}
+
 uint64_t ReplicationLog::startOf(uint64_t epoch) const {
     if (auto s = store_.get(epochKey(epoch))) return getU64(*s, 0);
     return 0;

@@ -49,6 +49,8 @@ public:
     // The store's sequence after entry `index` (index 0: nothing; an index beyond the log: its end).
     uint64_t seqAt(uint64_t index) const;
     std::optional<uint64_t> epochAt(uint64_t index) const;
+    // The store's digest after entry `index` (nothing for 0, an entry not held, or one forgotten).
+    std::optional<uint64_t> digestAt(uint64_t index) const;
     // The last index of this log written in `epoch` or an earlier one.
     uint64_t endOf(uint64_t epoch) const;
     // The first index written in `epoch` (0 if this log has none).

@@ -174,6 +174,9 @@ std::vector<MessageSpec> build() {
     c.push_back({Kind::Control, "fetch", "standby command node: the leader's replication log from `from` on",
                  {{"from", U, true, "first entry wanted (the standby holds everything before it)"},
                   {"last_epoch", U, true, "epoch of the standby's entry from-1"},
+                  {"last_digest", U, true, "the store's digest after the standby's entry from-1 (0 when from is 1): "
+                                           "its proof of holding it; a fetch whose digest is not the leader's "
+                                           "acknowledges nothing (error diverged)"},
                   {"epoch", U, true, "the leadership epoch the standby follows"},
                   {"node", S, true, "the standby's name"}}});
     c.push_back({Kind::Control, "digest", "state digest of a node's store at its current sequence", {}});

@@ -25,6 +25,7 @@ const std::vector<ErrorSpec>& errorCatalog() {
         {"cut_off", "gateway", "the gateway hears no broker, so it cannot pass commands on", "resend the same request to another gateway"},
         {"internal", "query node, command node", "the node failed to answer (a bug); the gateway tries another replica first", "resend; report it"},
         {"too_far_behind", "command node (to a standby)", "a standby asked for entries the leader no longer holds", "(not sent to clients)"},
+        {"diverged", "command node (to a standby)", "a fetch's `last_digest` is not the leader's digest after that entry: the standby does not hold what it claims, so nothing is acknowledged", "(not sent to clients)"},
         {"snapshot_gone", "command node (to a replica)", "a state copy being read was given up", "(not sent to clients)"},
     };
     return errors;

@@ -70,6 +70,12 @@ TEST_CASE("replication log: a standby applying the leader's entries holds the sa
     CHECK(readEvents(*standby.store, 1, 10) == readEvents(*leader.store, 1, 10));
     CHECK(standby.log.seqAt(1) == 3);
     CHECK(standby.log.epochAt(2) == 7u);
+    // The digest after each entry (a standby's proof of holding it) is the same on both.
+    CHECK(standby.log.digestAt(3) == leader.store->digest());
+    for (uint64_t i = 1; i <= 3; ++i) CHECK(standby.log.digestAt(i) == leader.log.digestAt(i));
+    CHECK(leader.log.digestAt(1) != leader.log.digestAt(2));
+    CHECK_FALSE(leader.log.digestAt(0).has_value());
+    CHECK_FALSE(leader.log.digestAt(4).has_value());
 
     // A standby that took over keeps deciding where the leader stopped, from the same write model.
     CommandProcessor q(*standby.store, clock, "command-2", false);
