@@ -109,7 +109,7 @@ void Broker::onCommandBackend() {
     });
 }
 
-// Each topic has one kind of publisher: events from the command node, heartbeats from the node
+// Each topic has one kind of publisher: events from the writing command node, heartbeats from the node
 // they name, transitions from the monitor. Anything else is dropped, so a compromised or
 // misconfigured node cannot speak for another.
 void Broker::onEventsIn() {
@@ -119,6 +119,14 @@ void Broker::onEventsIn() {
         const Identity* from = nullptr;
         if (topic == kEventsTopic) {
             from = gate_.authorise(frames[0], Action::PublishEvents);
+            // Events are the writer's alone: the command node commands go to now. A standby's, or a
+            // deposed leader's, are dropped (replicas replay what they miss from an event log).
+            const auto writer = target();
+            if (from && gate_.credentials().curve() && (!writer || from->name != *writer)) {
+                gate_.refuse(from, fmt::format("events from {}, which does not write now (the broker follows {})",
+                                               from->name, writer.value_or("no leader")));
+                from = nullptr;
+            }
         } else if (topic.starts_with(kHeartbeatTopic)) {
             from = gate_.authorise(frames[0], Action::PublishHeartbeat);
             if (from && gate_.credentials().curve() && topic.substr(kHeartbeatTopic.size()) != from->name) {

@@ -33,15 +33,6 @@ namespace {
 
 constexpr uint64_t kBudgetKib = 64 * 1024;  // a daemon's memory budget (README, security)
 
-uint64_t seller(Cluster& c, int n) {
-    auto r = c.send("seller.create", {{"first_name", "In"}, {"last_name", "Sider"}, {"doc_type", "CEDULA"},
-                                      {"doc_number", fmt::format("{}", 300000 + n)}, {"phone", "555"}});
-    REQUIRE(r.ok());
-    INFO(r->body.dump());
-    REQUIRE(r->kind == Kind::Reply);
-    return r->body["seq"].get<uint64_t>();
-}
-
 bool readable(zmq::socket_t& s, Millis wait) {
     zmq::pollitem_t item{s.handle(), 0, ZMQ_POLLIN, 0};
     return zmq::poll(&item, 1, wait) == 1;
@@ -124,8 +115,8 @@ void subscribeOnceFromChild(Cluster& c, const std::string& owner, const std::str
 
 }  // namespace
 
-TEST_CASE("insider: a standby's key cannot take the leader's place on the broker - nor, with the standby dead, make "
-          "the leader acknowledge what no standby holds") {
+TEST_CASE("insider: a standby's key cannot take the leader's place on the broker - nor publish events - nor, with "
+          "the standby dead, make the leader acknowledge what no standby holds") {
     Layout layout;
     layout.brokers = 1;
     layout.gateways = 1;
@@ -141,15 +132,23 @@ TEST_CASE("insider: a standby's key cannot take the leader's place on the broker
     auto hello = outsider(c, zmq::socket_type::dealer, backend, brokerName(c), Guise::StolenNodeKey, standby);
     for (int i = 0; i < 30; ++i) {
         for (auto* rogue : {&named, &hello}) sendFrames(*rogue, {std::string(kIntakeHello)});
-        seller(c, i);
+        newSeller(c, 5000 + i);
     }
     CHECK_FALSE(readable(named, Millis(200)));
     CHECK_FALSE(readable(hello, Millis(0)));
     // Gone again: the leader never lost its place.
     named.close();
     hello.close();
-    for (int i = 30; i < 40; ++i) seller(c, i);
+    for (int i = 30; i < 40; ++i) newSeller(c, 5000 + i);
     CHECK(standingOf(c, leader) == "leader");
+
+    // Events are the leader's alone: the next event, published with the standby's key, is dropped.
+    const std::string forged = forgeNextEvent(c, 7);
+    const uint64_t head = pong(c, leader)["seq"].get<uint64_t>();
+    auto pub = outsider(c, zmq::socket_type::pub, brokerChannel(c, BrokerChannel::EventsIn), brokerName(c),
+                        Guise::StolenNodeKey, standby);
+    publishRepeatedly(pub, {std::string(kEventsTopic), forged}, Millis(600));
+    requireUntouched(c, head);
 
     // The standby dies; its key keeps fetching in its name, claiming the leader's last entry (as
     // the leader's pong tells anyone) without the digest after it that only holding it gives.
@@ -181,7 +180,7 @@ TEST_CASE("insider: a standby's key cannot take the leader's place on the broker
     CHECK(lastAnswer == "diverged");
     // The real standby back: commands flow, and everyone holds the same.
     REQUIRE(c.cli("start " + standby).exitCode == 0);
-    for (int i = 40; i < 45; ++i) seller(c, i);
+    for (int i = 40; i < 45; ++i) newSeller(c, 5000 + i);
     requireConverged(c);
 }
 
@@ -207,7 +206,7 @@ TEST_CASE("insider: subscriptions on a broker - a 200 KB prefix closes only that
     replica.set(zmq::sockopt::subscribe, std::string(kEventsTopic));
     bool replicaRead = false;
     for (int i = 0; i < 20 && !replicaRead; ++i) {
-        seller(c, 100 + i);
+        newSeller(c, 5000 + 100 + i);
         replicaRead = readable(replica, Millis(300));
     }
     CHECK(replicaRead);

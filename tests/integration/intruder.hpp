@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <zmq.hpp>
 
@@ -27,6 +28,19 @@ std::string brokerName(Cluster& c);
 
 // A node's pong (its seq and refusal counts); fails the test if it does not answer.
 Doc pong(Cluster& c, const std::string& node);
+
+// A seller.create through the gateways, which must be applied; returns its sequence number.
+uint64_t newSeller(Cluster& c, int n);
+
+// The command node's real event batch for the next command, captured on the bus (as the admin,
+// who may subscribe), then rewritten into a forgery that claims the following sequence number.
+std::string forgeNextEvent(Cluster& c, int n);
+
+// Sends `frames` every 50 ms for `during` (a PUB drops what it sends before its handshake).
+void publishRepeatedly(zmq::socket_t& pub, const std::vector<std::string>& frames, Millis during);
+
+// Every replica is at exactly `seq` and holds what the write model holds.
+void requireUntouched(Cluster& c, uint64_t seq);
 
 // A process's resident memory in KiB (VmRSS in /proc/PID/status), 0 if it is gone.
 uint64_t residentKib(int pid);

@@ -31,61 +31,6 @@ using namespace jupiter::testing;
 
 namespace {
 
-uint64_t newSeller(Cluster& c, int n) {
-    auto r = c.send("seller.create", {{"first_name", "Ana"}, {"last_name", "Diaz"}, {"doc_type", "CEDULA"},
-                                      {"doc_number", fmt::format("{}", 100000 + n)}, {"phone", "555"}});
-    REQUIRE(r.ok());
-    INFO(r->body.dump());
-    REQUIRE(r->kind == Kind::Reply);
-    return r->body["seq"].get<uint64_t>();
-}
-
-// The command node's real event batch for the next command, captured on the bus (as the admin,
-// who may subscribe), then rewritten into a forgery that claims the following sequence number.
-std::string forgeNextEvent(Cluster& c, int n) {
-    auto sub = openBusSubscriber(c.ctx(), c.config(), c.credentials(), {std::string(kEventsTopic)});
-    // The subscription reaches the broker asynchronously: commands are sent until one's events are seen.
-    for (int attempt = 0; attempt < 20; ++attempt) {
-        const uint64_t seq = newSeller(c, n * 1000 + attempt);
-        zmq::pollitem_t item{sub.handle(), 0, ZMQ_POLLIN, 0};
-        if (zmq::poll(&item, 1, Millis(500)) != 1) continue;
-        while (auto frames = recvFrames(sub)) {
-            auto env = decodeEnvelopeHeader(view(frames->back()));
-            REQUIRE(env.ok());
-            Doc& events = env->body["events"];
-            REQUIRE(events.size() >= 1);
-            Doc forged = events[events.size() - 1];
-            if (forged["seq"].get<uint64_t>() != seq) continue;
-            forged["seq"] = seq + 1;
-            env->body["events"] = Doc::array({forged});
-            env->body["head"] = seq + 1;
-            return encodeEnvelope(*env);
-        }
-    }
-    FAIL("no event batch seen on the bus");
-    return {};
-}
-
-// Sends `frames` every 50 ms for `during` (a PUB drops what it sends before its handshake).
-void publishRepeatedly(zmq::socket_t& pub, const std::vector<std::string>& frames, Millis during) {
-    const auto end = std::chrono::steady_clock::now() + during;
-    while (std::chrono::steady_clock::now() < end) {
-        Frames out;
-        for (const auto& f : frames) out.push_back(msg(f));
-        sendFrames(pub, out);
-        std::this_thread::sleep_for(Millis(50));
-    }
-}
-
-// Every replica is at exactly `seq` and holds what the write model holds.
-void requireUntouched(Cluster& c, uint64_t seq) {
-    for (const auto& q : c.replicas()) {
-        INFO(q);
-        CHECK(pong(c, q)["seq"].get<uint64_t>() == seq);
-    }
-    requireConverged(c);
-}
-
 std::string forgedHeartbeat(const std::string& node) {
     Heartbeat hb;
     hb.node = node;
