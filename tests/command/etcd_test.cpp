@@ -95,6 +95,14 @@ std::optional<ElectorReport> waitReport(zmq::socket_t& pair, const std::function
     return std::nullopt;
 }
 
+// An elector of the test key on that member.
+ElectorSettings settingsFor(const LocalEtcd& etcd) {
+    ElectorSettings s;
+    s.etcdEndpoints = {etcd.url()};
+    s.key = "jupiter/test/leader";
+    return s;
+}
+
 }  // namespace
 
 TEST_CASE("etcd client: leases, a key created only if absent, and its expiry with the lease") {
@@ -151,9 +159,7 @@ TEST_CASE("elector: one leader at a time; a stopped leader hands over at once wi
     LocalEtcd etcd;
     zmq::context_t ctx(1);
     SystemClock clock;
-    ElectorSettings s;
-    s.etcdEndpoints = {etcd.url()};
-    s.key = "jupiter/test/leader";
+    const ElectorSettings s = settingsFor(etcd);
     zmq::socket_t pairA(ctx, zmq::socket_type::pair), pairB(ctx, zmq::socket_type::pair);
     pairA.bind("inproc://elector-a");
     pairB.bind("inproc://elector-b");
@@ -193,9 +199,7 @@ TEST_CASE("elector: a leader whose key is overwritten or deleted in etcd steps d
     LocalEtcd etcd;
     zmq::context_t ctx(1);
     SystemClock clock;
-    ElectorSettings s;
-    s.etcdEndpoints = {etcd.url()};
-    s.key = "jupiter/test/leader";
+    ElectorSettings s = settingsFor(etcd);
     s.ttlSeconds = 30;  // the lease outlives the test: only the key's fate can end the leadership
     zmq::socket_t pair(ctx, zmq::socket_type::pair);
     pair.bind("inproc://elector-key");

@@ -117,12 +117,7 @@ void subscribeOnceFromChild(Cluster& c, const std::string& owner, const std::str
 
 TEST_CASE("insider: a standby's key cannot take the leader's place on the broker - nor publish events - nor, with "
           "the standby dead, make the leader acknowledge what no standby holds") {
-    Layout layout;
-    layout.brokers = 1;
-    layout.gateways = 1;
-    layout.queries = 1;
-    layout.commands = 2;
-    Cluster c(layout);
+    Cluster c(Layout{.brokers = 1, .commands = 2, .queries = 1, .monitors = 1, .gateways = 1});
     const std::string leader = leaderOf(c);
     const std::string standby = leader == "command-1" ? "command-2" : "command-1";
     // With the standby's key: one rogue under the leader's name (the routing id brokers once
