@@ -51,13 +51,14 @@ public:
     // Handles per-attempt and overall deadlines; call often (every few ms).
     void tick();
 
-    // Learns the command node's head from its heartbeat. Replicas are judged against the head of
-    // the heartbeat before (what the command node had one interval ago): heartbeats are sampled
-    // at different instants, so comparing with the newest head would call every replica "behind"
-    // for a moment after each write and make the route flap.
+    // Learns the head from the leader's heartbeat (LeaderHead: it only grows while one leader
+    // leads, and becomes the next leader's when that changes). Replicas are judged against the head
+    // of the heartbeat before (what the leader had one interval ago): heartbeats are sampled at
+    // different instants, so comparing with the newest head would call every replica "behind" for a
+    // moment after each write and make the route flap.
     void setHead(uint64_t head) {
-        settledHead_ = std::max(settledHead_, latestHead_);
-        latestHead_ = std::max(latestHead_, head);
+        settledHead_ = latestHead_;
+        latestHead_ = head;
     }
     uint64_t head() const { return settledHead_; }
     uint64_t latestHead() const { return latestHead_; }

@@ -26,7 +26,8 @@ MonitorNode::MonitorNode(zmq::context_t& ctx, const DaemonContext& dc, const Clo
       health_(clock, dc.config.heartbeatLiveness, dc.config.recoveryHeartbeats, Millis(dc.config.pingTimeoutMs)),
       metrics_(*dc.metrics, dc.config, dc.node->name, Millis(dc.config.heartbeatIntervalMs)),
       heartbeat_(pub_, clock, *dc.node, Millis(dc.config.heartbeatIntervalMs)),
-      routes_(clock) {
+      routes_(clock),
+      leaderHead_(Millis(dc.config.heartbeatIntervalMs * dc.config.heartbeatLiveness)) {
     std::error_code ec;
     std::filesystem::create_directories(dc_.config.transitionLog().parent_path(), ec);
     log_ = std::fopen(dc_.config.transitionLog().c_str(), "a");
@@ -83,8 +84,8 @@ void MonitorNode::record(int64_t atMs, const std::string& node, const std::strin
 void MonitorNode::onBus() {
     drainBus(sub_, kDrainRequests, dc_.config, [this](const Heartbeat& hb) {
         health_.onHeartbeat(hb);
+        if (leaderHead_.onHeartbeat(hb, clock_.now())) head_ = leaderHead_.head();
         if (hb.leads()) {
-            head_ = std::max(head_, hb.seq);
             if (hb.epoch > leaderEpoch_ || (hb.epoch == leaderEpoch_ && leader_.empty())) {
                 leaderEpoch_ = hb.epoch;
                 leader_ = hb.node;

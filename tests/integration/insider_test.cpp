@@ -115,8 +115,8 @@ void subscribeOnceFromChild(Cluster& c, const std::string& owner, const std::str
 
 }  // namespace
 
-TEST_CASE("insider: a standby's key cannot take the leader's place on the broker - nor publish events - nor, with "
-          "the standby dead, make the leader acknowledge what no standby holds") {
+TEST_CASE("insider: a standby's key cannot take the leader's place on the broker - nor publish events or a leader's "
+          "head - nor, with the standby dead, make the leader acknowledge what no standby holds") {
     Cluster c(Layout{.brokers = 1, .commands = 2, .queries = 1, .monitors = 1, .gateways = 1});
     const std::string leader = leaderOf(c);
     const std::string standby = leader == "command-1" ? "command-2" : "command-1";
@@ -144,6 +144,24 @@ TEST_CASE("insider: a standby's key cannot take the leader's place on the broker
                         Guise::StolenNodeKey, standby);
     publishRepeatedly(pub, {std::string(kEventsTopic), forged}, Millis(600));
     requireUntouched(c, head);
+
+    // Its heartbeat claiming the lead at the leader's epoch with a head of 10^12 moves neither a
+    // gateway's head nor the monitor's (an epoch has one leader: the first to claim it).
+    Heartbeat claim;
+    claim.node = standby;
+    claim.role = Role::Command;
+    claim.standing = "leader";
+    claim.epoch = pong(c, leader)["epoch"].get<uint64_t>();
+    claim.seq = 1'000'000'000'000;
+    claim.pid = 1;
+    claim.intervalMs = 100;
+    publishRepeatedly(pub, {std::string(kHeartbeatTopic) + standby, encodeEnvelope(heartbeatEnvelope(claim))},
+                      Millis(600));
+    CHECK(pong(c, c.first(Role::Gateway))["seq"].get<uint64_t>() < claim.seq);
+    auto status = c.client("monitor").call(makeRequest(Kind::Control, "status", Doc::object()), Millis(2000), 3);
+    REQUIRE(status.ok());
+    CHECK(status->body["head"].get<uint64_t>() < claim.seq);
+    CHECK(status->body["leader"] == leader);
 
     // The standby dies; its key keeps fetching in its name, claiming the leader's last entry (as
     // the leader's pong tells anyone) without the digest after it that only holding it gives.
