@@ -138,16 +138,7 @@ void CommandNode::publishEvents(const Doc& events) {
         Envelope e;
         e.kind = Kind::Events;
         e.name = "events";
-        std::string& body = e.packedBody;
-        body.reserve(packed.size() + 64);
-        packMapHeader(body, 3);
-        packStr(body, "events");
-        packArrayHeader(body, count);
-        body += packed;
-        packStr(body, "head");
-        packU64(body, committedSeq_);
-        packStr(body, "epoch");
-        packU64(body, lead_.epoch());
+        e.packedBody = packEventsBody(packed, count, committedSeq_, lead_.epoch());
         // A drop (HWM, broker down) is repaired by the replicas' replay from our event log.
         sendFrames(pub_, {kEventsTopic, encodeEnvelope(e)});
         packed.clear();

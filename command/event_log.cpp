@@ -38,12 +38,16 @@ std::string packReplayBody(const Store& store, uint64_t from, uint64_t upTo, std
             return count < max && events.size() < maxBytes;
         });
     }
+    return packEventsBody(events, count, head, epoch);
+}
+
+std::string packEventsBody(std::string_view packedEvents, uint32_t count, uint64_t head, uint64_t epoch) {
     std::string out;
-    out.reserve(events.size() + 64);
+    out.reserve(packedEvents.size() + 64);
     packMapHeader(out, 3);
     packDocTo(out, Doc("events"));
     packArrayHeader(out, count);
-    out += events;
+    out += packedEvents;
     packDocTo(out, Doc("head"));
     packDocTo(out, Doc(head));
     packDocTo(out, Doc("epoch"));

@@ -15,7 +15,7 @@
 
 #include "bus/heartbeat.hpp"
 #include "bus/bus_watch.hpp"
-#include "bus/leader_head.hpp"
+#include "bus/leader_tracker.hpp"
 #include "bus/liveness.hpp"
 #include "bus/replica_selector.hpp"
 #include "bus/route_settle.hpp"
@@ -78,7 +78,7 @@ private:
     // not depend on it (they answer our pings directly); it is logged, and when the bus comes back
     // every deadline starts afresh.
     BusWatch bus_;
-    LeaderHead leaderHead_;  // the head as the leader says it, for queries_
+    LeaderTracker leaders_;  // the head as the leader says it, for queries_
     Reach reach_;          // our own pings answered: a replica whose heartbeats arrive may still be cut off from us
     TimePoint startedAt_;  // a bus silent since start counts as cut off only after the liveness window
     RouteSettle settle_;  // the route is first chosen 1.5 intervals after the first replica heartbeat

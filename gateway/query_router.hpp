@@ -51,7 +51,7 @@ public:
     // Handles per-attempt and overall deadlines; call often (every few ms).
     void tick();
 
-    // Learns the head from the leader's heartbeat (LeaderHead: it only grows while one leader
+    // Learns the head from the leader's heartbeat (LeaderTracker: it only grows while one leader
     // leads, and becomes the next leader's when that changes). Replicas are judged against the head
     // of the heartbeat before (what the leader had one interval ago): heartbeats are sampled at
     // different instants, so comparing with the newest head would call every replica "behind" for a

@@ -27,7 +27,7 @@ MonitorNode::MonitorNode(zmq::context_t& ctx, const DaemonContext& dc, const Clo
       metrics_(*dc.metrics, dc.config, dc.node->name, Millis(dc.config.heartbeatIntervalMs)),
       heartbeat_(pub_, clock, *dc.node, Millis(dc.config.heartbeatIntervalMs)),
       routes_(clock),
-      leaderHead_(Millis(dc.config.heartbeatIntervalMs * dc.config.heartbeatLiveness)) {
+      leaders_(Millis(dc.config.heartbeatIntervalMs * dc.config.heartbeatLiveness)) {
     std::error_code ec;
     std::filesystem::create_directories(dc_.config.transitionLog().parent_path(), ec);
     log_ = std::fopen(dc_.config.transitionLog().c_str(), "a");
@@ -84,12 +84,12 @@ void MonitorNode::record(int64_t atMs, const std::string& node, const std::strin
 void MonitorNode::onBus() {
     drainBus(sub_, kDrainRequests, dc_.config, [this](const Heartbeat& hb) {
         health_.onHeartbeat(hb);
-        if (leaderHead_.onHeartbeat(hb, clock_.now())) head_ = leaderHead_.head();
-        if (hb.leads()) {
-            if (hb.epoch > leaderEpoch_ || (hb.epoch == leaderEpoch_ && leader_.empty())) {
-                leaderEpoch_ = hb.epoch;
-                leader_ = hb.node;
-                if (hb.epoch > 0) record(clock_.wallMs(), hb.node, "LEADER", fmt::format("(epoch {})", hb.epoch));
+        if (leaders_.onHeartbeat(hb, clock_.now())) {
+            head_ = leaders_.head();
+            // A new leader: an epoch past the last one recorded (the only command node has epoch 0).
+            if (leaders_.headEpoch() > recordedEpoch_) {
+                recordedEpoch_ = leaders_.headEpoch();
+                record(clock_.wallMs(), leaders_.headLeader(), "LEADER", fmt::format("(epoch {})", recordedEpoch_));
             }
         }
         if (hb.role != Role::Gateway) return;
@@ -185,7 +185,7 @@ Doc MonitorNode::statusBody() const {
     Doc routes = Doc::object();
     for (const auto* g : gateways) routes[g->name] = routes_.route(g->name);
     return Doc{{"nodes", nodes}, {"route", routes_.route(gateways.front()->name)}, {"routes", routes}, {"head", head_},
-               {"leader", leader_}, {"epoch", leaderEpoch_}};
+               {"leader", leaders_.headLeader()}, {"epoch", leaders_.headEpoch()}};
 }
 
 void MonitorNode::onRequest() {

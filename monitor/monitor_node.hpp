@@ -11,7 +11,7 @@
 #include <zmq.hpp>
 
 #include "bus/heartbeat.hpp"
-#include "bus/leader_head.hpp"
+#include "bus/leader_tracker.hpp"
 #include "bus/route_tracker.hpp"
 #include "common/daemon.hpp"
 #include "common/event_loop.hpp"
@@ -55,10 +55,9 @@ private:
     RouteTracker routes_;
     std::FILE* log_ = nullptr;
     uint64_t logInode_ = 0;     // the transition log's file: when its path names another (rotated), reopen
-    LeaderHead leaderHead_;     // the head as the leader says it
+    LeaderTracker leaders_;     // who leads, and the head as the leader says it
     uint64_t head_ = 0;
-    std::string leader_;        // the command node leading, as its heartbeats say
-    uint64_t leaderEpoch_ = 0;
+    uint64_t recordedEpoch_ = 0;  // of the last LEADER line written
     std::map<std::string, Doc> refused_;  // each node's refusal counts, from its last pong
 };
 

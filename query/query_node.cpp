@@ -53,7 +53,7 @@ QueryNode::QueryNode(zmq::context_t& ctx, const DaemonContext& dc, const Clock& 
       replay_(wiring_.open(Link::Replay)),
       snapshotSources_(wiring_.openPool(Link::SnapshotSources, 0)),
       installer_(store, clock, commandNodes(dc.config), dc.node->snapshotChunkBytes, kSnapshotTimeout),
-      leaderHead_(Millis(dc.config.heartbeatIntervalMs * dc.config.heartbeatLiveness)),
+      leaders_(Millis(dc.config.heartbeatIntervalMs * dc.config.heartbeatLiveness)),
       heartbeat_(pub_, clock, *dc.node, Millis(dc.config.heartbeatIntervalMs)),
       waits_(clock, kMaxParked, kMaxParkedQueries, Millis(dc.config.heartbeatIntervalMs)),
       dropLiveEvery_(dc.node->dropLiveBatchesEvery) {
@@ -143,10 +143,10 @@ void QueryNode::onBus() {
         sub_, kDrainRequests, dc_.config,
         [this](const Heartbeat& hb) {
             // A head drives what we replay and whether we install a copy: only the leader's counts.
-            if (!leaderHead_.onHeartbeat(hb, clock_.now())) return;
-            leader_ = leaderHead_.leader();
-            epoch_ = std::max(epoch_, leaderHead_.epoch());
-            replicator_.onHead(leaderHead_.head());
+            if (!leaders_.onHeartbeat(hb, clock_.now())) return;
+            leader_ = leaders_.headLeader();
+            epoch_ = std::max(epoch_, leaders_.headEpoch());
+            replicator_.onHead(leaders_.head());
         },
         [this](const Envelope& env) {
             // While a state copy is installed, events wait: the replay after it brings them.

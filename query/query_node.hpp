@@ -9,7 +9,7 @@
 #include <zmq.hpp>
 
 #include "bus/heartbeat.hpp"
-#include "bus/leader_head.hpp"
+#include "bus/leader_tracker.hpp"
 #include "bus/request.hpp"
 #include "common/daemon.hpp"
 #include "common/event_loop.hpp"
@@ -65,7 +65,7 @@ private:
     PeerPool snapshotSources_;  // ROUTER to the command nodes by name (a state copy is read from one)
     SnapshotInstaller installer_;
     std::string leader_;    // the leading command node, from its heartbeat
-    LeaderHead leaderHead_; // the head as the leader says it (no other node's claim moves it)
+    LeaderTracker leaders_; // the head as the leader says it (no other node's claim moves it)
     HeartbeatPublisher heartbeat_;
     ReadWait waits_;  // queries waiting for a sequence (read your writes)
     uint64_t dropLiveEvery_ = 0;  // test hook (drop_live_batches_every): drops every Nth live batch

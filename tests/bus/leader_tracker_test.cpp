@@ -2,7 +2,7 @@
 // head claimed by a node that no longer leads is not kept.
 #include <doctest/doctest.h>
 
-#include "bus/leader_head.hpp"
+#include "bus/leader_tracker.hpp"
 
 using namespace jupiter;
 
@@ -20,9 +20,9 @@ Heartbeat commandBeat(const std::string& node, uint64_t epoch, uint64_t seq, boo
 
 }  // namespace
 
-TEST_CASE("leader head: only the leader moves the head - a forged claim lasts only while it is believed") {
+TEST_CASE("leader tracker: only the leader moves the head - a forged claim lasts only while it is believed") {
     ManualClock clock;
-    LeaderHead h(Millis(300));
+    LeaderTracker h(Millis(300));
     CHECK(h.onHeartbeat(commandBeat("command-1", 5, 10, true), clock.now()));
     CHECK(h.onHeartbeat(commandBeat("command-1", 5, 12, true), clock.now()));
     CHECK(h.onHeartbeat(commandBeat("command-1", 5, 11, true), clock.now()));  // late, via the other broker
@@ -34,17 +34,17 @@ TEST_CASE("leader head: only the leader moves the head - a forged claim lasts on
     CHECK_FALSE(h.onHeartbeat(commandBeat("command-0", 5, 1'000'000'000'000, true), clock.now()));
     CHECK(h.onHeartbeat(commandBeat("command-1", 5, 12, true), clock.now()));
     CHECK(h.head() == 12);
-    CHECK(h.leader() == "command-1");
+    CHECK(h.headLeader() == "command-1");
     // A claim at a higher epoch is believed while it is fresh...
     CHECK(h.onHeartbeat(commandBeat("command-3", 9, 1'000'000'000'000, true), clock.now()));
     CHECK(h.head() == 1'000'000'000'000);
-    CHECK(h.epoch() == 9);
+    CHECK(h.headEpoch() == 9);
     CHECK_FALSE(h.onHeartbeat(commandBeat("command-1", 5, 13, true), clock.now()));
     // ...and once it goes quiet the leader's word is the head again, not the largest ever claimed.
     clock.advance(Millis(400));
     CHECK(h.onHeartbeat(commandBeat("command-1", 5, 14, true), clock.now()));
     CHECK(h.head() == 14);
-    CHECK(h.leader() == "command-1");
+    CHECK(h.headLeader() == "command-1");
     // Not a command node at all: ignored.
     Heartbeat q = commandBeat("query-1", 99, 5'000, true);
     q.role = Role::Query;
