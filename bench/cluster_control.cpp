@@ -25,8 +25,9 @@ ClusterControl::ClusterControl(std::filesystem::path dir, bool start, const Clus
         layout.queries = spec.replicas;
         layout.commands = spec.commands;
         const int base = findFreePortRange(portsUsed(layout));
-        if (spec.security == SecurityMode::None || !spec.durable) {
-            // A baseline: the default configuration with mode "none" (loopback only) or sync "async".
+        if (spec.security == SecurityMode::None || !spec.durable || !spec.signEvents) {
+            // A baseline: the default configuration with mode "none" (loopback only), sync "async"
+            // or unsigned events.
             std::string toml = defaultConfigToml(dir_, base, layout);
             auto set = [&toml](const std::string& from, const std::string& to) {
                 const auto at = toml.find(from);
@@ -35,6 +36,7 @@ ClusterControl::ClusterControl(std::filesystem::path dir, bool start, const Clus
             };
             if (spec.security == SecurityMode::None) set("mode = \"curve\"", "mode = \"none\"");
             if (!spec.durable) set("sync = \"durable\"", "sync = \"async\"");
+            if (!spec.signEvents) set("sign_events = true", "sign_events = false");
             std::filesystem::create_directories(dir_);
             std::filesystem::permissions(dir_, std::filesystem::perms::owner_all);  // daemons refuse an open one
             std::ofstream(clusterConfigPath(dir_)) << toml;

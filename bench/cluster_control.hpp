@@ -17,6 +17,7 @@ struct ClusterSpec {
     SecurityMode security = SecurityMode::Curve;
     bool durable = true;  // [cluster] sync = "durable"; false: "async" (acknowledged before any fsync)
     bool netns = false;   // every node in a lab network (root only)
+    bool signEvents = true;  // [security] sign_events: false trusts the brokers (a baseline for signing's cost)
 };
 
 class ClusterControl {

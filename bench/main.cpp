@@ -306,8 +306,9 @@ int main(int argc, char** argv) {
         sc->add_option("--seconds", seconds, "duration of each load")->check(CLI::Range(1, 60));
         sc->add_option("--rounds", rounds, roundsHelp)->check(CLI::Range(1, 10));
     };
-    auto* security = app.add_subcommand("security", "CURVE against mode \"none\": queries, commands and connection "
-                                                    "set-ups on two clusters side by side");
+    auto* security = app.add_subcommand("security", "CURVE against mode \"none\" (queries, commands, connection "
+                                                    "set-ups), and signed event batches against sign_events = false "
+                                                    "(durable commands), clusters side by side");
     runOptions(security, "alternating rounds per figure");
 
     int syncCommands = Layout{}.commands;

@@ -79,6 +79,21 @@ int runSecurity(const std::string& jsonOut, int seconds, int rounds) {
     for (int c : {1, 8, 64})
         compare("durable commands", c, [&](const ClusterControl& k) { return benchCommands(ctx, k, c, dur, true); });
     compare("connection set-ups", 1, [&](const ClusterControl& k) { return benchConnections(ctx, k, dur); });
+    // The leader's signature on every event batch, against a cluster that trusts its brokers.
+    ClusterControl unsignedEvents(base / "unsigned", true, ClusterSpec{.signEvents = false});
+    seedData(ctx, unsignedEvents);
+    fmt::print("signed event batches vs sign_events = false ({} rounds of {} s each, alternating):\n", rounds, seconds);
+    for (int c : {1, 8, 64}) {
+        const Alternated m = alternate(curve, "signed", unsignedEvents, "unsigned", rounds, [&](const ClusterControl& k) {
+            return benchCommands(ctx, k, c, dur, true);
+        });
+        const double cost = costPercent(m.meanA, m.meanB);
+        fmt::print("  {:<22} {:>4} clients  signed {:>6} /s  unsigned {:>6} /s  signing costs {:>5.1f} %\n",
+                   "durable commands", c, m.meanA, m.meanB, cost);
+        report["event signing"].push_back({{"clients", c}, {"signed_per_second", m.meanA},
+                                           {"unsigned_per_second", m.meanB}, {"signing_cost_percent", cost},
+                                           {"runs", m.runs}});
+    }
     writeReport(jsonOut, report);
     return 0;
 }

@@ -7,10 +7,11 @@ namespace jupiter {
 
 std::size_t drainBus(zmq::socket_t& sub, std::size_t max, const Config& config,
                      const std::function<void(const Heartbeat&)>& onHeartbeat,
-                     const std::function<void(const Envelope&)>& onOther) {
+                     const std::function<void(const BusMessage&)>& onOther) {
     std::size_t malformed = 0;
     drain(sub, max, [&](Frames&& frames) {
-        if (frames.size() != 2) {
+        const bool signedBatch = frames.size() == 3 && view(frames[0]) == kEventsTopic;
+        if (frames.size() != 2 && !signedBatch) {
             ++malformed;
             return;
         }
@@ -30,7 +31,7 @@ std::size_t drainBus(zmq::socket_t& sub, std::size_t max, const Config& config,
             }
             if (onHeartbeat) onHeartbeat(*hb);
         } else if (onOther) {
-            onOther(*env);
+            onOther(BusMessage{*env, view(frames[1]), signedBatch ? view(frames[2]) : std::string_view()});
         }
     });
     return malformed;

@@ -30,6 +30,7 @@ CommandNode::CommandNode(zmq::context_t& ctx, const DaemonContext& dc, const Clo
       control_(wiring_.open(Link::Control)),
       pub_(wiring_.open(Link::Publish)),
       heartbeat_(pub_, clock, *dc.node, Millis(dc.config.heartbeatIntervalMs)),
+      signer_(dc.config.signEvents ? dc.credentials.signingKey() : std::nullopt),
       lead_(dc.node->name),
       snapshots_(store, clock, [this](const SnapshotPoint& p) { return standing(p); }) {
     if (dc.config.replicated()) {
@@ -139,8 +140,13 @@ void CommandNode::publishEvents(const Doc& events) {
         e.kind = Kind::Events;
         e.name = "events";
         e.packedBody = packEventsBody(packed, count, committedSeq_, lead_.epoch());
-        // A drop (HWM, broker down) is repaired by the replicas' replay from our event log.
-        sendFrames(pub_, {kEventsTopic, encodeEnvelope(e)});
+        // A drop (HWM, broker down) is repaired by the replicas' replay from our event log. The
+        // signature (a third frame) proves to replicas that the leader wrote the batch.
+        const std::string encoded = encodeEnvelope(e);
+        if (signer_)
+            sendFrames(pub_, {kEventsTopic, encoded, signer_->sign(encoded)});
+        else
+            sendFrames(pub_, {kEventsTopic, encoded});
         packed.clear();
         count = 0;
     };

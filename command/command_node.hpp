@@ -98,6 +98,7 @@ private:
     zmq::socket_t control_;   // ROUTER: ping, replay, digest, keys, fetch
     zmq::socket_t pub_;       // PUB connected to the brokers' events_in
     HeartbeatPublisher heartbeat_;
+    std::optional<SigningKey> signer_;  // signs every event batch we publish (curve mode)
     int exitCode_ = 0;
 
     Leadership lead_;

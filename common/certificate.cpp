@@ -12,6 +12,8 @@
 #include <fmt/format.h>
 #include <zmq.h>
 
+#include "common/signature.hpp"
+
 namespace jupiter {
 namespace {
 
@@ -101,13 +103,19 @@ Result<KeyPair> createCertificate(const std::filesystem::path& dir, const std::s
     CertPtr cert(zcert_new());
     if (!cert) return makeError("keys", "cannot create a key pair (libsodium missing?)");
     for (const auto& [k, v] : meta) zcert_set_meta(cert.get(), k.c_str(), "%s", v.c_str());
+    KeyPair pair{zcert_public_txt(cert.get()), zcert_secret_txt(cert.get())};
+    // Its public signing key (see signature.hpp), so that anyone holding the public certificate
+    // can check what the node signs.
+    auto signing = signingPublicKeyOf(pair);
+    if (!signing) return signing.error();
+    zcert_set_meta(cert.get(), std::string(kSigningKeyMeta).c_str(), "%s", signing->c_str());
     // Both files are created private (0600), the public one too: like everything under DIR it is
     // its owner's, and it is handed to other hosts by copying it.
     const mode_t old = umask(077);
     const int rc = zcert_save(cert.get(), pub.c_str());
     umask(old);
     if (rc != 0) return makeError("keys", fmt::format("cannot write the certificate {}: {}", pub.string(), std::strerror(errno)));
-    return KeyPair{zcert_public_txt(cert.get()), zcert_secret_txt(cert.get())};
+    return pair;
 }
 
 Status checkCurveAvailable() {

@@ -80,6 +80,16 @@ Status readInt(const toml::table& t, std::string_view where, std::string_view ke
     return Ok{};
 }
 
+// Reads a boolean key, leaving `out` untouched when absent.
+Status readBool(const toml::table& t, std::string_view where, std::string_view key, bool& out) {
+    auto node = t[key];
+    if (!node) return Ok{};
+    auto v = node.value_exact<bool>();
+    if (!v) return makeError("config", fmt::format("{} {} must be true or false", where, key));
+    out = *v;
+    return Ok{};
+}
+
 Status readString(const toml::table& t, std::string_view where, std::string_view key, bool required,
                   std::string& out) {
     auto node = t[key];
@@ -368,6 +378,7 @@ io_threads = 1               # ZeroMQ I/O threads, 1-16: connections are shared 
 [security]
 mode = "curve"               # CurveZMQ on every link; "none" is accepted only when every endpoint is loopback or ipc
 keys_dir = "{}"            # certificates: NODE.key (public) and NODE.key_secret (0600), clients' public keys
+sign_events = true           # the leader signs every event batch and replicas check it (false: brokers are trusted; for measuring its cost)
 {}
 # The nodes, one [[node]] each: a unique name (it names the node's data folder, log and pidfile),
 # a role (broker, command, query, monitor, gateway) and its endpoints. Gateways prefer query nodes
@@ -395,12 +406,13 @@ Status parseSecurity(const toml::table& root, const std::filesystem::path& sourc
     if (!root["security"]) return Ok{};
     const toml::table* sec = root["security"].as_table();
     if (!sec) return makeError("config", "security must be a table");
-    if (auto s = checkKeys(*sec, "[security]", {"mode", "keys_dir"}); !s) return s;
+    if (auto s = checkKeys(*sec, "[security]", {"mode", "keys_dir", "sign_events"}); !s) return s;
     std::string mode = "curve", keys;
     if (auto s = readString(*sec, "[security]", "mode", false, mode); !s) return s;
     if (mode != "curve" && mode != "none")
         return makeError("config", fmt::format("[security] mode = \"{}\" (accepted: curve, none)", mode));
     c.security = mode == "curve" ? SecurityMode::Curve : SecurityMode::None;
+    if (auto s = readBool(*sec, "[security]", "sign_events", c.signEvents); !s) return s;
     if (auto s = readString(*sec, "[security]", "keys_dir", false, keys); !s) return s;
     if (!keys.empty()) {
         c.keysDir = keys;

@@ -108,6 +108,7 @@ struct Config {
     int pingTimeoutMs = 300;                   // monitor
     bool syncDurable = true;                   // command node: fsync the WAL before acknowledging
     SecurityMode security = SecurityMode::Curve;
+    bool signEvents = true;                    // curve: the leader signs event batches, replicas verify them
     std::filesystem::path keysDir;             // certificates (default: <dir>/keys)
     std::vector<NodeConfig> nodes;             // in configured order
     EtcdConfig etcd;

@@ -48,6 +48,13 @@ Result<Credentials> Credentials::forServers(const std::string& keyFile, std::map
     return c;
 }
 
+std::optional<SigningKey> Credentials::signingKey() const {
+    if (!curve()) return std::nullopt;
+    auto key = SigningKey::derive(self_);
+    if (!key) throw std::logic_error("a loaded CURVE secret key yields no signing key: " + key.error().message);
+    return std::move(*key);
+}
+
 std::string clientKeyFile(const Config& config, const std::string& keyFile) {
     std::string file = keyFile;
     if (file.empty()) {

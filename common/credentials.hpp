@@ -6,6 +6,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -13,6 +14,7 @@
 
 #include "common/certificate.hpp"
 #include "common/config.hpp"
+#include "common/signature.hpp"
 
 namespace jupiter {
 
@@ -44,6 +46,8 @@ public:
     void connect(zmq::socket_t& s, const std::string& endpoint) const;
     // Whether `endpoint` belongs to a node whose key is known (a client may connect there).
     bool knows(const std::string& endpoint) const;
+    // The signing key derived from this key pair (see signature.hpp); none in mode "none".
+    std::optional<SigningKey> signingKey() const;
 
 private:
     // CURVE with the key pair in `keyFile` and every node's public key.

@@ -57,6 +57,8 @@ public:
     void refuse(const Identity* who, std::string_view what);
 
     const Credentials& credentials() const { return credentials_; }
+    // Every registered identity (reloaded when the keys folder changes).
+    const KeyRegistry& registry() const { return registry_; }
     uint64_t refusedHandshakes() const { return refusedHandshakes_; }
     uint64_t refusedMessages() const { return refusedMessages_; }
     uint64_t acceptFailures() const { return acceptFailures_; }
@@ -84,7 +86,7 @@ private:
     zmq::socket_t zap_;  // REP at inproc://zeromq.zap.01 (curve only)
     KeyRegistry registry_;
     std::deque<Watch> watches_;  // stable addresses: the loop holds references
-    Identity local_{"local", PeerRole::Admin, ""};  // every peer in mode none
+    Identity local_{"local", PeerRole::Admin, "", ""};  // every peer in mode none
     uint64_t refusedHandshakes_ = 0;
     uint64_t refusedMessages_ = 0;
     uint64_t acceptFailures_ = 0;

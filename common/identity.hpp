@@ -21,6 +21,7 @@ struct Identity {
     std::string name;
     PeerRole role = PeerRole::Reader;
     std::string publicKey;  // Z85 (public: may be shown)
+    std::string signingKey;  // Z85 Ed25519 public key from its certificate ("" if it has none)
 };
 
 // What a peer asks for, on the socket that receives it.

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "common/certificate.hpp"
+#include "common/signature.hpp"
 
 namespace jupiter {
 
@@ -40,7 +41,8 @@ KeyRegistry KeyRegistry::load(const Config& config, std::vector<std::string>& wa
             warnings.push_back(cert.error().message);
             continue;
         }
-        Identity id{file.stem().string(), PeerRole::Reader, cert->publicKey};
+        Identity id{file.stem().string(), PeerRole::Reader, cert->publicKey, {}};
+        if (auto sk = cert->meta.find(std::string(kSigningKeyMeta)); sk != cert->meta.end()) id.signingKey = sk->second;
         if (const NodeConfig* node = config.node(id.name)) {
             id.role = peerRoleOf(node->role);
         } else {

@@ -48,7 +48,6 @@ std::vector<const NodeConfig*> Wiring::peers(Link link) const {
                 if (&n != &self_) out.push_back(&n);
             return out;
         }
-        case Link::Replay:
         case Link::SnapshotSources:
             return config_.nodesWith(Role::Command);
         case Link::CommandPeers: {
@@ -97,7 +96,6 @@ void Wiring::connectPeers(zmq::socket_t& s, Link link) const {
                 s.set(zmq::sockopt::connect_routing_id, peer->name);
                 credentials_.connect(s, peer->endpoint);
                 break;
-            case Link::Replay: credentials_.connect(s, peer->endpoint); break;
             default: break;
         }
     }
@@ -171,14 +169,6 @@ zmq::socket_t Wiring::open(Link link, const std::vector<std::string>& topics) co
         case Link::CommandPeers:
         case Link::SnapshotSources:
             break;  // openPool
-        case Link::Replay: {
-            // Requests go round-robin to the command nodes connected now (immediate: none is queued
-            // for one that is down); a request lost to one that hangs is resent after a timeout.
-            auto s = makeSocket(ctx_, zmq::socket_type::dealer);
-            s.set(zmq::sockopt::immediate, 1);
-            connectPeers(s, link);
-            return s;
-        }
     }
     throw std::logic_error("Wiring::open: a pool link is opened with openPool");
 }

@@ -29,9 +29,9 @@ enum class Link {
     CommandOutlet,    // gateway: ROUTER connected to every broker's commands, each addressed by its name
     Replicas,         // gateway: ROUTER connected to every query node, each addressed by its name
     Probes,           // monitor: ROUTER connected to every other node, each addressed by its name
-    Replay,           // query node: DEALER connected to every command node (each serves what is committed)
     CommandPeers,     // command node: ROUTER connected to every other command node, each addressed by its name
-    SnapshotSources,  // query node: ROUTER connected to every command node, each addressed by its name (state copies)
+    SnapshotSources,  // query node: ROUTER connected to every command node, each addressed by its name (replay
+                      // and state copies from the leader, head probes)
 };
 
 // A ROUTER connected to several peers, with a PAIR socket receiving its connection events.

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "bus/bus_reader.hpp"
+#include "common/signature.hpp"
 #include "domain/queries.hpp"
 #include "schemas/catalog.hpp"
 #include "store/inspect.hpp"
@@ -50,8 +51,7 @@ QueryNode::QueryNode(zmq::context_t& ctx, const DaemonContext& dc, const Clock& 
       router_(wiring_.open(Link::Control)),
       sub_(wiring_.open(Link::Subscribe, busTopics(dc.config))),
       pub_(wiring_.open(Link::Publish)),
-      replay_(wiring_.open(Link::Replay)),
-      snapshotSources_(wiring_.openPool(Link::SnapshotSources, 0)),
+      sources_(wiring_.openPool(Link::SnapshotSources, 0)),
       installer_(store, clock, commandNodes(dc.config), dc.node->snapshotChunkBytes, kSnapshotTimeout),
       leaders_(Millis(dc.config.heartbeatIntervalMs * dc.config.heartbeatLiveness)),
       heartbeat_(pub_, clock, *dc.node, Millis(dc.config.heartbeatIntervalMs)),
@@ -64,8 +64,7 @@ QueryNode::QueryNode(zmq::context_t& ctx, const DaemonContext& dc, const Clock& 
 int QueryNode::run() {
     loop_.onReadable(router_, [this] { onRequest(); });
     loop_.onReadable(sub_, [this] { onBus(); });
-    loop_.onReadable(replay_, [this] { onReplayReply(); });
-    loop_.onReadable(snapshotSources_.socket, [this] { onSnapshotReply(); });
+    loop_.onReadable(sources_.socket, [this] { onSnapshotReply(); });
     loop_.every(Millis(10), [this] { onTimer(); });
     loop_.every(Millis(dc_.config.heartbeatIntervalMs), [this] { onHeartbeatTimer(); });
     gate_.attach(loop_);
@@ -144,11 +143,16 @@ void QueryNode::onBus() {
         [this](const Heartbeat& hb) {
             // A head drives what we replay and whether we install a copy: only the leader's counts.
             if (!leaders_.onHeartbeat(hb, clock_.now())) return;
-            leader_ = leaders_.headLeader();
+            if (leaders_.headLeader() != leader_) {
+                // Replay goes to the leader alone: requests in flight to the old one are given up.
+                leader_ = leaders_.headLeader();
+                if (!installer_.active()) replicator_.restart();
+            }
             epoch_ = std::max(epoch_, leaders_.headEpoch());
             replicator_.onHead(leaders_.head());
         },
-        [this](const Envelope& env) {
+        [this](const BusMessage& m) {
+            const Envelope& env = m.env;
             // While a state copy is installed, events wait: the replay after it brings them.
             if (env.kind != Kind::Events || installer_.active()) return;
             if (dropLiveEvery_ && droppedByTestHook(env.body["events"])) return;
@@ -161,6 +165,7 @@ void QueryNode::onBus() {
                                   epoch_);
                 return;
             }
+            if (!fromLeader(m, epoch)) return;
             epoch_ = epoch;
             const TimePoint started = clock_.now();
             auto applied = replicator_.onLive(env.body["events"], env.body["head"].get<uint64_t>());
@@ -170,6 +175,25 @@ void QueryNode::onBus() {
         });
     if (malformed) dc_.log->warn("ignored {} malformed bus message(s)", malformed);
     requestReplayIfDue();
+}
+
+// Brokers relay events; they need not be trusted. A batch is applied only if its signature (see
+// signature.hpp) verifies under the signing key, from its certificate, of the node whose heartbeats
+// lead the batch's epoch. A batch of an epoch whose leader we have not heard yet waits for replay
+// from that leader; one that does not verify is dropped and counted as refused.
+bool QueryNode::fromLeader(const BusMessage& m, uint64_t epoch) {
+    // Mode none trusts every local peer; sign_events = false trusts the brokers (to measure the cost).
+    if (!gate_.credentials().curve() || !dc_.config.signEvents) return true;
+    if (epoch != leaders_.headEpoch() || leaders_.headLeader().empty()) return false;
+    const Identity* leader = gate_.registry().byName(leaders_.headLeader());
+    if (leader && verifySignature(leader->signingKey, m.raw, m.signature)) return true;
+    ++forgedBatches_;
+    gate_.refuse(nullptr, fmt::format("an event batch of epoch {} that {} did not sign ({}); replicas replay from the "
+                                      "leader instead", epoch, leaders_.headLeader(),
+                                      !leader || leader->signingKey.empty()
+                                          ? "its certificate has no signing-key: re-create the cluster's keys"
+                                          : "a forgery, or a broker that altered it"));
+    return false;
 }
 
 bool QueryNode::droppedByTestHook(const Doc& events) {
@@ -187,22 +211,20 @@ bool QueryNode::droppedByTestHook(const Doc& events) {
     return true;
 }
 
-void QueryNode::onReplayReply() {
-    // One chunk per turn of the loop (up to 5,000 events): queries, pings and heartbeats are
-    // served between chunks, so a replaying replica still answers its monitor and gateways.
-    drain(replay_, 1, [this](Frames&& frames) {
-        if (installer_.active()) return;  // an answer asked for before the install began
-        auto env = decodeEnvelopeHeader(view(frames.back()));
-        if (!env || env->kind != Kind::Reply || !env->body.contains("events") || !env->body["events"].is_array() ||
-            !env->body.contains("head") || !env->body["head"].is_number_unsigned()) {
-            dc_.log->warn("ignored a bad replay reply from the command node");
-            return;
-        }
-        const TimePoint started = clock_.now();
-        auto applied = replicator_.onReplay(env->body["events"], env->body["head"].get<uint64_t>());
-        if (applied) metrics_.applied("replay", *applied, std::chrono::duration_cast<Micros>(clock_.now() - started));
-        afterApply(applied);
-    });
+void QueryNode::onReplayReply(const std::string& from, const Envelope& reply) {
+    if (installer_.active()) return;  // an answer asked for before the install began
+    // History is the leader's word: an answer from a node no longer leading is dropped (its request
+    // is asked again of the leader when it times out).
+    if (from != leader_) return;
+    if (reply.kind != Kind::Reply || !reply.body.contains("events") || !reply.body["events"].is_array() ||
+        !reply.body.contains("head") || !reply.body["head"].is_number_unsigned()) {
+        dc_.log->warn("ignored a bad replay reply from {}", from);
+        return;
+    }
+    const TimePoint started = clock_.now();
+    auto applied = replicator_.onReplay(reply.body["events"], reply.body["head"].get<uint64_t>());
+    if (applied) metrics_.applied("replay", *applied, std::chrono::duration_cast<Micros>(clock_.now() - started));
+    afterApply(applied);
     if (catchUp_ && replicator_.lag() == 0) {
         const uint64_t events = replicator_.applied() - catchUp_->second;
         const double secs = std::chrono::duration<double>(clock_.now() - catchUp_->first).count();
@@ -211,7 +233,6 @@ void QueryNode::onReplayReply() {
                           replicator_.applied(), events, secs, secs > 0 ? static_cast<double>(events) / secs : 0.0);
         catchUp_.reset();
     }
-    requestReplayIfDue();
 }
 
 void QueryNode::afterApply(const Result<std::size_t>& r) {
@@ -245,13 +266,15 @@ void QueryNode::sendInstallRequests() {
         req.name = "snapshot";
         req.id = std::move(r->id);
         req.body = std::move(r->body);
-        if (!sendFrames(snapshotSources_.socket, {r->node, encodeEnvelope(req)})) installer_.unsent();
+        if (!sendFrames(sources_.socket, {r->node, encodeEnvelope(req)})) installer_.unsent();
     }
     if (auto trouble = installer_.takeTrouble(); !trouble.empty()) dc_.log->warn("{}", trouble);
 }
 
 void QueryNode::onSnapshotReply() {
-    drain(snapshotSources_.socket, 4, [this](Frames&& frames) {
+    // Two answers per turn of the loop at most (a replay chunk is up to 5,000 events): queries,
+    // pings and heartbeats are served between them, so a replaying replica still answers.
+    drain(sources_.socket, 2, [this](Frames&& frames) {
         // [command node, envelope]
         if (frames.size() != 2) return;
         auto env = decodeEnvelopeHeader(view(frames[1]));
@@ -260,6 +283,7 @@ void QueryNode::onSnapshotReply() {
             return;
         }
         if (env->kind == Kind::Control && env->name == "pong") return onHeadProbe(std::string(view(frames[0])), *env);
+        if (env->name == "replay") return onReplayReply(std::string(view(frames[0])), *env);
         auto finished = installer_.onReply(std::string(view(frames[0])), env->id, env->body, env->kind == Kind::Error);
         if (!finished) return stop(finished.error().message);
         if (*finished) {
@@ -278,6 +302,7 @@ void QueryNode::requestReplayIfDue() {
     if (!installer_.active() && installWanted())
         startInstall(fmt::format("{} events behind, holding {}", replicator_.lag(), replicator_.applied()));
     if (installer_.active()) return sendInstallRequests();
+    if (leader_.empty()) return;  // replay waits for the leader's heartbeat
     while (auto from = replicator_.replayDue()) {
         if (!catchUp_) catchUp_.emplace(clock_.now(), replicator_.applied());
         Envelope req;
@@ -285,8 +310,8 @@ void QueryNode::requestReplayIfDue() {
         req.name = "replay";
         req.id = fmt::format("{}-replay-{}", dc_.node->name, *from);
         req.body = {{"from", *from}, {"max", replicator_.chunk()}};
-        sendFrames(replay_, {"", encodeEnvelope(req)});
-        dc_.log->debug("asked the command node for events from {} (head {})", *from, replicator_.head());
+        sendFrames(sources_.socket, {leader_, encodeEnvelope(req)});  // lost if it is gone: asked again later
+        dc_.log->debug("asked {} for events from {} (head {})", leader_, *from, replicator_.head());
     }
 }
 
@@ -312,7 +337,7 @@ void QueryNode::probeHead() {
     ping.kind = Kind::Control;
     ping.name = "ping";
     ping.id = std::move(*id);
-    sendFrames(snapshotSources_.socket, {leader_, encodeEnvelope(ping)});  // if the leader is gone: again later
+    sendFrames(sources_.socket, {leader_, encodeEnvelope(ping)});  // if the leader is gone: again later
 }
 
 void QueryNode::onHeadProbe(const std::string& node, const Envelope& pong) {

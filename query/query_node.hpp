@@ -9,6 +9,7 @@
 #include <zmq.hpp>
 
 #include "bus/heartbeat.hpp"
+#include "bus/bus_reader.hpp"
 #include "bus/leader_tracker.hpp"
 #include "bus/request.hpp"
 #include "common/daemon.hpp"
@@ -32,7 +33,9 @@ public:
 private:
     void onRequest();
     void onBus();
-    void onReplayReply();
+    void onReplayReply(const std::string& from, const Envelope& reply);
+    // Whether a live batch of `epoch` is the leader's: signed with the key of the node leading it.
+    bool fromLeader(const BusMessage& m, uint64_t epoch);
     void onTimer();
     void park(Request& req, Envelope& env);
     void probeHead();
@@ -61,8 +64,9 @@ private:
     zmq::socket_t router_;  // queries, pings, digests
     zmq::socket_t sub_;     // events and the command nodes' heartbeats
     zmq::socket_t pub_;     // our heartbeat
-    zmq::socket_t replay_;  // DEALER to the command nodes' endpoints (round robin)
-    PeerPool snapshotSources_;  // ROUTER to the command nodes by name (a state copy is read from one)
+    // ROUTER to the command nodes by name: replay, state copies and head probes go to the leader
+    // (each answer comes from the node whose key the link proved).
+    PeerPool sources_;
     SnapshotInstaller installer_;
     std::string leader_;    // the leading command node, from its heartbeat
     LeaderTracker leaders_; // the head as the leader says it (no other node's claim moves it)
@@ -74,6 +78,7 @@ private:
     std::deque<uint64_t> droppedEnds_;  // last sequences of recently dropped batches (their copies go too)
     uint64_t epoch_ = 0;          // the newest leadership epoch heard of (events of older ones are refused)
     uint64_t staleBatches_ = 0;
+    uint64_t forgedBatches_ = 0;  // live batches not signed by their epoch's leader (dropped)
     std::optional<std::pair<TimePoint, uint64_t>> catchUp_;  // since when, and from which sequence, we replay
     int exitCode_ = 0;
 };

@@ -274,6 +274,21 @@ TEST_CASE("config: security is curve by default - none only when every endpoint 
     REQUIRE_FALSE(typo.ok());
     CHECK(typo.error().message.find("accepted: curve, none") != std::string::npos);
 
+    // Event batches are signed unless a benchmark's baseline says otherwise; a typo is refused.
+    CHECK(c->signEvents);
+    auto withSign = [](const std::string& value) {
+        std::string t = defaultConfigToml("/tmp/jx", 23000);
+        const std::string from = "sign_events = true";
+        t.replace(t.find(from), from.size(), "sign_events = " + value);
+        return parseConfig(t, "");
+    };
+    auto trusting = withSign("false");
+    REQUIRE(trusting.ok());
+    CHECK_FALSE(trusting->signEvents);
+    auto quoted = withSign("\"no\"");
+    REQUIRE_FALSE(quoted.ok());
+    CHECK(quoted.error().message.find("sign_events must be true or false") != std::string::npos);
+
     CHECK(isLocalEndpoint("tcp://127.0.0.1:1"));
     CHECK(isLocalEndpoint("tcp://localhost:1"));
     CHECK(isLocalEndpoint("ipc:///tmp/x"));

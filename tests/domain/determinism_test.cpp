@@ -53,7 +53,7 @@ TEST_CASE("domain: two stores fed the same events end with the same digest") {
     REQUIRE(writer.log().size() > 100);
 
     TempDir dir;
-    auto reader = jupiter::testing::openStore(dir.path() / "reader");
+    auto reader = jupiter::testing::openStore(dir.path / "reader");
     // The reader receives the log in batches of different sizes than the writer's commands.
     for (std::size_t i = 0; i < writer.log().size(); i += 7) {
         const auto end = std::min(writer.log().size(), i + 7);

@@ -16,31 +16,9 @@
 #include "domain/queries.hpp"
 #include "schemas/catalog.hpp"
 #include "store/store.hpp"
+#include "tests/temp_dir.hpp"
 
 namespace jupiter::testing {
-
-// A folder under the system temp dir with a name no other test (or test process) uses; removed
-// with everything in it when the object goes.
-class TempDir {
-public:
-    TempDir() {
-        static std::atomic<unsigned> counter{0};
-        std::random_device rd;
-        path_ = std::filesystem::temp_directory_path() /
-                ("jupiter-domain-" + std::to_string(rd()) + "-" + std::to_string(counter++));
-        std::filesystem::create_directories(path_);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const std::filesystem::path& path() const { return path_; }
-
-private:
-    std::filesystem::path path_;
-};
 
 inline std::unique_ptr<Store> openStore(const std::filesystem::path& dir) {
     auto store = Store::open(dir, Store::Options{});
@@ -60,7 +38,7 @@ inline void applyAll(Store& store, const std::vector<NewEvent>& events) {
 
 class Domain {
 public:
-    Domain() : store_(openStore(dir_.path() / "store")) {}
+    Domain() : store_(openStore(dir_.path / "store")) {}
 
     Store& store() { return *store_; }
     // Every event applied so far, in order (to replay them elsewhere).

@@ -217,7 +217,7 @@ TEST_CASE("domain: a product record packed field by field is byte for byte the p
 
 TEST_CASE("domain: a stored record of the wrong shape is reported as corruption at its key") {
     jupiter::testing::TempDir dir;
-    auto store = jupiter::testing::openStore(dir.path());
+    auto store = jupiter::testing::openStore(dir.path);
     auto txn = store->begin();
     txn->put(keys::product(7), packDoc(Doc{{"id", 7}, {"code", "A"}}));  // fields missing
     txn->put(keys::seller(8), packDoc(Doc{{"id", "eight"}}));             // a Doc-read record, wrong type
@@ -243,7 +243,7 @@ TEST_CASE("domain: a stock entry and an index packed without a Doc are byte for 
                                        -1, -32, -33, -129, -40000, std::numeric_limits<int64_t>::min()};
     const std::vector<uint64_t> ids{0, 1, 127, 128, 65536, uint64_t{1} << 32, std::numeric_limits<uint64_t>::max()};
     jupiter::testing::TempDir dir;
-    auto store = jupiter::testing::openStore(dir.path());
+    auto store = jupiter::testing::openStore(dir.path);
     auto txn = store->begin();
     for (std::size_t i = 0; i < 45; ++i) {
         StockEntry e;

@@ -23,6 +23,7 @@
 #include "common/certificate.hpp"
 #include "common/links.hpp"
 #include "common/paths.hpp"
+#include "common/signature.hpp"
 #include "common/zmq_util.hpp"
 #include "intruder.hpp"
 
@@ -138,11 +139,11 @@ TEST_CASE("insider: a standby's key cannot take the leader's place on the broker
     CHECK(standingOf(c, leader) == "leader");
 
     // Events are the leader's alone: the next event, published with the standby's key, is dropped.
-    const std::string forged = forgeNextEvent(c, 7);
+    const ForgedBatch forged = forgeNextEvent(c, 7);
     const uint64_t head = pong(c, leader)["seq"].get<uint64_t>();
     auto pub = outsider(c, zmq::socket_type::pub, brokerChannel(c, BrokerChannel::EventsIn), brokerName(c),
                         Guise::StolenNodeKey, standby);
-    publishRepeatedly(pub, {std::string(kEventsTopic), forged}, Millis(600));
+    publishRepeatedly(pub, {std::string(kEventsTopic), forged.envelope, forged.realSignature}, Millis(600));
     requireUntouched(c, head);
 
     // Its heartbeat claiming the lead at the leader's epoch with a head of 10^12 moves neither a
@@ -195,6 +196,50 @@ TEST_CASE("insider: a standby's key cannot take the leader's place on the broker
     REQUIRE(c.cli("start " + standby).exitCode == 0);
     for (int i = 40; i < 45; ++i) newSeller(c, 5000 + i);
     requireConverged(c);
+}
+
+TEST_CASE("insider: a broker's key forges no event - unsigned, signed by another node, or under a real signature of "
+          "another batch; replicas keep the leader's events alone") {
+    Cluster c(Layout{.brokers = 2, .commands = 1, .queries = 1, .monitors = 1, .gateways = 1});
+    const std::string replica = c.replicas().front();
+    const ForgedBatch forged = forgeNextEvent(c, 8);
+    const uint64_t head = pong(c, c.first(Role::Command))["seq"].get<uint64_t>();
+    // Someone holding the first broker's key takes its place: the replica's subscriber, which
+    // knows that broker by its key, reconnects to the impostor and receives what it publishes.
+    const std::string broker = brokerName(c);
+    const NodeConfig* node = c.config().node(broker);
+    killNine(c, broker);
+    auto stolen = loadSecretCertificate(secretCertificatePath(c.config().keysDir, broker));
+    REQUIRE(stolen.ok());
+    zmq::socket_t impostor(c.ctx(), zmq::socket_type::xpub);
+    impostor.set(zmq::sockopt::linger, 0);
+    impostor.set(zmq::sockopt::curve_server, 1);
+    impostor.set(zmq::sockopt::curve_secretkey, stolen->secretKey);
+    impostor.bind(node->channel(BrokerChannel::EventsOut).bind);
+    // Another node's signature of the forgery (the replica's own key: any node's key signs).
+    auto other = loadSecretCertificate(secretCertificatePath(c.config().keysDir, replica));
+    REQUIRE(other.ok());
+    auto otherKey = SigningKey::derive(*other);
+    REQUIRE(otherKey.ok());
+    const std::vector<std::vector<std::string>> forgeries = {
+        {std::string(kEventsTopic), forged.envelope},
+        {std::string(kEventsTopic), forged.envelope, otherKey->sign(forged.envelope)},
+        {std::string(kEventsTopic), forged.envelope, forged.realSignature},
+    };
+    const uint64_t refusedBefore = pong(c, replica)["refused"]["messages"].get<uint64_t>();
+    uint64_t refused = refusedBefore;
+    // Until the replica has refused each forgery at least once (bounded: its reconnect is quick).
+    for (int round = 0; round < 60 && refused < refusedBefore + 3 * 5; ++round) {
+        for (const auto& f : forgeries) publishRepeatedly(impostor, f, Millis(50));
+        refused = pong(c, replica)["refused"]["messages"].get<uint64_t>();
+    }
+    CHECK(refused >= refusedBefore + 3 * 5);
+    requireUntouched(c, head);
+    // The real leader's events still flow through the other broker, and the replica holds them.
+    impostor.close();
+    const uint64_t next = newSeller(c, 8500);
+    for (int i = 0; i < 100 && pong(c, replica)["seq"].get<uint64_t>() < next; ++i) std::this_thread::sleep_for(Millis(50));
+    requireUntouched(c, next);
 }
 
 TEST_CASE("insider: subscriptions on a broker - a 200 KB prefix closes only that connection, a gateway's key reads no "

@@ -75,7 +75,7 @@ uint64_t newSeller(Cluster& c, int n) {
 
 // The command node's real event batch for the next command, captured on the bus (as the admin,
 // who may subscribe), then rewritten into a forgery that claims the following sequence number.
-std::string forgeNextEvent(Cluster& c, int n) {
+ForgedBatch forgeNextEvent(Cluster& c, int n) {
     auto sub = openBusSubscriber(c.ctx(), c.config(), c.credentials(), {std::string(kEventsTopic)});
     // The subscription reaches the broker asynchronously: commands are sent until one's events are seen.
     for (int attempt = 0; attempt < 20; ++attempt) {
@@ -83,7 +83,8 @@ std::string forgeNextEvent(Cluster& c, int n) {
         zmq::pollitem_t item{sub.handle(), 0, ZMQ_POLLIN, 0};
         if (zmq::poll(&item, 1, Millis(500)) != 1) continue;
         while (auto frames = recvFrames(sub)) {
-            auto env = decodeEnvelopeHeader(view(frames->back()));
+            REQUIRE(frames->size() == 3);  // [ev, envelope, the leader's signature]
+            auto env = decodeEnvelopeHeader(view((*frames)[1]));
             REQUIRE(env.ok());
             Doc& events = env->body["events"];
             REQUIRE(events.size() >= 1);
@@ -92,7 +93,7 @@ std::string forgeNextEvent(Cluster& c, int n) {
             forged["seq"] = seq + 1;
             env->body["events"] = Doc::array({forged});
             env->body["head"] = seq + 1;
-            return encodeEnvelope(*env);
+            return {encodeEnvelope(*env), std::string(view((*frames)[2]))};
         }
     }
     FAIL("no event batch seen on the bus");

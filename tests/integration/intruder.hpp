@@ -33,8 +33,13 @@ Doc pong(Cluster& c, const std::string& node);
 uint64_t newSeller(Cluster& c, int n);
 
 // The command node's real event batch for the next command, captured on the bus (as the admin,
-// who may subscribe), then rewritten into a forgery that claims the following sequence number.
-std::string forgeNextEvent(Cluster& c, int n);
+// who may subscribe), then rewritten into a forgery that claims the following sequence number;
+// with the signature the leader gave the real one.
+struct ForgedBatch {
+    std::string envelope;
+    std::string realSignature;
+};
+ForgedBatch forgeNextEvent(Cluster& c, int n);
 
 // Sends `frames` every 50 ms for `during` (a PUB drops what it sends before its handshake).
 void publishRepeatedly(zmq::socket_t& pub, const std::vector<std::string>& frames, Millis during);

@@ -54,7 +54,7 @@ Doc monitorRow(Cluster& c, const std::string& node) {
 TEST_CASE("security: without a key or with an unknown one - a forged event, a rogue command backend and forged "
           "heartbeats achieve nothing") {
     Cluster c;
-    const std::string forged = forgeNextEvent(c, 1);
+    const ForgedBatch forged = forgeNextEvent(c, 1);
     const uint64_t head = pong(c, "command")["seq"].get<uint64_t>();
 
     for (Guise g : {Guise::NoKey, Guise::UnknownKey}) {
@@ -62,7 +62,7 @@ TEST_CASE("security: without a key or with an unknown one - a forged event, a ro
         auto pub = outsider(c, zmq::socket_type::pub, brokerChannel(c, BrokerChannel::EventsIn), brokerName(c), g);
         auto rogue = outsider(c, zmq::socket_type::dealer, brokerChannel(c, BrokerChannel::CommandBackend),
                               brokerName(c), g);
-        publishRepeatedly(pub, {std::string(kEventsTopic), forged}, Millis(600));
+        publishRepeatedly(pub, {std::string(kEventsTopic), forged.envelope, forged.realSignature}, Millis(600));
         publishRepeatedly(pub, {"hb.query-3", forgedHeartbeat("query-3")}, Millis(600));
         // Commands keep flowing to the real command node; the rogue is handed none of them.
         uint64_t last = 0;
@@ -80,12 +80,12 @@ TEST_CASE("security: without a key or with an unknown one - a forged event, a ro
 TEST_CASE("security: a query node's own key cannot publish events or another node's heartbeat - nor take the "
           "command backend") {
     Cluster c;
-    const std::string forged = forgeNextEvent(c, 2);
+    const ForgedBatch forged = forgeNextEvent(c, 2);
     auto pub = outsider(c, zmq::socket_type::pub, brokerChannel(c, BrokerChannel::EventsIn), brokerName(c),
                         Guise::StolenNodeKey, "query-1");
     auto rogue = outsider(c, zmq::socket_type::dealer, brokerChannel(c, BrokerChannel::CommandBackend), brokerName(c),
                           Guise::StolenNodeKey, "query-1");
-    publishRepeatedly(pub, {std::string(kEventsTopic), forged}, Millis(600));
+    publishRepeatedly(pub, {std::string(kEventsTopic), forged.envelope, forged.realSignature}, Millis(600));
     publishRepeatedly(pub, {"hb.query-3", forgedHeartbeat("query-3")}, Millis(600));
     for (int i = 0; i < 10; ++i) newSeller(c, 200 + i);
     zmq::pollitem_t item{rogue.handle(), 0, ZMQ_POLLIN, 0};
