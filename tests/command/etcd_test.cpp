@@ -155,7 +155,7 @@ TEST_CASE("etcd client: leases, a key created only if absent, and its expiry wit
     CHECK(err.error().code == "unavailable");
 }
 
-TEST_CASE("elector: one leader at a time; a stopped leader hands over at once with a larger epoch") {
+TEST_CASE("elector: one leader at a time - a stopped leader hands over at once with a larger epoch") {
     LocalEtcd etcd;
     zmq::context_t ctx(1);
     SystemClock clock;

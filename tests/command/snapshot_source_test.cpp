@@ -72,7 +72,7 @@ TEST_CASE("snapshot source: a copy is read out in chunks, in key order, as it wa
     CHECK(again.error().code == "snapshot_gone");
 }
 
-TEST_CASE("snapshot source: not done until committed; refused once taken back; let go when idle") {
+TEST_CASE("snapshot source: not done until committed - refused once taken back - let go when idle") {
     TempDir dir("snapshot");
     ManualClock clock;
     auto store = openStore(dir.path / "s");

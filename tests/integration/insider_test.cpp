@@ -199,7 +199,7 @@ TEST_CASE("insider: a standby's key cannot take the leader's place on the broker
 }
 
 TEST_CASE("insider: a broker's key forges no event - unsigned, signed by another node, or under a real signature of "
-          "another batch; replicas keep the leader's events alone") {
+          "another batch - replicas keep the leader's events alone") {
     Cluster c(Layout{.brokers = 2, .commands = 1, .queries = 1, .monitors = 1, .gateways = 1});
     const std::string replica = c.replicas().front();
     const ForgedBatch forged = forgeNextEvent(c, 8);
