@@ -1,5 +1,6 @@
 // Reading the bus: one drain of a SUB socket (see Wiring, Link::Subscribe) that decodes each
-// [topic, envelope] message once (an event batch may carry a signature frame too) and hands heartbeats and other envelopes to their handlers.
+// [topic, envelope] message once (an event batch may carry a signature frame too) and hands
+// heartbeats and other messages to their handlers.
 // Malformed messages are counted and skipped (the bus is shared; one bad publisher must not stop
 // a reader).
 #pragma once

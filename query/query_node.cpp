@@ -64,7 +64,7 @@ QueryNode::QueryNode(zmq::context_t& ctx, const DaemonContext& dc, const Clock& 
 int QueryNode::run() {
     loop_.onReadable(router_, [this] { onRequest(); });
     loop_.onReadable(sub_, [this] { onBus(); });
-    loop_.onReadable(sources_.socket, [this] { onSnapshotReply(); });
+    loop_.onReadable(sources_.socket, [this] { onSourceReply(); });
     loop_.every(Millis(10), [this] { onTimer(); });
     loop_.every(Millis(dc_.config.heartbeatIntervalMs), [this] { onHeartbeatTimer(); });
     gate_.attach(loop_);
@@ -187,7 +187,6 @@ bool QueryNode::fromLeader(const BusMessage& m, uint64_t epoch) {
     if (epoch != leaders_.headEpoch() || leaders_.headLeader().empty()) return false;
     const Identity* leader = gate_.registry().byName(leaders_.headLeader());
     if (leader && verifySignature(leader->signingKey, m.raw, m.signature)) return true;
-    ++forgedBatches_;
     gate_.refuse(nullptr, fmt::format("an event batch of epoch {} that {} did not sign ({}); replicas replay from the "
                                       "leader instead", epoch, leaders_.headLeader(),
                                       !leader || leader->signingKey.empty()
@@ -271,7 +270,7 @@ void QueryNode::sendInstallRequests() {
     if (auto trouble = installer_.takeTrouble(); !trouble.empty()) dc_.log->warn("{}", trouble);
 }
 
-void QueryNode::onSnapshotReply() {
+void QueryNode::onSourceReply() {
     // Two answers per turn of the loop at most (a replay chunk is up to 5,000 events): queries,
     // pings and heartbeats are served between them, so a replaying replica still answers.
     drain(sources_.socket, 2, [this](Frames&& frames) {

@@ -50,7 +50,7 @@ private:
     bool installWanted() const;
     void startInstall(const std::string& why);
     void sendInstallRequests();
-    void onSnapshotReply();
+    void onSourceReply();
     bool droppedByTestHook(const Doc& events);
 
     const DaemonContext& dc_;
@@ -78,7 +78,6 @@ private:
     std::deque<uint64_t> droppedEnds_;  // last sequences of recently dropped batches (their copies go too)
     uint64_t epoch_ = 0;          // the newest leadership epoch heard of (events of older ones are refused)
     uint64_t staleBatches_ = 0;
-    uint64_t forgedBatches_ = 0;  // live batches not signed by their epoch's leader (dropped)
     std::optional<std::pair<TimePoint, uint64_t>> catchUp_;  // since when, and from which sequence, we replay
     int exitCode_ = 0;
 };
