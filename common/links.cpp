@@ -48,7 +48,7 @@ std::vector<const NodeConfig*> Wiring::peers(Link link) const {
                 if (&n != &self_) out.push_back(&n);
             return out;
         }
-        case Link::SnapshotSources:
+        case Link::CommandSources:
             return config_.nodesWith(Role::Command);
         case Link::CommandPeers: {
             std::vector<const NodeConfig*> out;
@@ -91,7 +91,7 @@ void Wiring::connectPeers(zmq::socket_t& s, Link link) const {
             case Link::Replicas:
             case Link::Probes:
             case Link::CommandPeers:
-            case Link::SnapshotSources:
+            case Link::CommandSources:
                 // Each peer is addressed by its name on this ROUTER.
                 s.set(zmq::sockopt::connect_routing_id, peer->name);
                 credentials_.connect(s, peer->endpoint);
@@ -167,7 +167,7 @@ zmq::socket_t Wiring::open(Link link, const std::vector<std::string>& topics) co
         case Link::Replicas:
         case Link::Probes:
         case Link::CommandPeers:
-        case Link::SnapshotSources:
+        case Link::CommandSources:
             break;  // openPool
     }
     throw std::logic_error("Wiring::open: a pool link is opened with openPool");
@@ -175,7 +175,7 @@ zmq::socket_t Wiring::open(Link link, const std::vector<std::string>& topics) co
 
 PeerPool Wiring::openPool(Link link, int eventMask) const {
     if (link != Link::Replicas && link != Link::Probes && link != Link::CommandOutlet && link != Link::CommandPeers &&
-        link != Link::SnapshotSources)
+        link != Link::CommandSources)
         throw std::logic_error("openPool: not a pool link");
     PeerPool pool{makeSocket(ctx_, zmq::socket_type::router), zmq::socket_t(), {}, {}};
     pool.socket.set(zmq::sockopt::router_mandatory, 1);  // a send to a vanished peer fails instead of vanishing

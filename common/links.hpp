@@ -30,7 +30,7 @@ enum class Link {
     Replicas,         // gateway: ROUTER connected to every query node, each addressed by its name
     Probes,           // monitor: ROUTER connected to every other node, each addressed by its name
     CommandPeers,     // command node: ROUTER connected to every other command node, each addressed by its name
-    SnapshotSources,  // query node: ROUTER connected to every command node, each addressed by its name (replay
+    CommandSources,   // query node: ROUTER connected to every command node, each addressed by its name (replay
                       // and state copies from the leader, head probes)
 };
 
@@ -51,7 +51,7 @@ public:
     // the node, the endpoint and how to move the cluster to free ports. `topics` (Subscribe only)
     // are subscribed before connecting.
     zmq::socket_t open(Link link, const std::vector<std::string>& topics = {}) const;
-    // A Replicas, Probes, CommandPeers, SnapshotSources or CommandOutlet socket whose connection events (a ZMQ_EVENT_* mask) are
+    // A Replicas, Probes, CommandPeers, CommandSources or CommandOutlet socket whose connection events (a ZMQ_EVENT_* mask) are
     // watched from before it connects, so that no handshake or disconnect is missed.
     PeerPool openPool(Link link, int eventMask) const;
     // The nodes `link` connects to, in configured order.

@@ -51,7 +51,7 @@ QueryNode::QueryNode(zmq::context_t& ctx, const DaemonContext& dc, const Clock& 
       router_(wiring_.open(Link::Control)),
       sub_(wiring_.open(Link::Subscribe, busTopics(dc.config))),
       pub_(wiring_.open(Link::Publish)),
-      sources_(wiring_.openPool(Link::SnapshotSources, 0)),
+      sources_(wiring_.openPool(Link::CommandSources, 0)),
       installer_(store, clock, commandNodes(dc.config), dc.node->snapshotChunkBytes, kSnapshotTimeout),
       leaders_(Millis(dc.config.heartbeatIntervalMs * dc.config.heartbeatLiveness)),
       heartbeat_(pub_, clock, *dc.node, Millis(dc.config.heartbeatIntervalMs)),
