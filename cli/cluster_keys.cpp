@@ -9,6 +9,7 @@
 #include "common/certificate.hpp"
 #include "common/identity.hpp"
 #include "common/key_registry.hpp"
+#include "etcd/etcd_pki.hpp"
 
 namespace jupiter::cli {
 namespace {
@@ -62,7 +63,7 @@ Status ensureClusterKeys(const Config& config) {
         auto made = createCertificate(config.keysDir, admin, {{"name", admin}, {"role", "admin"}});
         if (!made) return made.error();
     }
-    return Ok{};
+    return ensureEtcdFiles(config);  // etcd's CA, certificates and passwords (keys/etcd/)
 }
 
 int runClientAdd(const std::string& dir, const std::string& name, const std::string& role) {

@@ -13,6 +13,7 @@
 #include <tuple>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "cli/cluster_dir.hpp"
 #include "cli/cluster_keys.hpp"
@@ -23,6 +24,8 @@
 #include "cli/processes.hpp"
 #include "cli/table.hpp"
 #include "common/private_files.hpp"
+#include "etcd/etcd_lock.hpp"
+#include "etcd/etcd_pki.hpp"
 #include "netlab/ip_tool.hpp"
 #include "netlab/lab.hpp"
 
@@ -482,6 +485,31 @@ int runKeys(const std::string& dirOption) {
         return kExitUsage;
     }
     fmt::print("keys of every node and of the admin client are in {}\n", cfg->keysDir.string());
+    if (cfg->etcd.tls()) fmt::print("etcd's CA, certificates and passwords are in {}\n", cfg->etcd.caFile.parent_path().string());
+    return kExitOk;
+}
+
+int runEtcdLock(const std::string& dirOption) {
+    auto cfg = openCluster(resolveClusterDir(dirOption));
+    if (!cfg) {
+        printError(cfg.error().message);
+        return kExitUsage;
+    }
+    if (cfg->etcd.endpoints.empty() || !cfg->etcd.tls() || cfg->etcd.user.empty()) {
+        printError(fmt::format("{} names no etcd reached over https:// as a user: nothing to lock", cfg->source.string()));
+        return kExitUsage;
+    }
+    const auto root = etcdFilesIn(cfg->keysDir).rootPassword;
+    if (auto s = ensureEtcdFiles(*cfg); !s) {
+        printError(s.error().message);
+        return kExitFailed;
+    }
+    if (auto s = lockEtcd(cfg->etcd, root, Millis(2000)); !s) {
+        printError(s.error().message);
+        return kExitFailed;
+    }
+    fmt::print("etcd at {} has its authentication on: user {} may touch only {}*, root's password is in {}\n",
+               fmt::join(cfg->etcd.endpoints, ", "), cfg->etcd.user, etcdKeyPrefix(cfg->etcd.key), root.string());
     return kExitOk;
 }
 

@@ -35,6 +35,9 @@ int runConfig(const std::string& dir);
 int runConfigNew(const std::string& dir, const ConfigTemplate& t);
 // `jupiter keys`: creates any missing node key and the admin client key (what `jupiter up` does first).
 int runKeys(const std::string& dir);
+// `jupiter etcd-lock`: turns on the authentication of the configured etcd (users root and jupiter,
+// a role on the leader key's prefix); `jupiter up` does it for local members.
+int runEtcdLock(const std::string& dir);
 
 // Network partitions in a lab network (cmd_partition.cpp): `from` empty cuts `node` off from
 // everyone (link down); otherwise from those nodes, etcd members or roles only (blackhole routes).

@@ -11,7 +11,9 @@
 #include <fmt/format.h>
 
 #include "cli/processes.hpp"
-#include "command/etcd_client.hpp"
+#include "etcd/etcd_client.hpp"
+#include "etcd/etcd_lock.hpp"
+#include "etcd/etcd_pki.hpp"
 #include "netlab/ip_tool.hpp"
 
 namespace jupiter::cli {
@@ -32,12 +34,25 @@ std::vector<std::string> memberArgs(const Config& config, std::size_t i) {
         cluster += fmt::format("{}{}={}", j ? "," : "", names[j], config.etcd.peerUrls[j]);
     const auto data = config.dir / "etcd" / names[i];
     // An existing data folder already knows its cluster; "new" is only read the first time.
-    return {"etcd", "--name", names[i], "--data-dir", data.string(),
-            "--listen-client-urls", config.etcd.endpoints[i], "--advertise-client-urls", config.etcd.endpoints[i],
-            "--listen-peer-urls", config.etcd.peerUrls[i], "--initial-advertise-peer-urls", config.etcd.peerUrls[i],
-            "--initial-cluster", cluster, "--initial-cluster-state", "new",
-            "--initial-cluster-token", "jupiter-" + std::to_string(std::hash<std::string>{}(config.dir.string())),
-            "--heartbeat-interval", "50", "--election-timeout", "300", "--log-level", "warn"};
+    std::vector<std::string> args = {
+        "etcd", "--name", names[i], "--data-dir", data.string(),
+        "--listen-client-urls", config.etcd.endpoints[i], "--advertise-client-urls", config.etcd.endpoints[i],
+        "--listen-peer-urls", config.etcd.peerUrls[i], "--initial-advertise-peer-urls", config.etcd.peerUrls[i],
+        "--initial-cluster", cluster, "--initial-cluster-state", "new",
+        "--initial-cluster-token", "jupiter-" + std::to_string(std::hash<std::string>{}(config.dir.string())),
+        "--heartbeat-interval", "50", "--election-timeout", "300", "--log-level", "warn"};
+    if (config.etcd.tls()) {
+        // Clients and members alike must present a certificate of the cluster's CA. The passwords
+        // are long random strings, so bcrypt's cost adds no strength: its least keeps logins quick.
+        const EtcdFiles f = etcdFilesIn(config.keysDir);
+        for (std::string side : {"", "peer-"}) {
+            args.insert(args.end(), {"--" + side + "cert-file", f.member.string(), "--" + side + "key-file",
+                                     f.memberKey.string(), "--" + side + "trusted-ca-file", f.ca.string(),
+                                     "--" + side + "client-cert-auth"});
+        }
+        args.insert(args.end(), {"--bcrypt-cost", "4"});
+    }
+    return args;
 }
 
 // Forks twice so the member is nobody's child; the grandchild takes the pidfile's lock (kept across
@@ -103,16 +118,21 @@ Status startEtcdMember(const Config& config, const std::string& name) {
 
 Status startLocalEtcd(const Config& config, Millis timeout) {
     const auto names = localEtcdMembers(config);
+    const EtcdFiles files = etcdFilesIn(config.keysDir);
+    if (auto s = ensureEtcdFiles(config); !s) return s;
     for (std::size_t i = 0; i < names.size(); ++i)
         if (!lockedPid(config.pidFile(names[i])))
             if (auto s = spawn(config, i); !s) return s;
-    // etcd answers once its members have elected their own leader.
-    EtcdClient etcd(config.etcd.endpoints, Millis(300));
+    // etcd answers once its members have elected their own leader; then it is locked (once).
+    auto credentials = config.etcd.tls() ? etcdRootCredentials(config.etcd, files.rootPassword)
+                                         : Result<EtcdCredentials>(EtcdCredentials{});
+    if (!credentials) return credentials.error();
+    EtcdClient etcd(config.etcd.endpoints, Millis(300), *credentials);
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     Error last = makeError("etcd", "not asked yet");
     while (std::chrono::steady_clock::now() < deadline) {
         auto r = etcd.get(config.etcd.key);
-        if (r) return Ok{};
+        if (r) return config.etcd.tls() ? lockEtcd(config.etcd, files.rootPassword, Millis(2000)) : Status(Ok{});
         last = r.error();
         std::this_thread::sleep_for(Millis(100));
     }

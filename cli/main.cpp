@@ -174,6 +174,12 @@ int main(int argc, char** argv) {
     auto* keysCmd = app.add_subcommand("keys", "create any missing node key and the admin client key for the "
                                                "configuration in DIR (`jupiter up` does this itself)");
     withDir(keysCmd);
+    auto* etcdLockCmd = app.add_subcommand("etcd-lock", "turn on the authentication of the configured etcd: a user "
+                                                        "that may touch only the leader key's prefix, and root "
+                                                        "(`jupiter up` does this for local members; for an external "
+                                                        "etcd, run it once its members use the certificates in "
+                                                        "DIR/keys/etcd/)");
+    withDir(etcdLockCmd);
 
     auto* clientCmd = app.add_subcommand("client", "manage client keys: add NAME --role reader|writer|admin, list, "
                                                    "revoke NAME (running nodes follow within a second)");
@@ -239,6 +245,7 @@ int main(int argc, char** argv) {
         }
         if (configCmd->parsed()) return runConfig(dir);
         if (keysCmd->parsed()) return runKeys(dir);
+        if (etcdLockCmd->parsed()) return runEtcdLock(dir);
         if (statusCmd->parsed()) return runStatus(dir, statusJson);
         if (watchCmd->parsed()) return runWatch(dir, forMs);
         if (verifyCmd->parsed()) return runVerify(dir, verifyJson, verifyWaitMs);

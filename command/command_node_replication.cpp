@@ -5,6 +5,7 @@
 #include "bus/request.hpp"
 #include "client/client.hpp"
 #include "command/command_node.hpp"
+#include "etcd/etcd_lock.hpp"
 
 namespace jupiter {
 namespace {
@@ -30,6 +31,9 @@ void CommandNode::startReplication(zmq::context_t& ctx) {
     const auto& etcd = dc_.config.etcd;
     ElectorSettings s;
     s.etcdEndpoints = etcd.endpoints;
+    auto credentials = etcdCredentials(etcd);
+    if (!credentials) throw std::runtime_error(fmt::format("cannot reach etcd: {}", credentials.error().message));
+    s.etcdCredentials = std::move(*credentials);
     s.key = etcd.key;
     s.ttlSeconds = etcd.leaseTtlSeconds;
     s.keepAliveEvery = Millis(etcd.leaseTtlSeconds * 1000 / 5);

@@ -7,7 +7,7 @@
 #include <fmt/format.h>
 
 #include "client/client.hpp"
-#include "command/etcd_client.hpp"
+#include "etcd/etcd_client.hpp"
 #include "common/printable.hpp"
 #include "common/zmq_util.hpp"
 
@@ -84,7 +84,7 @@ void Elector::stop() {
 
 void Elector::run() {
     Reporter report(ctx_, reportEndpoint_);
-    EtcdClient etcd(s_.etcdEndpoints, s_.requestTimeout);
+    EtcdClient etcd(s_.etcdEndpoints, s_.requestTimeout, s_.etcdCredentials);
     std::vector<std::unique_ptr<Client>> peers;
     for (const auto& p : peers_) peers.push_back(std::make_unique<Client>(ctx_, credentials_, p.endpoint));
 

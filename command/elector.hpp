@@ -22,7 +22,7 @@
 
 #include <zmq.hpp>
 
-#include "command/etcd_client.hpp"
+#include "etcd/etcd_client.hpp"
 #include "command/leadership.hpp"
 #include "common/clock.hpp"
 #include "common/credentials.hpp"
@@ -32,6 +32,7 @@ namespace jupiter {
 
 struct ElectorSettings {
     std::vector<std::string> etcdEndpoints;  // client URLs
+    EtcdCredentials etcdCredentials;         // a locked etcd: TLS files and the user's password
     std::string key;                         // the leader key, e.g. "jupiter/<cluster>/leader"
     int64_t ttlSeconds = 1;
     Millis keepAliveEvery{200};

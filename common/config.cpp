@@ -312,7 +312,8 @@ std::string defaultConfigToml(const ConfigTemplate& t) {
         etcd = fmt::format(R"(
 [etcd]
 # Elects the leader of the command nodes: the client URLs of an etcd cluster run by this host or
-# others (Debian's etcd-server listens on http://127.0.0.1:2379).
+# others, locked: TLS with client certificates signed by the CA in ca_file, and etcd's
+# authentication with a user that may touch only the leader key's prefix (see the README).
 endpoints = [{}]
 local = false
 key = "jupiter/leader"
@@ -323,14 +324,16 @@ lease_ttl_s = 1               # the leader's lease: a dead leader is replaced af
         std::vector<std::string> clients, peers, netns;
         for (int i = 0; i < kLocalEtcdMembers; ++i) {
             const std::string member = lab ? labAddress(t.labSubnet, 200 + i) : "127.0.0.1";
-            clients.push_back(fmt::format("\"http://{}:{}\"", member, next++));
-            peers.push_back(fmt::format("\"http://{}:{}\"", member, next++));
+            clients.push_back(fmt::format("\"https://{}:{}\"", member, next++));
+            peers.push_back(fmt::format("\"https://{}:{}\"", member, next++));
             netns.push_back(fmt::format("\"{}\"", netnsOf(fmt::format("etcd-{}", i + 1))));
         }
         etcd = fmt::format(R"(
 [etcd]
 # Elects the leader of the command nodes. `local = true`: `jupiter up` runs these members itself
-# (data under DIR/etcd/); otherwise list an existing cluster's client URLs and drop peer_urls.
+# (data under DIR/etcd/), locked: TLS with client certificates of a private CA and etcd's
+# authentication, the files in the keys folder; otherwise list an existing cluster's client URLs
+# and drop peer_urls.
 endpoints = [{}]
 peer_urls = [{}]
 local = true
@@ -379,6 +382,7 @@ io_threads = 1               # ZeroMQ I/O threads, 1-16: connections are shared 
 mode = "curve"               # CurveZMQ on every link; "none" is accepted only when every endpoint is loopback or ipc
 keys_dir = "{}"            # certificates: NODE.key (public) and NODE.key_secret (0600), clients' public keys
 sign_events = true           # the leader signs every event batch and replicas check it (false: brokers are trusted; for measuring its cost)
+max_connections_per_peer = 512  # open connections one address may hold on each socket a node binds; more are closed at once
 {}
 # The nodes, one [[node]] each: a unique name (it names the node's data folder, log and pidfile),
 # a role (broker, command, query, monitor, gateway) and its endpoints. Gateways prefer query nodes
@@ -406,13 +410,16 @@ Status parseSecurity(const toml::table& root, const std::filesystem::path& sourc
     if (!root["security"]) return Ok{};
     const toml::table* sec = root["security"].as_table();
     if (!sec) return makeError("config", "security must be a table");
-    if (auto s = checkKeys(*sec, "[security]", {"mode", "keys_dir", "sign_events"}); !s) return s;
+    if (auto s = checkKeys(*sec, "[security]", {"mode", "keys_dir", "sign_events", "max_connections_per_peer"}); !s)
+        return s;
     std::string mode = "curve", keys;
     if (auto s = readString(*sec, "[security]", "mode", false, mode); !s) return s;
     if (mode != "curve" && mode != "none")
         return makeError("config", fmt::format("[security] mode = \"{}\" (accepted: curve, none)", mode));
     c.security = mode == "curve" ? SecurityMode::Curve : SecurityMode::None;
     if (auto s = readBool(*sec, "[security]", "sign_events", c.signEvents); !s) return s;
+    if (auto s = readInt(*sec, "[security]", "max_connections_per_peer", 1, 1000000, c.maxConnectionsPerPeer); !s)
+        return s;
     if (auto s = readString(*sec, "[security]", "keys_dir", false, keys); !s) return s;
     if (!keys.empty()) {
         c.keysDir = keys;
@@ -426,7 +433,10 @@ Status parseEtcd(const toml::table& root, Config& c) {
     if (!root["etcd"]) return Ok{};
     const toml::table* t = root["etcd"].as_table();
     if (!t) return makeError("config", "etcd must be a table");
-    if (auto s = checkKeys(*t, "[etcd]", {"endpoints", "peer_urls", "local", "key", "lease_ttl_s", "netns"}); !s) return s;
+    if (auto s = checkKeys(*t, "[etcd]", {"endpoints", "peer_urls", "local", "key", "lease_ttl_s", "netns", "ca_file",
+                                         "cert_file", "key_file", "user", "password_file"});
+        !s)
+        return s;
     auto strings = [&](const char* key, std::vector<std::string>& out) -> Status {
         if (!(*t)[key]) return Ok{};
         const toml::array* a = (*t)[key].as_array();
@@ -434,7 +444,7 @@ Status parseEtcd(const toml::table& root, Config& c) {
         for (const auto& v : *a) {
             auto u = v.value<std::string>();
             if (!u || !(u->starts_with("http://") || u->starts_with("https://")))
-                return makeError("config", fmt::format("[etcd] {}: every entry must be an http:// URL", key));
+                return makeError("config", fmt::format("[etcd] {}: every entry must be an https:// (or http://) URL", key));
             out.push_back(*u);
         }
         return Ok{};
@@ -448,6 +458,32 @@ Status parseEtcd(const toml::table& root, Config& c) {
     }
     if (auto s = readString(*t, "[etcd]", "key", false, c.etcd.key); !s) return s;
     if (auto s = readInt(*t, "[etcd]", "lease_ttl_s", 1, 60, c.etcd.leaseTtlSeconds); !s) return s;
+    const auto schemes = [](const std::vector<std::string>& urls, const char* scheme) {
+        return std::all_of(urls.begin(), urls.end(), [&](const std::string& u) { return u.starts_with(scheme); });
+    };
+    if (!schemes(c.etcd.endpoints, "https://") && !schemes(c.etcd.endpoints, "http://"))
+        return makeError("config", "[etcd] endpoints must all be https:// or all http://");
+    if (c.etcd.local && !schemes(c.etcd.peerUrls, c.etcd.tls() ? "https://" : "http://"))
+        return makeError("config", "[etcd] peer_urls must use the scheme of endpoints");
+    if (c.security == SecurityMode::Curve && !c.etcd.endpoints.empty() && !c.etcd.tls())
+        return makeError("config", "[etcd] endpoints are http:// but security is \"curve\": etcd holds the leadership "
+                                   "and must be locked (TLS with client certificates and a user). Use https:// URLs "
+                                   "(`jupiter up` makes the certificates of local members in the keys folder; give an "
+                                   "external etcd the same: etcd/ca.crt, etcd/client.crt and .key, etcd/jupiter.password "
+                                   "there), "
+                                   "or move this file aside and let `jupiter up` write a new one");
+    if (auto s = readString(*t, "[etcd]", "user", false, c.etcd.user); !s) return s;
+    // Files: relative to the keys folder; by default the ones `jupiter up` makes there.
+    const std::pair<const char*, std::filesystem::path*> files[] = {{"ca_file", &c.etcd.caFile},
+                                                                   {"cert_file", &c.etcd.certFile},
+                                                                   {"key_file", &c.etcd.keyFile},
+                                                                   {"password_file", &c.etcd.passwordFile}};
+    const char* defaults[] = {"etcd/ca.crt", "etcd/client.crt", "etcd/client.key", "etcd/jupiter.password"};
+    for (std::size_t i = 0; i < std::size(files); ++i) {
+        std::string v = defaults[i];
+        if (auto s = readString(*t, "[etcd]", files[i].first, false, v); !s) return s;
+        *files[i].second = std::filesystem::path(v).is_relative() ? c.keysDir / v : std::filesystem::path(v);
+    }
     if (c.etcd.local && c.etcd.peerUrls.size() != c.etcd.endpoints.size())
         return makeError("config", "[etcd] local = true needs one peer_urls entry per endpoints entry");
     if ((*t)["netns"]) {

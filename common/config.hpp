@@ -78,6 +78,14 @@ struct EtcdConfig {
     std::string key = "jupiter/leader";  // the leader key
     int leaseTtlSeconds = 1;             // the leader's lease; failover takes about this long
     std::vector<std::string> netns;      // local members: the network namespace of each (empty: the CLI's own)
+    // A locked etcd (https:// endpoints, required with security = "curve"): the CA that signed the
+    // members' certificate, the client certificate and key Jupiter presents, and the etcd user it
+    // authenticates as with the password in password_file ("" user, or plain http with security
+    // "none": etcd's authentication is off).
+    // Defaults: the files `jupiter up` makes in the keys folder for local members (etcd/etcd_pki.hpp).
+    std::filesystem::path caFile, certFile, keyFile, passwordFile;
+    std::string user = "jupiter";
+    bool tls() const { return !endpoints.empty() && endpoints.front().starts_with("https://"); }
 };
 
 // A lab network (`jupiter up --netns`, root only): every node in a network namespace of its own
@@ -109,6 +117,7 @@ struct Config {
     bool syncDurable = true;                   // command node: fsync the WAL before acknowledging
     SecurityMode security = SecurityMode::Curve;
     bool signEvents = true;                    // curve: the leader signs event batches, replicas verify them
+    int maxConnectionsPerPeer = 512;           // per bound socket and source address; more are closed at once
     std::filesystem::path keysDir;             // certificates (default: <dir>/keys)
     std::vector<NodeConfig> nodes;             // in configured order
     EtcdConfig etcd;

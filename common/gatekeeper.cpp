@@ -1,7 +1,12 @@
 // The gatekeeper; see gatekeeper.hpp. ZAP is specified in ZeroMQ RFC 27 (rfc.zeromq.org/spec/27).
 #include "common/gatekeeper.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <array>
+#include <cstdlib>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -34,14 +39,61 @@ Gatekeeper::Gatekeeper(zmq::context_t& ctx, const Config& config, Credentials cr
 }
 
 void Gatekeeper::watch(zmq::socket_t& bound, std::string_view what) {
-    const int events = ZMQ_EVENT_ACCEPT_FAILED |
+    const int events = ZMQ_EVENT_ACCEPT_FAILED | ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED |
                        (credentials_.curve() ? ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL : 0);
-    watches_.push_back({std::string(what), watchEvents(ctx_, bound, events)});
+    const std::string at = bound.get(zmq::sockopt::last_endpoint);
+    const int port = at.starts_with("tcp://") ? std::atoi(at.substr(at.rfind(':') + 1).c_str()) : 0;
+    watches_.push_back({std::string(what), watchEvents(ctx_, bound, events), port, {}, {}});
+}
+
+// libzmq reports each accepted connection with its descriptor, and each one that ends (whatever
+// ended it: a failed or timed-out handshake, the peer, us) as disconnected with the same
+// descriptor, before it closes it - so a descriptor is never reused ahead of its own end here.
+void Gatekeeper::onAccepted(Watch& w, int fd) {
+    std::string address = "local";  // ipc, or a peer whose address is already gone
+    sockaddr_storage peer{};
+    socklen_t len = sizeof peer;
+    if (getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &len) == 0) {
+        char text[INET6_ADDRSTRLEN] = "";
+        if (peer.ss_family == AF_INET)
+            inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(&peer)->sin_addr, text, sizeof text);
+        else if (peer.ss_family == AF_INET6)
+            inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(&peer)->sin6_addr, text, sizeof text);
+        if (text[0] != '\0') address = text;
+    }
+    if (auto old = w.addressOf.find(fd); old != w.addressOf.end()) onClosed(w, fd);  // its end was not seen
+    const int open = ++w.openFrom[address];
+    w.addressOf[fd] = address;
+    if (open <= config_.maxConnectionsPerPeer) return;
+    // Only the connection is ended (libzmq owns the descriptor and closes it when it sees the end),
+    // and only if the descriptor is still one this socket accepted (not one reused meanwhile).
+    sockaddr_storage local{};
+    len = sizeof local;
+    const bool ours = getsockname(fd, reinterpret_cast<sockaddr*>(&local), &len) == 0 &&
+                      (local.ss_family == AF_INET    ? ntohs(reinterpret_cast<sockaddr_in*>(&local)->sin_port)
+                       : local.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6*>(&local)->sin6_port)
+                                                     : 0) == w.port;
+    if (ours) shutdown(fd, SHUT_RDWR);
+    if (!credentials_.curve()) ++refusedHandshakes_;  // with CURVE its failed handshake is counted
+    logLimited(fmt::format("refused a connection to {} from {}: that address already holds {} (the most one address "
+                           "may, [security] max_connections_per_peer)",
+                           w.what, address, open - 1));
+}
+
+void Gatekeeper::onClosed(Watch& w, int fd) {
+    auto it = w.addressOf.find(fd);
+    if (it == w.addressOf.end()) return;
+    if (auto n = w.openFrom.find(it->second); n != w.openFrom.end() && --n->second <= 0) w.openFrom.erase(n);
+    w.addressOf.erase(it);
 }
 
 void Gatekeeper::onWatchEvents(Watch& w) {
     while (auto ev = recvSocketEvent(w.events)) {
-        if (ev->event == ZMQ_EVENT_ACCEPT_FAILED) {
+        if (ev->event == ZMQ_EVENT_ACCEPTED) {
+            onAccepted(w, static_cast<int>(ev->value));
+        } else if (ev->event == ZMQ_EVENT_DISCONNECTED) {
+            onClosed(w, static_cast<int>(ev->value));
+        } else if (ev->event == ZMQ_EVENT_ACCEPT_FAILED) {
             ++acceptFailures_;
             logLimited(fmt::format("cannot accept a connection on {} ({}): {}; new connections wait until descriptors "
                                    "are free (see the open-file limit logged at start)",

@@ -14,6 +14,7 @@
 #include <deque>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include <spdlog/spdlog.h>
 #include <zmq.hpp>
@@ -38,7 +39,10 @@ public:
     // Watches a bound socket (Wiring calls it for each): handshakes that fail before ZAP (a peer
     // without CURVE, or with a wrong server key) are counted and logged as refused, and a
     // connection that cannot be accepted (out of descriptors) is logged; libzmq accepts again
-    // once descriptors are free.
+    // once descriptors are free. Open connections are counted per source address: one beyond
+    // `[security] max_connections_per_peer` is shut down as soon as it is accepted (libzmq then
+    // closes it; its failed handshake is counted), so no one address can hold every descriptor
+    // or every handshake buffer of a socket.
     void watch(zmq::socket_t& bound, std::string_view what);
     // Serves ZAP requests, the watched sockets' events and the keys folder from `loop`.
     void attach(EventLoop& loop);
@@ -73,7 +77,12 @@ private:
     struct Watch {
         std::string what;
         zmq::socket_t events;
+        int port = 0;  // the TCP port it is bound to (0: not TCP)
+        std::unordered_map<int, std::string> addressOf;   // open connection (its descriptor) -> source address
+        std::unordered_map<std::string, int> openFrom;    // source address -> open connections
     };
+    void onAccepted(Watch& w, int fd);
+    void onClosed(Watch& w, int fd);
     void reload();
     void onWatchEvents(Watch& w);
     void logLimited(std::string line);

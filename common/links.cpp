@@ -64,9 +64,9 @@ std::vector<const NodeConfig*> Wiring::peers(Link link) const {
 void Wiring::bindOrExplain(zmq::socket_t& s, const std::string& endpoint, std::string_view what,
                            std::string_view zapDomain) const {
     credentials_.serve(s, zapDomain);
-    gate_.watch(s, zapDomain);
     try {
         s.bind(endpoint);
+        gate_.watch(s, zapDomain);  // bound: the watch learns its port (no peer has connected yet)
     } catch (const zmq::error_t& e) {
         throw std::runtime_error(fmt::format(
             "cannot bind {} {} at {}: {} (is another cluster using this port? change it in {}, or start the cluster "

@@ -8,7 +8,7 @@ shift || true
 
 packages=(build-essential cmake ninja-build pkg-config libzmq3-dev cppzmq-dev libczmq-dev libmsgpack-cxx-dev librocksdb-dev
           libfmt-dev libspdlog-dev doctest-dev libcli11-dev libtomlplusplus-dev nlohmann-json3-dev
-          libcurl4-openssl-dev libsodium-dev etcd-server etcd-client help2man
+          libcurl4-openssl-dev libssl-dev libsodium-dev etcd-server etcd-client help2man
           prometheus-cpp-dev iproute2)
 # The test suite also needs the tools it checks the package and units with (scripts/test.sh).
 read -r -a extra <<<"${JUPITER_EXTRA_PACKAGES:-}"

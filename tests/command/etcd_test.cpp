@@ -15,7 +15,7 @@
 #include <fmt/format.h>
 
 #include "command/elector.hpp"
-#include "command/etcd_client.hpp"
+#include "etcd/etcd_client.hpp"
 #include "common/zmq_util.hpp"
 
 using namespace jupiter;

@@ -46,11 +46,18 @@ TEST_CASE("config: the embedded default describes all eleven nodes, three etcd m
     CHECK(names(c->nodesWith(Role::Command)) == std::vector<std::string>{"command-1", "command-2", "command-3"});
     CHECK(c->replicated());
     CHECK(c->writer()->name == "command-1");
-    // A local three-member etcd elects their leader, on the last six ports.
+    // A local three-member etcd elects their leader, on the last six ports, locked: TLS with the
+    // certificates `jupiter up` makes in keys/etcd/ and Jupiter's etcd user.
     CHECK(c->etcd.local);
     CHECK(c->etcd.endpoints ==
-          std::vector<std::string>{"http://127.0.0.1:23019", "http://127.0.0.1:23021", "http://127.0.0.1:23023"});
-    CHECK(c->etcd.peerUrls.back() == "http://127.0.0.1:23024");
+          std::vector<std::string>{"https://127.0.0.1:23019", "https://127.0.0.1:23021", "https://127.0.0.1:23023"});
+    CHECK(c->etcd.peerUrls.back() == "https://127.0.0.1:23024");
+    CHECK(c->etcd.tls());
+    CHECK(c->etcd.caFile == c->keysDir / "etcd" / "ca.crt");
+    CHECK(c->etcd.certFile == c->keysDir / "etcd" / "client.crt");
+    CHECK(c->etcd.keyFile == c->keysDir / "etcd" / "client.key");
+    CHECK(c->etcd.passwordFile == c->keysDir / "etcd" / "jupiter.password");
+    CHECK(c->etcd.user == "jupiter");
     CHECK(c->etcd.leaseTtlSeconds == 1);
     CHECK(c->heartbeatIntervalMs == 100);
     CHECK(c->queryTimeoutMinMs == 50);
@@ -310,10 +317,35 @@ TEST_CASE("config: several command nodes need etcd - its table is checked like t
     REQUIRE_FALSE(bad.ok());
     CHECK(bad.error().message.find("unknown key lease_ttl (did you mean lease_ttl_s?)") != std::string::npos);
     std::string notUrl = base;
-    notUrl.replace(notUrl.find("\"http://127.0.0.1:23019\""), 24, "\"127.0.0.1:23019\"");
+    notUrl.replace(notUrl.find("\"https://127.0.0.1:23019\""), 25, "\"127.0.0.1:23019\"");
     auto refused = parseConfig(notUrl, "");
     REQUIRE_FALSE(refused.ok());
-    CHECK(refused.error().message.find("http:// URL") != std::string::npos);
+    CHECK(refused.error().message.find("https:// (or http://) URL") != std::string::npos);
+    // With CurveZMQ on, etcd must be locked too: plain http is refused, naming the fix...
+    std::string plain = base;
+    for (auto p = plain.find("https://"); p != std::string::npos; p = plain.find("https://")) plain.replace(p, 8, "http://");
+    auto open = parseConfig(plain, "");
+    REQUIRE_FALSE(open.ok());
+    CHECK(open.error().message.find("must be locked") != std::string::npos);
+    // ...and accepted with security none (loopback only); mixed schemes never.
+    std::string none = plain;
+    none.replace(none.find("mode = \"curve\""), 14, "mode = \"none\"");
+    auto relaxed = parseConfig(none, "");
+    INFO((relaxed.ok() ? std::string() : relaxed.error().message));
+    CHECK(relaxed.ok());
+    std::string mixed = base;
+    mixed.replace(mixed.find("https://127.0.0.1:23021"), 8, "http://");
+    auto mix = parseConfig(mixed, "");
+    REQUIRE_FALSE(mix.ok());
+    CHECK(mix.error().message.find("all be https:// or all http://") != std::string::npos);
+    // Files and user may be named; relative paths are in the keys folder.
+    std::string named = base;
+    named.replace(named.find("lease_ttl_s"), 0, "ca_file = \"/etc/etcd/ca.pem\"\nuser = \"jup\"\npassword_file = \"pw\"\n");
+    auto n = parseConfig(named, "");
+    REQUIRE(n.ok());
+    CHECK(n->etcd.caFile == "/etc/etcd/ca.pem");
+    CHECK(n->etcd.user == "jup");
+    CHECK(n->etcd.passwordFile == n->keysDir / "pw");
 }
 
 TEST_CASE("config: a lab network puts every node and etcd member at its own address and namespace") {
@@ -337,7 +369,7 @@ TEST_CASE("config: a lab network puts every node and etcd member at its own addr
     CHECK(c->node("gateway-2")->metrics == "10.201.7.20:23035");
     CHECK(c->node("gateway-2")->netns == "jup23000-gateway-2");
     CHECK(c->etcd.endpoints ==
-          std::vector<std::string>{"http://10.201.7.200:23019", "http://10.201.7.201:23021", "http://10.201.7.202:23023"});
+          std::vector<std::string>{"https://10.201.7.200:23019", "https://10.201.7.201:23021", "https://10.201.7.202:23023"});
     CHECK(c->etcd.netns == std::vector<std::string>{"jup23000-etcd-1", "jup23000-etcd-2", "jup23000-etcd-3"});
     // Without one, nothing of it appears.
     auto plain = parseConfig(defaultConfigToml("/tmp/jx", 23000), "");

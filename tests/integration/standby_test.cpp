@@ -1,15 +1,17 @@
 // Three command nodes (a leader and two standbys, leadership from a local three-member etcd):
 // kill -9 of the leader under load, a leader paused past its lease (zombie), lost standbys and a
-// lost etcd member, and a standby that is behind when the leader dies. Real processes; outcomes only.
+// lost etcd member, a standby that is behind when the leader dies, and etcd locked against anyone
+// without the cluster's certificate and user. Real processes; outcomes only.
 #include <doctest/doctest.h>
 
 #include <signal.h>
-
 
 #include <fmt/format.h>
 
 #include "checks.hpp"
 #include "cluster.hpp"
+#include "etcd/etcd_lock.hpp"
+#include "etcd/etcd_pki.hpp"
 #include "load.hpp"
 
 using namespace jupiter;
@@ -151,4 +153,59 @@ TEST_CASE("standby command nodes: a standby that is behind catches up before it 
     restart(c, leader);
     requireConverged(c);
     CHECK(stockOn(c, product, 1, r->body.value("seq", uint64_t{0})) == 3001);
+}
+
+TEST_CASE("standby command nodes: etcd is locked - the probe's PUT of the leader key is refused and writes go on - an "
+          "operator's delete makes the leader step down at once") {
+    Cluster c(threeCommandNodes());
+    const uint64_t product = createProduct(c);
+    const std::string leader = leaderOf(c);
+    const EtcdConfig& etcd = c.config().etcd;
+    REQUIRE(etcd.tls());
+    auto jupiter = etcdCredentials(etcd);
+    REQUIRE(jupiter.ok());
+    EtcdClient reader(etcd.endpoints, Millis(2000), *jupiter);
+    auto before = reader.get(etcd.key);
+    REQUIRE(before.ok());
+    REQUIRE(before->has_value());
+    CHECK((*before)->value == leader);
+
+    // The finding: one PUT of the leader key naming a node that does not exist stopped every write.
+    // Without a certificate of the cluster's CA, or with one but not as Jupiter's user, etcd refuses it.
+    const Doc put = {{"key", base64Encode(etcd.key)}, {"value", base64Encode("command-9")}};
+    for (const EtcdCredentials& outsider : {EtcdCredentials{}, EtcdCredentials{jupiter->caFile, "", "", "", ""},
+                                           EtcdCredentials{jupiter->caFile, jupiter->certFile, jupiter->keyFile, "", ""}}) {
+        EtcdClient probe(etcd.endpoints, Millis(2000), outsider);
+        CHECK_FALSE(probe.call("/v3/kv/put", put).ok());
+        CHECK_FALSE(probe.call("/v3/kv/deleterange", {{"key", base64Encode(etcd.key)}}).ok());
+    }
+    auto r = c.send("stock.receive", {{"product", product}, {"quantity", 1}});
+    REQUIRE(r.ok());
+    CHECK(r->kind == Kind::Reply);
+    CHECK(standingOf(c, leader) == "leader");
+    auto after = reader.get(etcd.key);
+    REQUIRE(after.ok());
+    REQUIRE(after->has_value());
+    CHECK((*after)->createRevision == (*before)->createRevision);
+
+    // The operator (etcd's root, password in the keys folder) deletes the key: the leader steps down
+    // at once and a leader of a new epoch takes the writes.
+    auto root = etcdRootCredentials(etcd, etcdFilesIn(c.config().keysDir).rootPassword);
+    REQUIRE(root.ok());
+    EtcdClient op(etcd.endpoints, Millis(2000), *root);
+    REQUIRE(op.call("/v3/kv/deleterange", {{"key", base64Encode(etcd.key)}}).ok());
+    CHECK(Cluster::waitFor([&] { return findLine(c.logLines(leader), {"no longer ours"}) >= 0; }, Millis(10000)));
+    Result<Envelope> next = makeError("none", "not sent");
+    REQUIRE(Cluster::waitFor(
+        [&] {
+            next = c.send("stock.receive", {{"product", product}, {"quantity", 1}});
+            return next && next->kind == Kind::Reply;
+        },
+        Millis(15000)));
+    auto now = reader.get(etcd.key);
+    REQUIRE(now.ok());
+    REQUIRE(now->has_value());
+    CHECK((*now)->createRevision > (*before)->createRevision);
+    CHECK(stockOn(c, product, 1, next->body.value("seq", uint64_t{0})) == 2);
+    requireConverged(c);
 }

@@ -1,5 +1,5 @@
 // etcd v3 JSON client; see etcd_client.hpp.
-#include "command/etcd_client.hpp"
+#include "etcd/etcd_client.hpp"
 
 #include <charconv>
 #include <mutex>
@@ -70,8 +70,19 @@ std::optional<std::string> base64Decode(std::string_view text) {
     return out;
 }
 
-EtcdClient::EtcdClient(std::vector<std::string> endpoints, Millis timeout)
-    : endpoints_(std::move(endpoints)), timeout_(timeout) {
+// What etcd says when a request lacks a valid token: authenticate again, then retry once.
+bool tokenRefused(const Error& e) {
+    return e.message.find("user name is empty") != std::string::npos ||
+           e.message.find("invalid auth token") != std::string::npos ||
+           e.message.find("revision of auth store is old") != std::string::npos;
+}
+
+EtcdClient::EtcdClient(std::vector<std::string> endpoints, Millis timeout, EtcdCredentials credentials)
+    : endpoints_(std::move(endpoints)),
+      timeout_(timeout),
+      credentials_(std::move(credentials)),
+      tokens_(endpoints_.size()),
+      authOff_(endpoints_.size(), false) {
     static std::once_flag once;
     std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
     if (endpoints_.empty()) throw std::invalid_argument("EtcdClient needs at least one endpoint");
@@ -81,11 +92,22 @@ EtcdClient::EtcdClient(std::vector<std::string> endpoints, Millis timeout)
 
 EtcdClient::~EtcdClient() { curl_easy_cleanup(static_cast<CURL*>(curl_)); }
 
-Result<Doc> EtcdClient::postTo(const std::string& endpoint, const std::string& path, const std::string& body) {
+Result<Doc> EtcdClient::postTo(std::size_t at, const std::string& path, const std::string& body) {
+    const std::string& endpoint = endpoints_[at];
     CURL* c = static_cast<CURL*>(curl_);
     curl_easy_reset(c);
     std::string response;
     const std::string url = endpoint + path;
+    if (!credentials_.caFile.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, credentials_.caFile.c_str());
+    if (!credentials_.certFile.empty()) curl_easy_setopt(c, CURLOPT_SSLCERT, credentials_.certFile.c_str());
+    if (!credentials_.keyFile.empty()) curl_easy_setopt(c, CURLOPT_SSLKEY, credentials_.keyFile.c_str());
+    std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> headers(
+        curl_slist_append(nullptr, "Content-Type: application/json"), &curl_slist_free_all);
+    if (!tokens_[at].empty()) {
+        const std::string auth = "Authorization: " + tokens_[at];
+        curl_slist_append(headers.get(), auth.c_str());  // appends to the list it is given
+    }
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
     curl_easy_setopt(c, CURLOPT_URL, url.c_str());
     curl_easy_setopt(c, CURLOPT_POST, 1L);
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.c_str());
@@ -111,12 +133,43 @@ Result<Doc> EtcdClient::postTo(const std::string& endpoint, const std::string& p
     return Doc(std::move(doc));
 }
 
-Result<Doc> EtcdClient::post(const std::string& path, const Doc& body) {
+Status EtcdClient::authenticate(std::size_t at) {
+    tokens_[at].clear();
+    const std::string body = Doc{{"name", credentials_.user}, {"password", credentials_.password}}.dump();
+    auto r = postTo(at, "/v3/auth/authenticate", body);
+    if (!r) {
+        if (r.error().message.find("authentication is not enabled") != std::string::npos) {
+            authOff_[at] = true;
+            return Ok{};
+        }
+        return makeError(r.error().code, fmt::format("{} (as etcd user {}; its password is in the file the "
+                                                      "configuration's [etcd] password_file names)",
+                                                      r.error().message, credentials_.user));
+    }
+    authOff_[at] = false;
+    tokens_[at] = r->value("token", std::string());
+    if (tokens_[at].empty()) return makeError("etcd", fmt::format("etcd at {} gave no token", endpoints_[at]));
+    return Ok{};
+}
+
+Result<Doc> EtcdClient::callAt(std::size_t at, const std::string& path, const std::string& body) {
+    const bool auth = !credentials_.user.empty();
+    if (auth && tokens_[at].empty() && !authOff_[at])
+        if (auto s = authenticate(at); !s) return s.error();
+    auto r = postTo(at, path, body);
+    if (!r && auth && tokenRefused(r.error())) {
+        if (auto s = authenticate(at); !s) return s.error();
+        r = postTo(at, path, body);
+    }
+    return r;
+}
+
+Result<Doc> EtcdClient::call(const std::string& path, const Doc& body) {
     const std::string text = body.dump();
     Error last = makeError("unavailable", "no etcd endpoint");
     for (std::size_t i = 0; i < endpoints_.size(); ++i) {
         const std::size_t at = (current_ + i) % endpoints_.size();
-        auto r = postTo(endpoints_[at], path, text);
+        auto r = callAt(at, path, text);
         if (r) {
             current_ = at;
             return r;
@@ -129,7 +182,7 @@ Result<Doc> EtcdClient::post(const std::string& path, const Doc& body) {
 }
 
 Result<EtcdLease> EtcdClient::grantLease(int64_t ttlSeconds) {
-    auto r = post("/v3/lease/grant", {{"TTL", ttlSeconds}});
+    auto r = call("/v3/lease/grant", {{"TTL", ttlSeconds}});
     if (!r) return r.error();
     EtcdLease lease{jsonInt(*r, "ID"), jsonInt(*r, "TTL")};
     if (lease.id == 0) return makeError("etcd", fmt::format("etcd granted no lease: {}", r->value("error", "")));
@@ -137,7 +190,7 @@ Result<EtcdLease> EtcdClient::grantLease(int64_t ttlSeconds) {
 }
 
 Result<int64_t> EtcdClient::keepAlive(int64_t leaseId) {
-    auto r = post("/v3/lease/keepalive", {{"ID", std::to_string(leaseId)}});
+    auto r = call("/v3/lease/keepalive", {{"ID", std::to_string(leaseId)}});
     if (!r) return r.error();
     const auto result = r->find("result");
     if (result == r->end()) return makeError("etcd", "etcd's keepalive answer has no result");
@@ -145,7 +198,7 @@ Result<int64_t> EtcdClient::keepAlive(int64_t leaseId) {
 }
 
 Status EtcdClient::revoke(int64_t leaseId) {
-    auto r = post("/v3/lease/revoke", {{"ID", std::to_string(leaseId)}});
+    auto r = call("/v3/lease/revoke", {{"ID", std::to_string(leaseId)}});
     if (!r) return r.error();
     return Ok{};
 }
@@ -156,7 +209,7 @@ Result<EtcdClaim> EtcdClient::createIfAbsent(const std::string& key, const std::
                {"success", Doc::array({{{"request_put", {{"key", k}, {"value", base64Encode(value)},
                                                          {"lease", std::to_string(leaseId)}}}}})},
                {"failure", Doc::array({{{"request_range", {{"key", k}}}}})}};
-    auto r = post("/v3/kv/txn", txn);
+    auto r = call("/v3/kv/txn", txn);
     if (!r) return r.error();
     EtcdClaim claim;
     claim.created = r->value("succeeded", false);
@@ -183,7 +236,7 @@ Result<EtcdClaim> EtcdClient::createIfAbsent(const std::string& key, const std::
 }
 
 Result<std::optional<EtcdValue>> EtcdClient::get(const std::string& key) {
-    auto r = post("/v3/kv/range", {{"key", base64Encode(key)}});
+    auto r = call("/v3/kv/range", {{"key", base64Encode(key)}});
     if (!r) return r.error();
     for (const auto& kv : r->value("kvs", Doc::array())) {
         auto v = valueFrom(kv);

@@ -4,6 +4,9 @@
 // transaction on its create_revision), read it, revoke the lease. Keys and values travel base64
 // encoded, as the gateway requires. Each call tries the configured members in turn, starting with
 // the last one that answered, so one dead etcd member costs one timeout at most, once.
+// A locked etcd (etcd_pki.hpp) is reached over https with a client certificate, and as an etcd user:
+// the client authenticates with the user's password at each member it talks to (etcd's simple
+// tokens are per member) and again when a token is refused (expired, or the member restarted).
 // Blocking: used only from the command node's elector thread, never from an event loop.
 #pragma once
 
@@ -36,10 +39,17 @@ struct EtcdClaim {
     EtcdValue current;
 };
 
+// How the client proves itself: the CA that signed the members' certificate and the client's own
+// (https:// endpoints; empty: plain http), and an etcd user (empty: etcd's authentication is off).
+struct EtcdCredentials {
+    std::string caFile, certFile, keyFile;
+    std::string user, password;
+};
+
 class EtcdClient {
 public:
-    // `endpoints`: client URLs such as "http://127.0.0.1:2379"; `timeout`: per HTTP request.
-    EtcdClient(std::vector<std::string> endpoints, Millis timeout);
+    // `endpoints`: client URLs such as "https://127.0.0.1:2379"; `timeout`: per HTTP request.
+    EtcdClient(std::vector<std::string> endpoints, Millis timeout, EtcdCredentials credentials = {});
     ~EtcdClient();
     EtcdClient(const EtcdClient&) = delete;
     EtcdClient& operator=(const EtcdClient&) = delete;
@@ -52,15 +62,22 @@ public:
     Result<EtcdClaim> createIfAbsent(const std::string& key, const std::string& value, int64_t leaseId);
     Result<std::optional<EtcdValue>> get(const std::string& key);
 
+    // Any call of the JSON API (e.g. /v3/auth/... to set up users), on the first member that answers.
+    Result<Doc> call(const std::string& path, const Doc& body);
+
     // The member that answered last (for logs).
     const std::string& lastEndpoint() const { return endpoints_[current_]; }
 
 private:
-    Result<Doc> post(const std::string& path, const Doc& body);
-    Result<Doc> postTo(const std::string& endpoint, const std::string& path, const std::string& body);
+    Result<Doc> callAt(std::size_t at, const std::string& path, const std::string& body);
+    Result<Doc> postTo(std::size_t at, const std::string& path, const std::string& body);
+    Status authenticate(std::size_t at);
 
     std::vector<std::string> endpoints_;
     Millis timeout_;
+    EtcdCredentials credentials_;
+    std::vector<std::string> tokens_;  // per member: its auth token ("": none yet)
+    std::vector<bool> authOff_;        // per member: it said its authentication is not enabled
     std::size_t current_ = 0;
     void* curl_ = nullptr;  // CURL*, reused so that connections are kept alive
 };
