@@ -2,6 +2,7 @@
 #include "broker/broker.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "bus/request.hpp"
 #include "common/printable.hpp"
@@ -16,7 +17,7 @@ Broker::Broker(zmq::context_t& ctx, const DaemonContext& dc, const Clock& clock)
       metrics_(*dc.metrics),
       clock_(clock),
       writer_(dc.config.writer()->name),
-      leaders_(Millis(dc.config.heartbeatIntervalMs * dc.config.heartbeatLiveness)),
+      leaders_(Millis(dc.config.heartbeatIntervalMs * dc.config.heartbeatLiveness), dc.config.replicated()),
       frontend_(wiring_.open(Link::BrokerCommands)),
       backend_(wiring_.open(Link::BrokerBackend)),
       eventsIn_(wiring_.open(Link::BrokerEventsIn)),
@@ -50,6 +51,17 @@ std::optional<std::string> Broker::target() const {
     return leaders_.leader(clock_.now());
 }
 
+std::string Broker::noLeaderReason() const {
+    const auto claim = leaders_.unseconded(clock_.now());
+    if (!claim) return "no command node leads now (an election is under way); the request is retried";
+    std::vector<std::string> others;
+    for (const auto* n : dc_.config.nodesWith(Role::Command))
+        if (n->name != claim->node) others.push_back(n->name);
+    return fmt::format("{} claims the lead (epoch {}) but no standby names it as etcd's leader ({} silent or "
+                       "elsewhere): a leader needs a live standby; the request is retried",
+                       claim->node, claim->epoch, fmt::join(others, ", "));
+}
+
 // Commands from gateways: [gateway id, token..., envelope] go to the writer as
 // [writer's connection, gateway id, token..., envelope].
 void Broker::onCommandFrontend() {
@@ -75,8 +87,7 @@ void Broker::onCommandFrontend() {
         if (!req) return;
         const std::string why = to ? fmt::format("the command node {} is not connected to the broker; the request is "
                                                  "retried", *to)
-                                   : std::string("no command node leads now (an election is under way); the request "
-                                                 "is retried");
+                                   : noLeaderReason();
         sendReply(frontend_, req->route, makeRefusal(req->bytes, makeError("unavailable", why)));
         metrics_.refusedCommand();
     });

@@ -49,6 +49,7 @@ private:
     LeaderTracker leaders_;   // several command nodes: who leads
     // The command node commands go to now (nothing while several have no leader).
     std::optional<std::string> target() const;
+    std::string noLeaderReason() const;  // why target() is empty, for the refusal
     void noteLeader(std::string_view topic, const zmq::message_t& body);
     // What a subscription to `topic` asks to do, or nothing for a topic that does not exist.
     std::optional<Action> subscriptionAction(std::string_view topic) const;

@@ -231,6 +231,10 @@ void CommandNode::onHeartbeatTimer() {
     snapshots_.expire();
     if (auto news = snapshots_.takeNews(); !news.empty()) dc_.log->info("{}", news);
     metrics_.sample(lead_.leading(), lead_.epoch(), committedSeq_, store_, gate_);
+    publishHeartbeat();
+}
+
+void CommandNode::publishHeartbeat() {
     auto& hb = heartbeat_.info();
     hb.standing = std::string(leaderRoleName(lead_.role()));
     hb.epoch = lead_.epoch();

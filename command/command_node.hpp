@@ -48,6 +48,7 @@ private:
     void onCommand();
     void onControl();
     void onHeartbeatTimer();
+    void publishHeartbeat();  // our standing, leader, epoch and sequence, now
     void publishEvents(const Doc& events);
     void sendReplies(std::vector<CommandProcessor::Reply>& replies);
     Envelope answerControl(Envelope& env);

@@ -1,5 +1,7 @@
 // Command node: replication to standbys and leadership (several command nodes); see
 // command_node.hpp for the protocol and leadership.hpp / replication_log.hpp for the rules.
+#include <tuple>
+
 #include <fmt/format.h>
 
 #include "bus/request.hpp"
@@ -64,6 +66,7 @@ std::optional<std::string> CommandNode::refusal() const {
 }
 
 void CommandNode::onElector() {
+    const auto standing = std::make_tuple(lead_.role(), lead_.leader(), lead_.epoch());
     drain(electorPair_, 64, [this](Frames&& frames) {
         if (frames.empty()) return;
         auto doc = unpackDoc(view(frames[0]));
@@ -93,6 +96,9 @@ void CommandNode::onElector() {
                 break;
         }
     });
+    // Who we say leads is what seconds a leader's claim (LeaderTracker): say it now, not at the
+    // next heartbeat.
+    if (standing != std::make_tuple(lead_.role(), lead_.leader(), lead_.epoch())) publishHeartbeat();
 }
 
 void CommandNode::becomeLeader(uint64_t epoch, TimePoint validUntil) {

@@ -71,7 +71,7 @@ GatewayNode::GatewayNode(zmq::context_t& ctx, const DaemonContext& dc, const Clo
                      [this](const Frames& route, const std::string& bytes) { replyToClient(route, bytes); }),
       heartbeat_(pub_, clock, *dc.node, Millis(dc.config.heartbeatIntervalMs)),
       bus_(clock, Millis(dc.config.heartbeatIntervalMs * dc.config.heartbeatLiveness)),
-      leaders_(Millis(dc.config.heartbeatIntervalMs * dc.config.heartbeatLiveness)),
+      leaders_(Millis(dc.config.heartbeatIntervalMs * dc.config.heartbeatLiveness), dc.config.replicated()),
       // Far longer than the heartbeat window (2 s by default): a ping waits behind the queries on
       // the same connection and behind a starved gateway's other input, and a replica wrongly
       // judged unreachable would be left for good until it answers; one really cut off only costs

@@ -27,7 +27,7 @@ MonitorNode::MonitorNode(zmq::context_t& ctx, const DaemonContext& dc, const Clo
       metrics_(*dc.metrics, dc.config, dc.node->name, Millis(dc.config.heartbeatIntervalMs)),
       heartbeat_(pub_, clock, *dc.node, Millis(dc.config.heartbeatIntervalMs)),
       routes_(clock),
-      leaders_(Millis(dc.config.heartbeatIntervalMs * dc.config.heartbeatLiveness)) {
+      leaders_(Millis(dc.config.heartbeatIntervalMs * dc.config.heartbeatLiveness), dc.config.replicated()) {
     std::error_code ec;
     std::filesystem::create_directories(dc_.config.transitionLog().parent_path(), ec);
     log_ = std::fopen(dc_.config.transitionLog().c_str(), "a");

@@ -53,7 +53,7 @@ QueryNode::QueryNode(zmq::context_t& ctx, const DaemonContext& dc, const Clock& 
       pub_(wiring_.open(Link::Publish)),
       sources_(wiring_.openPool(Link::CommandSources, 0)),
       installer_(store, clock, commandNodes(dc.config), dc.node->snapshotChunkBytes, kSnapshotTimeout),
-      leaders_(Millis(dc.config.heartbeatIntervalMs * dc.config.heartbeatLiveness)),
+      leaders_(Millis(dc.config.heartbeatIntervalMs * dc.config.heartbeatLiveness), dc.config.replicated()),
       heartbeat_(pub_, clock, *dc.node, Millis(dc.config.heartbeatIntervalMs)),
       waits_(clock, kMaxParked, kMaxParkedQueries, Millis(dc.config.heartbeatIntervalMs)),
       dropLiveEvery_(dc.node->dropLiveBatchesEvery) {

@@ -164,6 +164,31 @@ TEST_CASE("insider: a standby's key cannot take the leader's place on the broker
     CHECK(status->body["head"].get<uint64_t>() < claim.seq);
     CHECK(status->body["leader"] == leader);
 
+    // Its heartbeats claiming the lead at a higher epoch, as if etcd had named it, and a batch of
+    // that epoch signed with its own key: no other command node names it etcd's leader, so nobody
+    // believes it - replicas apply nothing, the head stays, brokers route commands to the leader.
+    Heartbeat higher = claim;
+    higher.epoch = claim.epoch + 1;
+    auto batch = decodeEnvelopeHeader(forged.envelope);
+    REQUIRE(batch.ok());
+    batch->body["epoch"] = higher.epoch;
+    const std::string batchBytes = encodeEnvelope(*batch);
+    auto standbyPair = loadSecretCertificate(secretCertificatePath(c.config().keysDir, standby));
+    REQUIRE(standbyPair.ok());
+    auto standbySigns = SigningKey::derive(*standbyPair);
+    REQUIRE(standbySigns.ok());
+    for (int round = 0; round < 6; ++round) {
+        publishRepeatedly(pub, {std::string(kHeartbeatTopic) + standby, encodeEnvelope(heartbeatEnvelope(higher))},
+                          Millis(100));
+        publishRepeatedly(pub, {std::string(kEventsTopic), batchBytes, standbySigns->sign(batchBytes)}, Millis(100));
+    }
+    requireUntouched(c, head);
+    CHECK(pong(c, c.first(Role::Gateway))["seq"].get<uint64_t>() < claim.seq);
+    auto after = c.client("monitor").call(makeRequest(Kind::Control, "status", Doc::object()), Millis(2000), 3);
+    REQUIRE(after.ok());
+    CHECK(after->body["leader"] == leader);
+    newSeller(c, 5099);  // acknowledged: the brokers handed it to the leader, not to the claimant
+
     // The standby dies; its key keeps fetching in its name, claiming the leader's last entry (as
     // the leader's pong tells anyone) without the digest after it that only holding it gives.
     killNine(c, standby);
