@@ -2,6 +2,8 @@
 // command nodes is in command_node_replication.cpp.
 #include "command/command_node.hpp"
 
+#include <thread>
+
 #include <fmt/format.h>
 
 #include "bus/request.hpp"
@@ -32,7 +34,10 @@ CommandNode::CommandNode(zmq::context_t& ctx, const DaemonContext& dc, const Clo
       heartbeat_(pub_, clock, *dc.node, Millis(dc.config.heartbeatIntervalMs)),
       signer_(dc.config.signEvents ? dc.credentials.signingKey() : std::nullopt),
       lead_(dc.node->name),
+      wedgeFor_(dc.node->wedgeLoopMs),
       snapshots_(store, clock, [this](const SnapshotPoint& p) { return standing(p); }) {
+    if (wedgeFor_.count() > 0) dc.log->warn("test hook: the event loop will stop for {} ms once it has led a second "
+                                            "(wedge_loop_ms)", wedgeFor_.count());
     if (dc.config.replicated()) {
         startReplication(ctx);
     } else {
@@ -228,6 +233,14 @@ void CommandNode::onHeartbeatTimer() {
     // Each broker learns which connection is ours (a restarted broker, at once): unsent while one
     // is not connected (a ROUTER drops what it cannot route).
     for (const auto* broker : wiring_.peers(Link::CommandIntake)) sendFrames(commands_, {broker->name, kIntakeHello});
+    pulse_.stamp(clock_.now());
+    if (wedgeFor_.count() > 0 && !wedged_ && lead_.leading() && clock_.now() - leaderSince_ >= Millis(1000)) {
+        // The test hook: the loop stops as it would on a disk that stops answering fsync.
+        wedged_ = true;
+        dc_.log->warn("test hook: the event loop stops for {} ms (wedge_loop_ms)", wedgeFor_.count());
+        std::this_thread::sleep_for(wedgeFor_);
+        dc_.log->warn("test hook: the event loop runs again");
+    }
     snapshots_.expire();
     if (auto news = snapshots_.takeNews(); !news.empty()) dc_.log->info("{}", news);
     metrics_.sample(lead_.leading(), lead_.epoch(), committedSeq_, store_, gate_);

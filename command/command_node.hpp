@@ -106,6 +106,9 @@ private:
     uint64_t committedSeq_ = 0;  // events up to here are on two command nodes (or this one alone)
     std::unique_ptr<ReplicationLog> log_;
     SharedPosition position_;
+    LoopPulse pulse_;               // stamped by the heartbeat timer: the elector leads only while it moves
+    Millis wedgeFor_{0};            // test hook (wedge_loop_ms): once it has led a second, the loop stops this long
+    bool wedged_ = false;
     SnapshotSource snapshots_;      // copies of the state for new or far-behind replicas
     zmq::socket_t electorPair_;     // PAIR: the elector's reports
     std::optional<PeerPool> peers_; // ROUTER to the other command nodes (fetch)

@@ -39,10 +39,14 @@ void CommandNode::startReplication(zmq::context_t& ctx) {
     s.key = etcd.key;
     s.ttlSeconds = etcd.leaseTtlSeconds;
     s.keepAliveEvery = Millis(etcd.leaseTtlSeconds * 1000 / 5);
+    // Five intervals, not fewer: a loop starved of CPU on a small machine (or under sanitizers)
+    // misses two or three heartbeats without being stuck, and a needless step-down costs a failover.
+    s.loopSilence = Millis(5 * dc_.config.heartbeatIntervalMs);
+    pulse_.stamp(clock_.now());
     std::vector<ElectorPeer> peers;
     for (const auto* n : wiring_.peers(Link::CommandPeers)) peers.push_back({n->name, n->endpoint});
     elector_ = std::make_unique<Elector>(ctx, electorEndpoint(dc_.node->name), s, dc_.node->name, std::move(peers),
-                                         dc_.credentials, clock_, position_);
+                                         dc_.credentials, clock_, position_, pulse_);
 }
 
 std::optional<std::string> CommandNode::refusal() const {

@@ -59,7 +59,7 @@ std::optional<ElectorReport> decodeReport(const Doc& d) {
 
 Elector::Elector(zmq::context_t& ctx, std::string reportEndpoint, ElectorSettings settings, std::string self,
                  std::vector<ElectorPeer> peers, Credentials credentials, const Clock& clock,
-                 const SharedPosition& position)
+                 const SharedPosition& position, const LoopPulse& pulse)
     : ctx_(ctx),
       reportEndpoint_(std::move(reportEndpoint)),
       s_(std::move(settings)),
@@ -67,7 +67,8 @@ Elector::Elector(zmq::context_t& ctx, std::string reportEndpoint, ElectorSetting
       peers_(std::move(peers)),
       credentials_(std::move(credentials)),
       clock_(clock),
-      position_(position) {}
+      position_(position),
+      pulse_(pulse) {}
 
 Elector::~Elector() { stop(); }
 
@@ -122,6 +123,20 @@ void Elector::run() {
         if (stop_) break;
         try {
             const TimePoint now = clock_.now();
+            const Millis silent = std::chrono::duration_cast<Millis>(now - pulse_.last());
+            if (silent > s_.loopSilence) {
+                // Our loop is stuck: whatever it holds, it acknowledges nothing, so it must not keep
+                // the lead (nor take it). The loop reads this when it runs again, and follows.
+                report.send({LeaderRole::Unknown, "", epoch, {},
+                             fmt::format("our event loop has not run for {} ms (stuck: a disk, a long batch?); {}",
+                                         silent.count(), lease != 0 ? "stepping down so that a standby leads"
+                                                                    : "not taking the lead")});
+                if (lease != 0) (void)etcd.revoke(lease);
+                lease = 0;
+                window.clear();
+                nextAction = now + s_.poll;
+                continue;
+            }
             if (lease != 0) {
                 // Leading: renew.
                 nextAction = now + s_.keepAliveEvery;

@@ -40,6 +40,7 @@ struct ElectorSettings {
     Millis requestTimeout{250};  // per etcd HTTP request
     Millis pingTimeout{150};     // asking another command node for its log position
     Millis safety{150};          // trust the lease this much less than etcd granted
+    Millis loopSilence{300};     // the node's loop must have stamped its pulse this recently to lead
 };
 
 struct ElectorPeer {
@@ -65,6 +66,19 @@ private:
     LogPosition position_;
 };
 
+// When the node's event loop last ran its heartbeat timer, stamped by the loop and read by the
+// elector: liveness comes from the loop that does the work, so a leader whose loop is stuck (a
+// disk that stops answering fsync, a pathological batch) stops renewing its lease and revokes it,
+// and a wedged node does not campaign.
+class LoopPulse {
+public:
+    void stamp(TimePoint now) { at_.store(now.time_since_epoch().count(), std::memory_order_relaxed); }
+    TimePoint last() const { return TimePoint(TimePoint::duration(at_.load(std::memory_order_relaxed))); }
+
+private:
+    std::atomic<TimePoint::rep> at_{0};
+};
+
 // A report as the loop reads it from the PAIR socket.
 struct ElectorReport {
     LeaderRole role = LeaderRole::Unknown;
@@ -81,7 +95,7 @@ public:
     // `reportEndpoint`: an inproc endpoint the loop has bound a PAIR socket to.
     Elector(zmq::context_t& ctx, std::string reportEndpoint, ElectorSettings settings, std::string self,
             std::vector<ElectorPeer> peers, Credentials credentials, const Clock& clock,
-            const SharedPosition& position);
+            const SharedPosition& position, const LoopPulse& pulse);
     ~Elector();
     Elector(const Elector&) = delete;
     Elector& operator=(const Elector&) = delete;
@@ -103,6 +117,7 @@ private:
     Credentials credentials_;
     const Clock& clock_;
     const SharedPosition& position_;
+    const LoopPulse& pulse_;
     std::atomic<bool> stop_{false};
     std::mutex mutex_;              // with wake_: stop() interrupts a wait at once
     std::condition_variable wake_;

@@ -49,6 +49,9 @@ struct NodeConfig {
     // records it asks for per chunk of that copy.
     uint64_t snapshotMinLag = 10000;
     uint64_t snapshotChunkBytes = 1u << 20;
+    // Test hook (command nodes): once it has led for a second, its event loop stops this many ms,
+    // once (as on a disk that stops answering), so that leadership must follow the loop. 0: never.
+    int wedgeLoopMs = 0;
 
     const Endpoint& channel(BrokerChannel c) const { return channels.at(c); }
 };

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <random>
+#include <atomic>
 #include <thread>
 
 #include <fmt/format.h>
@@ -95,13 +96,19 @@ std::optional<ElectorReport> waitReport(zmq::socket_t& pair, const std::function
     return std::nullopt;
 }
 
-// An elector of the test key on that member.
+// An elector of the test key on that member (its loop counts as alive for an hour).
 ElectorSettings settingsFor(const LocalEtcd& etcd) {
     ElectorSettings s;
     s.etcdEndpoints = {etcd.url()};
     s.key = "jupiter/test/leader";
+    s.loopSilence = Millis(3'600'000);
     return s;
 }
+
+// A loop that ran once, now.
+struct AlivePulse : LoopPulse {
+    explicit AlivePulse(const Clock& clock) { stamp(clock.now()); }
+};
 
 }  // namespace
 
@@ -164,15 +171,16 @@ TEST_CASE("elector: one leader at a time - a stopped leader hands over at once w
     pairA.bind("inproc://elector-a");
     pairB.bind("inproc://elector-b");
     SharedPosition posA, posB;
+    const AlivePulse pulse(clock);
     auto a = std::make_unique<Elector>(ctx, "inproc://elector-a", s, "command-1", std::vector<ElectorPeer>{},
-                                       Credentials::none(), clock, posA);
+                                       Credentials::none(), clock, posA, pulse);
     a->start();
     auto led = waitReport(pairA, [](const ElectorReport& r) { return r.role == LeaderRole::Leader; }, Millis(5000));
     REQUIRE(led);
     CHECK(led->leader == "command-1");
     CHECK(led->validUntil > clock.now());
 
-    Elector b(ctx, "inproc://elector-b", s, "command-2", {}, Credentials::none(), clock, posB);
+    Elector b(ctx, "inproc://elector-b", s, "command-2", {}, Credentials::none(), clock, posB, pulse);
     b.start();
     auto follows = waitReport(pairB, [](const ElectorReport& r) { return r.role == LeaderRole::Standby; }, Millis(5000));
     REQUIRE(follows);
@@ -204,7 +212,8 @@ TEST_CASE("elector: a leader whose key is overwritten or deleted in etcd steps d
     zmq::socket_t pair(ctx, zmq::socket_type::pair);
     pair.bind("inproc://elector-key");
     SharedPosition pos;
-    Elector a(ctx, "inproc://elector-key", s, "command-1", {}, Credentials::none(), clock, pos);
+    const AlivePulse pulse(clock);
+    Elector a(ctx, "inproc://elector-key", s, "command-1", {}, Credentials::none(), clock, pos, pulse);
     a.start();
     auto led = waitReport(pair, [](const ElectorReport& r) { return r.role == LeaderRole::Leader; }, Millis(5000));
     REQUIRE(led);
@@ -235,4 +244,46 @@ TEST_CASE("elector: a leader whose key is overwritten or deleted in etcd steps d
     REQUIRE(third);
     CHECK(third->epoch > again->epoch);
     a.stop();
+}
+
+TEST_CASE("elector: a leader whose loop stops stamping its pulse steps down and revokes its lease at once - and leads "
+          "again, at a larger epoch, once its loop runs") {
+    LocalEtcd etcd;
+    zmq::context_t ctx(1);
+    SystemClock clock;
+    ElectorSettings s = settingsFor(etcd);
+    s.loopSilence = Millis(300);
+    zmq::socket_t pair(ctx, zmq::socket_type::pair);
+    pair.bind("inproc://elector-pulse");
+    SharedPosition pos;
+    LoopPulse pulse;
+    std::atomic<bool> running{true}, stop{false};
+    std::thread loop([&] {  // the node's loop: stamps while it runs
+        while (!stop) {
+            if (running) pulse.stamp(clock.now());
+            std::this_thread::sleep_for(Millis(50));
+        }
+    });
+    Elector a(ctx, "inproc://elector-pulse", s, "command-1", {}, Credentials::none(), clock, pos, pulse);
+    a.start();
+    auto led = waitReport(pair, [](const ElectorReport& r) { return r.role == LeaderRole::Leader; }, Millis(5000));
+    REQUIRE(led);
+    running = false;  // stuck
+    auto down = waitReport(pair, [](const ElectorReport& r) { return r.role == LeaderRole::Unknown; }, Millis(3000));
+    REQUIRE(down);
+    CHECK(down->why.find("event loop has not run") != std::string::npos);
+    CHECK(down->why.find("stepping down") != std::string::npos);
+    EtcdClient c({etcd.url()}, Millis(300));
+    auto holder = c.get(s.key);
+    REQUIRE(holder.ok());
+    CHECK_FALSE(holder->has_value());  // revoked, not left to lapse
+    // While stuck it does not take the free key either.
+    CHECK_FALSE(waitReport(pair, [](const ElectorReport& r) { return r.role == LeaderRole::Leader; }, Millis(500)));
+    running = true;
+    auto again = waitReport(pair, [](const ElectorReport& r) { return r.role == LeaderRole::Leader; }, Millis(5000));
+    REQUIRE(again);
+    CHECK(again->epoch > led->epoch);
+    a.stop();
+    stop = true;
+    loop.join();
 }

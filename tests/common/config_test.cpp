@@ -250,6 +250,20 @@ TEST_CASE("config: roles and test hooks are validated") {
     const std::string gw = "name = \"gateway-1\"\n";
     bad.replace(bad.find(gw), gw.size(), gw + "drop_live_batches_every = 3\n");
     CHECK(parseConfig(bad, "").error().message.find("unknown key drop_live_batches_every") != std::string::npos);
+    // The command nodes' hook: a stuck loop, for so many ms (0-60000), on command nodes only.
+    std::string wedge = defaultConfigToml("/tmp/jx", 23000);
+    const std::string cmd = "name = \"command-2\"\n";
+    wedge.replace(wedge.find(cmd), cmd.size(), cmd + "wedge_loop_ms = 2000\n");
+    auto w = parseConfig(wedge, "");
+    REQUIRE(w.ok());
+    CHECK(w->node("command-2")->wedgeLoopMs == 2000);
+    CHECK(w->node("command-1")->wedgeLoopMs == 0);
+    std::string tooLong = wedge;
+    tooLong.replace(tooLong.find("wedge_loop_ms = 2000"), 20, "wedge_loop_ms = 600000");
+    CHECK_FALSE(parseConfig(tooLong, "").ok());
+    std::string onQuery = defaultConfigToml("/tmp/jx", 23000);
+    onQuery.replace(onQuery.find(at), at.size(), at + "wedge_loop_ms = 2000\n");
+    CHECK(parseConfig(onQuery, "").error().message.find("unknown key wedge_loop_ms") != std::string::npos);
 }
 
 TEST_CASE("config: security is curve by default - none only when every endpoint stays on this host") {

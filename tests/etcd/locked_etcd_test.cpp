@@ -125,7 +125,10 @@ TEST_CASE("locked etcd: the elector leads with Jupiter's credentials - an outsid
     s.requestTimeout = Millis(1000);
     SharedPosition position;
     SystemClock clock;
-    Elector elector(ctx, "inproc://locked-elector", s, "command-1", {}, Credentials::none(), clock, position);
+    LoopPulse pulse;
+    pulse.stamp(clock.now());
+    s.loopSilence = Millis(3'600'000);  // the loop counts as alive throughout
+    Elector elector(ctx, "inproc://locked-elector", s, "command-1", {}, Credentials::none(), clock, position, pulse);
     elector.start();
     std::optional<ElectorReport> leading;
     const auto deadline = std::chrono::steady_clock::now() + Millis(10000);

@@ -209,3 +209,34 @@ TEST_CASE("standby command nodes: etcd is locked - the probe's PUT of the leader
     CHECK(stockOn(c, product, 1, next->body.value("seq", uint64_t{0})) == 2);
     requireConverged(c);
 }
+
+TEST_CASE("standby command nodes: a leader whose event loop is stuck steps down - another leads, every acknowledged "
+          "command once - and it follows once its loop runs again") {
+    // Every command node has the hook (whichever leads first): once it has led a second, its loop
+    // stops for 2 s, once - so the next leader's loop stops too, and the load outlives both.
+    auto hooks = [](std::string toml) {
+        for (const char* node : {"command-1", "command-2", "command-3"}) toml = withNodeKey(node, "wedge_loop_ms = 2000")(toml);
+        return toml;
+    };
+    Cluster c(threeCommandNodes(), hooks);
+    const uint64_t product = createProduct(c);
+    const std::string first = leaderOf(c);
+    CommandLoad load(c.ctx(), c.credentials(), c.gateways(), product, 4, 1000);
+    REQUIRE(Cluster::waitFor([&] { return findLine(c.logLines(first), {"the event loop stops"}) >= 0; }, Millis(20000)));
+    const auto stuck = std::chrono::steady_clock::now();
+    // Another leads while the first is still stuck (its elector revoked the lease for it).
+    const std::string next = leaderOf(c, Millis(15000), first);
+    MESSAGE("another command node led " << std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - stuck).count()
+                                         << " ms after the leader's loop stopped");
+    load.wait();
+    CHECK(load.abandoned() == 0);
+    requireExactlyOnce(c, product, load, 1000);
+    // Its loop ran again: it stepped down, and follows (or, its own hook spent, leads again later).
+    REQUIRE(Cluster::waitFor([&] { return findLine(c.logLines(first), {"the event loop runs again"}) >= 0; },
+                             Millis(10000)));
+    CHECK(Cluster::waitFor([&] { return findLine(c.logLines(first), {"event loop has not run"}) >= 0; },
+                           Millis(5000)));  // what its elector told it, logged as it stepped down
+    REQUIRE(Cluster::waitFor([&] { const auto s = standingOf(c, first); return s == "standby" || s == "leader"; },
+                             Millis(15000)));
+    requireConverged(c);
+}
