@@ -59,6 +59,7 @@ int CommandNode::run() {
     if (replicated()) {
         loop_.onReadable(electorPair_, [this] { onElector(); });
         loop_.onReadable(peers_->socket, [this] { onPeers(); });
+        loop_.onReadable(peers_->events, [this] { onPeerEvents(); });
         loop_.every(Millis(25), [this] { onReplicationTimer(); });
         elector_->start();
     }

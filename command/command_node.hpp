@@ -48,7 +48,8 @@ private:
     void onCommand();
     void onControl();
     void onHeartbeatTimer();
-    void publishHeartbeat();  // our standing, leader, epoch and sequence, now
+    void publishHeartbeat();
+    void onPeerEvents();  // the peers' connections: a standby that loses its leader's tells the elector  // our standing, leader, epoch and sequence, now
     void publishEvents(const Doc& events);
     void sendReplies(std::vector<CommandProcessor::Reply>& replies);
     Envelope answerControl(Envelope& env);

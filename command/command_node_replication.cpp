@@ -29,7 +29,7 @@ void CommandNode::startReplication(zmq::context_t& ctx) {
     committedChanged();
     electorPair_ = zmq::socket_t(ctx, zmq::socket_type::pair);
     electorPair_.bind(electorEndpoint(dc_.node->name));
-    peers_.emplace(wiring_.openPool(Link::CommandPeers, 0));
+    peers_.emplace(wiring_.openPool(Link::CommandPeers, ZMQ_EVENT_DISCONNECTED));
     const auto& etcd = dc_.config.etcd;
     ElectorSettings s;
     s.etcdEndpoints = etcd.endpoints;
@@ -243,6 +243,17 @@ void CommandNode::release() {
         sendReplies(h.replies);
         if (!h.events.empty()) publishEvents(h.events);
         held_.pop_front();
+    }
+}
+
+void CommandNode::onPeerEvents() {
+    while (auto ev = recvSocketEvent(peers_->events)) {
+        const auto peer = peers_->nodeByEndpoint.find(ev->endpoint);
+        if (peer == peers_->nodeByEndpoint.end() || lead_.role() != LeaderRole::Standby || peer->second != lead_.leader())
+            continue;
+        dc_.log->info("lost the connection to the leader {} (epoch {}): asking etcd to end its lease now", peer->second,
+                      lead_.epoch());
+        elector_->suspect(lead_.leader(), lead_.epoch());
     }
 }
 

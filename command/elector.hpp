@@ -16,8 +16,10 @@
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <zmq.hpp>
@@ -103,6 +105,10 @@ public:
     void start();
     // Stops the thread; a leader revokes its lease first (best effort).
     void stop();
+    // From the loop: its connection to the leader it follows dropped (its process is gone). If etcd
+    // still names `leader` at `epoch`, the elector ends that lease now and campaigns as usual,
+    // instead of waiting for the lease to lapse (why this is safe: elector.cpp).
+    void suspect(const std::string& leader, uint64_t epoch);
 
 private:
     void run();
@@ -119,8 +125,9 @@ private:
     const SharedPosition& position_;
     const LoopPulse& pulse_;
     std::atomic<bool> stop_{false};
-    std::mutex mutex_;              // with wake_: stop() interrupts a wait at once
+    std::mutex mutex_;              // with wake_: stop() and suspect() interrupt a wait at once
     std::condition_variable wake_;
+    std::optional<std::pair<std::string, uint64_t>> suspected_;  // guarded by mutex_
     std::thread thread_;
 };
 

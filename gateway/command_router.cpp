@@ -78,6 +78,11 @@ void CommandRouter::onBrokersChanged(const std::set<std::string>& usable) {
         if (!p.target.empty() && usable.count(p.target) == 0 && clock_.now() < p.deadline) attempt(p);
 }
 
+void CommandRouter::onLeaderChanged() {
+    for (auto& [serial, p] : table_.all())
+        if (!p.target.empty() && clock_.now() < p.deadline) attempt(p);  // same id: applied at most once
+}
+
 void CommandRouter::tick() {
     const TimePoint now = clock_.now();
     for (auto& [serial, p] : table_.all()) {

@@ -35,6 +35,9 @@ public:
     void onReply(uint64_t token, const std::string& bytes, const EnvelopePeek& reply);
     // The brokers that can take commands now: commands in flight through any other are resent at once.
     void onBrokersChanged(const std::set<std::string>& usable);
+    // Another command node leads now: what is in flight may have gone to the old leader (a dead one
+    // answers nothing), so it is resent at once to the new one rather than after its attempt timeout.
+    void onLeaderChanged();
     void tick();
     // This gateway hears no broker (`why` says for how long): every command waiting here and every
     // new one is answered at once with kErrorCutOff, so that its client resends it through another

@@ -253,7 +253,15 @@ void GatewayNode::onBus() {
     drainBus(sub_, kDrainRequests, dc_.config, [this](const Heartbeat& hb) {
         switch (hb.role) {
             case Role::Command:
-                if (leaders_.onHeartbeat(hb, clock_.now())) queries_.setHead(leaders_.head());
+                if (leaders_.onHeartbeat(hb, clock_.now())) {
+                    queries_.setHead(leaders_.head());
+                    if (leaders_.headLeader() != commandLeader_ || leaders_.headEpoch() != commandEpoch_) {
+                        const bool first = commandLeader_.empty();
+                        commandLeader_ = leaders_.headLeader();
+                        commandEpoch_ = leaders_.headEpoch();
+                        if (!first) commandRouter_.onLeaderChanged();
+                    }
+                }
                 break;
             case Role::Broker:
                 if (bus_.onBrokerBeat(hb.node)) {

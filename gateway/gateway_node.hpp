@@ -79,6 +79,8 @@ private:
     // every deadline starts afresh.
     BusWatch bus_;
     LeaderTracker leaders_;  // the head as the leader says it, for queries_
+    std::string commandLeader_;  // the leader commands went to: a new one gets what is in flight at once
+    uint64_t commandEpoch_ = 0;
     Reach reach_;          // our own pings answered: a replica whose heartbeats arrive may still be cut off from us
     TimePoint startedAt_;  // a bus silent since start counts as cut off only after the liveness window
     RouteSettle settle_;  // the route is first chosen 1.5 intervals after the first replica heartbeat

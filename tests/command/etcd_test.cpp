@@ -287,3 +287,42 @@ TEST_CASE("elector: a leader whose loop stops stamping its pulse steps down and 
     stop = true;
     loop.join();
 }
+
+TEST_CASE("elector: a standby told its leader's connection dropped ends that lease at once and leads - a suspicion of "
+          "another epoch or node changes nothing") {
+    LocalEtcd etcd;
+    zmq::context_t ctx(1);
+    SystemClock clock;
+    const ElectorSettings s = settingsFor(etcd);
+    // A leader that died without revoking: its key under a 10 s lease nobody renews.
+    EtcdClient dead({etcd.url()}, Millis(300));
+    auto lease = dead.grantLease(10);
+    REQUIRE(lease.ok());
+    auto claim = dead.createIfAbsent(s.key, "command-1", lease->id);
+    REQUIRE(claim.ok());
+    REQUIRE(claim->created);
+    const uint64_t epoch = static_cast<uint64_t>(claim->current.createRevision);
+    zmq::socket_t pair(ctx, zmq::socket_type::pair);
+    pair.bind("inproc://elector-suspect");
+    SharedPosition pos;
+    const AlivePulse pulse(clock);
+    Elector b(ctx, "inproc://elector-suspect", s, "command-2", {}, Credentials::none(), clock, pos, pulse);
+    b.start();
+    auto follows = waitReport(pair, [](const ElectorReport& r) { return r.role == LeaderRole::Standby; }, Millis(5000));
+    REQUIRE(follows);
+    CHECK(follows->epoch == epoch);
+    // Wrong epoch, wrong node: the key stays.
+    b.suspect("command-1", epoch + 1);
+    b.suspect("command-3", epoch);
+    CHECK_FALSE(waitReport(pair, [](const ElectorReport& r) { return r.role == LeaderRole::Leader; }, Millis(500)));
+    auto still = dead.get(s.key);
+    REQUIRE(still.ok());
+    REQUIRE(still->has_value());
+    CHECK((*still)->createRevision == claim->current.createRevision);
+    // The right one: the lease ends now, not in 10 s, and the standby takes over.
+    b.suspect("command-1", epoch);
+    auto leads = waitReport(pair, [](const ElectorReport& r) { return r.role == LeaderRole::Leader; }, Millis(5000));
+    REQUIRE(leads);
+    CHECK(leads->epoch > epoch);  // within the wait above: half the dead lease's 10 s
+    b.stop();
+}

@@ -298,21 +298,32 @@ TEST_CASE("query router: the overall timeout answers with an error") {
     CHECK(f.reply(0).body["code"] == "timeout");
 }
 
-TEST_CASE("command router: resends with the same bytes after a timeout - the first reply wins") {
+// A command router whose sends all go through broker-1, recorded with their tokens, and its answers.
+struct RecordedRouter {
     ManualClock clock;
     std::vector<std::pair<uint64_t, std::string>> sent;
     std::vector<std::string> replies;
-    CommandRouter router(clock, CommandRouter::Settings{},
-                         [&](uint64_t t, const std::string& b) -> std::optional<std::string> {
+    CommandRouter router{clock, CommandRouter::Settings{},
+                         [this](uint64_t t, const std::string& b) -> std::optional<std::string> {
                              sent.emplace_back(t, b);
                              return "broker-1";
                          },
-                         [&](const Frames&, const std::string& b) { replies.push_back(b); });
-    Envelope c;
-    c.kind = Kind::Command;
-    c.name = "sale.delete";
-    c.id = "cmd-1";
-    router.submit({}, *peekEnvelope(encodeEnvelope(c)), encodeEnvelope(c));
+                         [this](const Frames&, const std::string& b) { replies.push_back(b); }};
+    // Submits a sale.delete with request id `id`.
+    Envelope submit(const std::string& id) {
+        Envelope c;
+        c.kind = Kind::Command;
+        c.name = "sale.delete";
+        c.id = id;
+        router.submit({}, *peekEnvelope(encodeEnvelope(c)), encodeEnvelope(c));
+        return c;
+    }
+};
+
+TEST_CASE("command router: resends with the same bytes after a timeout - the first reply wins") {
+    RecordedRouter t;
+    auto& [clock, sent, replies, router] = t;
+    const Envelope c = t.submit("cmd-1");
     clock.advance(Millis(1501));
     router.tick();
     REQUIRE(sent.size() == 2);
@@ -512,4 +523,22 @@ TEST_CASE("query router: with spread, a read-your-writes query still goes to a r
     f.submit("mine", 50);
     REQUIRE(f.sent.size() == 1);
     CHECK(f.sent[0].replica == "query-2");
+}
+
+TEST_CASE("command router: when another command node leads, what is in flight is resent at once - same bytes") {
+    RecordedRouter t;
+    auto& [clock, sent, replies, router] = t;
+    const Envelope c = t.submit("cmd-leader");
+    REQUIRE(sent.size() == 1);
+    clock.advance(Millis(20));  // long before the 1.5 s attempt timeout
+    router.onLeaderChanged();
+    REQUIRE(sent.size() == 2);
+    CHECK(sent[1].second == sent[0].second);  // same request id: the command node deduplicates
+    CHECK(router.resends() == 1);
+    Envelope r = makeReply(c, {{"seq", 7}});
+    router.onReply(sent[1].first, encodeEnvelope(r), *peekEnvelope(encodeEnvelope(r)));
+    REQUIRE(replies.size() == 1);
+    // Answered: nothing left to resend.
+    router.onLeaderChanged();
+    CHECK(sent.size() == 2);
 }
