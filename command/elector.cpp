@@ -136,6 +136,9 @@ void Elector::run() {
         if (stop_) break;
         try {
             const TimePoint now = clock_.now();
+            // Taken whatever we do now, so that a wait is never cut short by one we do not act on
+            // (a leader's, or one for a leader etcd no longer names).
+            const auto suspected = takeSuspicion();
             const Millis silent = std::chrono::duration_cast<Millis>(now - pulse_.last());
             if (silent > s_.loopSilence) {
                 // Our loop is stuck: whatever it holds, it acknowledges nothing, so it must not keep
@@ -207,8 +210,7 @@ void Elector::run() {
                 nextAction = clock_.now();
                 continue;
             }
-            if (const auto suspected = takeSuspicion();
-                *holder && suspected && suspected->first == (*holder)->value &&
+            if (*holder && suspected && suspected->first == (*holder)->value &&
                 suspected->second == static_cast<uint64_t>((*holder)->createRevision)) {
                 // Our loop lost its connection to this leader: its process is gone. End its lease now
                 // rather than when it lapses (1-1.5 s). Safe for the reason a lapse is: safety never
