@@ -87,7 +87,7 @@ TEST_CASE("locked etcd: only the cluster's certificate and Jupiter's user may wr
         MESSAGE(r.error().message);
         return true;
     };
-    CHECK(refused({}, "jupiter/leader"));                                     // no TLS: plain http to the port
+    CHECK(refused({}, "jupiter/leader"));                                     // no CA, no client certificate
     EtcdClient plain({"http://" + etcd.url().substr(8)}, Millis(2000));
     CHECK_FALSE(plain.get("jupiter/leader").ok());
     CHECK(refused({jupiter.caFile, "", "", "", ""}, "jupiter/leader"));        // TLS, no client certificate
