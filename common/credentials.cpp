@@ -78,11 +78,26 @@ void Credentials::serve(zmq::socket_t& s, std::string_view zapDomain) const {
     s.set(zmq::sockopt::curve_secretkey, self_.secretKey);
 }
 
-bool Credentials::knows(const std::string& endpoint) const { return !curve() || serverKeys_.count(endpoint) > 0; }
+namespace {
+
+// libzmq's "tcp://SOURCE;DESTINATION" (connect from a chosen local address): the server is the
+// destination, "tcp://DESTINATION".
+std::string serverOf(const std::string& endpoint) {
+    const auto semi = endpoint.find(';');
+    const auto scheme = endpoint.find("://");
+    if (semi == std::string::npos || scheme == std::string::npos || semi < scheme) return endpoint;
+    return endpoint.substr(0, scheme + 3) + endpoint.substr(semi + 1);
+}
+
+}  // namespace
+
+bool Credentials::knows(const std::string& endpoint) const {
+    return !curve() || serverKeys_.count(serverOf(endpoint)) > 0;
+}
 
 void Credentials::connect(zmq::socket_t& s, const std::string& endpoint) const {
     if (curve()) {
-        auto it = serverKeys_.find(endpoint);
+        auto it = serverKeys_.find(serverOf(endpoint));
         if (it == serverKeys_.end())
             throw std::runtime_error(fmt::format("{} is the endpoint of no node in the configuration: its public key is "
                                                  "unknown, so it cannot be reached securely", endpoint));

@@ -42,7 +42,8 @@ public:
     // Makes `s` a CURVE server for `zapDomain` (the ZAP handler judges each peer by it); call before bind.
     void serve(zmq::socket_t& s, std::string_view zapDomain) const;
     // Connects `s` to `endpoint` as a CURVE client that accepts only the key of the node there.
-    // Throws std::runtime_error for an endpoint of no configured node (curve mode).
+    // Throws std::runtime_error for an endpoint of no configured node (curve mode). libzmq's
+    // "tcp://SOURCE;HOST:PORT" (from a chosen local address) is the node at tcp://HOST:PORT.
     void connect(zmq::socket_t& s, const std::string& endpoint) const;
     // Whether `endpoint` belongs to a node whose key is known (a client may connect there).
     bool knows(const std::string& endpoint) const;
