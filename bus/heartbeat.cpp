@@ -3,6 +3,8 @@
 
 #include <unistd.h>
 
+#include <fmt/format.h>
+
 #include "common/zmq_util.hpp"
 
 namespace jupiter {
@@ -19,12 +21,20 @@ Envelope heartbeatEnvelope(const Heartbeat& hb) {
         e.body["route_since_ms"] = hb.routeSinceMs;
         e.body["route_reason"] = hb.routeReason;
     }
+    if (hb.role == Role::Query && hb.stuck()) {
+        e.body["stuck_at"] = hb.stuckAt;
+        e.body["stuck_reason"] = hb.stuckReason;
+    }
     if (hb.role == Role::Command) {
         e.body["standing"] = hb.standing;
         e.body["epoch"] = hb.epoch;
         e.body["leader"] = hb.leader;
     }
     return e;
+}
+
+std::string Heartbeat::stuckText() const {
+    return stuck() ? fmt::format("stuck at {}: {}", stuckAt, stuckReason) : std::string();
 }
 
 namespace {
@@ -60,7 +70,10 @@ Result<Heartbeat> heartbeatFrom(const Envelope& e) {
     hb.standing = b.value("standing", std::string(hb.role == Role::Command ? "leader" : ""));
     hb.epoch = b.value("epoch", uint64_t{0});
     hb.leader = b.value("leader", std::string());
-    for (const std::string* f : {&hb.node, &hb.endpoint, &hb.route, &hb.routeReason, &hb.standing, &hb.leader})
+    hb.stuckAt = b.value("stuck_at", uint64_t{0});
+    hb.stuckReason = b.value("stuck_reason", std::string());
+    for (const std::string* f :
+         {&hb.node, &hb.endpoint, &hb.route, &hb.routeReason, &hb.standing, &hb.leader, &hb.stuckReason})
         if (!printable(*f)) return makeError("bad_field", "a heartbeat's strings may not hold control characters");
     return hb;
 }

@@ -34,6 +34,11 @@ struct Heartbeat {
     std::string standing;      // command only: "leader", "standby" or "unknown"
     uint64_t epoch = 0;        // command only: the leadership epoch it knows (0: a single command node)
     std::string leader;        // command only: the leader it knows, or empty
+    uint64_t stuckAt = 0;      // query only: the event it cannot apply (0: it applies normally)
+    std::string stuckReason;   // query only: why, when stuckAt > 0
+    bool stuck() const { return stuckAt > 0; }
+    // "stuck at N: reason", or empty.
+    std::string stuckText() const;
     bool leads() const { return role == Role::Command && standing == "leader"; }
 };
 

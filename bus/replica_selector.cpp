@@ -14,8 +14,14 @@ std::size_t ReplicaSelector::rank(const std::string& replica) const {
     return preference_.size();
 }
 
+bool ReplicaSelector::serves(const Liveness& live, const std::string& replica) {
+    if (!live.isUp(replica)) return false;
+    const Heartbeat* hb = live.last(replica);
+    return !hb || !hb->stuck();
+}
+
 bool ReplicaSelector::keeps(const Liveness& live, uint64_t head, const std::string& replica) const {
-    if (replica.empty() || !live.isUp(replica)) return false;
+    if (replica.empty() || !serves(live, replica)) return false;
     const Heartbeat* hb = live.last(replica);
     return (hb ? hb->seq : 0) + leaveLag_ >= head;
 }
@@ -48,7 +54,7 @@ std::optional<std::string> ReplicaSelector::choose(const Liveness& live, uint64_
     const std::string* best = nullptr;
     uint64_t bestSeq = 0;
     for (const auto& r : preference_) {
-        if (exclude.count(r) || !live.isUp(r)) continue;
+        if (exclude.count(r) || !serves(live, r)) continue;
         const Heartbeat* hb = live.last(r);
         const uint64_t seq = hb ? hb->seq : 0;
         if (seq + maxLag_ >= head) return r;
@@ -76,6 +82,8 @@ std::optional<RouteChange> ReplicaSelector::update(const Liveness& live, uint64_
         c.reason = "fail-back";
     else if (!live.isUp(current_))
         c.reason = fmt::format("{} {}", current_, stateName(live.state(current_)));
+    else if (!serves(live, current_))
+        c.reason = fmt::format("{} {}", current_, live.last(current_)->stuckText());
     else
         c.reason = fmt::format("{} behind the head", current_);
     current_ = next;

@@ -1,6 +1,6 @@
 // Which query replica the gateway uses: the first in preference order (query-1, query-2, query-3)
-// that is UP and caught up with the head; never one that is DOWN or unknown, even when the others
-// are down too (no "panic mode"). When no UP replica is caught up, the most advanced UP one serves
+// that is UP and caught up with the head; never one that is DOWN or unknown, or stuck at an event
+// it cannot apply (its heartbeat says so), even when the others are down too (no "panic mode"). When no UP replica is caught up, the most advanced UP one serves
 // (reads stay available; read-your-writes queries wait on the replica for their sequence).
 #pragma once
 
@@ -48,6 +48,8 @@ public:
     std::optional<RouteChange> update(const Liveness& live, uint64_t head);
     const std::string& current() const { return current_; }
     const std::vector<std::string>& preference() const { return preference_; }
+    // Whether `replica` may serve at all: UP, and not stuck at an event it cannot apply.
+    static bool serves(const Liveness& live, const std::string& replica);
 
 private:
     std::vector<std::string> preference_;

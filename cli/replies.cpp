@@ -84,11 +84,19 @@ std::string formatRtt(const Doc& rttUs) {
 
 std::string renderStatus(const Doc& body) {
     Doc rows = Doc::array();
+    std::string stuck;
     const Doc nodes = body.is_object() && body.contains("nodes") ? body["nodes"] : Doc::array();
     for (const auto& n : nodes) {
         if (!n.is_object()) continue;
         const bool up = n.value("state", "") == "UP";
         Doc row = {{"node", n.value("node", "?")}, {"role", n.value("role", "")}, {"state", n.value("state", "?")}};
+        // A replica that is alive but stopped at an event it cannot apply (the line below says where).
+        if (up && n.contains("stuck")) {
+            row["state"] = "STUCK";
+            stuck += fmt::format("{} {}: it applies nothing more and is not routed to; restart it with a build that "
+                                 "can apply that event\n",
+                                 n.value("node", "?"), n.value("stuck", ""));
+        }
         row["pid"] = n.contains("pid") && n["pid"] != 0 ? n["pid"] : Doc("-");
         // An age means "time since the last heartbeat"; for a node never heard from it is noise.
         row["hb age"] = n.contains("age_ms") && (up || n.value("pid", 0) != 0)
@@ -108,7 +116,7 @@ std::string renderStatus(const Doc& body) {
     std::vector<std::string> columns = {"node", "role", "state", "pid", "hb age", "seq", "lag", "ping rtt", "refused"};
     const bool standings = std::any_of(rows.begin(), rows.end(), [](const Doc& r) { return r["standing"] != ""; });
     if (standings) columns.insert(columns.begin() + 3, "standing");
-    std::string out = renderTable(rows, columns);
+    std::string out = renderTable(rows, columns) + stuck;
     const std::string route = field(body, "route", "");
     out += fmt::format("gateway route: {}\n", route.empty() ? "none" : route);
     if (body.is_object() && body.contains("head")) out += fmt::format("command head: {}\n", formatCell("head", body["head"]));

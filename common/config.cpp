@@ -142,7 +142,7 @@ Result<NodeConfig> parseNode(const toml::table& t, std::size_t index) {
             accepted.push_back(std::string(key) + "_bind");
         }
     if (n.role == Role::Query)
-        for (const char* key : {"drop_live_batches_every", "snapshot_min_lag", "snapshot_chunk_bytes"})
+        for (const char* key : {"drop_live_batches_every", "refuse_event_seq", "snapshot_min_lag", "snapshot_chunk_bytes"})
             accepted.emplace_back(key);
     if (n.role == Role::Command) accepted.emplace_back("wedge_loop_ms");
     if (auto s = checkKeys(t, fmt::format("[[node]] {} ({})", n.name, role), accepted); !s) return s.error();
@@ -155,6 +155,7 @@ Result<NodeConfig> parseNode(const toml::table& t, std::size_t index) {
         }
     if (auto s = readInt(t, where, "drop_live_batches_every", 0, 1000000, n.dropLiveBatchesEvery); !s)
         return s.error();
+    if (auto s = readInt(t, where, "refuse_event_seq", 0, int64_t{1} << 62, n.refuseEventSeq); !s) return s.error();
     if (auto s = readInt(t, where, "wedge_loop_ms", 0, 60000, n.wedgeLoopMs); !s) return s.error();
     if (auto s = readInt(t, where, "snapshot_min_lag", 0, int64_t{1} << 40, n.snapshotMinLag); !s) return s.error();
     if (auto s = readInt(t, where, "snapshot_chunk_bytes", 1024, 2 << 20, n.snapshotChunkBytes); !s) return s.error();

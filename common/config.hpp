@@ -52,6 +52,9 @@ struct NodeConfig {
     // Test hook (command nodes): once it has led for a second, its event loop stops this many ms,
     // once (as on a disk that stops answering), so that leadership must follow the loop. 0: never.
     int wedgeLoopMs = 0;
+    // Test hook (query nodes): this build refuses to apply the event with this sequence, as one that
+    // cannot apply it would, so that a poisoned event must stop this replica alone. 0: none.
+    uint64_t refuseEventSeq = 0;
 
     const Endpoint& channel(BrokerChannel c) const { return channels.at(c); }
 };

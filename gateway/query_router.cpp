@@ -133,15 +133,24 @@ void QueryRouter::answer(const PendingRequest& p, const std::string& bytes) {
 
 std::string QueryRouter::unavailableMessage() const {
     std::string parts;
+    uint64_t stuckAt = 0;
     for (const auto& r : selector_.preference()) {
         const NodeState st = live_.state(r);
         std::string part = fmt::format("{} {}", r, stateName(st));
         if (const int64_t since = live_.sinceMs(r); since > 0 && st != NodeState::Unknown)
             part += fmt::format(" since {}", formatUtcMs(since));
+        const Heartbeat* hb = live_.last(r);
         if (st == NodeState::Unknown) part += " (never heard from)";
+        else if (st == NodeState::Up && hb && hb->stuck()) {
+            part += " but " + hb->stuckText();
+            stuckAt = hb->stuckAt;
+        }
         else if (st == NodeState::Up) part += " (not reachable from the gateway)";
         parts += (parts.empty() ? "" : ", ") + part;
     }
+    if (stuckAt)
+        return fmt::format("no query replica available: {}; restart them with a build that can apply event {}", parts,
+                           stuckAt);
     return fmt::format("no query replica available: {}; start one with `jupiter start {}`", parts,
                        selector_.preference().empty() ? "NODE" : selector_.preference().front());
 }
@@ -159,7 +168,9 @@ void QueryRouter::onReply(const std::string& replica, uint64_t token, const std:
     }
     // A replica that is behind (or failed) is not the last word while another live one has not been
     // asked; once each has been, the client gets the answer (say `behind`: retry later) at once.
-    const bool retryable = reply.kind == Kind::Error && (reply.errorCode == "behind" || reply.errorCode == "internal");
+    // (`unavailable` from a replica: it is stuck at an event it cannot apply, before its heartbeat said so.)
+    const bool retryable = reply.kind == Kind::Error && (reply.errorCode == "behind" || reply.errorCode == "internal" ||
+                                                         reply.errorCode == "unavailable");
     if (retryable) p->tried.insert(replica);
     if (retryable && clock_.now() < p->deadline && pick(*p, std::max(settledHead_, p->minSeq))) {
         ++retries_;

@@ -92,10 +92,25 @@ void MonitorNode::onBus() {
                 record(clock_.wallMs(), leaders_.headLeader(), "LEADER", fmt::format("(epoch {})", recordedEpoch_));
             }
         }
+        if (hb.role == Role::Query) noteStuck(hb);
         if (hb.role != Role::Gateway) return;
         if (auto t = routes_.onGatewayBeat(hb))
             record(t->atMs, t->gateway, "REROUTE", fmt::format("{} -> {} ({})", t->from, t->to, t->reason));
     });
+}
+
+void MonitorNode::noteStuck(const Heartbeat& hb) {
+    auto it = stuck_.find(hb.node);
+    if (hb.stuck()) {
+        if (it != stuck_.end() && it->second == hb.stuckAt) return;
+        stuck_[hb.node] = hb.stuckAt;
+        record(clock_.wallMs(), hb.node, "STUCK",
+               fmt::format("(at {}: {}; it applies nothing more and is not routed to until restarted with a build "
+                           "that can apply it)", hb.stuckAt, hb.stuckReason));
+    } else if (it != stuck_.end() && hb.seq >= it->second) {
+        record(clock_.wallMs(), hb.node, "RESUMED", fmt::format("(applied event {}, now at {})", it->second, hb.seq));
+        stuck_.erase(it);
+    }
 }
 
 void MonitorNode::onPingTimer() {
@@ -175,6 +190,7 @@ Doc MonitorNode::statusBody() const {
             row["standing"] = hb->standing;
             row["epoch"] = hb->epoch;
         }
+        if (hb && hb->stuck()) row["stuck"] = hb->stuckText();
         row["rtt_us"] = health_.rttUs(n.name);
         if (auto it = refused_.find(n.name); it != refused_.end()) row["refused"] = it->second;
         row["since_ms"] = live.sinceMs(n.name);

@@ -59,6 +59,10 @@ private:
     uint64_t head_ = 0;
     uint64_t recordedEpoch_ = 0;  // of the last LEADER line written
     std::map<std::string, Doc> refused_;  // each node's refusal counts, from its last pong
+    // Query nodes stuck at an event they cannot apply, and where (a STUCK line was written); a
+    // RESUMED line once one's heartbeat shows it applied past that event.
+    std::map<std::string, uint64_t> stuck_;
+    void noteStuck(const Heartbeat& hb);
 };
 
 }  // namespace jupiter

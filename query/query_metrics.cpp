@@ -24,6 +24,10 @@ QueryMetrics::QueryMetrics(Metrics& m)
       stale_(m.counter("jupiter_query_stale_batches_total",
                        "Event batches refused because they came from a leader older than one already heard.")
                  .Add({})),
+      stuck_(m.gauge("jupiter_query_stuck_at_sequence",
+                     "The event this replica cannot apply and stopped at (0: it applies normally); it resumes when "
+                     "restarted with a build that can apply it.")
+                 .Add({})),
       store_(m) {
     for (const char* source : {"live", "replay"}) {
         applyDuration_.at({source}, Metrics::secondsBuckets());
@@ -46,6 +50,7 @@ void QueryMetrics::sample(const Store& store, const Replicator& replicator, uint
                           const Gatekeeper& gate) {
     head_.Set(static_cast<double>(replicator.head()));
     lag_.Set(static_cast<double>(replicator.lag()));
+    stuck_.Set(replicator.stuck() ? static_cast<double>(replicator.stuck()->seq) : 0.0);
     advanceTo(gaps_, static_cast<double>(replicator.gapsSeen()));
     advanceTo(stale_, static_cast<double>(staleBatches));
     store_.sample(store);

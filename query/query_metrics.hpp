@@ -1,7 +1,7 @@
 // A query node's Prometheus metrics: queries by name and outcome and their time on this node, the
 // time and size of each applied event batch (live or replayed), the applied and head sequences and
-// the lag between them, repaired gaps, batches refused from an old leader, the store's sizes and
-// the door's refusals.
+// the lag between them, the event it is stuck at (if any), repaired gaps, batches refused from an
+// old leader, the store's sizes and the door's refusals.
 #pragma once
 
 #include <cstddef>
@@ -37,6 +37,7 @@ private:
     prometheus::Gauge& lag_;
     prometheus::Counter& gaps_;
     prometheus::Counter& stale_;
+    prometheus::Gauge& stuck_;
     StoreMetrics store_;
 };
 

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <limits>
 
 #include "bus/bus_reader.hpp"
 #include "common/signature.hpp"
@@ -59,6 +60,10 @@ QueryNode::QueryNode(zmq::context_t& ctx, const DaemonContext& dc, const Clock& 
       dropLiveEvery_(dc.node->dropLiveBatchesEvery) {
     if (dropLiveEvery_)
         dc.log->warn("test hook: dropping every {} live event batch (drop_live_batches_every)", dropLiveEvery_);
+    if (dc.node->refuseEventSeq) {
+        replicator_.refuseEvent(dc.node->refuseEventSeq);
+        dc.log->warn("test hook: this replica refuses to apply event {} (refuse_event_seq)", dc.node->refuseEventSeq);
+    }
 }
 
 int QueryNode::run() {
@@ -96,7 +101,10 @@ void QueryNode::onRequest() {
                                                                          dc_.node->name, installer_.records()))));
                 return;
             }
-            if (env.minSeq && *env.minSeq > replicator_.applied()) return park(req, env);
+            if (env.minSeq && *env.minSeq > replicator_.applied()) {
+                if (replicator_.stuck()) return refuseStuck(req.route, env);
+                return park(req, env);
+            }
             answer(req.route, env);
             return;
         }
@@ -236,8 +244,36 @@ void QueryNode::onReplayReply(const std::string& from, const Envelope& reply) {
 
 void QueryNode::afterApply(const Result<std::size_t>& r) {
     if (!r) return stop(r.error().message);
-    if (*r == 0 || waits_.empty()) return;
-    for (auto& w : waits_.ready(replicator_.applied())) answer(w.route, w.query);
+    if (*r > 0 && !waits_.empty())
+        for (auto& w : waits_.ready(replicator_.applied())) answer(w.route, w.query);
+    if (replicator_.stuck() && !heartbeat_.info().stuck()) onStuck();
+}
+
+// Logged once; the heartbeat says it from now on, so gateways stop routing here and the monitor
+// records it. Queries waiting for a sequence this replica will not reach are answered now.
+void QueryNode::onStuck() {
+    const Stuck& st = *replicator_.stuck();
+    std::string reason = st.reason.substr(0, 400);
+    for (char& ch : reason)
+        if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) ch = ' ';
+    heartbeat_.info().stuckAt = st.seq;
+    heartbeat_.info().stuckReason = reason;
+    dc_.log->critical("stuck at {}: {}. This replica stops applying events (it answers at sequence {}, and "
+                      "gateways route elsewhere); restart it with a build that can apply event {}, or move its data "
+                      "folder aside to rebuild it",
+                      st.seq, reason, replicator_.applied(), st.seq);
+    for (auto& w : waits_.ready(std::numeric_limits<uint64_t>::max())) refuseStuck(w.route, w.query);
+    onHeartbeatTimer();
+}
+
+void QueryNode::refuseStuck(const Frames& route, const Envelope& q) {
+    Envelope reply = makeErrorReply(
+        q.name, q.id,
+        makeError("unavailable", fmt::format("{} is {}; it cannot reach sequence {}: ask another replica",
+                                             dc_.node->name, heartbeat_.info().stuckText(), q.minSeq.value_or(0))));
+    reply.seq = store_.seq();
+    reply.node = dc_.node->name;
+    sendReply(router_, route, reply);
 }
 
 void QueryNode::stop(const std::string& why) {
@@ -298,6 +334,8 @@ void QueryNode::onSourceReply() {
 }
 
 void QueryNode::requestReplayIfDue() {
+    // Stuck: neither a replay nor a copy of the state past the event this build cannot apply.
+    if (replicator_.stuck()) return;
     if (!installer_.active() && installWanted())
         startInstall(fmt::format("{} events behind, holding {}", replicator_.lag(), replicator_.applied()));
     if (installer_.active()) return sendInstallRequests();

@@ -44,6 +44,9 @@ private:
     void onHeartbeatTimer();
     void answer(const Frames& route, const Envelope& q);
     void afterApply(const Result<std::size_t>& r);
+    void onStuck();  // the replicator just stopped at an event it cannot apply
+    // Answers `unavailable` to a query for a sequence past the event this replica is stuck at.
+    void refuseStuck(const Frames& route, const Envelope& q);
     void requestReplayIfDue();
     void stop(const std::string& why);  // logs it and ends the loop with exit code 1
     // Installing a copy of a command node's state instead of replaying (new or far behind).

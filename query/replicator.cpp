@@ -48,7 +48,16 @@ void Replicator::restart() {
     head_ = std::max(head_, applied());
 }
 
-Result<std::size_t> Replicator::apply(const Doc& events, bool* gapped) {
+std::optional<std::string> Replicator::refusal(uint64_t seq, const Doc& item, Txn& txn) const {
+    if (seq == refuseSeq_) return "refused by the test hook refuse_event_seq";
+    if (auto ok = applyEvent(item["name"].get_ref<const std::string&>(), item["body"], txn); !ok)
+        return fmt::format("{} does not apply to this read model: {}", item["name"].get<std::string>(),
+                           ok.error().message);
+    return std::nullopt;
+}
+
+Result<std::size_t> Replicator::apply(const Doc& events, bool fromLog, bool* gapped) {
+    if (stuck_) return std::size_t{0};
     if (!events.is_array()) return makeError("malformed", "events must be an array");
     // Every batch arrives once per broker: a batch whose last event is already applied is a copy,
     // dropped before any item is validated.
@@ -60,27 +69,47 @@ Result<std::size_t> Replicator::apply(const Doc& events, bool* gapped) {
     auto txn = store_.begin();
     uint64_t seq = store_.seq();
     std::size_t n = 0;
+    auto gap = [&] {
+        ++gaps_;
+        gap_ = true;
+        if (gapped) *gapped = true;
+    };
     for (const auto& item : events) {
         if (auto ok = validateEventItem(item); !ok) {
-            ++gaps_;  // treat a bad item as missing: the replay from the event log brings it again
-            gap_ = true;
-            if (gapped) *gapped = true;
+            // The log's own copy of the next event, unreadable to this build: poisoned. Anything
+            // else is treated as missing: the replay from the event log brings it again.
+            auto s = item.is_object() ? item.find("seq") : item.end();
+            if (fromLog && s != item.end() && s->is_number_unsigned() && s->get<uint64_t>() == seq + 1)
+                stuck_ = Stuck{seq + 1, ok.error().message};
+            else
+                gap();
             break;
         }
         const uint64_t s = item["seq"].get<uint64_t>();
         if (s <= seq) continue;  // already applied
         if (s != seq + 1) {
-            ++gaps_;
-            gap_ = true;
-            if (gapped) *gapped = true;
+            gap();
             break;
         }
-        if (auto ok = applyEvent(item["name"].get_ref<const std::string&>(), item["body"], *txn); !ok)
-            throw std::logic_error(fmt::format("event {} does not apply to this read model ({}); move the node's "
-                                               "data folder aside and restart it to rebuild from the command node",
-                                               s, ok.error().message));
+        // What an event changed before it failed is not kept: the transaction is rebuilt below
+        // from the events before it.
+        if (auto why = refusal(s, item, *txn)) {
+            stuck_ = Stuck{s, std::move(*why)};
+            break;
+        }
         seq = s;
         ++n;
+    }
+    if (stuck_ && n > 0) {
+        // Commit exactly the events before the poisoned one (it may have written part of itself).
+        txn = store_.begin();
+        for (const auto& item : events) {
+            const uint64_t s = item["seq"].get<uint64_t>();
+            if (s <= store_.seq()) continue;
+            if (s > seq) break;
+            if (auto ok = applyEvent(item["name"].get_ref<const std::string&>(), item["body"], *txn); !ok)
+                return makeError("internal", fmt::format("event {} applied, then did not: {}", s, ok.error().message));
+        }
     }
     if (n == 0) return std::size_t{0};
     txn->setSeq(seq);
@@ -93,7 +122,7 @@ Result<std::size_t> Replicator::apply(const Doc& events, bool* gapped) {
 
 Result<std::size_t> Replicator::onLive(const Doc& events, uint64_t head) {
     onHead(head);
-    return apply(events);
+    return apply(events, false);
 }
 
 Result<std::size_t> Replicator::onReplay(const Doc& events, uint64_t head) {
@@ -102,7 +131,7 @@ Result<std::size_t> Replicator::onReplay(const Doc& events, uint64_t head) {
     // start-up probe), which may point past the real head.
     head_ = std::max(head, applied());
     bool gapped = false;
-    auto n = apply(events, &gapped);
+    auto n = apply(events, true, &gapped);
     if (n && *n > 0) replaying_ = true;
     // A reply that does not continue what is applied (an earlier one was short or lost): the
     // ranges in flight are no longer consecutive with ours; ask again from what we have.
@@ -111,6 +140,7 @@ Result<std::size_t> Replicator::onReplay(const Doc& events, uint64_t head) {
 }
 
 std::optional<uint64_t> Replicator::replayDue() {
+    if (stuck_) return std::nullopt;  // what it would bring cannot be applied
     if (applied() >= head_) {
         behindSince_.reset();
         gap_ = false;

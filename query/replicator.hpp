@@ -5,11 +5,19 @@
 // are in flight at once (consecutive ranges), so the command node reads the next chunk while this
 // replica applies the current one. Each batch of events and the applied sequence change in one
 // atomic write; events at or below the applied sequence are ignored.
+//
+// An event this build cannot apply (a bug, or an event of a newer version during an upgrade) stops
+// this replica at that sequence, not the process: what came before it is committed, the replica is
+// `stuck()` from then on (it applies, replays and asks for nothing more, and says so in its
+// heartbeat), and a restart with a build that can apply the event resumes it. A live item that
+// does not validate is a gap (the replay brings the log's own copy); the log's own copy that does
+// not validate either is a poisoned event like one that does not apply.
 #pragma once
 
 #include <cstdint>
 #include <deque>
 #include <optional>
+#include <string>
 
 #include "common/clock.hpp"
 #include "common/doc.hpp"
@@ -17,6 +25,12 @@
 #include "store/store.hpp"
 
 namespace jupiter {
+
+// Where and why a replica stopped applying events.
+struct Stuck {
+    uint64_t seq = 0;     // the event it cannot apply (everything before it is applied)
+    std::string reason;
+};
 
 class Replicator {
 public:
@@ -32,6 +46,11 @@ public:
     void onHead(uint64_t head);
     // Forgets the requests in flight and any gap (the store was replaced: a snapshot installed).
     void restart();
+    // Test hook (refuse_event_seq): refuses to apply the event `seq` as this build would one it
+    // cannot apply. 0: none.
+    void refuseEvent(uint64_t seq) { refuseSeq_ = seq; }
+    // Set once an event could not be applied: nothing is applied or asked for after it.
+    const std::optional<Stuck>& stuck() const { return stuck_; }
 
     // If a replay request should be sent now, the sequence to replay from, for chunk() events (marks
     // it outstanding). Call until it returns nothing: several may be due at once.
@@ -46,7 +65,11 @@ public:
 
 private:
     // Sets *gapped when the batch does not continue what is applied (a gap or a bad item).
-    Result<std::size_t> apply(const Doc& events, bool* gapped = nullptr);
+    // `fromLog`: the batch is the command node's own copy (a replay), so an item at the next
+    // sequence that does not validate is poisoned, not damaged on its way.
+    Result<std::size_t> apply(const Doc& events, bool fromLog, bool* gapped = nullptr);
+    // Why the item at the next sequence cannot be applied, if it cannot.
+    std::optional<std::string> refusal(uint64_t seq, const Doc& item, Txn& txn) const;
 
     Store& store_;
     const Clock& clock_;
@@ -60,6 +83,8 @@ private:
     bool replaying_ = false;           // a replay brought events and we are not caught up yet
     std::optional<TimePoint> behindSince_;  // behind the head without a known gap since
     uint64_t gaps_ = 0;
+    uint64_t refuseSeq_ = 0;
+    std::optional<Stuck> stuck_;
 };
 
 // Checks one event item: {seq: uint, name: a known event, at: int, body: valid for that event}.

@@ -150,11 +150,15 @@ std::vector<MessageSpec> build() {
                   {"route_reason", S, false, "gateway: why the route last changed"},
                   {"standing", S, false, "command: leader, standby or unknown"},
                   {"epoch", U, false, "command: the leadership epoch it knows (0: a single command node)"},
-                  {"leader", S, false, "command: the leader it knows, or empty"}}});
+                  {"leader", S, false, "command: the leader it knows, or empty"},
+                  {"stuck_at", U, false,
+                   "query: the event it cannot apply; it stopped applying there, is not routed to, and resumes "
+                   "when restarted with a build that can (absent: it applies normally)"},
+                  {"stuck_reason", S, false, "query: why it cannot apply stuck_at", 512}}});
     c.push_back({Kind::Transition, "transition", "published by the monitor on topic tr for every change it logs",
                  {{"at_ms", I, true, "wall time, ms since epoch"},
                   {"node", S, true, "the node concerned"},
-                  {"event", S, true, "UP, DOWN, REROUTE or LEADER"},
+                  {"event", S, true, "UP, DOWN, REROUTE, LEADER, STUCK or RESUMED"},
                   {"detail", S, true, "the rest of the log line", 1024},
                   {"line", S, true, "the full log line", 2048}}});
 

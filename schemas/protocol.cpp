@@ -21,7 +21,7 @@ const std::vector<ErrorSpec>& errorCatalog() {
         {"ahead_of_head", "query node (passed on by the gateway)", "`min_seq` is beyond every sequence the leading command node has committed (the message names the head)", "final: min_seq must come from a command's reply"},
         {"behind", "query node (passed on by the gateway once every live replica said so)", "the replica has not applied `min_seq` within 1 s, or is installing a copy of the state", "retry later, same request"},
         {"timeout", "gateway", "no replica (queries) or command node (commands) answered within 10 s in all", "resend with the same id: a command is applied at most once"},
-        {"unavailable", "gateway, broker, command node", "no replica or command node can take the request now (none live, an election under way, a standby asked)", "resend later with the same id"},
+        {"unavailable", "gateway, broker, command node, query node", "no replica or command node can take the request now (none live, an election under way, a standby asked); or every live replica is stuck at an event it cannot apply (the message names the sequence), or a query node asked directly is stuck before the query's `min_seq`", "resend later with the same id"},
         {"cut_off", "gateway", "the gateway hears no broker, so it cannot pass commands on", "resend the same request to another gateway"},
         {"internal", "query node, command node", "the node failed to answer (a bug); the gateway tries another replica first", "resend; report it"},
         {"too_far_behind", "command node (to a standby)", "a standby asked for entries the leader no longer holds", "(not sent to clients)"},

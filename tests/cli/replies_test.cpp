@@ -105,3 +105,13 @@ TEST_CASE("cli: status shows each node's health - the gateway's route and the he
     CHECK(formatRtt(Doc(25000)) == "25 ms");
     CHECK(formatRtt(Doc()) == "-");
 }
+
+TEST_CASE("cli: status marks a replica stuck at an event it cannot apply - and says where and why") {
+    const Doc body = Doc::parse(R"({"nodes": [
+        {"node": "query-1", "role": "query", "state": "UP", "pid": 41, "age_ms": 35, "seq": 6, "lag": 4,
+         "rtt_us": 412, "stuck": "stuck at 7: refused by the test hook refuse_event_seq"}],
+        "route": "query-2", "head": 10})");
+    const std::string out = renderStatus(body);
+    CHECK(contains(out, "query-1  query  STUCK"));
+    CHECK(contains(out, "query-1 stuck at 7: refused by the test hook refuse_event_seq: it applies nothing more"));
+}

@@ -542,3 +542,52 @@ TEST_CASE("command router: when another command node leads, what is in flight is
     router.onLeaderChanged();
     CHECK(sent.size() == 2);
 }
+
+TEST_CASE("query router: a replica stuck at an event it cannot apply gets no queries - all stuck is unavailable, "
+          "naming the event") {
+    Fixture f;
+    Heartbeat stuck = hb("query-1", 6);
+    stuck.stuckAt = 7;
+    stuck.stuckReason = "product.renamed is not a known event";
+    f.clock.advance(Millis(60));
+    f.live.onHeartbeat(stuck);
+    CHECK(f.live.isUp("query-1"));  // alive: its heartbeat comes from a loop that runs
+    f.submit("a");
+    REQUIRE(f.sent.size() == 1);
+    CHECK(f.sent[0].replica == "query-2");
+    auto change = f.selector.update(f.live, 6);
+    REQUIRE(change);
+    CHECK(change->to == "query-2");
+    for (auto n : {"query-2", "query-3"}) {
+        Heartbeat h = hb(n, 6);
+        h.stuckAt = 7;
+        h.stuckReason = "product.renamed is not a known event";
+        f.live.onHeartbeat(h);
+    }
+    f.submit("b");
+    CHECK(f.sent.size() == 1);
+    f.clock.advance(Millis(501));
+    f.router.tick();
+    REQUIRE(f.replies.size() == 1);
+    auto e = f.reply(0);
+    CHECK(e.body["code"] == "unavailable");
+    const std::string msg = e.body["message"];
+    CHECK(msg.find("query-1 UP") != std::string::npos);
+    CHECK(msg.find("stuck at 7: product.renamed is not a known event") != std::string::npos);
+    CHECK(msg.find("a build that can apply event 7") != std::string::npos);
+}
+
+TEST_CASE("query router: unavailable from a replica (stuck, before its heartbeat said so) is tried elsewhere") {
+    Fixture f;
+    f.submit("a", 1);
+    REQUIRE(f.sent.size() == 1);
+    Envelope q = *decodeEnvelopeHeader(f.sent[0].bytes);
+    Envelope r = makeErrorReply(q.name, q.id, makeError("unavailable", "query-1 is stuck at 1: x"));
+    const std::string bytes = encodeEnvelope(r);
+    f.router.onReply("query-1", f.sent[0].token, bytes, *peekEnvelope(bytes));
+    REQUIRE(f.sent.size() == 2);
+    CHECK(f.sent[1].replica == "query-2");
+    f.answer(f.sent[1]);
+    REQUIRE(f.replies.size() == 1);
+    CHECK(f.reply(0).kind == Kind::Reply);
+}

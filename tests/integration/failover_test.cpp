@@ -1,10 +1,13 @@
 // Heartbeats, the monitor and rerouting with real daemons: kill -9, SIGSTOP, all replicas down,
-// and a dead monitor, under a steady query load. Outcomes and orderings only, no timings.
+// a dead monitor and a poisoned event, under a steady query load. Outcomes and orderings only, no
+// timings.
 #include <doctest/doctest.h>
 
 #include <signal.h>
 
 #include <algorithm>
+#include <fstream>
+#include <iterator>
 
 #include <fmt/format.h>
 
@@ -190,4 +193,94 @@ TEST_CASE("failover: routing spread serves from every replica - kill -9 of one l
     bool logged = false;
     for (const auto& l : c.logLines("gateway-1")) logged = logged || l.find("routing spread") != std::string::npos;
     CHECK(logged);
+}
+
+TEST_CASE("failover: a replica that cannot apply an event stops there - stays up, says so, is not routed to - none "
+          "can is unavailable naming it - a restart with a build that can resumes") {
+    // query-1 cannot apply event 3; query-2 and query-3 cannot apply event 6 (the test hook makes
+    // each build refuse it, as one from a newer version would be refused).
+    const auto hook1 = withNodeKey("query-1", "refuse_event_seq = 3");
+    const auto hook2 = withNodeKey("query-2", "refuse_event_seq = 6");
+    const auto hook3 = withNodeKey("query-3", "refuse_event_seq = 6");
+    Cluster c(lean(), [&](std::string toml) { return hook3(hook2(hook1(std::move(toml)))); });
+    const uint64_t product = createProduct(c);  // event 1
+    REQUIRE(waitForLine(c, {"gateway-1 REROUTE", "-> query-1"}));
+    QueryLoad load(c.ctx(), c.credentials(), c.gateways(), 4);
+    REQUIRE(Cluster::waitFor([&] { return load.ok() > 100; }, Millis(10000)));
+    auto receive = [&] {
+        auto r = c.send("stock.receive", {{"product", product}, {"quantity", 1}});
+        REQUIRE(r.ok());
+        REQUIRE(r->kind == Kind::Reply);  // the write side does not care
+        return r->body["seq"].get<uint64_t>();
+    };
+    receive();
+    REQUIRE(receive() == 3);
+    REQUIRE(waitForLine(c, {"query-1 STUCK", "(at 3: refused by the test hook refuse_event_seq"}));
+    REQUIRE(waitForLine(c, {"REROUTE query-1 -> query-2 (query-1 stuck at 3"}));
+    const uint64_t rerouted = load.ok();
+    REQUIRE(Cluster::waitFor([&] { return load.ok() > rerouted + 100; }, Millis(10000)));
+    CHECK(load.lastServedBy() == "query-2");
+    // It stays up and answers at the sequence before the event; a query for a later one is
+    // answered at once: it will not get there.
+    CHECK(findLine(c.transitions(), {"query-1 DOWN"}) < 0);
+    auto at = c.query("inventory.value", Doc::object(), 1);
+    REQUIRE(at.ok());
+    CHECK(at->kind == Kind::Reply);
+    CHECK(at->seq == 2u);
+    auto ahead = c.query("inventory.value", Doc::object(), 1, 3);
+    REQUIRE(ahead.ok());
+    REQUIRE(ahead->kind == Kind::Error);
+    CHECK(ahead->body["code"] == "unavailable");
+    CHECK(ahead->body["message"].get<std::string>().find("stuck at 3") != std::string::npos);
+    const auto status = c.cli("status");
+    CHECK(status.output.find("STUCK") != std::string::npos);
+    CHECK(status.output.find("query-1 stuck at 3: refused by the test hook refuse_event_seq") != std::string::npos);
+    receive();
+    receive();  // 5: the others apply on; query-1 stays where it is
+    CHECK(stockOn(c, product, 3, 5) == 4);
+    requireNoFailedQueries(load);
+    load.stop();
+
+    // Event 6 no replica can apply: queries are answered unavailable, naming it; nothing crashes.
+    REQUIRE(receive() == 6);
+    REQUIRE(waitForLine(c, {"query-2 STUCK", "(at 6:"}));
+    REQUIRE(waitForLine(c, {"query-3 STUCK", "(at 6:"}));
+    REQUIRE(Cluster::waitFor([&] {
+        auto q = c.query("inventory.value");
+        return q.ok() && q->kind == Kind::Error && q->body["code"] == "unavailable";
+    }, Millis(10000)));
+    auto none = c.query("inventory.value");
+    REQUIRE(none.ok());
+    const std::string msg = none->body.value("message", "");
+    CHECK(msg.find("query-2 UP") != std::string::npos);
+    CHECK(msg.find("stuck at 6") != std::string::npos);
+    CHECK(msg.find("a build that can apply event 6") != std::string::npos);
+    for (const auto& r : c.replicas()) {
+        CHECK(kill(c.pid(r), 0) == 0);
+        long lines = 0;
+        for (const auto& l : c.logLines(r)) lines += l.find("stuck at ") != std::string::npos ? 1 : 0;
+        CHECK_MESSAGE(lines == 1, r, " logs its stuck event once");
+    }
+
+    // "A build that can apply it": the same binaries without the hook. Each resumes from the event
+    // it stopped at, and the replicas agree again.
+    const auto file = c.dir() / "jupiter.toml";
+    std::string toml;
+    {
+        std::ifstream in(file);
+        toml.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    for (auto hook = toml.find("refuse_event_seq"); hook != std::string::npos; hook = toml.find("refuse_event_seq"))
+        toml.erase(hook, toml.find('\n', hook) + 1 - hook);
+    std::ofstream(file) << toml;
+    const long mark = static_cast<long>(c.transitions().size());
+    for (const auto& r : c.replicas()) {
+        const int pid = c.pid(r);
+        REQUIRE(kill(pid, SIGTERM) == 0);
+        REQUIRE(Cluster::waitFor([&] { return kill(pid, 0) != 0; }, Millis(10000)));
+        restart(c, r);
+    }
+    for (const auto& r : c.replicas()) CHECK(waitForLine(c, {r + " RESUMED"}, mark));
+    requireConverged(c);
+    CHECK(stockOn(c, product, 1, 6) == 5);
 }

@@ -152,3 +152,70 @@ TEST_CASE("replicator: a lost reply in the window - after the timeout every rang
     CHECK(r.replayDue() == std::optional<uint64_t>(11));
     CHECK_FALSE(r.replayDue());
 }
+
+TEST_CASE("replicator: an event that does not apply stops it there - what came before is kept - nothing more asked") {
+    TempStore t;
+    ManualClock clock;
+    Replicator r(*t.store, clock, Millis(1000));
+    Doc b = batch(1, 5);
+    b[2]["body"]["code"] = "P1";  // event 3: a product code event 1 already holds
+    CHECK(r.onLive(b, 5).value() == 2);
+    CHECK(r.applied() == 2);
+    REQUIRE(r.stuck());
+    CHECK(r.stuck()->seq == 3);
+    CHECK(r.stuck()->reason.find("already taken by id 1") != std::string::npos);
+    CHECK(r.lag() == 3);
+    // Nothing more is applied or asked for, from the live stream or from a replay.
+    clock.advance(Millis(5000));
+    CHECK_FALSE(r.replayDue());
+    CHECK(r.onReplay(batch(3, 6), 6).value() == 0);
+    CHECK(r.onLive(batch(6, 7), 7).value() == 0);
+    CHECK(r.applied() == 2);
+    // What was committed is exactly events 1 and 2: a replica rebuilt from them has the same digest.
+    TempStore fresh;
+    Replicator clean(*fresh.store, clock, Millis(1000));
+    REQUIRE(clean.onLive(batch(1, 2), 2).value() == 2);
+    CHECK(fresh.store->digest() == t.store->digest());
+}
+
+TEST_CASE("replicator: the refuse_event_seq hook stops it at that event - a restart without it resumes") {
+    TempStore t;
+    ManualClock clock;
+    {
+        Replicator r(*t.store, clock, Millis(1000));
+        r.refuseEvent(4);
+        CHECK(r.onLive(batch(1, 6), 6).value() == 3);
+        REQUIRE(r.stuck());
+        CHECK(r.stuck()->seq == 4);
+        CHECK(r.stuck()->reason.find("refuse_event_seq") != std::string::npos);
+    }
+    // The process restarts with a build that can apply it: the replay from 4 on resumes it.
+    Replicator r(*t.store, clock, Millis(1000));
+    CHECK_FALSE(r.stuck());
+    behindHead(r, clock, 6);
+    CHECK(r.replayDue() == 4u);
+    CHECK(r.onReplay(batch(4, 6), 6).value() == 3);
+    CHECK(r.applied() == 6);
+    CHECK_FALSE(r.stuck());
+}
+
+TEST_CASE("replicator: an unknown event live is a gap - the log's own copy of it stops the replica") {
+    TempStore t;
+    ManualClock clock;
+    Replicator r(*t.store, clock, Millis(1000));
+    REQUIRE(r.onLive(batch(1, 2), 2).value() == 2);
+    Doc newer = Doc::array({makeEventDoc(3, "product.renamed", 1, {{"id", 1}})});  // from a newer version
+    CHECK(r.onLive(newer, 3).value() == 0);
+    CHECK_FALSE(r.stuck());  // it may have been damaged on the way: ask the log
+    REQUIRE(r.replayDue() == 3u);
+    // The log's copy past the next sequence is still a gap (not the event it is at)...
+    Doc later = Doc::array({makeEventDoc(4, "product.renamed", 1, {{"id", 1}})});
+    CHECK(r.onReplay(later, 4).value() == 0);
+    CHECK_FALSE(r.stuck());
+    // ...the log's copy at the next sequence is the event itself: this build cannot read it.
+    CHECK(r.onReplay(newer, 3).value() == 0);
+    REQUIRE(r.stuck());
+    CHECK(r.stuck()->seq == 3);
+    CHECK(r.stuck()->reason.find("product.renamed") != std::string::npos);
+    CHECK_FALSE(r.replayDue());
+}
