@@ -66,7 +66,7 @@ Action controlAction(const Envelope& env) {
     if (env.kind == Kind::Control && env.name == "ping") return Action::Ping;
     if (env.kind == Kind::Control && env.name == "status") return Action::MonitorStatus;
     if (env.kind == Kind::Control && (env.name == "replay" || env.name == "snapshot")) return Action::Replay;
-    if (env.kind == Kind::Control && env.name == "fetch") return Action::Replicate;
+    if (env.kind == Kind::Control && (env.name == "fetch" || env.name == "fence")) return Action::Replicate;
     return Action::Inspect;
 }
 

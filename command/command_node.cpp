@@ -202,13 +202,14 @@ Envelope CommandNode::answerControl(Envelope& env) {
     return makeErrorReply(env.name, env.id,
                           makeError("unknown_message",
                                     fmt::format("the command node's endpoint answers ping, replay, snapshot, digest, "
-                                                "keys and fetch; send {} through the gateway", env.name)));
+                                                "keys, fetch and fence; send {} through the gateway", env.name)));
 }
 
 void CommandNode::onControl() {
     serveRequests(control_, kDrainControl, [this](Request& req, Envelope& env) {
         if (!permitted(gate_, control_, req, env, controlAction(env))) return;
         if (env.kind == Kind::Control && env.name == "fetch") return serveFetch(req, env);
+        if (env.kind == Kind::Control && env.name == "fence") return serveFence(req, env);
         Envelope reply = answerControl(env);
         reply.seq = committedSeq_;
         reply.node = dc_.node->name;

@@ -78,6 +78,8 @@ private:
     void onElector();
     void onPeers();
     void onReplicationTimer();
+    void serveFence(Request& req, const Envelope& env);
+    void suspectSilentLeader(TimePoint now);
     void becomeLeader(uint64_t epoch, TimePoint validUntil);
     void stepDown(const std::string& why);
     void serveFetch(Request& req, const Envelope& env);
@@ -121,6 +123,10 @@ private:
     std::string fetchId_;      // standby: the fetch in flight
     TimePoint fetchSentAt_{};
     TimePoint nextFetch_{};
+    bool leaderSuspected_ = false;  // standby: we told the elector the leader is silent (once per fetch)
+    bool leaderHeard_ = false;      // standby: the leader we follow has answered a fetch of ours
+    TimePoint lastTick_{};          // the replication timer's last run
+    TimePoint resumedAt_{};         // when we last ran again after a stall of our own
 };
 
 }  // namespace jupiter

@@ -13,11 +13,12 @@ namespace jupiter {
 namespace {
 
 constexpr std::size_t kFetchBytes = 1u << 20;   // entries per fetch answer, at most (and at least one)
-constexpr Millis kFetchHold{250};               // a fetch with nothing new waits this long for an entry
+constexpr Millis kFetchHold{100};               // a fetch with nothing new waits this long for an entry
 constexpr Millis kFetchPatience{1000};          // a fetch unanswered this long is sent again
 constexpr Millis kFetchRetry{50};               // after a refusal, or while no leader is known
 constexpr Millis kStandbySilence{1000};         // no standby fetched for this long: commands are refused
 constexpr Millis kFetchRefusedRetry{5000};      // after a refusal that asking again at once would not change
+constexpr Millis kOwnStall{100};                // the replication timer (every 25 ms) late by this: we did not run
 
 std::string electorEndpoint(const std::string& node) { return "inproc://elector-" + node; }
 
@@ -89,6 +90,8 @@ void CommandNode::onElector() {
                 if (lead_.leader() != r->leader || lead_.epoch() != r->epoch) {
                     dc_.log->info("STANDBY of {} (epoch {}) from entry {}", r->leader, r->epoch, log_->last().index);
                     fetchId_.clear();
+                    leaderSuspected_ = false;
+                    leaderHeard_ = false;
                 }
                 lead_.follow(r->leader, r->epoch);
                 break;
@@ -133,6 +136,40 @@ void CommandNode::stepDown(const std::string& why) {
     followers_.clear();
     processor_.reload();
     lead_.unknown();
+}
+
+// A candidate's question before it campaigns: our log position, answered only after we fence the
+// epochs it has seen end (Leadership::fence): from now on we acknowledge none of their writes, so
+// the candidate may count on our answer (mayCampaign). Only another command node may ask, with its
+// own key; a stolen command node key could at most delay acknowledgements for two lease TTLs a try.
+void CommandNode::serveFence(Request& req, const Envelope& env) {
+    const std::string name = env.body.value("node", std::string());
+    auto refuse = [&](const char* code, const std::string& why) {
+        sendReply(control_, req.route, makeErrorReply(env.name, env.id, makeError(code, why)));
+    };
+    const NodeConfig* peer = dc_.config.node(name);
+    if (!peer || peer->role != Role::Command || peer == dc_.node)
+        return refuse("bad_field", fmt::format("a fence in the name of '{}', which is not another command node", name));
+    if (gate_.credentials().curve()) {
+        const Identity* who = gate_.sender(req.peer, "a fence");
+        if (!who || who->name != name) {
+            gate_.refuse(who, fmt::format("a fence in the name of {}", name));
+            return refuse("forbidden", fmt::format("a fence in the name of {} must come with {}'s key", name, name));
+        }
+    }
+    if (!replicated()) return refuse("unavailable", fmt::format("{} replicates to no standby", dc_.node->name));
+    const uint64_t revision = env.body["revision"].get<uint64_t>();
+    const bool ours = lead_.epoch() <= revision && lead_.role() != LeaderRole::Unknown;
+    lead_.fence(revision, clock_.now() + Millis(2000 * dc_.config.etcd.leaseTtlSeconds));
+    if (elector_) elector_->lookSoon();
+    if (ours)
+        dc_.log->info("{} asked for our log position to campaign (the leader key was gone at etcd revision {}): "
+                      "acknowledging nothing more of epoch {} (led by {})",
+                      name, revision, lead_.epoch(), lead_.leader());
+    Envelope reply = makeReply(env, {{"log_index", log_->last().index}, {"log_epoch", log_->last().epoch}});
+    reply.seq = committedSeq_;
+    reply.node = dc_.node->name;
+    sendReply(control_, req.route, reply);
 }
 
 void CommandNode::serveFetch(Request& req, const Envelope& env) {
@@ -251,6 +288,7 @@ void CommandNode::onPeerEvents() {
         const auto peer = peers_->nodeByEndpoint.find(ev->endpoint);
         if (peer == peers_->nodeByEndpoint.end() || lead_.role() != LeaderRole::Standby || peer->second != lead_.leader())
             continue;
+        if (!leaderHeard_) continue;  // never in touch: it may be us who are cut off (see suspectSilentLeader)
         dc_.log->info("lost the connection to the leader {} (epoch {}): asking etcd to end its lease now", peer->second,
                       lead_.epoch());
         elector_->suspect(lead_.leader(), lead_.epoch());
@@ -259,6 +297,8 @@ void CommandNode::onPeerEvents() {
 
 void CommandNode::onReplicationTimer() {
     const TimePoint now = clock_.now();
+    if (now - lastTick_ > kOwnStall) resumedAt_ = now;  // we did not run: what came meanwhile is unread
+    lastTick_ = now;
     if (lead_.leading()) {
         for (auto& follower : followers_)
             if (follower.second.waiting && now >= follower.second.deadline) answerFetch(follower.second);
@@ -266,11 +306,38 @@ void CommandNode::onReplicationTimer() {
         return;
     }
     if (lead_.leader().empty() || lead_.leader() == dc_.node->name) return;
+    suspectSilentLeader(now);
     if (!fetchId_.empty() && now - fetchSentAt_ < kFetchPatience) return;
     if (now >= nextFetch_) sendFetch();
 }
 
+// A leader answers a fetch within kFetchHold even with nothing new; one that has left ours
+// unanswered for as long again as a heartbeat's liveness has stopped (SIGSTOP, a wedged host): we
+// ask the elector to end its lease now instead of when it lapses (see Elector::run for why this is
+// safe, and what a false suspicion costs: one leader change, no write). A fetch we did not send
+// (fenced, not connected) proves nothing, nor does a silence while we ourselves did not run, nor
+// one from a leader we have never heard from: a node cut off from the others (a deposed leader in a
+// partition) must not end the lease of every leader elected without it, over and over (Raft's
+// pre-vote answers the same disruption).
+void CommandNode::suspectSilentLeader(TimePoint now) {
+    if (fetchId_.empty() || leaderSuspected_ || !leaderHeard_) return;
+    const Millis silence = kFetchHold + Millis(dc_.config.heartbeatLiveness * dc_.config.heartbeatIntervalMs);
+    if (now - std::max(fetchSentAt_, resumedAt_) <= silence) return;
+    onPeers();  // an answer may be waiting behind this timer in the same turn of the loop
+    if (fetchId_.empty() || fetchSentAt_ + silence >= now) return;
+    leaderSuspected_ = true;
+    dc_.log->warn("the leader {} (epoch {}) has not answered our fetch for {} ms: asking etcd to end its lease now",
+                  lead_.leader(), lead_.epoch(), std::chrono::duration_cast<Millis>(now - fetchSentAt_).count());
+    elector_->suspect(lead_.leader(), lead_.epoch());
+}
+
 void CommandNode::sendFetch() {
+    if (lead_.fenced(lead_.epoch(), clock_.now())) {
+        // A candidate counts on the position we answered (serveFence): asking again would acknowledge more.
+        fetchId_.clear();
+        nextFetch_ = clock_.now() + kFetchRetry;
+        return;
+    }
     const LogPosition last = log_->last();
     Envelope req = makeRequest(Kind::Control, "fetch",
                                {{"from", last.index + 1}, {"last_epoch", last.epoch},
@@ -291,6 +358,8 @@ void CommandNode::onPeers() {
         auto env = decodeEnvelopeHeader(view(frames[1]));
         if (!env || env->id != fetchId_ || fetchId_.empty()) return;  // late, or from an old leader
         fetchId_.clear();
+        leaderSuspected_ = false;
+        leaderHeard_ = true;
         try {
             onFetchReply(*env, frames);
         } catch (const std::exception& e) {  // a field of the wrong type: refuse the answer, ask again

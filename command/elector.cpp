@@ -92,6 +92,14 @@ void Elector::suspect(const std::string& leader, uint64_t epoch) {
     wake_.notify_all();
 }
 
+void Elector::lookSoon() {
+    {
+        std::lock_guard lock(mutex_);
+        lookSoon_ = true;
+    }
+    wake_.notify_all();
+}
+
 void Elector::run() {
     Reporter report(ctx_, reportEndpoint_);
     EtcdClient etcd(s_.etcdEndpoints, s_.requestTimeout, s_.etcdCredentials);
@@ -109,17 +117,31 @@ void Elector::run() {
         const auto left = t - clock_.now();
         if (left <= TimePoint::duration::zero()) return;
         std::unique_lock lock(mutex_);
-        wake_.wait_for(lock, left, [this] { return stop_.load() || suspected_.has_value(); });
+        wake_.wait_for(lock, left, [this] { return stop_.load() || suspected_.has_value() || lookSoon_; });
     };
     auto takeSuspicion = [&] {
         std::lock_guard lock(mutex_);
         return std::exchange(suspected_, std::nullopt);
     };
-    auto askPeers = [&] {
+    TimePoint hurryUntil{};  // while a candidate campaigns (lookSoon), the key is read every 10 ms
+    auto takeLookSoon = [&] {
+        std::lock_guard lock(mutex_);
+        return std::exchange(lookSoon_, false);
+    };
+    // Each answer fences the epochs up to `revision` on that node (CommandNode::serveFence), so that
+    // it stays true until we have campaigned. `silent`: a node we have just judged gone, counted as
+    // silent without waiting `pingTimeout` for it (safe: mayCampaign counts silence as doubt).
+    auto askPeers = [&](int64_t revision, const std::string& silent) {
         std::vector<std::optional<LogPosition>> answers;
-        for (auto& c : peers) {
-            auto r = c->call(makeRequest(Kind::Control, "ping", Doc::object()), s_.pingTimeout, 1);
-            const bool ok = r && r->kind == Kind::Control && r->body.contains("log_index") &&
+        for (std::size_t i = 0; i < peers.size(); ++i) {
+            if (peers_[i].name == silent) {
+                answers.push_back(std::nullopt);
+                continue;
+            }
+            auto r = peers[i]->call(
+                makeRequest(Kind::Control, "fence", {{"revision", static_cast<uint64_t>(revision)}, {"node", self_}}),
+                s_.pingTimeout, 1);
+            const bool ok = r && r->kind == Kind::Reply && r->body.contains("log_index") &&
                             r->body["log_index"].is_number_unsigned() && r->body.contains("log_epoch") &&
                             r->body["log_epoch"].is_number_unsigned();
             if (ok)
@@ -130,6 +152,8 @@ void Elector::run() {
         }
         return answers;
     };
+    const std::string termKey = s_.key + "-term";
+    std::string justSuspected;  // the leader whose lease we ended on suspicion (asked no more this campaign)
 
     while (!stop_) {
         sleepUntil(nextAction);
@@ -139,6 +163,7 @@ void Elector::run() {
             // Taken whatever we do now, so that a wait is never cut short by one we do not act on
             // (a leader's, or one for a leader etcd no longer names).
             const auto suspected = takeSuspicion();
+            if (takeLookSoon()) hurryUntil = now + Millis(300);
             const Millis silent = std::chrono::duration_cast<Millis>(now - pulse_.last());
             if (silent > s_.loopSilence) {
                 // Our loop is stuck: whatever it holds, it acknowledges nothing, so it must not keep
@@ -196,7 +221,9 @@ void Elector::run() {
                 continue;
             }
             // Standby: who holds the key?
-            nextAction = now + s_.poll;
+            nextAction = now + (now < hurryUntil ? Millis(10) : s_.poll);
+            // Whoever ends the lease (we or another standby), the suspect is not waited for.
+            if (suspected) justSuspected = suspected->first;
             auto holder = etcd.get(s_.key);
             if (!holder) {
                 report.send({LeaderRole::Unknown, "", 0, {}, holder.error().message});
@@ -212,27 +239,51 @@ void Elector::run() {
             }
             if (*holder && suspected && suspected->first == (*holder)->value &&
                 suspected->second == static_cast<uint64_t>((*holder)->createRevision)) {
-                // Our loop lost its connection to this leader: its process is gone. End its lease now
-                // rather than when it lapses (1-1.5 s). Safe for the reason a lapse is: safety never
+                // Our loop lost its connection to this leader (its process is gone), or the leader
+                // left our fetch unanswered past its hold and a heartbeat's liveness (stopped, or its
+                // host is). End its lease now rather than when it lapses (1-1.5 s). Safety never
                 // rested on the lease being long but on fencing (as in Patroni, and Kafka's leader
-                // epochs, KIP-101/279). A leader acknowledges only within the lease window it has
-                // confirmed with etcd, and its next renewal (200 ms) finds the lease gone, so it steps
-                // down; every entry carries its epoch, and a standby that follows a newer epoch
-                // acknowledges nothing older, so what it wrote alone is never acknowledged and is
-                // taken back when it rejoins. Who takes over is decided as always (mayCampaign). A
-                // false suspicion - the connection dropped, the leader lives - costs one failover.
+                // epochs, KIP-101/279), and ending a lease early is safe because:
+                //  - the old leader acknowledges only within the lease window it has confirmed with
+                //    etcd, and its next renewal (200 ms) finds the lease gone, so it steps down;
+                //  - before campaigning we ask the others for their logs with a fence: from its
+                //    answer on, a node acknowledges nothing of the epochs that ended (as a standby it
+                //    stops fetching them, as their leader it stops committing), for longer than any
+                //    such leader's window can last, so the answers we count on stay true (Raft's vote:
+                //    a voter rejects older terms once it has voted);
+                //  - the campaign is conditioned on the term key, so it fails if anyone took the lead
+                //    after our read, even if they lost it again (etcd_client.hpp, EtcdTermGuard);
+                //  - every entry carries its epoch, and a standby that follows a newer epoch takes
+                //    back what the old leader wrote alone: written there, never acknowledged.
+                // Who takes over is decided as always (mayCampaign). A false suspicion - the
+                // connection dropped or the leader was slow, and it lives - costs one leader change:
+                // its unacknowledged commands are resent by their senders to the new leader, no
+                // acknowledged write is lost or doubled.
                 (void)etcd.revoke((*holder)->lease);
                 nextAction = clock_.now();
                 continue;
             }
             if (*holder) {
+                justSuspected.clear();
                 lastLeader = (*holder)->value;
                 report.send({LeaderRole::Standby, lastLeader, static_cast<uint64_t>((*holder)->createRevision), {}, ""});
                 continue;
             }
-            // Nobody leads. Take it if our log is as complete as it must be.
+            // Nobody leads. Read the election again with the term key: every epoch up to the
+            // revision of this read is over, and the campaign below fails if anyone takes the lead
+            // after it. Take it if our log is as complete as it must be.
+            auto seen = etcd.readElection(s_.key, termKey);
+            if (!seen) {
+                report.send({LeaderRole::Unknown, "", 0, {}, seen.error().message});
+                continue;
+            }
+            if (seen->holder) {
+                nextAction = clock_.now();
+                continue;
+            }
             const LogPosition mine = position_.get();
-            if (!mayCampaign(mine, askPeers())) {
+            const auto answers = askPeers(seen->revision, std::exchange(justSuspected, std::string()));
+            if (!mayCampaign(mine, answers)) {
                 report.send({LeaderRole::Unknown, "", 0, {},
                              fmt::format("no leader; another command node is further ahead than our {}:{} or too many "
                                          "are silent, so it must take over", mine.epoch, mine.index)});
@@ -241,7 +292,7 @@ void Elector::run() {
             const TimePoint asked = clock_.now();
             auto granted = etcd.grantLease(s_.ttlSeconds);
             if (!granted) continue;
-            auto claim = etcd.createIfAbsent(s_.key, self_, granted->id);
+            auto claim = etcd.createIfAbsent(s_.key, self_, granted->id, EtcdTermGuard{termKey, seen->termRevision});
             if (!claim) {
                 (void)etcd.revoke(granted->id);
                 continue;

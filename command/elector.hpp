@@ -4,8 +4,9 @@
 // the rules and the pattern followed).
 //
 // As a standby it reads the leader key every `poll`; when the key is gone (the leader's lease
-// lapsed) it asks the other command nodes for their log positions and takes the key only if
-// mayCampaign() agrees. As leader it renews its lease every `keepAliveEvery`, reads the key back,
+// lapsed) it asks the other command nodes for their log positions (a fence: each stops
+// acknowledging the ended epochs as it answers) and takes the key only if mayCampaign() agrees
+// and nobody has taken it since its read (the term key). As leader it renews its lease every `keepAliveEvery`, reads the key back,
 // and reports how long the lease is certainly valid; if a renewal is refused, the key is no longer
 // its own (deleted, or overwritten), or no renewal succeeds before that time, it reports that it no
 // longer leads. On stop it revokes its lease, so a clean shutdown hands
@@ -105,10 +106,14 @@ public:
     void start();
     // Stops the thread; a leader revokes its lease first (best effort).
     void stop();
-    // From the loop: its connection to the leader it follows dropped (its process is gone). If etcd
+    // From the loop: its connection to the leader it follows dropped (its process is gone), or the
+    // leader left a fetch unanswered too long (stopped). If etcd
     // still names `leader` at `epoch`, the elector ends that lease now and campaigns as usual,
     // instead of waiting for the lease to lapse (why this is safe: elector.cpp).
     void suspect(const std::string& leader, uint64_t epoch);
+    // From the loop: a candidate has just fenced us (it is about to campaign): read the leader key
+    // every 10 ms for a while instead of every `poll`, so that we follow the new leader at once.
+    void lookSoon();
 
 private:
     void run();
@@ -128,6 +133,7 @@ private:
     std::mutex mutex_;              // with wake_: stop() and suspect() interrupt a wait at once
     std::condition_variable wake_;
     std::optional<std::pair<std::string, uint64_t>> suspected_;  // guarded by mutex_
+    bool lookSoon_ = false;                                      // guarded by mutex_
     std::thread thread_;
 };
 

@@ -9,6 +9,7 @@
 // the key's create_revision: etcd gives every creation a new, larger one, so epochs never repeat.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -46,6 +47,8 @@ public:
 private:
     Millis safety_;
     std::optional<TimePoint> validUntil_;
+    uint64_t fenceRevision_ = 0;
+    std::optional<TimePoint> fenceUntil_;
 };
 
 // What the command node's loop knows about leadership (fed by the elector's reports).
@@ -78,9 +81,27 @@ public:
         validUntil_.reset();
     }
 
-    // Whether we may acknowledge a write now: we lead and our lease is certainly still alive.
+    // A candidate asked for our log position after it saw the leader key absent at etcd revision
+    // `revision`: every epoch up to it is over. Until `until`, we acknowledge nothing of such an
+    // epoch, as leader or as standby, so that the position we answered stays an upper bound of what
+    // any of those leaders and we can have acknowledged (see mayCampaign). `until` lies past every
+    // such leader's lease window, so a stale fence expires harmlessly.
+    void fence(uint64_t revision, TimePoint until) {
+        if (fenceUntil_ && revision <= fenceRevision_ && until <= *fenceUntil_) return;
+        fenceRevision_ = std::max(fenceRevision_, revision);
+        fenceUntil_ = fenceUntil_ ? std::max(*fenceUntil_, until) : until;
+    }
+    // Whether writes of `epoch` must not be acknowledged now (by its leader, or by us as its standby).
+    bool fenced(uint64_t epoch, TimePoint now) const {
+        return fenceUntil_ && now < *fenceUntil_ && epoch <= fenceRevision_;
+    }
+
+    // Whether we may acknowledge a write now: we lead, our lease is certainly still alive, and no
+    // candidate has fenced our epoch.
     bool canAcknowledge(TimePoint now) const {
-        return role_ == LeaderRole::Leader && (alone_ || (validUntil_ && now < *validUntil_));
+        if (role_ != LeaderRole::Leader) return false;
+        if (alone_) return true;
+        return validUntil_ && now < *validUntil_ && !fenced(epoch_, now);
     }
     bool leading() const { return role_ == LeaderRole::Leader; }
     LeaderRole role() const { return role_; }
@@ -95,6 +116,8 @@ private:
     uint64_t epoch_ = 0;
     std::string leader_;
     std::optional<TimePoint> validUntil_;
+    uint64_t fenceRevision_ = 0;
+    std::optional<TimePoint> fenceUntil_;
 };
 
 // Whether a command node at `self` may try to take the lapsed leadership, given what the other
@@ -103,6 +126,10 @@ private:
 // pair, one member must be us, or have answered with a log no further than ours. Whoever the old
 // leader was, that holds exactly when at most one other node is silent or ahead of us. (A node that
 // is behind therefore waits - and catches up from the new leader - instead of taking over.)
+// An answer stays true after it is given because answering fences the old epochs (fence() above):
+// the node acknowledges nothing more of them, as a Raft voter rejects an older term once it has
+// voted; and the campaign itself fails if anyone took the lead after the candidate's read (the
+// term key, etcd_client.hpp), so no newer leader can have acknowledged anything either.
 bool mayCampaign(LogPosition self, const std::vector<std::optional<LogPosition>>& others);
 
 }  // namespace jupiter

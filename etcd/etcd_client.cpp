@@ -203,11 +203,19 @@ Status EtcdClient::revoke(int64_t leaseId) {
     return Ok{};
 }
 
-Result<EtcdClaim> EtcdClient::createIfAbsent(const std::string& key, const std::string& value, int64_t leaseId) {
+Result<EtcdClaim> EtcdClient::createIfAbsent(const std::string& key, const std::string& value, int64_t leaseId,
+                                             const std::optional<EtcdTermGuard>& term) {
     const std::string k = base64Encode(key);
-    Doc txn = {{"compare", Doc::array({{{"key", k}, {"target", "CREATE"}, {"create_revision", "0"}}})},
-               {"success", Doc::array({{{"request_put", {{"key", k}, {"value", base64Encode(value)},
-                                                         {"lease", std::to_string(leaseId)}}}}})},
+    Doc compare = Doc::array({{{"key", k}, {"target", "CREATE"}, {"create_revision", "0"}}});
+    Doc success = Doc::array({{{"request_put", {{"key", k}, {"value", base64Encode(value)},
+                                                {"lease", std::to_string(leaseId)}}}}});
+    if (term) {
+        const std::string t = base64Encode(term->key);
+        compare.push_back({{"key", t}, {"target", "MOD"}, {"mod_revision", std::to_string(term->modRevision)}});
+        success.push_back({{"request_put", {{"key", t}, {"value", base64Encode(value)}}}});
+    }
+    Doc txn = {{"compare", std::move(compare)},
+               {"success", std::move(success)},
                {"failure", Doc::array({{{"request_range", {{"key", k}}}}})}};
     auto r = call("/v3/kv/txn", txn);
     if (!r) return r.error();
@@ -244,6 +252,32 @@ Result<std::optional<EtcdValue>> EtcdClient::get(const std::string& key) {
         return std::optional<EtcdValue>(std::move(*v));
     }
     return std::optional<EtcdValue>();
+}
+
+Result<EtcdElection> EtcdClient::readElection(const std::string& key, const std::string& termKey) {
+    Doc txn = {{"success", Doc::array({{{"request_range", {{"key", base64Encode(key)}}}},
+                                       {{"request_range", {{"key", base64Encode(termKey)}}}}})}};
+    auto r = call("/v3/kv/txn", txn);
+    if (!r) return r.error();
+    EtcdElection e;
+    e.revision = jsonInt(r->value("header", Doc::object()), "revision");
+    if (e.revision <= 0) return makeError("etcd", "etcd's transaction answer has no revision");
+    const auto responses = r->value("responses", Doc::array());
+    if (responses.size() != 2) return makeError("etcd", "etcd's read of the election has not two answers");
+    for (std::size_t i = 0; i < 2; ++i) {
+        const auto range = responses[i].find("response_range");
+        if (range == responses[i].end()) return makeError("etcd", "etcd's read of the election has no range answer");
+        for (const auto& kv : range->value("kvs", Doc::array())) {
+            if (i == 0) {
+                auto v = valueFrom(kv);
+                if (!v) return v.error();
+                e.holder = std::move(*v);
+            } else {
+                e.termRevision = jsonInt(kv, "mod_revision");
+            }
+        }
+    }
+    return e;
 }
 
 }  // namespace jupiter

@@ -1,7 +1,7 @@
 // A client of etcd's v3 HTTP/JSON API (the gRPC gateway documented at
 // https://etcd.io/docs/v3.4/dev-guide/api_grpc_gateway/), through libcurl: the few calls that
 // leadership needs - grant a lease, keep it alive, create a key only if it is absent (a
-// transaction on its create_revision), read it, revoke the lease. Keys and values travel base64
+// transaction on its create_revision, and on a term key's mod_revision), read it, revoke the lease. Keys and values travel base64
 // encoded, as the gateway requires. Each call tries the configured members in turn, starting with
 // the last one that answered, so one dead etcd member costs one timeout at most, once.
 // A locked etcd (etcd_pki.hpp) is reached over https with a client certificate, and as an etcd user:
@@ -39,6 +39,23 @@ struct EtcdClaim {
     EtcdValue current;
 };
 
+// The election as one read saw it, at one revision: the leader key (if held) and the revision at
+// which the term key was last written (0: never). Every successful campaign rewrites the term key,
+// so a campaign conditioned on that revision fails if anyone took the lead since the read, even if
+// they have lost it again (the leader key alone cannot tell: an absent key looks the same before
+// and after).
+struct EtcdElection {
+    std::optional<EtcdValue> holder;
+    int64_t revision = 0;      // the store's revision the read saw
+    int64_t termRevision = 0;  // the term key's mod_revision then
+};
+
+// createIfAbsent's extra condition: `key` has not been written since `modRevision`; it is rewritten.
+struct EtcdTermGuard {
+    std::string key;
+    int64_t modRevision = 0;
+};
+
 // How the client proves itself: the CA that signed the members' certificate and the client's own
 // (https:// endpoints; empty: plain http), and an etcd user (empty: etcd's authentication is off).
 struct EtcdCredentials {
@@ -59,8 +76,12 @@ public:
     Result<int64_t> keepAlive(int64_t leaseId);
     Status revoke(int64_t leaseId);
     // Puts key=value attached to `leaseId` only if the key does not exist (create_revision == 0).
-    Result<EtcdClaim> createIfAbsent(const std::string& key, const std::string& value, int64_t leaseId);
+    // With `term`: also only if the term key is still at term->modRevision, and it is written too.
+    Result<EtcdClaim> createIfAbsent(const std::string& key, const std::string& value, int64_t leaseId,
+                                     const std::optional<EtcdTermGuard>& term = std::nullopt);
     Result<std::optional<EtcdValue>> get(const std::string& key);
+    // The leader key and the term key, read together (one transaction: one revision).
+    Result<EtcdElection> readElection(const std::string& key, const std::string& termKey);
 
     // Any call of the JSON API (e.g. /v3/auth/... to set up users), on the first member that answers.
     Result<Doc> call(const std::string& path, const Doc& body);

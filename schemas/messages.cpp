@@ -183,6 +183,13 @@ std::vector<MessageSpec> build() {
                                            "acknowledges nothing (error diverged)"},
                   {"epoch", U, true, "the leadership epoch the standby follows"},
                   {"node", S, true, "the standby's name"}}});
+    c.push_back({Kind::Control, "fence",
+                 "candidate command node: another command node's log position, asked after the leader key was seen "
+                 "gone; from its answer on, that node acknowledges no write of an epoch up to `revision` (for two "
+                 "lease TTLs), so that the answer stays true while the candidate campaigns; the reply: {log_index, "
+                 "log_epoch}",
+                 {{"revision", U, true, "the etcd revision at which the candidate read the leader key absent"},
+                  {"node", S, true, "the candidate's name (its key must be that node's)"}}});
     c.push_back({Kind::Control, "digest", "state digest of a node's store at its current sequence", {}});
     c.push_back({Kind::Control, "keys", "hash of each stored record from `after` on (to locate a divergence)",
                  {{"after", S, false, "start after this key"}, {"max", U, false, "max keys (default 1000)"}}});

@@ -162,6 +162,50 @@ TEST_CASE("etcd client: leases, a key created only if absent, and its expiry wit
     CHECK(err.error().code == "unavailable");
 }
 
+TEST_CASE("etcd client: a campaign guarded by the term key fails if anyone took the lead since the read, even if "
+          "they lost it again") {
+    LocalEtcd etcd;
+    EtcdClient c({etcd.url()}, Millis(300));
+    const std::string key = "jupiter/test/leader", term = "jupiter/test/leader-term";
+    auto seen = c.readElection(key, term);
+    REQUIRE(seen.ok());
+    CHECK_FALSE(seen->holder);
+    CHECK(seen->termRevision == 0);  // never written
+    CHECK(seen->revision > 0);
+
+    // Someone else campaigns after our read, and loses the lead again before we campaign.
+    auto theirs = c.grantLease(5);
+    REQUIRE(theirs.ok());
+    auto won = c.createIfAbsent(key, "command-2", theirs->id, EtcdTermGuard{term, seen->termRevision});
+    REQUIRE(won.ok());
+    REQUIRE(won->created);
+    CHECK(won->current.createRevision > seen->revision);
+    auto during = c.readElection(key, term);
+    REQUIRE(during.ok());
+    REQUIRE(during->holder);
+    CHECK(during->holder->value == "command-2");
+    CHECK(during->termRevision == won->current.createRevision);  // written in the same transaction
+    REQUIRE(c.revoke(theirs->id).ok());
+    REQUIRE_FALSE(c.get(key)->has_value());
+
+    // The key is absent again, as at our read, yet our campaign fails: it was not absent throughout.
+    auto ours = c.grantLease(5);
+    REQUIRE(ours.ok());
+    auto stale = c.createIfAbsent(key, "command-1", ours->id, EtcdTermGuard{term, seen->termRevision});
+    REQUIRE(stale.ok());
+    CHECK_FALSE(stale->created);
+    CHECK(stale->current.value.empty());  // nobody holds it
+    CHECK_FALSE(c.get(key)->has_value());
+    // Read afresh, it succeeds.
+    auto fresh = c.readElection(key, term);
+    REQUIRE(fresh.ok());
+    CHECK(fresh->termRevision == during->termRevision);
+    auto claim = c.createIfAbsent(key, "command-1", ours->id, EtcdTermGuard{term, fresh->termRevision});
+    REQUIRE(claim.ok());
+    CHECK(claim->created);
+    CHECK(claim->current.createRevision > won->current.createRevision);
+}
+
 TEST_CASE("elector: one leader at a time - a stopped leader hands over at once with a larger epoch") {
     LocalEtcd etcd;
     zmq::context_t ctx(1);

@@ -37,6 +37,33 @@ TEST_CASE("leadership: a leader acknowledges only while its lease is certainly a
     CHECK(l.canAcknowledge(clock.now()));  // a single command node needs no lease
 }
 
+TEST_CASE("leadership: a candidate's fence stops acknowledgements of the epochs it has seen end, for a while") {
+    ManualClock clock;
+    Leadership l("command-1");
+    l.lead(40, clock.now() + Millis(800));
+    REQUIRE(l.canAcknowledge(clock.now()));
+    // A candidate read the leader key gone at revision 45: epoch 40 is over.
+    l.fence(45, clock.now() + Millis(2000));
+    CHECK(l.fenced(40, clock.now()));
+    CHECK(l.fenced(45, clock.now()));
+    CHECK_FALSE(l.fenced(46, clock.now()));  // a leader elected after the read is not fenced
+    CHECK_FALSE(l.canAcknowledge(clock.now()));
+    // An older fence, or a shorter one, never narrows it.
+    l.fence(30, clock.now() + Millis(10));
+    CHECK(l.fenced(45, clock.now() + Millis(1999)));
+    // Past its end, a stale fence is harmless: it lies beyond any fenced leader's lease window.
+    clock.advance(Millis(2000));
+    CHECK_FALSE(l.fenced(40, clock.now()));
+    // It survives role changes: a standby of the fenced epoch fetches (acknowledges) nothing.
+    l.fence(50, clock.now() + Millis(2000));
+    l.follow("command-2", 48);
+    CHECK(l.fenced(l.epoch(), clock.now()));
+    l.follow("command-3", 51);
+    CHECK_FALSE(l.fenced(l.epoch(), clock.now()));
+    l.lead(52, clock.now() + Millis(800));
+    CHECK(l.canAcknowledge(clock.now()));
+}
+
 TEST_CASE("leadership: only a node with everything a leader-and-standby pair may hold takes over") {
     const LogPosition me{5, 100};
     // Everyone answered and is behind or level: go.
