@@ -211,13 +211,16 @@ int runRouting(const std::string& jsonOut, int seconds, int rounds, const std::s
 // Standby command nodes: durable commands/s with one command node and with three (each command
 // on the leader and one standby before it is acknowledged), the same client counts one after the
 // other in the same run; then kill -9 and SIGSTOP of the leader under a command load.
-int runStandby(const std::string& jsonOut, int seconds, int rounds) {
+int runStandby(const std::string& jsonOut, int seconds, int rounds, int trials, bool failoverOnly) {
     zmq::context_t ctx(1);
     Doc report = Doc::object();
     report["machine"] = {{"cores", std::thread::hardware_concurrency()}};
     const Millis dur(seconds * 1000);
-    fmt::print("durable commands/s (stock.receive through the gateways; median of {} runs of {} s):\n", rounds, seconds);
+    if (!failoverOnly)
+        fmt::print("durable commands/s (stock.receive through the gateways; median of {} runs of {} s):\n", rounds,
+                   seconds);
     for (int commands : {1, 3}) {
+        if (failoverOnly && commands == 1) continue;
         const auto dir =
             std::filesystem::temp_directory_path() / fmt::format("jupiter-bench-standby-{}-{}", commands, getpid());
         ClusterControl cluster(dir, true, ClusterSpec{.commands = commands});
@@ -225,6 +228,7 @@ int runStandby(const std::string& jsonOut, int seconds, int rounds) {
         const std::string key = commands == 1 ? "one_command_node" : "leader_and_two_standbys";
         Doc rows = Doc::array();
         for (int c : {1, 8, 64}) {
+            if (failoverOnly) break;
             std::vector<int64_t> v;
             Doc runs = Doc::array();
             for (int r = 0; r < rounds; ++r) {
@@ -240,12 +244,14 @@ int runStandby(const std::string& jsonOut, int seconds, int rounds) {
         }
         report[key] = rows;
         if (commands > 1) {
-            Doc failover = benchLeaderFailover(ctx, cluster, 8);
+            Doc failover = benchLeaderFailover(ctx, cluster, 8, trials);
             for (const auto& [k, d] : failover.items())
-                fmt::print("failover {:<15} {:<8} of {:<10} failed {}  longest gap between acks {} us  max latency {} "
-                           "us  new leader after {} ms\n",
-                           k, d.value("fault", std::string()), d.value("node", std::string()), d.value("failed", 0),
-                           d.value("longest_gap_us", 0), d.value("max_us", 0), d.value("new_leader_ms", -1));
+                fmt::print("failover {:<15} {:<8} of the leader, {} trial(s): failed {}, lost or doubled {}; longest gap "
+                           "between acks p50 {} ms, max {} ms; new leader after p50 {} ms, max {} ms; max latency {} ms\n",
+                           k, d.value("fault", std::string()), d.value("trials", 0), d.value("failed", 0),
+                           d.value("lost_or_doubled", 0), d.value("longest_gap_p50_us", 0) / 1000,
+                           d.value("longest_gap_max_us", 0) / 1000, d.value("new_leader_p50_ms", -1),
+                           d.value("new_leader_max_ms", -1), d.value("max_us", 0) / 1000);
             report["failover"] = failover;
         }
     }
@@ -329,6 +335,11 @@ int main(int argc, char** argv) {
                                                   "nodes: durable commands/s at 1, 8 and 64 clients in each, then "
                                                   "kill -9 and SIGSTOP of the leader under a command load");
     runOptions(standby, "runs per figure (the median is reported)");
+    int standbyTrials = 1;
+    bool failoverOnly = false;
+    standby->add_option("--trials", standbyTrials, "leader faults per signal (p50 and max are reported)")
+        ->check(CLI::Range(1, 100));
+    standby->add_flag("--failover-only", failoverOnly, "skip the commands/s figures: only the leader faults");
 
     auto* routing = app.add_subcommand("routing", "start a cluster in a temp folder: queries/s with routing primary "
                                                   "against spread at 8, 64 and 256 clients (gateways restarted between "
@@ -388,7 +399,7 @@ int main(int argc, char** argv) {
         if (*security) return runSecurity(json, seconds, rounds);
         if (*sync) return runSync(json, seconds, rounds, syncCommands);
         if (*spares) return runSpares(json, seconds, rounds, spareClients);
-        if (*standby) return runStandby(json, seconds, rounds);
+        if (*standby) return runStandby(json, seconds, rounds, standbyTrials, failoverOnly);
         if (*routing) return runRouting(json, seconds, rounds, svg);
         if (*catchup) return runCatchUp(json, catchUpEvents, catchUpCommands);
         Doc d;

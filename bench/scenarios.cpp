@@ -493,14 +493,85 @@ Doc benchFailover(zmq::context_t& ctx, const ClusterControl& cluster, int client
     if (cluster.config().nodesWith(Role::Broker).size() > 1)
         cases.push_back({"broker_kill_9", cluster.first(Role::Broker), "KILL", true});
     for (const auto& f : cases) out[f.key] = measureFailover(ctx, cluster, clients, f);
-    if (cluster.config().replicated()) out.update(benchLeaderFailover(ctx, cluster, clients));
+    if (cluster.config().replicated()) out.update(benchLeaderFailover(ctx, cluster, clients, 1));
     return out;
 }
 
-Doc benchLeaderFailover(zmq::context_t& ctx, const ClusterControl& cluster, int clients) {
+namespace {
+
+// The stock of the product the command load raises (products.list's first item), or -1.
+int64_t loadStock(zmq::context_t& ctx, const ClusterControl& cluster) {
+    auto r = call(ctx, cluster.credentials(), cluster.gatewayEndpoint(), Kind::Query, "products.list", {{"limit", 1}});
+    if (!r.ok() || r->kind != Kind::Reply || r->body.value("items", Doc::array()).empty()) return -1;
+    return r->body["items"][0].value("stock", int64_t{-1});
+}
+
+// Waits (10 s at most) until the replicas show `expected`; what they show then.
+int64_t settledStock(zmq::context_t& ctx, const ClusterControl& cluster, int64_t expected) {
+    int64_t now = loadStock(ctx, cluster);
+    for (int i = 0; i < 100 && now != expected; ++i) {
+        std::this_thread::sleep_for(Millis(100));
+        now = loadStock(ctx, cluster);
+    }
+    return now;
+}
+
+int64_t p50(std::vector<int64_t> v) {
+    if (v.empty()) return -1;
+    std::sort(v.begin(), v.end());
+    return v[(v.size() - 1) / 2];
+}
+
+}  // namespace
+
+// Each trial faults whoever leads then; every trial's load runs until each request has an answer,
+// so with none failed the stock must rise by exactly the acknowledged count: anything else is a
+// command lost or applied twice.
+Doc benchLeaderFailover(zmq::context_t& ctx, const ClusterControl& cluster, int clients, int trials) {
     Doc out = Doc::object();
-    for (const auto& [key, sig] : {std::pair{"leader_kill_9", "KILL"}, std::pair{"leader_sigstop", "STOP"}})
-        out[key] = measureFailover(ctx, cluster, clients, {key, leaderOf(ctx, cluster), sig, true});
+    int64_t stock = settledStock(ctx, cluster, loadStock(ctx, cluster));
+    for (const auto& [key, sig] : {std::pair{"leader_kill_9", "KILL"}, std::pair{"leader_sigstop", "STOP"}}) {
+        Doc runs = Doc::array();
+        std::vector<int64_t> gaps, leaders;
+        int64_t failed = 0, wrong = 0, maxLatency = 0;
+        for (int t = 0; t < trials; ++t) {
+            Doc d = measureFailover(ctx, cluster, clients, {key, leaderOf(ctx, cluster), sig, true});
+            const int64_t acked = d.value("ok", int64_t{0});
+            const int64_t after = settledStock(ctx, cluster, stock + acked);
+            d["acknowledged"] = acked;
+            d["applied"] = after - stock;
+            d["lost_or_doubled"] = after - stock - acked;
+            stock = after;
+            gaps.push_back(d.value("longest_gap_us", int64_t{0}));
+            leaders.push_back(d.value("new_leader_ms", int64_t{-1}));
+            failed += d.value("failed", int64_t{0});
+            wrong += std::abs(d.value("lost_or_doubled", int64_t{0}));
+            maxLatency = std::max(maxLatency, d.value("max_us", int64_t{0}));
+            fmt::print("  {} trial {:>2}: {} of {}: longest gap between acks {} ms, new leader after {} ms, failed {}, "
+                       "lost or doubled {}\n",
+                       key, t + 1, d.value("fault", std::string()), d.value("node", std::string()),
+                       d.value("longest_gap_us", int64_t{0}) / 1000, d.value("new_leader_ms", int64_t{-1}),
+                       d.value("failed", int64_t{0}), d.value("lost_or_doubled", int64_t{0}));
+            std::fflush(stdout);
+            runs.push_back(std::move(d));
+        }
+        const Doc& last = runs.back();
+        out[key] = {{"fault", last.value("fault", std::string())},
+                    {"node", trials == 1 ? last.value("node", std::string()) : std::string("the leader")},
+                    {"load", "commands"},
+                    {"monitor_detection_ms", last.value("monitor_detection_ms", int64_t{-1})},
+                    {"client_failovers", last.value("client_failovers", int64_t{0})},
+                    {"longest_gap_us", *std::max_element(gaps.begin(), gaps.end())},
+                    {"trials", trials},
+                    {"failed", failed},
+                    {"lost_or_doubled", wrong},
+                    {"longest_gap_p50_us", p50(gaps)},
+                    {"longest_gap_max_us", *std::max_element(gaps.begin(), gaps.end())},
+                    {"new_leader_p50_ms", p50(leaders)},
+                    {"new_leader_max_ms", *std::max_element(leaders.begin(), leaders.end())},
+                    {"max_us", maxLatency},
+                    {"runs", std::move(runs)}};
+    }
     return out;
 }
 

@@ -48,7 +48,7 @@ Doc benchCatchUp(zmq::context_t& ctx, const ClusterControl& cluster, int events,
 // broker-1 under a command load (the spares' cases only where the layout has spares).
 Doc benchFailover(zmq::context_t& ctx, const ClusterControl& cluster, int clients);
 // Kill -9 and SIGSTOP of the leading command node under a command load (several command nodes).
-Doc benchLeaderFailover(zmq::context_t& ctx, const ClusterControl& cluster, int clients);
+Doc benchLeaderFailover(zmq::context_t& ctx, const ClusterControl& cluster, int clients, int trials);
 // The command node that leads now (its pong says so); the first configured one if none answers so.
 std::string leaderOf(zmq::context_t& ctx, const ClusterControl& cluster);
 // Queries per second with clients on one gateway against clients spread over every gateway,
