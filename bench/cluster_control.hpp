@@ -36,7 +36,7 @@ public:
     std::vector<std::string> gatewayEndpoints() const { return config_.endpointsOf(Role::Gateway); }
     // The first node of a role (e.g. gateway-1).
     std::string first(Role role) const { return config_.nodesWith(role).front()->name; }
-    const NodeConfig& writer() const { return *config_.writer(); }
+    const NodeConfig& firstCommandNode() const { return *config_.firstCommandNode(); }
     std::vector<const NodeConfig*> replicas() const { return config_.nodesWith(Role::Query); }
     // Runs `jupiter ARGS --dir DIR`; returns its exit code (output goes to /dev/null unless verbose).
     int cli(const std::string& args, bool verbose = false) const;

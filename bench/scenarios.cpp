@@ -232,10 +232,10 @@ Doc benchRocksBatched(int writes) { return benchRocksWrites(writes, false, 5000)
 
 Doc eventLogSize(const ClusterControl& cluster) {
     zmq::context_t ctx(1);
-    const uint64_t events = replicaSeq(ctx, cluster.credentials(), cluster.writer().endpoint);
+    const uint64_t events = replicaSeq(ctx, cluster.credentials(), cluster.firstCommandNode().endpoint);
     uint64_t bytes = 0;
     std::error_code ec;
-    for (const auto& f : std::filesystem::recursive_directory_iterator(cluster.config().nodeDataDir(cluster.writer().name), ec))
+    for (const auto& f : std::filesystem::recursive_directory_iterator(cluster.config().nodeDataDir(cluster.firstCommandNode().name), ec))
         if (f.is_regular_file(ec)) bytes += f.file_size(ec);
     return Doc{{"events", events},
                {"store_bytes", bytes},
@@ -365,7 +365,7 @@ Doc benchCatchUp(zmq::context_t& ctx, const ClusterControl& cluster, int events,
         sampler.join();
         issued = sent.load();
     }
-    const uint64_t head = replicaSeq(ctx, cluster.credentials(), cluster.writer().endpoint);
+    const uint64_t head = replicaSeq(ctx, cluster.credentials(), cluster.firstCommandNode().endpoint);
     if (how != Rejoin::Lagging) std::filesystem::remove_all(cluster.config().nodeDataDir(lagging.name));
     if (how == Rejoin::NewReplay) setNodeKey(cluster, lagging.name, "snapshot_min_lag", "0");
     std::error_code ec;
@@ -390,6 +390,8 @@ Doc benchCatchUp(zmq::context_t& ctx, const ClusterControl& cluster, int events,
     const double secs = std::chrono::duration<double>(done - start).count();
     const double replaySecs = firstAnswer ? std::chrono::duration<double>(done - *firstAnswer).count() : 0;
     const uint64_t behind = how == Rejoin::Lagging ? issued : head;
+    // A replica that had (nearly) caught up by its first answer leaves nothing to time: 0, and timed false.
+    const bool timed = firstSeq < head && replaySecs >= 0.001;
     Doc report{{"behind_events", behind},
                {"how", std::string(rejoinName(how))},
                {"head", head},
@@ -397,7 +399,8 @@ Doc benchCatchUp(zmq::context_t& ctx, const ClusterControl& cluster, int events,
                {"events_per_second", static_cast<int64_t>(static_cast<double>(behind) / secs)},
                {"replay_seconds", replaySecs},
                {"replay_events_per_second",
-                replaySecs > 0 ? static_cast<int64_t>(static_cast<double>(head - firstSeq) / replaySecs) : 0},
+                timed ? static_cast<int64_t>(static_cast<double>(head - firstSeq) / replaySecs) : 0},
+               {"replay_timed", timed},
                {"caught_up", seq >= head},
                {"replica_reports", caughtUpLines(cluster, lagging.name, ec ? 0 : logFrom)}};
     if (!byHistory.empty()) report["commands_by_history"] = std::move(byHistory);
@@ -409,7 +412,7 @@ std::string leaderOf(zmq::context_t& ctx, const ClusterControl& cluster) {
         auto pong = call(ctx, cluster.credentials(), n->endpoint, Kind::Control, "ping", Doc::object());
         if (pong.ok() && pong->body.value("standing", std::string()) == "leader") return n->name;
     }
-    return cluster.writer().name;
+    return cluster.firstCommandNode().name;
 }
 
 namespace {

@@ -16,7 +16,7 @@ Broker::Broker(zmq::context_t& ctx, const DaemonContext& dc, const Clock& clock)
       loop_(clock),
       metrics_(*dc.metrics),
       clock_(clock),
-      writer_(dc.config.writer()->name),
+      writer_(dc.config.firstCommandNode()->name),
       leaders_(Millis(dc.config.heartbeatIntervalMs * dc.config.heartbeatLiveness), dc.config.replicated()),
       frontend_(wiring_.open(Link::BrokerCommands)),
       backend_(wiring_.open(Link::BrokerBackend)),

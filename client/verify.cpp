@@ -74,7 +74,7 @@ Result<VerifyReport> verifyCluster(zmq::context_t& ctx, const Credentials& crede
     }
     if (nodes.empty())
         return makeError("unavailable", fmt::format("no command node answers (start one with `jupiter start {}`)",
-                                                    config.writer()->name));
+                                                    config.firstCommandNode()->name));
     const NodeConfig& writer = *config.node(nodes.front());
     for (const auto* q : config.nodesWith(Role::Query)) nodes.push_back(q->name);
     std::string lastState;

@@ -80,7 +80,7 @@ int CommandNode::run() {
 
 void CommandNode::stop(const std::string& why) {
     dc_.log->critical("{}", why);
-    exitCode_ = 1;
+    exitCode_ = kExitFailed;
     loop_.stop();
 }
 
@@ -124,12 +124,12 @@ void CommandNode::onCommand() {
         return;
     }
     uint64_t index = 0;
-    auto group = processor_.commit([this, &index](StoreTxn& txn) { index = log_->record(txn, lead_.epoch()); });
+    auto group = processor_.commit([this, &index](StoreTxn& txn) { index = replog_->record(txn, lead_.epoch()); });
     if (!group) return stop(group.error().message);
     const TimePoint written = clock_.now();
     metrics_.committed(group->replies.size(), std::chrono::duration_cast<Micros>(written - started));
-    log_->recorded();
-    position_.set(log_->last());
+    replog_->recorded();
+    position_.set(replog_->last());
     held_.push_back({index, written, std::move(group->replies), std::move(group->events)});
     for (auto& follower : followers_)
         if (follower.second.waiting) answerFetch(follower.second);
@@ -173,9 +173,9 @@ Envelope CommandNode::answerControl(Envelope& env) {
         reply.body["epoch"] = lead_.epoch();
         reply.body["leader"] = lead_.leader();
         if (replicated()) {
-            reply.body["log_index"] = log_->last().index;
-            reply.body["log_epoch"] = log_->last().epoch;
-            reply.body["commit"] = log_->commit();
+            reply.body["log_index"] = replog_->last().index;
+            reply.body["log_epoch"] = replog_->last().epoch;
+            reply.body["commit"] = replog_->commit();
         }
         return reply;
     }
@@ -218,7 +218,7 @@ void CommandNode::onControl() {
 }
 
 SnapshotPoint CommandNode::snapshotPoint() const {
-    return {store_.seq(), store_.digest(), replicated() ? log_->last() : LogPosition{}};
+    return {store_.seq(), store_.digest(), replicated() ? replog_->last() : LogPosition{}};
 }
 
 // A copy of the state may be installed by a replica only once every group in it is committed: a
@@ -226,9 +226,9 @@ SnapshotPoint CommandNode::snapshotPoint() const {
 // another epoch, or is gone).
 PointStanding CommandNode::standing(const SnapshotPoint& p) const {
     if (!replicated() || p.at.index == 0) return PointStanding::Committed;
-    const auto epoch = log_->epochAt(p.at.index);
+    const auto epoch = replog_->epochAt(p.at.index);
     if (!epoch || *epoch != p.at.epoch) return PointStanding::TakenBack;
-    return log_->commit() >= p.at.index ? PointStanding::Committed : PointStanding::Pending;
+    return replog_->commit() >= p.at.index ? PointStanding::Committed : PointStanding::Pending;
 }
 
 void CommandNode::onHeartbeatTimer() {

@@ -72,7 +72,7 @@ private:
         uint64_t from = 0;
         TimePoint deadline{};
     };
-    bool replicated() const { return log_ != nullptr; }
+    bool replicated() const { return replog_ != nullptr; }
     void startReplication(zmq::context_t& ctx);
     std::optional<std::string> refusal() const;
     void onElector();
@@ -103,11 +103,11 @@ private:
     zmq::socket_t pub_;       // PUB connected to the brokers' events_in
     HeartbeatPublisher heartbeat_;
     std::optional<SigningKey> signer_;  // signs every event batch we publish (curve mode)
-    int exitCode_ = 0;
+    int exitCode_ = kExitOk;
 
     Leadership lead_;
     uint64_t committedSeq_ = 0;  // events up to here are on two command nodes (or this one alone)
-    std::unique_ptr<ReplicationLog> log_;
+    std::unique_ptr<ReplicationLog> replog_;  // the replication log (the logger is dc_.log)
     SharedPosition position_;
     LoopPulse pulse_;               // stamped by the heartbeat timer: the elector leads only while it moves
     Millis wedgeFor_{0};            // test hook (wedge_loop_ms): once it has led a second, the loop stops this long

@@ -25,8 +25,8 @@ std::string electorEndpoint(const std::string& node) { return "inproc://elector-
 }  // namespace
 
 void CommandNode::startReplication(zmq::context_t& ctx) {
-    log_ = std::make_unique<ReplicationLog>(store_);
-    position_.set(log_->last());
+    replog_ = std::make_unique<ReplicationLog>(store_);
+    position_.set(replog_->last());
     committedChanged();
     electorPair_ = zmq::socket_t(ctx, zmq::socket_type::pair);
     electorPair_.bind(electorEndpoint(dc_.node->name));
@@ -88,7 +88,7 @@ void CommandNode::onElector() {
             case LeaderRole::Standby:
                 if (lead_.leading()) stepDown(fmt::format("{} leads now (epoch {})", r->leader, r->epoch));
                 if (lead_.leader() != r->leader || lead_.epoch() != r->epoch) {
-                    dc_.log->info("STANDBY of {} (epoch {}) from entry {}", r->leader, r->epoch, log_->last().index);
+                    dc_.log->info("STANDBY of {} (epoch {}) from entry {}", r->leader, r->epoch, replog_->last().index);
                     fetchId_.clear();
                     leaderSuspected_ = false;
                     leaderHeard_ = false;
@@ -112,10 +112,10 @@ void CommandNode::becomeLeader(uint64_t epoch, TimePoint validUntil) {
     // The first entry of an epoch carries no writes: once a standby holds it, everything before it
     // is committed too (a leader never counts copies of an older epoch's entries by themselves).
     auto txn = store_.begin();
-    epochStart_ = log_->record(*txn, epoch);
+    epochStart_ = replog_->record(*txn, epoch);
     if (auto ok = store_.commit(*txn, dc_.config.syncDurable); !ok) return stop(ok.error().message);
-    log_->recorded();
-    position_.set(log_->last());
+    replog_->recorded();
+    position_.set(replog_->last());
     processor_.reload();
     held_.clear();
     followers_.clear();
@@ -166,7 +166,7 @@ void CommandNode::serveFence(Request& req, const Envelope& env) {
         dc_.log->info("{} asked for our log position to campaign (the leader key was gone at etcd revision {}): "
                       "acknowledging nothing more of epoch {} (led by {})",
                       name, revision, lead_.epoch(), lead_.leader());
-    Envelope reply = makeReply(env, {{"log_index", log_->last().index}, {"log_epoch", log_->last().epoch}});
+    Envelope reply = makeReply(env, {{"log_index", replog_->last().index}, {"log_epoch", replog_->last().epoch}});
     reply.seq = committedSeq_;
     reply.node = dc_.node->name;
     sendReply(control_, req.route, reply);
@@ -195,17 +195,17 @@ void CommandNode::serveFetch(Request& req, const Envelope& env) {
     const uint64_t from = env.body["from"].get<uint64_t>();
     const uint64_t lastEpoch = env.body["last_epoch"].get<uint64_t>();
     const uint64_t prev = from == 0 ? 0 : from - 1;
-    const auto have = log_->epochAt(prev);
-    if (!have && prev > 0 && prev <= log_->forgotten())
+    const auto have = replog_->epochAt(prev);
+    if (!have && prev > 0 && prev <= replog_->forgotten())
         return refuse("too_far_behind",
                       fmt::format("{} is behind entry {}, and entries up to {} are forgotten here (the event log is "
                                   "kept, the replication log only for {} entries): stop {}, replace its data folder "
                                   "with a copy of a standby's, and start it",
-                                  name, prev, log_->forgotten(), kRetainEntries, name));
+                                  name, prev, replog_->forgotten(), kRetainEntries, name));
     if (!have || *have != lastEpoch) {
         // Its log parts from ours (Kafka's KIP-101 / KIP-279): we say where our history of the latest
         // epoch we share with it ends; it takes back what it holds beyond that.
-        const auto parting = log_->partingFor({lastEpoch, prev});
+        const auto parting = replog_->partingFor({lastEpoch, prev});
         dc_.log->info("{} holds entries up to {} (epoch {}) that are not ours: our epoch {} ends at {}", name, prev,
                       lastEpoch, parting.epoch, parting.end);
         sendReply(control_, req.route,
@@ -216,7 +216,7 @@ void CommandNode::serveFetch(Request& req, const Envelope& env) {
     // What it says it holds must be proven: the digest after that entry, which only holding the
     // entries gives (a stolen key's word alone would commit writes no standby has).
     if (prev > 0) {
-        const auto ours = log_->digestAt(prev);
+        const auto ours = replog_->digestAt(prev);
         const uint64_t theirs = env.body["last_digest"].get<uint64_t>();
         if (!ours || *ours != theirs) {
             gate_.refuse(gate_.sender(req.peer, "a fetch"),
@@ -235,7 +235,7 @@ void CommandNode::serveFetch(Request& req, const Envelope& env) {
     f.from = from;
     f.deadline = clock_.now() + kFetchHold;
     advanceCommit();
-    if (from <= log_->last().index) answerFetch(f);
+    if (from <= replog_->last().index) answerFetch(f);
 }
 
 // The answer is the envelope (entry indices, commit index, epoch) followed by one frame per entry,
@@ -243,14 +243,14 @@ void CommandNode::serveFetch(Request& req, const Envelope& env) {
 // the command nodes it dialled).
 void CommandNode::answerFetch(Follower& f) {
     if (!f.waiting) return;
-    const auto entries = log_->read(f.from, kFetchBytes);
+    const auto entries = replog_->read(f.from, kFetchBytes);
     Doc indices = Doc::array();
     for (const auto& e : entries) indices.push_back(e.index);
     Envelope reply;
     reply.kind = Kind::Reply;
     reply.name = "fetch";
     reply.id = f.waitingId;
-    reply.body = {{"entries", std::move(indices)}, {"commit", log_->commit()}, {"epoch", lead_.epoch()}};
+    reply.body = {{"entries", std::move(indices)}, {"commit", replog_->commit()}, {"epoch", lead_.epoch()}};
     reply.node = dc_.node->name;
     Frames out;
     for (auto& r : *f.waiting) out.push_back(std::move(r));
@@ -264,17 +264,17 @@ void CommandNode::advanceCommit() {
     if (!lead_.canAcknowledge(clock_.now())) return;
     uint64_t best = 0;
     for (const auto& [name, f] : followers_) best = std::max(best, f.acked);
-    if (best < epochStart_ || best <= log_->commit()) return;
-    log_->setCommit(best);
+    if (best < epochStart_ || best <= replog_->commit()) return;
+    replog_->setCommit(best);
     committedChanged();
     release();
 }
 
-void CommandNode::committedChanged() { committedSeq_ = log_->seqAt(log_->commit()); }
+void CommandNode::committedChanged() { committedSeq_ = replog_->seqAt(replog_->commit()); }
 
 void CommandNode::release() {
     if (!lead_.canAcknowledge(clock_.now())) return;
-    while (!held_.empty() && held_.front().index <= log_->commit()) {
+    while (!held_.empty() && held_.front().index <= replog_->commit()) {
         auto& h = held_.front();
         metrics_.replicated(std::chrono::duration_cast<Micros>(clock_.now() - h.since));
         sendReplies(h.replies);
@@ -338,10 +338,10 @@ void CommandNode::sendFetch() {
         nextFetch_ = clock_.now() + kFetchRetry;
         return;
     }
-    const LogPosition last = log_->last();
+    const LogPosition last = replog_->last();
     Envelope req = makeRequest(Kind::Control, "fetch",
                                {{"from", last.index + 1}, {"last_epoch", last.epoch},
-                                {"last_digest", log_->digestAt(last.index).value_or(0)}, {"epoch", lead_.epoch()},
+                                {"last_digest", replog_->digestAt(last.index).value_or(0)}, {"epoch", lead_.epoch()},
                                 {"node", dc_.node->name}});
     fetchId_ = req.id;
     fetchSentAt_ = clock_.now();
@@ -384,18 +384,18 @@ void CommandNode::onFetchReply(const Envelope& reply, const Frames& frames) {
     const Doc& b = reply.body;
     if (b.contains("truncate_end")) {
         const uint64_t epoch = b.at("truncate_epoch").get<uint64_t>();
-        const auto before = log_->last();
-        const uint64_t to = log_->cutFor({epoch, b.at("truncate_end").get<uint64_t>()});
+        const auto before = replog_->last();
+        const uint64_t to = replog_->cutFor({epoch, b.at("truncate_end").get<uint64_t>()});
         if (to >= before.index) {
             dc_.log->error("{} says our logs part at entry {} (epoch {}), but we hold nothing after it; asking again "
                            "later", lead_.leader(), to, epoch);
             nextFetch_ = clock_.now() + kFetchRefusedRetry;
             return;
         }
-        if (auto ok = log_->truncate(to); !ok) return stop(ok.error().message);
+        if (auto ok = replog_->truncate(to); !ok) return stop(ok.error().message);
         dc_.log->warn("took back entries {}..{} that the leader {} does not have (written here, never acknowledged)",
                       to + 1, before.index, lead_.leader());
-        position_.set(log_->last());
+        position_.set(replog_->last());
         return sendFetch();
     }
     const Doc& indices = b.at("entries");
@@ -415,15 +415,15 @@ void CommandNode::onFetchReply(const Envelope& reply, const Frames& frames) {
         entries.push_back(std::move(*entry));
     }
     if (!entries.empty()) {
-        if (auto ok = log_->append(entries, dc_.config.syncDurable); !ok) {
+        if (auto ok = replog_->append(entries, dc_.config.syncDurable); !ok) {
             if (ok.error().code == "diverged") return stop(ok.error().message);
             dc_.log->error("could not apply the leader's entries: {}", ok.error().message);
             nextFetch_ = clock_.now() + kFetchRetry;
             return;
         }
-        position_.set(log_->last());
+        position_.set(replog_->last());
     }
-    log_->setCommit(b.at("commit").get<uint64_t>());
+    replog_->setCommit(b.at("commit").get<uint64_t>());
     committedChanged();
     sendFetch();  // also tells the leader we hold these
 }

@@ -223,7 +223,7 @@ std::vector<const NodeConfig*> Config::nodesWith(Role role) const {
     return out;
 }
 
-const NodeConfig* Config::writer() const {
+const NodeConfig* Config::firstCommandNode() const {
     for (const auto& n : nodes)
         if (n.role == Role::Command) return &n;
     return nullptr;

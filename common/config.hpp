@@ -134,9 +134,9 @@ struct Config {
     std::vector<const NodeConfig*> nodesWith(Role role) const;
     // Their control endpoints, in the same order (e.g. the gateways a client fails over between).
     std::vector<std::string> endpointsOf(Role role) const;
-    // The first configured command node (with one command node: the one that writes; with several,
-    // the leader is elected through etcd and learned from heartbeats).
-    const NodeConfig* writer() const;
+    // The first configured command node: the one that writes only when it is the only one; with
+    // several, the leader is elected through etcd (ask the nodes: their pongs and heartbeats say).
+    const NodeConfig* firstCommandNode() const;
     bool replicated() const { return nodesWith(Role::Command).size() > 1; }
     // Every node in start order: by role (broker, command, query, monitor, gateway), then as configured.
     std::vector<const NodeConfig*> startOrder() const;

@@ -130,13 +130,13 @@ int runDaemon(int argc, char** argv, Role role, const std::function<int(DaemonCo
                              : loadConfig(configFile);
     if (!cfg) {
         std::cerr << fmt::format("{}: {}\n", program, cfg.error().message);
-        return 2;
+        return kExitBadSetup;
     }
     DaemonContext ctx{std::move(cfg.value()), nullptr, nullptr, Credentials::none(), nullptr};
     auto picked = pickNode(ctx.config, role, nodeName);
     if (!picked) {
         std::cerr << fmt::format("{}: {}\n", program, picked.error().message);
-        return 2;
+        return kExitBadSetup;
     }
     ctx.node = *picked;
     nodeName = ctx.node->name;
@@ -145,25 +145,25 @@ int runDaemon(int argc, char** argv, Role role, const std::function<int(DaemonCo
     auto credentials = Credentials::forNode(ctx.config, *ctx.node);
     if (!credentials) {
         std::cerr << fmt::format("jupiter-{}: {}\n", nodeName, credentials.error().message);
-        return 2;
+        return kExitBadSetup;
     }
     ctx.credentials = std::move(*credentials);
     std::error_code ec;
     std::filesystem::create_directories(ctx.config.dir, ec);
     if (ec) {
         std::cerr << fmt::format("jupiter-{}: cannot create data directory {}: {} (check the path's permissions)\n",
-                                 program, ctx.config.dir.string(), ec.message());
-        return 2;
+                                 nodeName, ctx.config.dir.string(), ec.message());
+        return kExitBadSetup;
     }
     if (auto s = checkPrivateFolder(ctx.config.dir, "data folder"); !s) {
         std::cerr << fmt::format("jupiter-{}: {}\n", nodeName, s.error().message);
-        return 2;
+        return kExitBadSetup;
     }
     if (logToFile || daemon) {
         // Opened before detaching, so that a log folder it cannot write is refused on the terminal.
         if (auto s = redirectOutputTo(ctx.config.logFile(nodeName)); !s) {
             std::cerr << fmt::format("jupiter-{}: {}\n", nodeName, s.error().message);
-            return 2;
+            return kExitBadSetup;
         }
         if (daemon) detach();
     }
@@ -171,7 +171,7 @@ int runDaemon(int argc, char** argv, Role role, const std::function<int(DaemonCo
     int pidFd = lockPidFile(ctx.config.pidFile(nodeName), err);
     if (pidFd < 0) {
         std::cerr << fmt::format("jupiter-{}: {}\n", nodeName, err);
-        return 3;
+        return kExitAlreadyRunning;
     }
     blockTerminationSignals();
     HeapTrimmer trimmer(std::chrono::seconds(5));  // after the mask and the fork: its thread inherits both
@@ -182,7 +182,7 @@ int runDaemon(int argc, char** argv, Role role, const std::function<int(DaemonCo
         if (auto s = ctx.metrics->serve(ctx.node->metrics); !s) {
             ctx.log->critical("{}", s.error().message);
             close(pidFd);
-            return 2;
+            return kExitBadSetup;
         }
         ctx.log->info("serving Prometheus metrics at http://{}/metrics", ctx.node->metrics);
     }
@@ -195,7 +195,7 @@ int runDaemon(int argc, char** argv, Role role, const std::function<int(DaemonCo
         rc = body(ctx);
     } catch (const std::exception& e) {
         ctx.log->critical("stopping on an unexpected error: {}", e.what());
-        rc = 1;
+        rc = kExitFailed;
     }
     // Everything that holds a port goes before the pidfile's lock: `jupiter kill` reports the node
     // gone once the lock is free, and `jupiter start` right after must find its ports free.

@@ -25,6 +25,16 @@ struct DaemonContext {
     std::shared_ptr<Metrics> metrics;  // served at the node's `metrics` address when it has one
 };
 
+// A daemon's exit status, for systemd (Restart=on-failure restarts on any but kOk) and for
+// `jupiter start`, which reports it.
+enum ExitCode : int {
+    kExitOk = 0,
+    kExitFailed = 1,          // stopped on an error while serving (its log names it)
+    kExitBadSetup = 2,        // the configuration, a key, a data or log folder, the metrics address
+    kExitAlreadyRunning = 3,  // another process holds this node's pidfile
+    kExitBadStore = 4,        // the node's RocksDB store cannot be opened (corrupt, locked, not ours)
+};
+
 // Runs a daemon's main for a node of `role`: --node NAME picks it (needed only when the
 // configuration has several of that role). `body` runs the event loop and returns the process
 // exit code. Returns the process exit code.

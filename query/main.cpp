@@ -2,11 +2,11 @@
 #include "query/query_node.hpp"
 
 int main(int argc, char** argv) {
-    return jupiter::runDaemon(argc, argv, jupiter::Role::Query, [](jupiter::DaemonContext& dc) {
+    return jupiter::runDaemon(argc, argv, jupiter::Role::Query, [](jupiter::DaemonContext& dc) -> int {
         auto store = jupiter::Store::open(dc.config.nodeDataDir(dc.node->name), {});
         if (!store) {
             dc.log->critical("{}", store.error().message);
-            return 4;
+            return jupiter::kExitBadStore;
         }
         jupiter::SystemClock clock;
         zmq::context_t ctx(1);

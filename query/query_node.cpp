@@ -278,7 +278,7 @@ void QueryNode::refuseStuck(const Frames& route, const Envelope& q) {
 
 void QueryNode::stop(const std::string& why) {
     dc_.log->critical("{}", why);
-    exitCode_ = 1;
+    exitCode_ = kExitFailed;
     loop_.stop();
 }
 

@@ -82,7 +82,7 @@ private:
     uint64_t epoch_ = 0;          // the newest leadership epoch heard of (events of older ones are refused)
     uint64_t staleBatches_ = 0;
     std::optional<std::pair<TimePoint, uint64_t>> catchUp_;  // since when, and from which sequence, we replay
-    int exitCode_ = 0;
+    int exitCode_ = kExitOk;
 };
 
 }  // namespace jupiter

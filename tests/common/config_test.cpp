@@ -45,7 +45,7 @@ TEST_CASE("config: the embedded default describes all eleven nodes, three etcd m
     CHECK(names(c->nodesWith(Role::Query)) == std::vector<std::string>{"query-1", "query-2", "query-3"});
     CHECK(names(c->nodesWith(Role::Command)) == std::vector<std::string>{"command-1", "command-2", "command-3"});
     CHECK(c->replicated());
-    CHECK(c->writer()->name == "command-1");
+    CHECK(c->firstCommandNode()->name == "command-1");
     // A local three-member etcd elects their leader, on the last six ports, locked: TLS with the
     // certificates `jupiter up` makes in keys/etcd/ and Jupiter's etcd user.
     CHECK(c->etcd.local);
@@ -119,7 +119,7 @@ TEST_CASE("config: any number of replicas - and one or several of every role - i
     REQUIRE(c.ok());
     CHECK(names(c->nodesWith(Role::Broker)) == std::vector<std::string>{"broker-1", "broker-2"});
     CHECK(names(c->nodesWith(Role::Gateway)) == std::vector<std::string>{"gateway-1", "gateway-2"});
-    CHECK(c->writer()->name == "command-1");
+    CHECK(c->firstCommandNode()->name == "command-1");
     // Start order is by role, whatever the order in the file.
     const auto order = c->startOrder();
     CHECK(order.front()->role == Role::Broker);
@@ -166,7 +166,7 @@ endpoint = "tcp://127.0.0.1:23009"
     INFO((c.ok() ? "" : c.error().message));
     REQUIRE(c.ok());
     CHECK(names(c->nodesWith(Role::Query)) == std::vector<std::string>{"zeta", "alpha"});
-    CHECK(c->writer()->name == "writer");
+    CHECK(c->firstCommandNode()->name == "writer");
     CHECK(c->node("bus")->channel(BrokerChannel::EventsOut).bind == "tcp://*:23004");
     CHECK(names(c->startOrder()) == std::vector<std::string>{"bus", "writer", "zeta", "alpha", "watch", "front"});
 }
