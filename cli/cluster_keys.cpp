@@ -9,7 +9,7 @@
 #include "common/certificate.hpp"
 #include "common/identity.hpp"
 #include "common/key_registry.hpp"
-#include "etcd/etcd_pki.hpp"
+#include "election/etcd_pki.hpp"
 
 namespace jupiter::cli {
 namespace {

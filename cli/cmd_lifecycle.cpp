@@ -24,8 +24,8 @@
 #include "cli/processes.hpp"
 #include "cli/table.hpp"
 #include "common/private_files.hpp"
-#include "etcd/etcd_lock.hpp"
-#include "etcd/etcd_pki.hpp"
+#include "election/etcd_lock.hpp"
+#include "election/etcd_pki.hpp"
 #include "netlab/ip_tool.hpp"
 #include "netlab/lab.hpp"
 

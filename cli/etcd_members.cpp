@@ -11,9 +11,9 @@
 #include <fmt/format.h>
 
 #include "cli/processes.hpp"
-#include "etcd/etcd_client.hpp"
-#include "etcd/etcd_lock.hpp"
-#include "etcd/etcd_pki.hpp"
+#include "election/etcd_client.hpp"
+#include "election/etcd_lock.hpp"
+#include "election/etcd_pki.hpp"
 #include "netlab/ip_tool.hpp"
 
 namespace jupiter::cli {

@@ -7,7 +7,7 @@
 #include "bus/request.hpp"
 #include "client/client.hpp"
 #include "command/command_node.hpp"
-#include "etcd/etcd_lock.hpp"
+#include "election/etcd_lock.hpp"
 
 namespace jupiter {
 namespace {

@@ -20,7 +20,7 @@
 #include <string>
 #include <vector>
 
-#include "command/leadership.hpp"
+#include "election/leadership.hpp"
 #include "common/result.hpp"
 #include "store/store.hpp"
 

@@ -17,7 +17,7 @@
 #include <memory>
 #include <string>
 
-#include "command/leadership.hpp"
+#include "election/leadership.hpp"
 #include "common/clock.hpp"
 #include "common/doc.hpp"
 #include "common/result.hpp"

@@ -88,7 +88,7 @@ struct EtcdConfig {
     // members' certificate, the client certificate and key Jupiter presents, and the etcd user it
     // authenticates as with the password in password_file ("" user, or plain http with security
     // "none": etcd's authentication is off).
-    // Defaults: the files `jupiter up` makes in the keys folder for local members (etcd/etcd_pki.hpp).
+    // Defaults: the files `jupiter up` makes in the keys folder for local members (election/etcd_pki.hpp).
     std::filesystem::path caFile, certFile, keyFile, passwordFile;
     std::string user = "jupiter";
     bool tls() const { return !endpoints.empty() && endpoints.front().starts_with("https://"); }

@@ -12,8 +12,8 @@
 
 #include "checks.hpp"
 #include "cluster.hpp"
-#include "etcd/etcd_lock.hpp"
-#include "etcd/etcd_pki.hpp"
+#include "election/etcd_lock.hpp"
+#include "election/etcd_pki.hpp"
 #include "load.hpp"
 
 using namespace jupiter;

@@ -15,8 +15,8 @@
 
 #include <fmt/format.h>
 
-#include "command/elector.hpp"
-#include "etcd/etcd_client.hpp"
+#include "election/elector.hpp"
+#include "election/etcd_client.hpp"
 #include "common/zmq_util.hpp"
 
 using namespace jupiter;

@@ -10,7 +10,7 @@
 
 #include "common/config.hpp"
 #include "common/result.hpp"
-#include "etcd/etcd_client.hpp"
+#include "election/etcd_client.hpp"
 
 namespace jupiter {
 

@@ -1,5 +1,5 @@
 // The elector thread; see elector.hpp.
-#include "command/elector.hpp"
+#include "election/elector.hpp"
 
 #include <memory>
 #include <optional>
@@ -8,7 +8,7 @@
 #include <fmt/format.h>
 
 #include "client/client.hpp"
-#include "etcd/etcd_client.hpp"
+#include "election/etcd_client.hpp"
 #include "common/printable.hpp"
 #include "common/zmq_util.hpp"
 

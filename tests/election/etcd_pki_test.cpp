@@ -1,4 +1,4 @@
-// The local etcd's CA, certificates and passwords (etcd/etcd_pki): made once, private, signed by
+// The local etcd's CA, certificates and passwords (election/etcd_pki): made once, private, signed by
 // the CA, naming the members' hosts, and the member certificate made again when a host is added.
 #include <doctest/doctest.h>
 
@@ -9,7 +9,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include "etcd/etcd_pki.hpp"
+#include "election/etcd_pki.hpp"
 #include "temp_dir.hpp"
 
 using namespace jupiter;

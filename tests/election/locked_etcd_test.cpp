@@ -13,11 +13,11 @@
 
 #include "cli/etcd_members.hpp"
 #include "cli/processes.hpp"
-#include "command/elector.hpp"
+#include "election/elector.hpp"
 #include "common/ports.hpp"
 #include "common/zmq_util.hpp"
-#include "etcd/etcd_lock.hpp"
-#include "etcd/etcd_pki.hpp"
+#include "election/etcd_lock.hpp"
+#include "election/etcd_pki.hpp"
 #include "temp_dir.hpp"
 
 using namespace jupiter;

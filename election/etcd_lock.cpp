@@ -1,5 +1,5 @@
 // etcd's authentication for Jupiter; see etcd_lock.hpp.
-#include "etcd/etcd_lock.hpp"
+#include "election/etcd_lock.hpp"
 
 #include <fstream>
 

@@ -1,5 +1,5 @@
 // etcd v3 JSON client; see etcd_client.hpp.
-#include "etcd/etcd_client.hpp"
+#include "election/etcd_client.hpp"
 
 #include <charconv>
 #include <mutex>

@@ -25,8 +25,8 @@
 
 #include <zmq.hpp>
 
-#include "etcd/etcd_client.hpp"
-#include "command/leadership.hpp"
+#include "election/etcd_client.hpp"
+#include "election/leadership.hpp"
 #include "common/clock.hpp"
 #include "common/credentials.hpp"
 #include "common/doc.hpp"

@@ -1,5 +1,5 @@
 // The local etcd's certificates and passwords; see etcd_pki.hpp.
-#include "etcd/etcd_pki.hpp"
+#include "election/etcd_pki.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>

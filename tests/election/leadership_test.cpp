@@ -1,8 +1,8 @@
 // Leadership rules on a manual clock: when a leader may acknowledge, and who may take over.
 #include <doctest/doctest.h>
 
-#include "command/elector.hpp"
-#include "command/leadership.hpp"
+#include "election/elector.hpp"
+#include "election/leadership.hpp"
 
 using namespace jupiter;
 

@@ -1,5 +1,5 @@
 // Leadership rules; see leadership.hpp.
-#include "command/leadership.hpp"
+#include "election/leadership.hpp"
 
 namespace jupiter {
 
