@@ -1,4 +1,4 @@
-// TOML configuration parsing and validation (toml++).
+// TOML configuration parsing and validation (toml++); the default file itself is config_template.cpp.
 #include "common/config.hpp"
 
 #include <algorithm>
@@ -11,107 +11,19 @@
 #include <fmt/ranges.h>
 #include <toml++/toml.h>
 
+#include "common/toml_fields.hpp"
+
 namespace jupiter {
 namespace {
+
+namespace tf = toml_fields;
 
 constexpr std::array<std::pair<Role, std::string_view>, 5> kRoleNames = {
     {{Role::Broker, "broker"}, {Role::Command, "command"}, {Role::Query, "query"}, {Role::Monitor, "monitor"},
      {Role::Gateway, "gateway"}}};
-constexpr std::array<std::pair<BrokerChannel, std::string_view>, 4> kChannelKeys = {
+constexpr std::array<std::pair<BrokerChannel, std::string_view>, kBrokerChannels> kChannelKeys = {
     {{BrokerChannel::Commands, "commands"}, {BrokerChannel::CommandBackend, "command_backend"},
      {BrokerChannel::EventsIn, "events_in"}, {BrokerChannel::EventsOut, "events_out"}}};
-
-// Levenshtein distance, for "did you mean" hints on misspelled keys.
-std::size_t editDistance(std::string_view a, std::string_view b) {
-    std::vector<std::size_t> row(b.size() + 1);
-    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-    for (std::size_t i = 1; i <= a.size(); ++i) {
-        std::size_t diag = row[0];
-        row[0] = i;
-        for (std::size_t j = 1; j <= b.size(); ++j) {
-            const std::size_t up = row[j];
-            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-            diag = up;
-        }
-    }
-    return row[b.size()];
-}
-
-// Refuses keys of `t` outside `accepted`, naming the closest accepted key when there is one.
-Status checkKeys(const toml::table& t, std::string_view where, const std::vector<std::string>& accepted) {
-    for (auto&& [k, v] : t) {
-        const std::string key(k.str());
-        if (std::find(accepted.begin(), accepted.end(), key) != accepted.end()) continue;
-        std::string best;
-        std::size_t bestDist = 3;  // further than two edits is no hint
-        for (const auto& a : accepted)
-            if (auto d = editDistance(key, a); d < bestDist) best = a, bestDist = d;
-        return makeError("config", fmt::format("{}: unknown key {}{} (accepted: {})", where, key,
-                                               best.empty() ? "" : fmt::format(" (did you mean {}?)", best),
-                                               fmt::join(accepted, ", ")));
-    }
-    return Ok{};
-}
-
-Status checkEndpoint(const std::string& key, const std::string& ep) {
-    if (ep.rfind("tcp://", 0) != 0 && ep.rfind("ipc://", 0) != 0 && ep.rfind("inproc://", 0) != 0)
-        return makeError("config", fmt::format("{} = \"{}\" is not a ZeroMQ endpoint (expected tcp://HOST:PORT or "
-                                               "ipc://PATH)", key, ep));
-    if (ep.rfind("tcp://", 0) == 0) {
-        auto colon = ep.rfind(':');
-        if (colon == std::string::npos || colon < 6 || colon + 1 >= ep.size())
-            return makeError("config", fmt::format("{} = \"{}\" has no port (expected tcp://HOST:PORT)", key, ep));
-        for (std::size_t i = colon + 1; i < ep.size(); ++i)
-            if ((ep[i] < '0' || ep[i] > '9') && ep[i] != '*')
-                return makeError("config", fmt::format("{} = \"{}\" has a bad port", key, ep));
-    }
-    return Ok{};
-}
-
-// Reads an integer key within [lo, hi], leaving `out` untouched when absent.
-template <class Int>
-Status readInt(const toml::table& t, std::string_view where, std::string_view key, int64_t lo, int64_t hi, Int& out) {
-    auto node = t[key];
-    if (!node) return Ok{};
-    auto v = node.value<int64_t>();
-    if (!v || *v < lo || *v > hi)
-        return makeError("config", fmt::format("{} {} must be an integer from {} to {}", where, key, lo, hi));
-    out = static_cast<Int>(*v);
-    return Ok{};
-}
-
-// Reads a boolean key, leaving `out` untouched when absent.
-Status readBool(const toml::table& t, std::string_view where, std::string_view key, bool& out) {
-    auto node = t[key];
-    if (!node) return Ok{};
-    auto v = node.value_exact<bool>();
-    if (!v) return makeError("config", fmt::format("{} {} must be true or false", where, key));
-    out = *v;
-    return Ok{};
-}
-
-Status readString(const toml::table& t, std::string_view where, std::string_view key, bool required,
-                  std::string& out) {
-    auto node = t[key];
-    if (!node) {
-        if (required) return makeError("config", fmt::format("{} {} is missing", where, key));
-        return Ok{};
-    }
-    auto v = node.value<std::string>();
-    if (!v) return makeError("config", fmt::format("{} {} must be a string", where, key));
-    out = *v;
-    return Ok{};
-}
-
-Status readEndpoint(const toml::table& t, std::string_view where, std::string_view key, std::string& ep,
-                    std::string& bind) {
-    if (auto s = readString(t, where, key, true, ep); !s) return s;
-    if (auto s = checkEndpoint(fmt::format("{} {}", where, key), ep); !s) return s;
-    bind = ep;
-    const std::string bindKey = std::string(key) + "_bind";
-    if (auto s = readString(t, where, bindKey, false, bind); !s) return s;
-    return checkEndpoint(fmt::format("{} {}", where, bindKey), bind);
-}
 
 bool validName(std::string_view n) {
     if (n.empty() || n.size() > 40) return false;
@@ -123,13 +35,13 @@ bool validName(std::string_view n) {
 Result<NodeConfig> parseNode(const toml::table& t, std::size_t index) {
     NodeConfig n;
     const std::string at = fmt::format("[[node]] #{}", index + 1);
-    if (auto s = readString(t, at, "name", true, n.name); !s) return s.error();
+    if (auto s = tf::readString(t, at, "name", true, n.name); !s) return s.error();
     if (!validName(n.name))
         return makeError("config", fmt::format("{} name = \"{}\": use 1-40 of a-z, 0-9, - and _ (it names files and "
                                                "bus topics)", at, n.name));
     const std::string where = fmt::format("[[node]] {}:", n.name);
     std::string role;
-    if (auto s = readString(t, where, "role", true, role); !s) return s.error();
+    if (auto s = tf::readString(t, where, "role", true, role); !s) return s.error();
     auto r = parseRole(role);
     if (!r)
         return makeError("config", fmt::format("{} role = \"{}\" (accepted: broker, command, query, monitor, gateway)",
@@ -145,22 +57,22 @@ Result<NodeConfig> parseNode(const toml::table& t, std::size_t index) {
         for (const char* key : {"drop_live_batches_every", "refuse_event_seq", "snapshot_min_lag", "snapshot_chunk_bytes"})
             accepted.emplace_back(key);
     if (n.role == Role::Command) accepted.emplace_back("wedge_loop_ms");
-    if (auto s = checkKeys(t, fmt::format("[[node]] {} ({})", n.name, role), accepted); !s) return s.error();
-    if (auto s = readEndpoint(t, where, "endpoint", n.endpoint, n.bind); !s) return s.error();
+    if (auto s = tf::checkKeys(t, fmt::format("[[node]] {} ({})", n.name, role), accepted); !s) return s.error();
+    if (auto s = tf::readEndpoint(t, where, "endpoint", n.endpoint, n.bind); !s) return s.error();
     if (n.role == Role::Broker)
         for (auto [c, key] : kChannelKeys) {
             Endpoint e;
-            if (auto s = readEndpoint(t, where, key, e.connect, e.bind); !s) return s.error();
+            if (auto s = tf::readEndpoint(t, where, key, e.connect, e.bind); !s) return s.error();
             n.channels[c] = e;
         }
-    if (auto s = readInt(t, where, "drop_live_batches_every", 0, 1000000, n.dropLiveBatchesEvery); !s)
+    if (auto s = tf::readInt(t, where, "drop_live_batches_every", 0, 1000000, n.dropLiveBatchesEvery); !s)
         return s.error();
-    if (auto s = readInt(t, where, "refuse_event_seq", 0, int64_t{1} << 62, n.refuseEventSeq); !s) return s.error();
-    if (auto s = readInt(t, where, "wedge_loop_ms", 0, 60000, n.wedgeLoopMs); !s) return s.error();
-    if (auto s = readInt(t, where, "snapshot_min_lag", 0, int64_t{1} << 40, n.snapshotMinLag); !s) return s.error();
-    if (auto s = readInt(t, where, "snapshot_chunk_bytes", 1024, 2 << 20, n.snapshotChunkBytes); !s) return s.error();
-    if (auto s = readString(t, where, "metrics", false, n.metrics); !s) return s.error();
-    if (auto s = readString(t, where, "netns", false, n.netns); !s) return s.error();
+    if (auto s = tf::readInt(t, where, "refuse_event_seq", 0, int64_t{1} << 62, n.refuseEventSeq); !s) return s.error();
+    if (auto s = tf::readInt(t, where, "wedge_loop_ms", 0, 60000, n.wedgeLoopMs); !s) return s.error();
+    if (auto s = tf::readInt(t, where, "snapshot_min_lag", 0, int64_t{1} << 40, n.snapshotMinLag); !s) return s.error();
+    if (auto s = tf::readInt(t, where, "snapshot_chunk_bytes", 1024, 2 << 20, n.snapshotChunkBytes); !s) return s.error();
+    if (auto s = tf::readString(t, where, "metrics", false, n.metrics); !s) return s.error();
+    if (auto s = tf::readString(t, where, "netns", false, n.netns); !s) return s.error();
     if (!n.netns.empty() && !validName(n.netns))
         return makeError("config", fmt::format("{} netns = \"{}\": use 1-40 of a-z, 0-9, - and _ (a name in "
                                                "/run/netns)", where, n.netns));
@@ -244,160 +156,6 @@ std::vector<const NodeConfig*> Config::startOrder() const {
 
 namespace {
 
-int nodesIn(const Layout& l) { return l.brokers + l.commands + l.queries + l.monitors + l.gateways; }
-
-// The ports before the metrics ports.
-int busPortsUsed(const Layout& l) {
-    return l.brokers * static_cast<int>(kChannelKeys.size()) + nodesIn(l) + (l.commands > 1 ? 2 * kLocalEtcdMembers : 0);
-}
-
-}  // namespace
-
-int portsUsed(const Layout& l) { return busPortsUsed(l) + nodesIn(l); }
-
-std::string defaultConfigToml(const std::filesystem::path& dir, int basePort, const Layout& layout) {
-    return defaultConfigToml(ConfigTemplate{dir, basePort, layout, {}, {}, {}, -1});
-}
-
-std::string labAddress(int subnet, int host) { return fmt::format("10.201.{}.{}", subnet, host); }
-
-std::string defaultConfigToml(const ConfigTemplate& t) {
-    const Layout& layout = t.layout;
-    const bool lab = t.labSubnet >= 0;
-    int next = t.basePort;
-    // Loopback, or in a lab network each node's own address: 10.201.N.10, .11, ... in start order,
-    // the etcd members from .200 on.
-    std::string host = "127.0.0.1";
-    int labHost = 10;
-    auto ep = [&next, &host] { return fmt::format("\"tcp://{}:{}\"", host, next++); };
-    // A role with one node gets the role's name; several get name-1, name-2, ...
-    auto nameOf = [](std::string_view role, int i, int count) {
-        return count == 1 && role != "query" ? std::string(role) : fmt::format("{}-{}", role, i);
-    };
-    std::string nodes;
-    int nextMetrics = t.basePort + busPortsUsed(layout);
-    auto metrics = [&nextMetrics, &host] {
-        return fmt::format("metrics = \"{}:{}\"   # Prometheus metrics over HTTP\n", host, nextMetrics++);
-    };
-    auto netnsOf = [&t](const std::string& name) { return fmt::format("jup{}-{}", t.basePort, name); };
-    // Starts a node's entry: its address, and in a lab its namespace.
-    auto begin = [&](const std::string& name) {
-        if (!lab) return std::string();
-        host = labAddress(t.labSubnet, labHost++);
-        return fmt::format("netns = \"{}\"\n", netnsOf(name));
-    };
-    auto add = [&](std::string_view role, int count, std::string_view comment) {
-        for (int i = 1; i <= count; ++i) {
-            const std::string name = nameOf(role, i, count);
-            const std::string netns = begin(name);
-            nodes += fmt::format("\n[[node]]\nname = \"{}\"\nrole = \"{}\"\nendpoint = {}{}\n{}{}", name, role, ep(),
-                                 comment, metrics(), netns);
-        }
-    };
-    for (int i = 1; i <= layout.brokers; ++i) {
-        const std::string name = nameOf("broker", i, layout.brokers);
-        const std::string netns = begin(name);
-        nodes += fmt::format("\n[[node]]\nname = \"{}\"\nrole = \"broker\"\nendpoint = {}         # pings\n{}{}", name,
-                             ep(), metrics(), netns);
-        nodes += fmt::format("commands = {}         # gateways send commands here\n", ep());
-        nodes += fmt::format("command_backend = {}  # the command node takes commands from here\n", ep());
-        nodes += fmt::format("events_in = {}        # nodes publish events and heartbeats here\n", ep());
-        nodes += fmt::format("events_out = {}       # nodes subscribe here\n", ep());
-    }
-    add("command", layout.commands, "         # replay of events, pings, digests");
-    add("query", layout.queries, "");
-    add("monitor", layout.monitors, "         # status requests and pings");
-    add("gateway", layout.gateways, "         # clients send commands and queries here");
-    std::string etcd;
-    if (layout.commands > 1 && !t.etcdEndpoints.empty()) {
-        std::vector<std::string> quoted;
-        for (const auto& e : t.etcdEndpoints) quoted.push_back(fmt::format("\"{}\"", e));
-        etcd = fmt::format(R"(
-[etcd]
-# Elects the leader of the command nodes: the client URLs of an etcd cluster run by this host or
-# others, locked: TLS with client certificates signed by the CA in ca_file, and etcd's
-# authentication with a user that may touch only the leader key's prefix (see the README).
-endpoints = [{}]
-local = false
-key = "jupiter/leader"
-lease_ttl_s = 1               # the leader's lease: a dead leader is replaced after about this long
-)",
-                           fmt::join(quoted, ", "));
-    } else if (layout.commands > 1) {
-        std::vector<std::string> clients, peers, netns;
-        for (int i = 0; i < kLocalEtcdMembers; ++i) {
-            const std::string member = lab ? labAddress(t.labSubnet, 200 + i) : "127.0.0.1";
-            clients.push_back(fmt::format("\"https://{}:{}\"", member, next++));
-            peers.push_back(fmt::format("\"https://{}:{}\"", member, next++));
-            netns.push_back(fmt::format("\"{}\"", netnsOf(fmt::format("etcd-{}", i + 1))));
-        }
-        etcd = fmt::format(R"(
-[etcd]
-# Elects the leader of the command nodes. `local = true`: `jupiter up` runs these members itself
-# (data under DIR/etcd/), locked: TLS with client certificates of a private CA and etcd's
-# authentication, the files in the keys folder; otherwise list an existing cluster's client URLs
-# and drop peer_urls.
-endpoints = [{}]
-peer_urls = [{}]
-local = true
-key = "jupiter/leader"
-lease_ttl_s = 1               # the leader's lease: a dead leader is replaced after about this long
-{})",
-                           fmt::join(clients, ", "), fmt::join(peers, ", "),
-                           lab ? fmt::format("netns = [{}]\n", fmt::join(netns, ", ")) : "");
-    }
-    if (lab)
-        etcd += fmt::format(R"(
-[netlab]
-# A lab network (`jupiter up --netns`, root only): each node runs in its network namespace (`netns`)
-# with the address its endpoints name, on this bridge; `jupiter partition` cuts links, `jupiter heal`
-# restores them, `jupiter down` removes it all.
-bridge = "jbr{}"
-address = "{}/24"          # this host's side of the bridge: the CLI and clients reach the nodes from here
-)",
-                            t.basePort, labAddress(t.labSubnet, 1));
-    return fmt::format(R"(# Jupiter cluster configuration (written by `jupiter up` or `jupiter config --new`; edit and restart to change).
-# Every endpoint may name another host; `<key>_bind` overrides the address a node binds.
-
-[cluster]
-dir = "{}"
-{}logs_dir = "{}"   # daemons' log files (default: DIR/log); SIGHUP makes a daemon reopen its file
-heartbeat_interval_ms = 100   # every node publishes a heartbeat this often
-heartbeat_liveness = 3        # missed heartbeats before a node is DOWN
-recovery_heartbeats = 3       # fresh heartbeats in a row before it is UP again
-sync = "durable"              # durable: fsync before acknowledging a command; "async": faster, may lose the last writes on power loss
-
-[monitor]
-ping_interval_ms = 100
-ping_timeout_ms = 300
-
-[gateway]
-query_timeout_ms = 250       # per attempt, before the query goes to another replica (the ceiling)
-query_timeout_min_ms = 50    # the floor: once answers are seen, the timeout follows their latency in between
-command_timeout_ms = 1500    # per attempt, before the command is resent (same request id)
-client_timeout_ms = 10000    # total, before the client gets an error
-max_lag_events = 0           # a replica further behind the head than this is not chosen (nor failed back to)
-leave_lag_events = 1000      # the replica in use is left only when it falls further behind than this
-routing = "primary"          # primary: the first live caught-up replica in [[node]] order, fail-back to it; "spread": every one, fewest outstanding first
-io_threads = 1               # ZeroMQ I/O threads, 1-16: connections are shared out between them (2 on 2 cores: 13-35 % fewer queries/s, BENCHMARKS.md)
-
-[security]
-mode = "curve"               # CurveZMQ on every link; "none" is accepted only when every endpoint is loopback or ipc
-keys_dir = "{}"            # certificates: NODE.key (public) and NODE.key_secret (0600), clients' public keys
-sign_events = true           # the leader signs every event batch and replicas check it (false: brokers are trusted; for measuring its cost)
-max_connections_per_peer = 512  # open connections one address may hold on each socket a node binds; more are closed at once
-{}
-# The nodes, one [[node]] each: a unique name (it names the node's data folder, log and pidfile),
-# a role (broker, command, query, monitor, gateway) and its endpoints. Gateways prefer query nodes
-# in the order they are listed here and fail back to the first live one.
-{})",
-                       t.dir.string(), t.logsDir.empty() ? "# " : "",
-                       t.logsDir.empty() ? "/var/log/jupiter" : t.logsDir.string(),
-                       t.keysDir.empty() ? "keys" : t.keysDir.string(), etcd, nodes);
-}
-
-namespace {
-
 // Every address a node binds or is reached at.
 std::vector<const std::string*> allEndpoints(const NodeConfig& n) {
     std::vector<const std::string*> out{&n.endpoint, &n.bind};
@@ -413,17 +171,17 @@ Status parseSecurity(const toml::table& root, const std::filesystem::path& sourc
     if (!root["security"]) return Ok{};
     const toml::table* sec = root["security"].as_table();
     if (!sec) return makeError("config", "security must be a table");
-    if (auto s = checkKeys(*sec, "[security]", {"mode", "keys_dir", "sign_events", "max_connections_per_peer"}); !s)
+    if (auto s = tf::checkKeys(*sec, "[security]", {"mode", "keys_dir", "sign_events", "max_connections_per_peer"}); !s)
         return s;
     std::string mode = "curve", keys;
-    if (auto s = readString(*sec, "[security]", "mode", false, mode); !s) return s;
+    if (auto s = tf::readString(*sec, "[security]", "mode", false, mode); !s) return s;
     if (mode != "curve" && mode != "none")
         return makeError("config", fmt::format("[security] mode = \"{}\" (accepted: curve, none)", mode));
     c.security = mode == "curve" ? SecurityMode::Curve : SecurityMode::None;
-    if (auto s = readBool(*sec, "[security]", "sign_events", c.signEvents); !s) return s;
-    if (auto s = readInt(*sec, "[security]", "max_connections_per_peer", 1, 1000000, c.maxConnectionsPerPeer); !s)
+    if (auto s = tf::readBool(*sec, "[security]", "sign_events", c.signEvents); !s) return s;
+    if (auto s = tf::readInt(*sec, "[security]", "max_connections_per_peer", 1, 1000000, c.maxConnectionsPerPeer); !s)
         return s;
-    if (auto s = readString(*sec, "[security]", "keys_dir", false, keys); !s) return s;
+    if (auto s = tf::readString(*sec, "[security]", "keys_dir", false, keys); !s) return s;
     if (!keys.empty()) {
         c.keysDir = keys;
         // Relative to the configuration file's folder (the embedded default: the cluster folder).
@@ -436,7 +194,7 @@ Status parseEtcd(const toml::table& root, Config& c) {
     if (!root["etcd"]) return Ok{};
     const toml::table* t = root["etcd"].as_table();
     if (!t) return makeError("config", "etcd must be a table");
-    if (auto s = checkKeys(*t, "[etcd]", {"endpoints", "peer_urls", "local", "key", "lease_ttl_s", "netns", "ca_file",
+    if (auto s = tf::checkKeys(*t, "[etcd]", {"endpoints", "peer_urls", "local", "key", "lease_ttl_s", "netns", "ca_file",
                                          "cert_file", "key_file", "user", "password_file"});
         !s)
         return s;
@@ -459,8 +217,8 @@ Status parseEtcd(const toml::table& root, Config& c) {
         if (!v) return makeError("config", "[etcd] local must be true or false");
         c.etcd.local = *v;
     }
-    if (auto s = readString(*t, "[etcd]", "key", false, c.etcd.key); !s) return s;
-    if (auto s = readInt(*t, "[etcd]", "lease_ttl_s", 1, 60, c.etcd.leaseTtlSeconds); !s) return s;
+    if (auto s = tf::readString(*t, "[etcd]", "key", false, c.etcd.key); !s) return s;
+    if (auto s = tf::readInt(*t, "[etcd]", "lease_ttl_s", 1, 60, c.etcd.leaseTtlSeconds); !s) return s;
     const auto schemes = [](const std::vector<std::string>& urls, const char* scheme) {
         return std::all_of(urls.begin(), urls.end(), [&](const std::string& u) { return u.starts_with(scheme); });
     };
@@ -475,7 +233,7 @@ Status parseEtcd(const toml::table& root, Config& c) {
                                    "external etcd the same: etcd/ca.crt, etcd/client.crt and .key, etcd/jupiter.password "
                                    "there), "
                                    "or move this file aside and let `jupiter up` write a new one");
-    if (auto s = readString(*t, "[etcd]", "user", false, c.etcd.user); !s) return s;
+    if (auto s = tf::readString(*t, "[etcd]", "user", false, c.etcd.user); !s) return s;
     // Files: relative to the keys folder; by default the ones `jupiter up` makes there.
     const std::pair<const char*, std::filesystem::path*> files[] = {{"ca_file", &c.etcd.caFile},
                                                                    {"cert_file", &c.etcd.certFile},
@@ -484,7 +242,7 @@ Status parseEtcd(const toml::table& root, Config& c) {
     const char* defaults[] = {"etcd/ca.crt", "etcd/client.crt", "etcd/client.key", "etcd/jupiter.password"};
     for (std::size_t i = 0; i < std::size(files); ++i) {
         std::string v = defaults[i];
-        if (auto s = readString(*t, "[etcd]", files[i].first, false, v); !s) return s;
+        if (auto s = tf::readString(*t, "[etcd]", files[i].first, false, v); !s) return s;
         *files[i].second = std::filesystem::path(v).is_relative() ? c.keysDir / v : std::filesystem::path(v);
     }
     if (c.etcd.local && c.etcd.peerUrls.size() != c.etcd.endpoints.size())
@@ -507,9 +265,9 @@ Status parseNetLab(const toml::table& root, Config& c) {
     if (!root["netlab"]) return Ok{};
     const toml::table* t = root["netlab"].as_table();
     if (!t) return makeError("config", "netlab must be a table");
-    if (auto s = checkKeys(*t, "[netlab]", {"bridge", "address"}); !s) return s;
-    if (auto s = readString(*t, "[netlab]", "bridge", true, c.netlab.bridge); !s) return s;
-    if (auto s = readString(*t, "[netlab]", "address", true, c.netlab.address); !s) return s;
+    if (auto s = tf::checkKeys(*t, "[netlab]", {"bridge", "address"}); !s) return s;
+    if (auto s = tf::readString(*t, "[netlab]", "bridge", true, c.netlab.bridge); !s) return s;
+    if (auto s = tf::readString(*t, "[netlab]", "address", true, c.netlab.address); !s) return s;
     if (c.netlab.bridge.size() > 15 || !validName(c.netlab.bridge))
         return makeError("config", fmt::format("[netlab] bridge = \"{}\": an interface name, 1-15 of a-z, 0-9, - and _",
                                                c.netlab.bridge));
@@ -545,7 +303,7 @@ Result<Config> parseConfig(std::string_view text, const std::filesystem::path& s
             "`jupiter up --dir {}` to write the new layout: data, logs and node names are kept",
             where, file, file, source.empty() ? "DIR" : source.parent_path().string()));
     }
-    if (auto s = checkKeys(root, where + ": top level", {"cluster", "monitor", "gateway", "node", "security", "etcd",
+    if (auto s = tf::checkKeys(root, where + ": top level", {"cluster", "monitor", "gateway", "node", "security", "etcd",
                                                                "netlab"}); !s)
         return s.error();
     for (const char* t : {"cluster", "monitor", "gateway"}) {
@@ -554,48 +312,48 @@ Result<Config> parseConfig(std::string_view text, const std::filesystem::path& s
     }
 
     const toml::table& cl = *root["cluster"].as_table();
-    if (auto s = checkKeys(cl, "[cluster]", {"dir", "logs_dir", "heartbeat_interval_ms", "heartbeat_liveness",
+    if (auto s = tf::checkKeys(cl, "[cluster]", {"dir", "logs_dir", "heartbeat_interval_ms", "heartbeat_liveness",
                                               "recovery_heartbeats", "sync"}); !s)
         return fail(s.error());
     std::string dir;
-    if (auto s = readString(cl, "[cluster]", "dir", true, dir); !s) return fail(s.error());
+    if (auto s = tf::readString(cl, "[cluster]", "dir", true, dir); !s) return fail(s.error());
     if (dir.empty()) return makeError("config", fmt::format("{}: [cluster] dir must not be empty", where));
     c.dir = std::filesystem::path(dir);
     if (c.dir.is_relative() && !source.empty()) c.dir = source.parent_path() / c.dir;
     std::string logs;
-    if (auto s = readString(cl, "[cluster]", "logs_dir", false, logs); !s) return fail(s.error());
+    if (auto s = tf::readString(cl, "[cluster]", "logs_dir", false, logs); !s) return fail(s.error());
     c.logsDir = logs.empty() ? c.dir / "log" : std::filesystem::path(logs);
     if (c.logsDir.is_relative()) c.logsDir = (source.empty() ? c.dir : source.parent_path()) / c.logsDir;
-    for (auto s : {readInt(cl, "[cluster]", "heartbeat_interval_ms", 5, 60000, c.heartbeatIntervalMs),
-                   readInt(cl, "[cluster]", "heartbeat_liveness", 1, 100, c.heartbeatLiveness),
-                   readInt(cl, "[cluster]", "recovery_heartbeats", 1, 100, c.recoveryHeartbeats)})
+    for (auto s : {tf::readInt(cl, "[cluster]", "heartbeat_interval_ms", 5, 60000, c.heartbeatIntervalMs),
+                   tf::readInt(cl, "[cluster]", "heartbeat_liveness", 1, 100, c.heartbeatLiveness),
+                   tf::readInt(cl, "[cluster]", "recovery_heartbeats", 1, 100, c.recoveryHeartbeats)})
         if (!s) return fail(s.error());
     std::string sync = "durable";
-    if (auto s = readString(cl, "[cluster]", "sync", false, sync); !s) return fail(s.error());
+    if (auto s = tf::readString(cl, "[cluster]", "sync", false, sync); !s) return fail(s.error());
     if (sync != "durable" && sync != "async")
         return makeError("config", fmt::format("{}: [cluster] sync = \"{}\" (accepted: durable, async)", where, sync));
     c.syncDurable = sync == "durable";
 
     const toml::table& mon = *root["monitor"].as_table();
-    if (auto s = checkKeys(mon, "[monitor]", {"ping_interval_ms", "ping_timeout_ms"}); !s) return fail(s.error());
-    for (auto s : {readInt(mon, "[monitor]", "ping_interval_ms", 5, 60000, c.pingIntervalMs),
-                   readInt(mon, "[monitor]", "ping_timeout_ms", 5, 60000, c.pingTimeoutMs)})
+    if (auto s = tf::checkKeys(mon, "[monitor]", {"ping_interval_ms", "ping_timeout_ms"}); !s) return fail(s.error());
+    for (auto s : {tf::readInt(mon, "[monitor]", "ping_interval_ms", 5, 60000, c.pingIntervalMs),
+                   tf::readInt(mon, "[monitor]", "ping_timeout_ms", 5, 60000, c.pingTimeoutMs)})
         if (!s) return fail(s.error());
     const toml::table& gw = *root["gateway"].as_table();
-    if (auto s = checkKeys(gw, "[gateway]", {"query_timeout_ms", "query_timeout_min_ms", "command_timeout_ms",
+    if (auto s = tf::checkKeys(gw, "[gateway]", {"query_timeout_ms", "query_timeout_min_ms", "command_timeout_ms",
                                               "client_timeout_ms", "max_lag_events", "leave_lag_events", "routing",
                                               "io_threads"}); !s)
         return fail(s.error());
-    for (auto s : {readInt(gw, "[gateway]", "query_timeout_ms", 5, 60000, c.queryTimeoutMs),
-                   readInt(gw, "[gateway]", "query_timeout_min_ms", 1, 60000, c.queryTimeoutMinMs),
-                   readInt(gw, "[gateway]", "command_timeout_ms", 5, 60000, c.commandTimeoutMs),
-                   readInt(gw, "[gateway]", "client_timeout_ms", 10, 600000, c.clientTimeoutMs),
-                   readInt(gw, "[gateway]", "max_lag_events", 0, 1000000000, c.maxLagEvents),
-                   readInt(gw, "[gateway]", "leave_lag_events", 0, 1000000000, c.leaveLagEvents),
-                   readInt(gw, "[gateway]", "io_threads", 1, 16, c.gatewayIoThreads)})
+    for (auto s : {tf::readInt(gw, "[gateway]", "query_timeout_ms", 5, 60000, c.queryTimeoutMs),
+                   tf::readInt(gw, "[gateway]", "query_timeout_min_ms", 1, 60000, c.queryTimeoutMinMs),
+                   tf::readInt(gw, "[gateway]", "command_timeout_ms", 5, 60000, c.commandTimeoutMs),
+                   tf::readInt(gw, "[gateway]", "client_timeout_ms", 10, 600000, c.clientTimeoutMs),
+                   tf::readInt(gw, "[gateway]", "max_lag_events", 0, 1000000000, c.maxLagEvents),
+                   tf::readInt(gw, "[gateway]", "leave_lag_events", 0, 1000000000, c.leaveLagEvents),
+                   tf::readInt(gw, "[gateway]", "io_threads", 1, 16, c.gatewayIoThreads)})
         if (!s) return fail(s.error());
     std::string routing = "primary";
-    if (auto s = readString(gw, "[gateway]", "routing", false, routing); !s) return fail(s.error());
+    if (auto s = tf::readString(gw, "[gateway]", "routing", false, routing); !s) return fail(s.error());
     if (routing != "primary" && routing != "spread")
         return makeError("config", fmt::format("{}: [gateway] routing = \"{}\" (accepted: primary, spread)", where, routing));
     c.spreadQueries = routing == "spread";

@@ -24,6 +24,7 @@ const std::vector<Role>& allRoles();
 
 // The broker's channels besides its control endpoint.
 enum class BrokerChannel { Commands, CommandBackend, EventsIn, EventsOut };
+inline constexpr int kBrokerChannels = 4;
 std::string_view channelKey(BrokerChannel c);  // its key in jupiter.toml: "commands", ...
 
 // An address peers connect to, and the one the owner binds (the same unless `<key>_bind` says).
@@ -168,7 +169,7 @@ struct ConfigTemplate {
 // The lab network's addresses: 10.201.SUBNET.HOST.
 std::string labAddress(int subnet, int host);
 
-// The embedded default configuration: all loopback, ports from basePort, data under dir.
+// The embedded default configuration (config_template.cpp): all loopback, ports from basePort, data under dir.
 std::string defaultConfigToml(const std::filesystem::path& dir, int basePort, const Layout& layout = {});
 // The same for a template (e.g. an installed cluster: data in /var/lib, logs in /var/log, the host's etcd).
 std::string defaultConfigToml(const ConfigTemplate& t);
