@@ -1,7 +1,8 @@
 // Three command nodes (a leader and two standbys, leadership from a local three-member etcd):
-// kill -9 of the leader under load, a leader paused past its lease (zombie), lost standbys and a
-// lost etcd member, a standby that is behind when the leader dies, and etcd locked against anyone
-// without the cluster's certificate and user. Real processes; outcomes only.
+// kill -9 of the leader under load, a stopped leader (replaced before its lease lapses) and briefly
+// paused ones, a wedged leader loop, lost standbys and a lost etcd member, a standby that is behind
+// when the leader dies, and etcd locked against anyone without the cluster's certificate and user.
+// Real processes; outcomes only.
 #include <doctest/doctest.h>
 
 #include <signal.h>
