@@ -79,6 +79,7 @@ private:
     void onPeers();
     void onReplicationTimer();
     void serveFence(Request& req, const Envelope& env);
+    std::optional<Error> notFromPeer(const Request& req, const std::string& name, std::string_view what);
     void suspectSilentLeader(TimePoint now);
     void becomeLeader(uint64_t epoch, TimePoint validUntil);
     void stepDown(const std::string& why);

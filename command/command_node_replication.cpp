@@ -138,6 +138,22 @@ void CommandNode::stepDown(const std::string& why) {
     lead_.unknown();
 }
 
+// Why a request `what` in the name of command node `name` is refused (not another command node,
+// or, with curve, not sent with that node's key), or nullopt when it may be served.
+std::optional<Error> CommandNode::notFromPeer(const Request& req, const std::string& name, std::string_view what) {
+    const NodeConfig* peer = dc_.config.node(name);
+    if (!peer || peer->role != Role::Command || peer == dc_.node)
+        return makeError("bad_field", fmt::format("{} in the name of '{}', which is not another command node", what, name));
+    if (gate_.credentials().curve()) {
+        const Identity* who = gate_.sender(req.peer, what);
+        if (!who || who->name != name) {
+            gate_.refuse(who, fmt::format("{} in the name of {}", what, name));
+            return makeError("forbidden", fmt::format("{} in the name of {} must come with {}'s key", what, name, name));
+        }
+    }
+    return std::nullopt;
+}
+
 // A candidate's question before it campaigns: our log position, answered only after we fence the
 // epochs it has seen end (Leadership::fence): from now on we acknowledge none of their writes, so
 // the candidate may count on our answer (mayCampaign). Only another command node may ask, with its
@@ -147,16 +163,7 @@ void CommandNode::serveFence(Request& req, const Envelope& env) {
     auto refuse = [&](const char* code, const std::string& why) {
         sendReply(control_, req.route, makeErrorReply(env.name, env.id, makeError(code, why)));
     };
-    const NodeConfig* peer = dc_.config.node(name);
-    if (!peer || peer->role != Role::Command || peer == dc_.node)
-        return refuse("bad_field", fmt::format("a fence in the name of '{}', which is not another command node", name));
-    if (gate_.credentials().curve()) {
-        const Identity* who = gate_.sender(req.peer, "a fence");
-        if (!who || who->name != name) {
-            gate_.refuse(who, fmt::format("a fence in the name of {}", name));
-            return refuse("forbidden", fmt::format("a fence in the name of {} must come with {}'s key", name, name));
-        }
-    }
+    if (auto bad = notFromPeer(req, name, "a fence")) return refuse(bad->code.c_str(), bad->message);
     if (!replicated()) return refuse("unavailable", fmt::format("{} replicates to no standby", dc_.node->name));
     const uint64_t revision = env.body["revision"].get<uint64_t>();
     const bool ours = lead_.epoch() <= revision && lead_.role() != LeaderRole::Unknown;
@@ -177,17 +184,8 @@ void CommandNode::serveFetch(Request& req, const Envelope& env) {
     auto refuse = [&](const char* code, const std::string& why) {
         sendReply(control_, req.route, makeErrorReply(env.name, env.id, makeError(code, why)));
     };
-    const NodeConfig* peer = dc_.config.node(name);
-    if (!peer || peer->role != Role::Command || peer == dc_.node)
-        return refuse("bad_field", fmt::format("a fetch in the name of '{}', which is not another command node", name));
-    if (gate_.credentials().curve()) {
-        // Only the standby itself may say what it holds: its acknowledgements commit writes.
-        const Identity* who = gate_.sender(req.peer, "a fetch");
-        if (!who || who->name != name) {
-            gate_.refuse(who, fmt::format("a fetch in the name of {}", name));
-            return refuse("forbidden", fmt::format("a fetch in the name of {} must come with {}'s key", name, name));
-        }
-    }
+    // Only the standby itself may say what it holds: its acknowledgements commit writes.
+    if (auto bad = notFromPeer(req, name, "a fetch")) return refuse(bad->code.c_str(), bad->message);
     if (!lead_.leading() || env.body["epoch"].get<uint64_t>() != lead_.epoch())
         return refuse("unavailable", fmt::format("{} does not lead epoch {} (it knows {} as leader, epoch {})",
                                                  dc_.node->name, env.body["epoch"].get<uint64_t>(), lead_.leader(),
