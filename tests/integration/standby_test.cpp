@@ -253,8 +253,11 @@ TEST_CASE("standby command nodes: a leader whose event loop is stuck steps down 
     // Its loop ran again: it stepped down, and follows (or, its own hook spent, leads again later).
     REQUIRE(Cluster::waitFor([&] { return findLine(c.logLines(first), {"the event loop runs again"}) >= 0; },
                              Millis(10000)));
-    CHECK(Cluster::waitFor([&] { return findLine(c.logLines(first), {"event loop has not run"}) >= 0; },
-                           Millis(5000)));  // what its elector told it, logged as it stepped down
+    // It stepped down when its loop ran again. Why depends on who ended its lease first: its own
+    // elector (the loop was silent 500 ms), or a standby that found its fetches unanswered (400 ms)
+    // and revoked it, so that its elector's next renewal found the lease gone. Both are the design;
+    // the elector's own reason is unit-tested (election/etcd_test).
+    CHECK(Cluster::waitFor([&] { return findLine(c.logLines(first), {"no longer the leader"}) >= 0; }, Millis(5000)));
     REQUIRE(Cluster::waitFor([&] { const auto s = standingOf(c, first); return s == "standby" || s == "leader"; },
                              Millis(15000)));
     requireConverged(c);
