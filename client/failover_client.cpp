@@ -14,9 +14,9 @@ namespace {
 
 using Steady = std::chrono::steady_clock;
 
-constexpr int kWatched = ZMQ_EVENT_CONNECTED | ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED |
-                         ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
-                         ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL;
+constexpr int kWatched = ZMQ_EVENT_CONNECTED | ZMQ_EVENT_CONNECT_RETRIED | ZMQ_EVENT_HANDSHAKE_SUCCEEDED |
+                         ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
+                         ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL;
 // The longest a closing client waits for a handshake in progress to end.
 constexpr Millis kHandshakeDrain{1000};
 // How often a blocking receive wakes to judge the server's silence.
@@ -29,7 +29,11 @@ constexpr int kReconnectMaxMs = 500;
 
 FailoverClient::FailoverClient(zmq::context_t& ctx, const Credentials& credentials, std::vector<std::string> endpoints,
                                FailoverOptions options)
-    : ctx_(ctx), credentials_(credentials), endpoints_(std::move(endpoints)), o_(options) {
+    : ctx_(ctx),
+      credentials_(credentials),
+      endpoints_(std::move(endpoints)),
+      o_(options),
+      clock_(options.clock ? *options.clock : systemClock_) {
     if (endpoints_.empty()) throw std::invalid_argument("FailoverClient: no endpoint to connect to");
     cur_ = o_.start % endpoints_.size();
     pingId_ = newRequestId("ping");
@@ -68,7 +72,7 @@ void FailoverClient::open() {
     events_ = watchEvents(ctx_, sock_, kWatched);
     dialled_.assign(endpoints_.size(), false);
     dial(cur_);
-    lastProgress_ = Steady::now();
+    lastProgress_ = clock_.now();
     lastConnected_ = lastProgress_;
     pingSentAt_.reset();
     for (auto& [id, p] : pending_) p.sent = false;
@@ -115,7 +119,7 @@ void FailoverClient::flush() {
 
 void FailoverClient::sendBytes(const std::string& id, std::string bytes) {
     if (pending_.empty()) {
-        lastProgress_ = Steady::now();  // silence is counted from the first request that waits
+        lastProgress_ = clock_.now();  // silence is counted from the first request that waits
         pingSentAt_.reset();
     }
     Pending& p = pending_[id];
@@ -142,7 +146,7 @@ void FailoverClient::failover(const std::string& reason) {
     dial(cur_);
     ++failovers_;
     lastReason_ = reason;
-    lastProgress_ = Steady::now();
+    lastProgress_ = clock_.now();
     pingSentAt_.reset();
     for (auto& [id, p] : pending_) p.sent = false;
     flush();
@@ -158,13 +162,20 @@ void FailoverClient::onEvents() {
             if (*i == cur_) {
                 keyRefused_ = false;
                 pingSentAt_.reset();  // the wait for the connection is over; silence counts from here
-                lastProgress_ = Steady::now();
+                lastProgress_ = clock_.now();
                 flush();
             }
         } else if (ev->event == ZMQ_EVENT_DISCONNECTED) {
             const bool wasUp = connected_[*i];
             connected_[*i] = false;
             if (*i == cur_ && wasUp && !pending_.empty()) failover(fmt::format("lost the connection to {}", ev->endpoint));
+        } else if (ev->event == ZMQ_EVENT_CONNECT_RETRIED) {
+            // The TCP connection failed (refused or reset: nothing listens there, the server is
+            // down) and libzmq will try again later. Known now, so waiting requests move on now
+            // instead of after the silence and a ping.
+            connected_[*i] = false;
+            if (*i == cur_ && !pending_.empty() && endpoints_.size() > 1)
+                failover(fmt::format("{} refused the connection (not running?)", ev->endpoint));
         } else if (ev->event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) {
             connected_[*i] = false;
             if (*i == cur_) keyRefused_ = true;
@@ -177,7 +188,7 @@ void FailoverClient::onEvents() {
 
 void FailoverClient::checkSilence() {
     if (pending_.empty()) return;
-    const auto now = Steady::now();
+    const auto now = clock_.now();
     if (now - lastProgress_ < o_.silence) return;
     if (!connected_[cur_]) {
         // Not connected (yet, or any more): it gets as long as an unanswered ping to connect.
@@ -209,7 +220,7 @@ std::optional<ClientReply> FailoverClient::service() {
         auto peek = peekEnvelope(bytes);
         if (!peek) continue;
         if (*from == cur_) {
-            lastProgress_ = Steady::now();  // it is alive: whatever it sent counts
+            lastProgress_ = clock_.now();  // it is alive: whatever it sent counts
             pingSentAt_.reset();
         }
         auto it = pending_.find(peek->id);
@@ -221,7 +232,7 @@ std::optional<ClientReply> FailoverClient::service() {
             continue;
         }
         pending_.erase(it);
-        if (!pending_.empty() && *from == cur_) lastProgress_ = Steady::now();
+        if (!pending_.empty() && *from == cur_) lastProgress_ = clock_.now();
         return ClientReply{std::move(bytes), std::move(*peek), endpoints_[*from]};
     }
     checkSilence();
@@ -245,8 +256,8 @@ Result<Envelope> FailoverClient::call(const Envelope& req, Millis budget) {
     // so a call after a refusal starts on fresh connections.
     onEvents();
     if (keyRefused_) open();
-    const auto start = Steady::now();
-    lastConnected_ = start;
+    const auto start = Steady::now();  // the caller's budget is real time; the rules are clock_'s
+    lastConnected_ = clock_.now();
     const uint64_t failoversBefore = failovers_;
     bool everConnected = false;
     send(req);
@@ -255,7 +266,7 @@ Result<Envelope> FailoverClient::call(const Envelope& req, Millis budget) {
         auto r = receive(std::min(std::max(left, Millis(0)), Millis(50)));
         if (connectedCount() > 0) {
             everConnected = true;
-            lastConnected_ = Steady::now();
+            lastConnected_ = clock_.now();
         }
         if (r && r->peek.id == req.id) {
             auto env = decodeEnvelopeHeader(r->bytes);
@@ -267,12 +278,12 @@ Result<Envelope> FailoverClient::call(const Envelope& req, Millis budget) {
             forget(req.id);
             return keyRefusedError();
         }
-        if (Steady::now() - start >= budget || Steady::now() - lastConnected_ >= o_.unreachable) break;
+        if (Steady::now() - start >= budget || clock_.now() - lastConnected_ >= o_.unreachable) break;
     }
     forget(req.id);
     const auto waited = toMs(Steady::now() - start);
     // Alive: it answered something (a ping at least) within the time a ping is given.
-    if (connected_[cur_] && Steady::now() - lastProgress_ < o_.silence + o_.pingTimeout)
+    if (connected_[cur_] && clock_.now() - lastProgress_ < o_.silence + o_.pingTimeout)
         return makeError("timeout", fmt::format("{} is up (it answers ping) but did not answer {} within {} ms",
                                                 endpoints_[cur_], req.name, waited));
     return makeError("unavailable",

@@ -6,7 +6,9 @@
 // load on every gateway and every command node in the common case that nothing fails. Like model
 // three, the client keeps one ROUTER (each server addressed by its endpoint, connected when first
 // needed and kept), sticks to one server, and judges it by what it hears:
-//   - a lost connection (socket monitor: the server was killed or restarted) moves on at once;
+//   - a lost connection (socket monitor: the server was killed or restarted) moves on at once, and
+//     so does a refused one (a server that is not running: a one-shot client does not wait out the
+//     silence and a ping for a gateway that is down);
 //   - while a request waits and the server has said nothing for `silence`, it is pinged; a server
 //     that answers the ping is alive and still working (the gateway retries replicas and resends
 //     commands itself), so the client keeps waiting; one that does not answer within
@@ -38,6 +40,10 @@ struct FailoverOptions {
     Millis pingTimeout{200};  // a ping unanswered this long moves the client on
     std::size_t start = 0;    // the server used first (an index into the endpoints; spreads clients)
     Millis unreachable{3000}; // a call gives up as "unavailable" once no server has been connected this long
+    // The time the rules above are judged by (a ManualClock in tests); the system clock when null.
+    // `call` and `receive` wait in real time for what they are given: on a ManualClock, drive the
+    // client with send, service and tick instead.
+    const Clock* clock = nullptr;
 };
 
 // An answer to one of the client's requests.
@@ -83,6 +89,8 @@ public:
     bool connected() const { return connected_[cur_]; }
     std::size_t connectedCount() const;
     uint64_t failovers() const { return failovers_; }
+    // Whether the server in use was pinged and has not answered anything since.
+    bool pinging() const { return pingSentAt_.has_value(); }
     const std::string& lastFailoverReason() const { return lastReason_; }
     // Whether a server refused this client's key during a handshake.
     bool keyRefused() const { return keyRefused_; }
@@ -108,6 +116,8 @@ private:
     Credentials credentials_;
     std::vector<std::string> endpoints_;
     FailoverOptions o_;
+    SystemClock systemClock_;
+    const Clock& clock_;
     zmq::socket_t sock_;
     zmq::socket_t events_;
     std::vector<bool> connected_;

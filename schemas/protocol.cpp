@@ -149,9 +149,10 @@ With `mode = "none"` (loopback only) there are no keys; every client may do ever
   and resends a command every 1.5 s (`command_timeout_ms`).
 - Nodes publish heartbeats every 100 ms; a node silent for 3 intervals is DOWN for the gateways.
 - A client with several gateways (the official clients, `FailoverClient`): stick to one; when its
-  connection drops (socket monitor `ZMQ_EVENT_DISCONNECTED`), when it has said nothing for 200 ms while
-  a request waits and then does not answer a `ping` within 200 ms, or when it answers `cut_off`, resend
-  every waiting request with the same id to the next gateway. A ping is `{kind: control, name: ping, body: {}}`, answered by kind
+  connection drops (socket monitor `ZMQ_EVENT_DISCONNECTED`) or is refused (`ZMQ_EVENT_CONNECT_RETRIED`:
+  that gateway is not running, so a one-shot client does not wait for it), when it has said nothing
+  for 200 ms while a request waits and then does not answer a `ping` within 200 ms, or when it answers
+  `cut_off`, resend every waiting request with the same id to the next gateway. A ping is `{kind: control, name: ping, body: {}}`, answered by kind
   `control`, name `pong`, body `{node, pid, seq, refused}`.
 
 ### A walk-through

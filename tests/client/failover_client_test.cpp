@@ -36,6 +36,7 @@ public:
     }
     const std::string& endpoint() const { return endpoint_; }
     int requests() const { return requests_; }
+    int pings() const { return pings_; }
     std::string lastId() const {
         std::lock_guard lock(m_);
         return lastId_;
@@ -54,6 +55,7 @@ private:
                 auto env = decodeEnvelopeHeader(req->bytes);
                 if (!env) continue;
                 if (env->kind == Kind::Control && env->name == "ping") {
+                    ++pings_;
                     if (!deaf_) sendReply(sock_, req->route, makePong(*env, "fake", 0));
                     continue;
                 }
@@ -82,6 +84,7 @@ private:
     std::thread thread_;
     std::atomic<bool> stop_{false};
     std::atomic<int> requests_{0};
+    std::atomic<int> pings_{0};
     mutable std::mutex m_;
     std::string lastId_;
 };
@@ -102,10 +105,17 @@ bool waitFor(const std::function<bool()>& cond) {
 
 Envelope request() { return makeRequest(Kind::Query, "inventory.value", Doc::object(), newRequestId("t")); }
 
-std::string closedEndpoint(zmq::context_t& ctx) {
-    auto probe = makeSocket(ctx, zmq::socket_type::router);
+// A loopback port nothing listens on: a connection there is refused. The listener is bound and
+// closed in a context of its own, whose end waits until it is gone (a socket's close alone leaves
+// it to libzmq's I/O thread, which may still accept a connection for a moment).
+std::string closedEndpoint() {
+    zmq::context_t own(1);
+    auto probe = makeSocket(own, zmq::socket_type::router);
     probe.bind("tcp://127.0.0.1:*");
-    return lastEndpoint(probe);
+    const std::string endpoint = lastEndpoint(probe);
+    probe.close();
+    own.close();
+    return endpoint;
 }
 
 }  // namespace
@@ -165,6 +175,24 @@ TEST_CASE("failover client: a lost connection moves waiting requests at once, an
     CHECK(client.lastFailoverReason().find("lost the connection") != std::string::npos);
 }
 
+TEST_CASE("failover client: a refused connection moves the request on at once - no wait for silence and a ping") {
+    zmq::context_t ctx(1);
+    FakeServer good(ctx, Millis(0));
+    FailoverOptions o = fast();
+    o.silence = Millis(60000);  // only the refused connection can move it within the budget
+    o.pingTimeout = Millis(60000);
+    FailoverClient client(ctx, Credentials::none(), {closedEndpoint(), good.endpoint()}, o);
+    const Envelope req = request();
+    auto r = client.call(req, Millis(5000));
+    INFO((r.ok() ? std::string() : r.error().message));
+    REQUIRE(r.ok());
+    CHECK(r->id == req.id);
+    CHECK(good.lastId() == req.id);
+    CHECK(client.current() == good.endpoint());
+    CHECK(client.failovers() == 1);
+    CHECK(client.lastFailoverReason().find("refused the connection") != std::string::npos);
+}
+
 TEST_CASE("failover client: a live server that never answers is a timeout - no server at all is unavailable") {
     zmq::context_t ctx(1);
     {
@@ -176,7 +204,7 @@ TEST_CASE("failover client: a live server that never answers is a timeout - no s
         CHECK(r.error().message.find("answers ping") != std::string::npos);
         CHECK(server.requests() == 1);
     }
-    FailoverClient client(ctx, Credentials::none(), {closedEndpoint(ctx), closedEndpoint(ctx)}, fast());
+    FailoverClient client(ctx, Credentials::none(), {closedEndpoint(), closedEndpoint()}, fast());
     const auto start = std::chrono::steady_clock::now();
     auto r = client.call(request(), Millis(20000));
     REQUIRE(!r.ok());
@@ -222,4 +250,89 @@ TEST_CASE("failover client: a server answering cut_off is left for the next, sam
     CHECK(all->body.value("code", "") == kErrorCutOff);
     CHECK(cut.requests() == 2);
     CHECK(cut2.requests() == 1);
+}
+
+// On a ManualClock: the client is driven by send, service and tick, and only the test moves time,
+// so the silence and ping rules are checked to the millisecond (the servers still answer over real
+// loopback sockets, waited for in real time).
+namespace {
+
+// Services the client until `done` holds (real time, bounded); returns the answers it gave.
+std::vector<ClientReply> pumpUntil(FailoverClient& client, const std::function<bool()>& done) {
+    std::vector<ClientReply> answers;
+    const auto deadline = std::chrono::steady_clock::now() + Millis(5000);
+    while (!done() && std::chrono::steady_clock::now() < deadline) {
+        while (auto r = client.service()) answers.push_back(std::move(*r));
+        zmq::pollitem_t items[] = {{client.socket().handle(), 0, ZMQ_POLLIN, 0},
+                                   {client.events().handle(), 0, ZMQ_POLLIN, 0}};
+        zmq::poll(items, 2, Millis(5));
+    }
+    while (auto r = client.service()) answers.push_back(std::move(*r));
+    return answers;
+}
+
+FailoverOptions onClock(const Clock& clock) {
+    FailoverOptions o;
+    o.silence = Millis(200);
+    o.pingTimeout = Millis(200);
+    o.clock = &clock;
+    return o;
+}
+
+}  // namespace
+
+TEST_CASE("failover client on a manual clock: pinged after exactly the silence, left exactly when the ping is "
+          "unanswered for its timeout") {
+    zmq::context_t ctx(1);
+    ManualClock clock;
+    FakeServer deaf(ctx, Millis(-1), /*deaf=*/true);
+    FakeServer good(ctx, Millis(0));
+    FailoverClient client(ctx, Credentials::none(), {deaf.endpoint(), good.endpoint()}, onClock(clock));
+    const Envelope req = request();
+    client.send(req);
+    pumpUntil(client, [&] { return deaf.requests() == 1; });
+    REQUIRE(deaf.requests() == 1);
+
+    clock.advance(Millis(199));
+    client.tick();
+    CHECK_FALSE(client.pinging());
+    clock.advance(Millis(1));
+    client.tick();
+    CHECK(client.pinging());
+    pumpUntil(client, [&] { return deaf.pings() == 1; });
+    CHECK(deaf.pings() == 1);
+
+    clock.advance(Millis(199));
+    client.tick();
+    CHECK(client.failovers() == 0);
+    clock.advance(Millis(1));
+    client.tick();
+    CHECK(client.failovers() == 1);
+    CHECK(client.lastFailoverReason().find("answered neither a request nor a ping for 400 ms") != std::string::npos);
+    auto answers = pumpUntil(client, [&] { return good.requests() == 1 && client.waiting() == 0; });
+    REQUIRE(answers.size() == 1);
+    CHECK(answers[0].peek.id == req.id);
+    CHECK(answers[0].endpoint == good.endpoint());
+    CHECK(deaf.requests() == 1);  // never sent twice to the server it left
+}
+
+TEST_CASE("failover client on a manual clock: a server that answers its pings is waited for, however long") {
+    zmq::context_t ctx(1);
+    ManualClock clock;
+    FakeServer slow(ctx, Millis(-1));  // answers pings, never the request
+    FakeServer other(ctx, Millis(0));
+    FailoverClient client(ctx, Credentials::none(), {slow.endpoint(), other.endpoint()}, onClock(clock));
+    client.send(request());
+    pumpUntil(client, [&] { return slow.requests() == 1; });
+    for (int k = 1; k <= 10; ++k) {  // 2 s of manual time, a ping each silence, each answered
+        clock.advance(Millis(200));
+        client.tick();
+        REQUIRE(client.pinging());
+        pumpUntil(client, [&] { return !client.pinging(); });  // its pong came back
+        REQUIRE(slow.pings() == k);
+        REQUIRE_FALSE(client.pinging());
+    }
+    CHECK(client.failovers() == 0);
+    CHECK(client.waiting() == 1);
+    CHECK(other.requests() == 0);
 }

@@ -4,7 +4,8 @@ One ``zmq.ROUTER`` socket reaches every gateway, each addressed by its endpoint
 (``ZMQ_CONNECT_ROUTING_ID``), as client/failover_client.cpp does (the ZeroMQ guide's Freelance
 pattern, model three). The client sticks to one gateway and judges it by what it hears:
 
-- a lost connection (socket monitor: the gateway was killed or restarted) moves on at once;
+- a lost connection (socket monitor: the gateway was killed or restarted) moves on at once, and so
+  does a refused one (nothing listens there: a one-shot client does not wait for a gateway that is down);
 - while a request waits and the gateway has said nothing for ``silence`` seconds, it is pinged;
   one that answers the ping is alive and still working (the gateway retries replicas and resends
   commands itself), so the client keeps waiting; one that does not answer within ``ping_timeout``
@@ -42,6 +43,7 @@ __all__ = ["Client", "Pending", "Reply", "LAST"]
 
 _EV_CONNECTED = zmq.EVENT_CONNECTED
 _EV_DISCONNECTED = zmq.EVENT_DISCONNECTED
+_EV_RETRIED = zmq.EVENT_CONNECT_RETRIED
 _EV_OK = zmq.EVENT_HANDSHAKE_SUCCEEDED
 _EV_AUTH = zmq.EVENT_HANDSHAKE_FAILED_AUTH
 _EV_PROTO = zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL
@@ -49,7 +51,7 @@ _EV_NODETAIL = zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL
 _EVENTS = zmq.EVENTS
 _POLLIN = zmq.POLLIN
 _SNDMORE_NOBLOCK = zmq.SNDMORE | zmq.NOBLOCK
-_WATCHED = _EV_CONNECTED | _EV_OK | _EV_DISCONNECTED | _EV_AUTH | _EV_PROTO | _EV_NODETAIL
+_WATCHED = _EV_CONNECTED | _EV_RETRIED | _EV_OK | _EV_DISCONNECTED | _EV_AUTH | _EV_PROTO | _EV_NODETAIL
 
 _TICK = 0.005            # how often a waiting client wakes to judge the gateway's silence
 _HANDSHAKE_DRAIN = 1.0   # the longest close() waits for a CURVE handshake in progress (libzmq 4.3)
@@ -793,6 +795,12 @@ class Client:
                 self._connected[i] = False
                 if i == self._cur and was_up and self._pending:
                     self._failover(f"lost the connection to {self.endpoints[i]}")
+            elif event == _EV_RETRIED:
+                # The TCP connection failed (refused: the gateway is not running); known now, so
+                # waiting requests move on now rather than after the silence and a ping.
+                self._connected[i] = False
+                if i == self._cur and self._pending and len(self.endpoints) > 1:
+                    self._failover(f"{self.endpoints[i]} refused the connection (not running?)")
             elif event == _EV_AUTH:
                 self._connected[i] = False
                 if i == self._cur:

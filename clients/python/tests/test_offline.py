@@ -1,6 +1,7 @@
 """What needs no cluster: certificates, the cluster file, envelopes, local refusals."""
 
 import os
+import threading
 import time
 
 import msgpack
@@ -101,3 +102,50 @@ def test_too_large_and_bad_arguments_refused_locally():
 def test_curve_needs_keys():
     with pytest.raises(ConfigError):
         Client(["tcp://127.0.0.1:9"], security="curve")
+
+
+def _closed_endpoint():
+    """A loopback port nothing listens on: a connection there is refused. Bound and closed in a
+    context of its own, whose end waits until the listener is gone (a socket's close alone leaves
+    that to libzmq's I/O thread, which may still accept a connection for a moment)."""
+    ctx = zmq.Context()
+    s = ctx.socket(zmq.ROUTER)
+    s.bind("tcp://127.0.0.1:*")
+    ep = s.getsockopt_string(zmq.LAST_ENDPOINT)
+    s.close(0)
+    ctx.term()
+    return ep
+
+
+def test_a_refused_gateway_is_left_at_once_not_after_the_silence():
+    """A one-shot client whose first gateway is down (its connection refused) moves on without
+    waiting out the silence and a ping: with a silence of 60 s only the refusal can move it."""
+    ctx = zmq.Context()
+    server = ctx.socket(zmq.ROUTER)
+    server.bind("tcp://127.0.0.1:*")
+    live = server.getsockopt_string(zmq.LAST_ENDPOINT)
+    stop = threading.Event()
+
+    def answer():  # a gateway that answers every request with a reply naming it
+        while not stop.is_set():
+            if not server.poll(20):
+                continue
+            route, empty, data = server.recv_multipart()
+            env = envelope.decode(data)
+            server.send_multipart([route, empty, envelope.encode(
+                {"v": 1, "kind": "reply", "name": env["name"], "id": env["id"], "seq": 1, "node": "fake",
+                 "body": {"value": 0}})])
+
+    t = threading.Thread(target=answer)
+    t.start()
+    try:
+        with Client([_closed_endpoint(), live], timeout=10, silence=60, ping_timeout=60) as c:
+            r = c.query("inventory.value")
+            assert r.node == "fake"
+            assert c.failovers == 1
+            assert "refused the connection" in c.last_failover_reason
+    finally:
+        stop.set()
+        t.join()
+        server.close(0)
+        ctx.term()
