@@ -121,8 +121,9 @@ void MonitorNode::onPingTimer() {
         ping.kind = Kind::Control;
         ping.name = "ping";
         ping.id = *id;
-        // Unreachable peers refuse the send (ROUTER_MANDATORY); the missing echo marks them.
-        sendFrames(pinger_.socket, {node, encodeEnvelope(ping)});
+        // Peers we have no connection to refuse the send (ROUTER_MANDATORY): NodeHealth decides
+        // what that says (a node still starting at start-up is not DOWN).
+        if (!sendFrames(pinger_.socket, {node, encodeEnvelope(ping)})) health_.onPingUnsent(node);
     }
 }
 

@@ -34,6 +34,25 @@ void NodeHealth::onPong(const std::string& node, const std::string& id) {
     p.outstandingId.clear();
     p.ok = true;
     p.everAnswered = true;
+    p.unreachableSince.reset();
+}
+
+void NodeHealth::onPingUnsent(const std::string& node) {
+    Probe& p = probes_[node];
+    p.outstandingId.clear();
+    if (p.everAnswered) {
+        p.ok = false;
+        p.failReason = "no connection to ping it on";
+        return;
+    }
+    const TimePoint now = clock_.now();
+    if (!p.unreachableSince) p.unreachableSince = now;
+    const auto waited = now - *p.unreachableSince;
+    if (waited >= pingTimeout_ * kStartGrace) {
+        p.ok = false;
+        p.failReason = fmt::format("no connection to ping it on for {} ms (not running, or its endpoint unreachable)",
+                                   toMs(waited));
+    }
 }
 
 void NodeHealth::onConnectionLost(const std::string& node) {

@@ -21,6 +21,9 @@ struct HealthChange {
 
 class NodeHealth {
 public:
+    // How many ping timeouts a node never reached yet may stay unreachable before it is DOWN.
+    static constexpr int kStartGrace = 10;
+
     NodeHealth(const Clock& clock, int missLimit, int recoveryBeats, Millis pingTimeout);
 
     void onHeartbeat(const Heartbeat& hb);
@@ -28,6 +31,10 @@ public:
     // nullopt when one is still waiting for its echo.
     std::optional<std::string> pingDue(const std::string& node);
     void onPong(const std::string& node, const std::string& id);
+    // The ping `pingDue` just gave could not be sent: we have no connection to `node`. A node that
+    // has echoed before is DOWN at once; one never reached yet is starting (or our connection to it
+    // is), which is no news, until that has lasted kStartGrace pings' timeouts.
+    void onPingUnsent(const std::string& node);
     // Our probe connection to `node` dropped (its process died or closed): the echo cannot come,
     // so the node is DOWN now rather than after the ping timeout. A later echo brings it back.
     void onConnectionLost(const std::string& node);
@@ -45,6 +52,7 @@ private:
         TimePoint sentAt{};
         bool ok = false;          // last probe answered in time
         bool everAnswered = false;
+        std::optional<TimePoint> unreachableSince;  // never reached yet, and pings could not be sent
         int64_t rttUs = -1;
         std::string failReason;
         uint64_t counter = 0;

@@ -99,3 +99,50 @@ TEST_CASE("node health: a lost probe connection is DOWN at once - an echo after 
     REQUIRE(up.size() == 1);
     CHECK(up[0].to == NodeState::Up);
 }
+
+TEST_CASE("node health: a node not reached yet is no news while it starts - DOWN only once that lasts") {
+    ManualClock clock;
+    NodeHealth h(clock, 3, 2, Millis(300));
+    // The monitor starts first: its pings cannot be sent (no connection yet), heartbeats flow.
+    for (int i = 0; i < 5; ++i) {
+        h.onHeartbeat(healthHb("gateway-2"));
+        if (h.pingDue("gateway-2")) h.onPingUnsent("gateway-2");
+        CHECK(h.evaluate().empty());  // not DOWN: it was never up, and nothing was asked of it
+        clock.advance(Millis(100));
+    }
+    const auto id = h.pingDue("gateway-2");  // connected now
+    REQUIRE(id);
+    h.onPong("gateway-2", *id);
+    auto up = h.evaluate();
+    REQUIRE(up.size() == 1);
+    CHECK(up[0].to == NodeState::Up);
+
+    // A node that never becomes reachable is DOWN once the grace has passed, saying why.
+    NodeHealth never(clock, 3, 2, Millis(300));
+    std::vector<HealthChange> changes;
+    for (int i = 0; i <= NodeHealth::kStartGrace * 3 && changes.empty(); ++i) {
+        if (never.pingDue("query-3")) never.onPingUnsent("query-3");
+        changes = never.evaluate();
+        clock.advance(Millis(100));
+    }
+    REQUIRE(changes.size() == 1);
+    CHECK(changes[0].node == "query-3");
+    CHECK(changes[0].to == NodeState::Down);
+    CHECK(changes[0].reason.find("no connection to ping it on for 3000 ms") == 0);
+}
+
+TEST_CASE("node health: a node that echoed before and cannot be pinged now is DOWN at once") {
+    ManualClock clock;
+    NodeHealth h(clock, 3, 2, Millis(300));
+    h.onHeartbeat(healthHb("query-1"));
+    h.onPong("query-1", *h.pingDue("query-1"));
+    REQUIRE(h.evaluate().size() == 1);
+    clock.advance(Millis(100));
+    h.onHeartbeat(healthHb("query-1"));
+    REQUIRE(h.pingDue("query-1"));
+    h.onPingUnsent("query-1");
+    auto down = h.evaluate();
+    REQUIRE(down.size() == 1);
+    CHECK(down[0].to == NodeState::Down);
+    CHECK(down[0].reason == "no connection to ping it on");
+}
