@@ -1,7 +1,8 @@
 // The monitor's view of each gateway's route, from the gateways' heartbeats (route, since when,
 // why): one transition per change, and one for the route found in use when the monitor starts
-// (a gateway that has no route yet is not a change). Wall times come from the heartbeat when the
-// gateway gave one, else from the injected Clock.
+// (a gateway that has no route yet is not a change). A gateway that started again loses its route
+// without giving a reason: the transition says it restarted. Wall times come from the heartbeat
+// when the gateway gave one, else from the injected Clock.
 #pragma once
 
 #include <cstdint>
@@ -32,8 +33,14 @@ public:
     std::string route(const std::string& gateway) const;
 
 private:
+    struct Seen {
+        std::string route;
+        uint64_t pid = 0;  // a new pid: the gateway started again
+    };
+    static std::string reasonFor(const Heartbeat& hb, const Seen* before);
+
     const Clock& clock_;
-    std::map<std::string, std::string> routes_;  // gateways heard from, and their route
+    std::map<std::string, Seen> routes_;  // gateways heard from: their route and pid
 };
 
 }  // namespace jupiter

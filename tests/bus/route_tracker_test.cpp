@@ -8,9 +8,10 @@ using namespace jupiter;
 namespace {
 
 Heartbeat gatewayBeat(const std::string& gateway, const std::string& route, int64_t sinceMs = 0,
-                      const std::string& reason = "") {
+                      const std::string& reason = "", uint64_t pid = 7) {
     Heartbeat h;
     h.node = gateway;
+    h.pid = pid;
     h.role = Role::Gateway;
     h.route = route;
     h.routeSinceMs = sinceMs;
@@ -56,4 +57,28 @@ TEST_CASE("route tracker: a route already in use when the monitor starts is repo
     CHECK(back->from == "query-2");
     CHECK(back->reason == "fail-back");
     CHECK(t.route("unknown").empty());
+}
+
+TEST_CASE("route tracker: a gateway that started again says so - never an empty reason") {
+    ManualClock clock(5000);
+    RouteTracker t(clock);
+    REQUIRE(t.onGatewayBeat(gatewayBeat("gateway-1", "query-1", 10, "first live replica", 7)));
+    // Killed and started again: its first heartbeats have no route and no reason.
+    auto lost = t.onGatewayBeat(gatewayBeat("gateway-1", "", 0, "", 8));
+    REQUIRE(lost.has_value());
+    CHECK(lost->from == "query-1");
+    CHECK(lost->to == "none");
+    CHECK(lost->reason == "gateway-1 started again (pid 8): no route chosen yet");
+    auto chosen = t.onGatewayBeat(gatewayBeat("gateway-1", "query-2", 20, "first live replica", 8));
+    REQUIRE(chosen.has_value());
+    CHECK(chosen->reason == "first live replica");
+    // Started again and at once on the same route: no change to report.
+    CHECK_FALSE(t.onGatewayBeat(gatewayBeat("gateway-1", "query-2", 30, "first live replica", 9)).has_value());
+    auto quick = t.onGatewayBeat(gatewayBeat("gateway-1", "query-3", 40, "", 10));
+    REQUIRE(quick.has_value());
+    CHECK(quick->reason == "gateway-1 started again (pid 10): its first route");
+    // A change without a reason from the same process still has one.
+    auto bare = t.onGatewayBeat(gatewayBeat("gateway-1", "query-1", 50, "", 10));
+    REQUIRE(bare.has_value());
+    CHECK_FALSE(bare->reason.empty());
 }
