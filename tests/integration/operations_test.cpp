@@ -1,10 +1,12 @@
 // Operating a cluster like other infrastructure: log files that logrotate can move away (SIGHUP
 // reopens them while the daemon goes on serving), and Prometheus metrics on every daemon that
-// promtool accepts and that move with the traffic.
+// promtool accepts, that move with the traffic, and that cover what the Grafana dashboard queries.
 #include <doctest/doctest.h>
 
 #include <filesystem>
 #include <fstream>
+#include <regex>
+#include <set>
 #include <sstream>
 
 #include <curl/curl.h>
@@ -61,6 +63,31 @@ double sampleAll(Cluster& c, Role role, const std::string& name, const std::vect
     double sum = 0;
     for (const auto* n : c.config().nodesWith(role)) sum += sample(scrape(n->metrics), name, labels);
     return sum;
+}
+
+// The sample names an exposition serves: each family, and a histogram's _bucket, _sum and _count.
+std::set<std::string> metricNames(const std::string& exposition) {
+    std::set<std::string> names;
+    std::istringstream lines(exposition);
+    std::string line;
+    while (std::getline(lines, line)) {
+        std::istringstream words(line);
+        std::string hash, type, name, kind;
+        if (!(words >> hash >> type >> name >> kind) || hash != "#" || type != "TYPE") continue;
+        names.insert(name);
+        if (kind == "histogram" || kind == "summary")
+            for (const char* suffix : {"_bucket", "_sum", "_count"}) names.insert(name + suffix);
+    }
+    return names;
+}
+
+// The metric names a PromQL expression reads (Jupiter's and the process_ ones).
+std::set<std::string> namesIn(const std::string& expr) {
+    std::set<std::string> names;
+    static const std::regex metric(R"(\b(jupiter|process)_[a-z_]+)");
+    for (auto it = std::sregex_iterator(expr.begin(), expr.end(), metric); it != std::sregex_iterator(); ++it)
+        names.insert(it->str());
+    return names;
 }
 
 }  // namespace
@@ -193,4 +220,26 @@ TEST_CASE("operations: every daemon serves Prometheus metrics that promtool acce
         return sample(scrape(monitor->metrics), "jupiter_monitor_node_up") ==
                static_cast<double>(c.config().nodes.size() - 1);
     }, Millis(5000)));
+
+    // The Grafana dashboard (packaging/grafana) queries only metrics this cluster serves.
+    std::set<std::string> served;
+    for (const auto* n : c.config().startOrder())
+        for (const auto& name : metricNames(scrape(n->metrics))) served.insert(name);
+    std::ifstream in(std::string(JUPITER_SOURCE_DIR) + "/packaging/grafana/jupiter-dashboard.json");
+    const Doc dashboard = Doc::parse(in, nullptr, /*allow_exceptions=*/false);
+    REQUIRE(dashboard.is_object());
+    REQUIRE(dashboard.contains("panels"));
+    std::size_t queries = 0;
+    for (const auto& panel : dashboard["panels"]) {
+        if (!panel.contains("targets")) continue;
+        for (const auto& target : panel["targets"]) {
+            const std::string expr = target.value("expr", "");
+            INFO(panel.value("title", "") << ": " << expr);
+            const auto named = namesIn(expr);
+            CHECK(!named.empty());
+            for (const auto& name : named) CHECK_MESSAGE(served.count(name) == 1, name << " is served by no daemon");
+            ++queries;
+        }
+    }
+    CHECK(queries >= 20);
 }

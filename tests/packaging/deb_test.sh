@@ -37,7 +37,7 @@ echo "== cmake --install into a scratch root"
 DESTDIR="$work/root" cmake --install "$build" >/dev/null
 for f in usr/bin/jupiter usr/bin/jupiter-query usr/bin/jupiter-command etc/jupiter/jupiter.toml \
          lib/systemd/system/jupiter-query@.service lib/systemd/system/jupiter.target etc/logrotate.d/jupiter \
-         usr/share/man/man1/jupiter.1.gz usr/share/doc/jupiter/copyright; do
+         usr/share/man/man1/jupiter.1.gz usr/share/doc/jupiter/copyright usr/share/jupiter/grafana/jupiter-dashboard.json; do
   [ -e "$work/root/$f" ] || fail "cmake --install did not lay out /$f"
 done
 "$work/root/usr/bin/jupiter" --help >/dev/null || fail "the installed-tree jupiter does not run"
