@@ -38,6 +38,8 @@ Result<Envelope> ask(const Credentials& credentials, const std::vector<std::stri
     zmq::context_t ctx(1);
     FailoverOptions fo;
     fo.pingTimeout = kFallbackPingTimeout;
+    fo.handshakeDrain = Millis(0);  // the context ends with this call: no later handshake on it to stall
+    fo.raceFirst = true;            // the first gateway to answer the handshake: a stopped one costs nothing
     return FailoverClient(ctx, credentials, endpoints, fo).call(req, budget);
 }
 

@@ -17,8 +17,6 @@ using Steady = std::chrono::steady_clock;
 constexpr int kWatched = ZMQ_EVENT_CONNECTED | ZMQ_EVENT_CONNECT_RETRIED | ZMQ_EVENT_HANDSHAKE_SUCCEEDED |
                          ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
                          ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL;
-// The longest a closing client waits for a handshake in progress to end.
-constexpr Millis kHandshakeDrain{1000};
 // How often a blocking receive wakes to judge the server's silence.
 constexpr Millis kTick{5};
 // Reconnect quickly to a server that restarts.
@@ -44,10 +42,10 @@ FailoverClient::~FailoverClient() { closeSocket(); }
 
 // libzmq 4.3 does not survive a socket closed in the middle of a CURVE handshake: the socket is
 // never reaped and later handshakes on the same context stall. A handshake in progress is given a
-// moment to finish (or fail) first; one with a stopped server is abandoned after kHandshakeDrain.
+// moment to finish (or fail) first; one with a stopped server is abandoned after handshakeDrain.
 void FailoverClient::closeSocket() {
     if (!sock_) return;
-    const auto giveUp = Steady::now() + kHandshakeDrain;
+    const auto giveUp = Steady::now() + o_.handshakeDrain;
     while (Steady::now() < giveUp) {
         onEvents();
         if (std::none_of(handshaking_.begin(), handshaking_.end(), [](bool b) { return b; })) break;
@@ -72,6 +70,8 @@ void FailoverClient::open() {
     events_ = watchEvents(ctx_, sock_, kWatched);
     dialled_.assign(endpoints_.size(), false);
     dial(cur_);
+    if (o_.raceFirst)
+        for (std::size_t i = 0; i < endpoints_.size(); ++i) dial(i);
     lastProgress_ = clock_.now();
     lastConnected_ = lastProgress_;
     pingSentAt_.reset();
@@ -159,6 +159,8 @@ void FailoverClient::onEvents() {
         handshaking_[*i] = ev->event == ZMQ_EVENT_CONNECTED;
         if (ev->event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
             connected_[*i] = true;
+            // Nothing was sent to a server not connected: the first one ready may take its place.
+            if (o_.raceFirst && !connected_[cur_]) cur_ = *i;
             if (*i == cur_) {
                 keyRefused_ = false;
                 pingSentAt_.reset();  // the wait for the connection is over; silence counts from here

@@ -44,6 +44,15 @@ struct FailoverOptions {
     // `call` and `receive` wait in real time for what they are given: on a ManualClock, drive the
     // client with send, service and tick instead.
     const Clock* clock = nullptr;
+    // The longest a closing client waits for a CURVE handshake in progress to end (see closeSocket:
+    // libzmq 4.3 stalls later handshakes on the same context otherwise). A client whose context
+    // ends with it (a one-shot CLI call) has nothing later to stall and need not wait for a stopped
+    // server's handshake.
+    Millis handshakeDrain{1000};
+    // Connect to every server at once and use the first whose handshake succeeds while the one in
+    // use has none (a one-shot client: a stopped or slow server costs it nothing). Off, servers
+    // are connected to when first used: one CURVE handshake per client, not one per server.
+    bool raceFirst = false;
 };
 
 // An answer to one of the client's requests.

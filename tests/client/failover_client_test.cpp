@@ -9,6 +9,11 @@
 #include <mutex>
 #include <thread>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include "bus/request.hpp"
 #include "client/client.hpp"
 #include "client/failover_client.hpp"
@@ -87,6 +92,31 @@ private:
     std::atomic<int> pings_{0};
     mutable std::mutex m_;
     std::string lastId_;
+};
+
+// A server that is stopped (SIGSTOP): its kernel accepts TCP connections into the listen backlog,
+// but nothing ever answers the ZMTP handshake.
+class StoppedServer {
+public:
+    StoppedServer() : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        addr.sin_port = 0;
+        socklen_t len = sizeof(addr);
+        REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
+        REQUIRE(::listen(fd_, 16) == 0);
+        REQUIRE(::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+        endpoint_ = "tcp://127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+    }
+    ~StoppedServer() { ::close(fd_); }
+    StoppedServer(const StoppedServer&) = delete;
+    StoppedServer& operator=(const StoppedServer&) = delete;
+    const std::string& endpoint() const { return endpoint_; }
+
+private:
+    int fd_;
+    std::string endpoint_;
 };
 
 FailoverOptions fast() {
@@ -191,6 +221,26 @@ TEST_CASE("failover client: a refused connection moves the request on at once - 
     CHECK(client.current() == good.endpoint());
     CHECK(client.failovers() == 1);
     CHECK(client.lastFailoverReason().find("refused the connection") != std::string::npos);
+}
+
+TEST_CASE("failover client: racing the first handshake - a server that accepts but never handshakes (stopped) "
+          "costs a one-shot client nothing") {
+    zmq::context_t ctx(1);
+    StoppedServer stopped;
+    FakeServer good(ctx, Millis(0));
+    FailoverOptions o = fast();
+    o.silence = Millis(60000);  // only the race can move it within the budget
+    o.pingTimeout = Millis(60000);
+    o.raceFirst = true;
+    o.handshakeDrain = Millis(0);  // the stopped server's handshake never ends
+    FailoverClient client(ctx, Credentials::none(), {stopped.endpoint(), good.endpoint()}, o);
+    const Envelope req = request();
+    auto r = client.call(req, Millis(5000));
+    INFO((r.ok() ? std::string() : r.error().message));
+    REQUIRE(r.ok());
+    CHECK(r->id == req.id);
+    CHECK(client.current() == good.endpoint());
+    CHECK(client.failovers() == 0);  // not a failure: the stopped server was never sent anything
 }
 
 TEST_CASE("failover client: a live server that never answers is a timeout - no server at all is unavailable") {
