@@ -80,7 +80,7 @@ GatewayNode::GatewayNode(zmq::context_t& ctx, const DaemonContext& dc, const Clo
       startedAt_(clock.now()),
       settle_(clock, Millis(dc.config.heartbeatIntervalMs * 3 / 2)) {}
 
-int GatewayNode::run() {
+void GatewayNode::start() {
     queries_.setObserver(RouterObserver{
         [this](const PendingRequest& p, const std::string& reply) {
             metrics_.answered("query", p.name, reply, std::chrono::duration_cast<Micros>(clock_.now() - p.submittedAt));
@@ -105,12 +105,16 @@ int GatewayNode::run() {
     loop_.every(Millis(dc_.config.heartbeatIntervalMs), [this] { onHeartbeatTimer(); });
     loop_.every(Millis(dc_.config.heartbeatIntervalMs), [this] { onPingTimer(); });
     gate_.attach(loop_);
-    loop_.stopOnSignals();
     dc_.log->info("serving clients on {}; replicas in preference order: {}; routing {}", dc_.node->bind,
                   fmt::join(selector_.preference(), ", "),
                   dc_.config.spreadQueries ? "spread (every caught-up replica, fewest outstanding first)"
                                            : "primary (the first caught-up replica)");
     onHeartbeatTimer();
+}
+
+int GatewayNode::run() {
+    start();
+    loop_.stopOnSignals();
     loop_.run();
     return 0;
 }

@@ -14,11 +14,11 @@
 #include <zmq.hpp>
 
 #include "bus/heartbeat.hpp"
-#include "bus/bus_watch.hpp"
+#include "gateway/bus_watch.hpp"
 #include "bus/leader_tracker.hpp"
 #include "bus/liveness.hpp"
-#include "bus/replica_selector.hpp"
-#include "bus/route_settle.hpp"
+#include "gateway/replica_selector.hpp"
+#include "gateway/route_settle.hpp"
 #include "common/daemon.hpp"
 #include "common/event_loop.hpp"
 #include "common/links.hpp"
@@ -34,7 +34,12 @@ public:
     // Binds its endpoint and connects to the replicas and brokers; throws with a hint when the
     // address is taken.
     GatewayNode(zmq::context_t& ctx, const DaemonContext& dc, const Clock& clock);
+    // Serves until SIGTERM or SIGINT: start(), then the event loop. Returns the exit code.
     int run();
+    // Registers the handlers and timers and announces the node, without signals or the loop's
+    // run(): in-process tests (tests/inprocess/) then turn loop() themselves on a ManualClock.
+    void start();
+    EventLoop& loop() { return loop_; }
 
 private:
     void onClient();

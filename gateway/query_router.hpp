@@ -11,7 +11,7 @@
 #include <string>
 
 #include "bus/liveness.hpp"
-#include "bus/replica_selector.hpp"
+#include "gateway/replica_selector.hpp"
 #include "gateway/pending.hpp"
 #include "schemas/envelope.hpp"
 

@@ -42,7 +42,7 @@ MonitorNode::~MonitorNode() {
     if (log_) std::fclose(log_);
 }
 
-int MonitorNode::run() {
+void MonitorNode::start() {
     loop_.onReadable(router_, [this] { onRequest(); });
     loop_.onReadable(pinger_.socket, [this] { onPong(); });
     loop_.onReadable(pinger_.events, [this] { onConnectionEvent(); });
@@ -51,10 +51,14 @@ int MonitorNode::run() {
     loop_.every(Millis(10), [this] { onCheckTimer(); });
     loop_.every(Millis(dc_.config.heartbeatIntervalMs), [this] { onHeartbeatTimer(); });
     gate_.attach(loop_);
-    loop_.stopOnSignals();
     dc_.log->info("watching {} nodes; transitions go to {}", dc_.config.nodes.size() - 1,
                   dc_.config.transitionLog().string());
     onHeartbeatTimer();
+}
+
+int MonitorNode::run() {
+    start();
+    loop_.stopOnSignals();
     loop_.run();
     return 0;
 }

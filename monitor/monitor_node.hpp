@@ -12,7 +12,7 @@
 
 #include "bus/heartbeat.hpp"
 #include "bus/leader_tracker.hpp"
-#include "bus/route_tracker.hpp"
+#include "monitor/route_tracker.hpp"
 #include "common/daemon.hpp"
 #include "common/event_loop.hpp"
 #include "common/links.hpp"
@@ -27,7 +27,12 @@ public:
     // when the log cannot be opened or the address is taken.
     MonitorNode(zmq::context_t& ctx, const DaemonContext& dc, const Clock& clock);
     ~MonitorNode();
+    // Serves until SIGTERM or SIGINT: start(), then the event loop. Returns the exit code.
     int run();
+    // Registers the handlers and timers and announces the node, without signals or the loop's
+    // run(): in-process tests (tests/inprocess/) then turn loop() themselves on a ManualClock.
+    void start();
+    EventLoop& loop() { return loop_; }
 
 private:
     void onRequest();

@@ -2,7 +2,7 @@
 // fresh, silent when none is, and each transition is reported once.
 #include <doctest/doctest.h>
 
-#include "bus/bus_watch.hpp"
+#include "gateway/bus_watch.hpp"
 
 using namespace jupiter;
 

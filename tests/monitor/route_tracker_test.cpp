@@ -1,7 +1,7 @@
 // The monitor's route tracking, per gateway, driven by a ManualClock.
 #include <doctest/doctest.h>
 
-#include "bus/route_tracker.hpp"
+#include "monitor/route_tracker.hpp"
 
 using namespace jupiter;
 

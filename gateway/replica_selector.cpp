@@ -1,5 +1,5 @@
 // Replica choice; see replica_selector.hpp.
-#include "bus/replica_selector.hpp"
+#include "gateway/replica_selector.hpp"
 
 #include <fmt/format.h>
 

@@ -1,7 +1,7 @@
 // The gateway's delay before its first route, driven by a ManualClock.
 #include <doctest/doctest.h>
 
-#include "bus/route_settle.hpp"
+#include "gateway/route_settle.hpp"
 
 using namespace jupiter;
 

@@ -1,5 +1,5 @@
 // Bus liveness; see bus_watch.hpp.
-#include "bus/bus_watch.hpp"
+#include "gateway/bus_watch.hpp"
 
 namespace jupiter {
 

@@ -1,5 +1,5 @@
 // Route tracking; see route_tracker.hpp.
-#include "bus/route_tracker.hpp"
+#include "monitor/route_tracker.hpp"
 
 #include <fmt/format.h>
 
