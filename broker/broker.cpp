@@ -27,7 +27,7 @@ Broker::Broker(zmq::context_t& ctx, const DaemonContext& dc, const Clock& clock)
     sendFrames(eventsIn_, {std::string_view("\x01", 1)});  // every topic, from every publisher
 }
 
-int Broker::run() {
+void Broker::start() {
     loop_.onReadable(frontend_, [this] { onCommandFrontend(); });
     loop_.onReadable(backend_, [this] { onCommandBackend(); });
     loop_.onReadable(eventsIn_, [this] { onEventsIn(); });
@@ -35,12 +35,16 @@ int Broker::run() {
     loop_.onReadable(control_, [this] { onControl(); });
     loop_.every(Millis(dc_.config.heartbeatIntervalMs), [this] { onHeartbeatTimer(); });
     gate_.attach(loop_);
-    loop_.stopOnSignals();
     onHeartbeatTimer();
     const auto& self = *dc_.node;
     dc_.log->info("relaying commands {} -> {} (to {}), events {} -> {}",
                   self.channel(BrokerChannel::Commands).bind, self.channel(BrokerChannel::CommandBackend).bind,
                   dc_.config.replicated() ? "the leading command node" : writer_, self.channel(BrokerChannel::EventsIn).bind, self.channel(BrokerChannel::EventsOut).bind);
+}
+
+int Broker::run() {
+    start();
+    loop_.stopOnSignals();
     const int sig = loop_.run();
     dc_.log->info("stopping on signal {}", sig);
     return 0;

@@ -23,7 +23,12 @@ class Broker {
 public:
     // Binds every socket; throws with the endpoint and a hint when an address is taken.
     Broker(zmq::context_t& ctx, const DaemonContext& dc, const Clock& clock);
+    // Serves until SIGTERM or SIGINT: start(), then the event loop. Returns the exit code.
     int run();
+    // Registers the handlers and timers and announces the node, without signals or the loop's
+    // run(): in-process tests (tests/inprocess/) then turn loop() themselves on a ManualClock.
+    void start();
+    EventLoop& loop() { return loop_; }
 
 private:
     void onCommandFrontend();

@@ -50,7 +50,7 @@ CommandNode::~CommandNode() {
     if (elector_) elector_->stop();
 }
 
-int CommandNode::run() {
+void CommandNode::start() {
     processor_.onDecided(
         [this](const std::string& name, const std::string& outcome) { metrics_.decided(name, outcome); });
     loop_.onReadable(commands_, [this] { onCommand(); });
@@ -64,7 +64,6 @@ int CommandNode::run() {
         elector_->start();
     }
     gate_.attach(loop_);
-    loop_.stopOnSignals();
     dc_.log->info("serving commands from {} broker(s) at head sequence {} ({} writes{})",
                   wiring_.peers(Link::CommandIntake).size(), store_.seq(),
                   dc_.config.syncDurable ? "durable" : "async",
@@ -73,6 +72,11 @@ int CommandNode::run() {
                                              fmt::join(dc_.config.etcd.endpoints, ", "))
                                : "");
     onHeartbeatTimer();
+}
+
+int CommandNode::run() {
+    start();
+    loop_.stopOnSignals();
     loop_.run();
     if (elector_) elector_->stop();  // a leader revokes its lease: a standby takes over at once
     return exitCode_;

@@ -90,11 +90,12 @@ EventLoop::TimerId EventLoop::after(Millis delay, Handler h) {
 
 void EventLoop::cancel(TimerId id) { timers_.erase(id); }
 
-void EventLoop::fireDueTimers() {
+int EventLoop::fireDueTimers() {
     const TimePoint now = clock_.now();
     std::vector<TimerId> due;
     for (const auto& [id, t] : timers_)
         if (t.due <= now) due.push_back(id);
+    int fired = 0;
     for (TimerId id : due) {
         auto it = timers_.find(id);
         if (it == timers_.end()) continue;  // cancelled by an earlier handler
@@ -106,7 +107,9 @@ void EventLoop::fireDueTimers() {
             timers_.erase(it);
         }
         h();
+        ++fired;
     }
+    return fired;
 }
 
 std::optional<Millis> EventLoop::untilNextTimer() const {
@@ -116,22 +119,27 @@ std::optional<Millis> EventLoop::untilNextTimer() const {
     return std::max(Millis(0), std::chrono::duration_cast<Millis>(next - clock_.now()));
 }
 
-void EventLoop::pollOnce(std::optional<Millis> maxWait) {
+int EventLoop::pollOnce(std::optional<Millis> maxWait) {
     std::optional<Millis> wait = untilNextTimer();
     if (maxWait && (!wait || *maxWait < *wait)) wait = maxWait;
     const long timeoutMs = wait ? static_cast<long>(wait->count()) : -1;
     int rc = zmq_poll(items_.data(), static_cast<int>(items_.size()), timeoutMs);
     if (rc < 0) {
-        if (zmq_errno() == EINTR) return;
+        if (zmq_errno() == EINTR) return 0;
         if (zmq_errno() == ETERM) {
             stopped_ = true;
-            return;
+            return 0;
         }
         throw std::runtime_error(std::string("zmq_poll failed: ") + zmq_strerror(zmq_errno()));
     }
+    int called = 0;
     for (std::size_t i = 0; i < items_.size() && !stopped_; ++i)
-        if (items_[i].revents & ZMQ_POLLIN) handlers_[i]();
-    if (!stopped_) fireDueTimers();
+        if (items_[i].revents & ZMQ_POLLIN) {
+            handlers_[i]();
+            ++called;
+        }
+    if (!stopped_) called += fireDueTimers();
+    return called;
 }
 
 int EventLoop::run() {

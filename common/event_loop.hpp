@@ -45,8 +45,9 @@ public:
     int run();
     // One turn of the loop: waits for a readable socket or the next timer, at most `maxWait` when
     // given, calls the ready handlers, then fires the timers due by the clock. run() repeats it;
-    // tests call it directly with a ManualClock and a zero wait.
-    void pollOnce(std::optional<Millis> maxWait = std::nullopt);
+    // tests call it directly with a ManualClock and a zero wait. Returns how many handlers and
+    // timers it called (0: nothing was ready, which is how an in-process test sees a quiet node).
+    int pollOnce(std::optional<Millis> maxWait = std::nullopt);
     // Time until the earliest timer is due (zero when overdue); nullopt when there is none.
     std::optional<Millis> untilNextTimer() const;
     void stop() { stopped_ = true; }
@@ -58,7 +59,7 @@ private:
         Millis period;  // zero: one-shot
         Handler h;
     };
-    void fireDueTimers();
+    int fireDueTimers();  // how many fired
 
     const Clock& clock_;
     std::vector<zmq::pollitem_t> items_;

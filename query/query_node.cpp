@@ -66,14 +66,13 @@ QueryNode::QueryNode(zmq::context_t& ctx, const DaemonContext& dc, const Clock& 
     }
 }
 
-int QueryNode::run() {
+void QueryNode::start() {
     loop_.onReadable(router_, [this] { onRequest(); });
     loop_.onReadable(sub_, [this] { onBus(); });
     loop_.onReadable(sources_.socket, [this] { onSourceReply(); });
     loop_.every(Millis(10), [this] { onTimer(); });
     loop_.every(Millis(dc_.config.heartbeatIntervalMs), [this] { onHeartbeatTimer(); });
     gate_.attach(loop_);
-    loop_.stopOnSignals();
     dc_.log->info("serving queries on {} from sequence {}", dc_.node->bind, store_.seq());
     onHeartbeatTimer();
     if (StateInstall::interrupted(store_)) {
@@ -85,6 +84,11 @@ int QueryNode::run() {
         replicator_.onHead(store_.seq() + 1);
     }
     requestReplayIfDue();
+}
+
+int QueryNode::run() {
+    start();
+    loop_.stopOnSignals();
     loop_.run();
     return exitCode_;
 }

@@ -28,7 +28,12 @@ public:
     // Binds its endpoint and connects to the brokers and the command node; throws with a hint
     // when the address is taken.
     QueryNode(zmq::context_t& ctx, const DaemonContext& dc, const Clock& clock, Store& store);
+    // Serves until SIGTERM or SIGINT: start(), then the event loop. Returns the exit code.
     int run();
+    // Registers the handlers and timers and announces the node, without signals or the loop's
+    // run(): in-process tests (tests/inprocess/) then turn loop() themselves on a ManualClock.
+    void start();
+    EventLoop& loop() { return loop_; }
 
 private:
     void onRequest();
