@@ -287,27 +287,36 @@ void GatewayNode::onBus() {
 }
 
 void GatewayNode::onConnectionEvent() {
+    // Every loss read in this turn is judged before the route is: replicas lost together (a host,
+    // a switch) give one REROUTE to the survivor, not a walk through each of them.
+    bool lost = false;
     while (auto ev = recvSocketEvent(replicas_.events)) {
         auto it = replicas_.nodeByEndpoint.find(ev->endpoint);
         if (it == replicas_.nodeByEndpoint.end()) continue;
         if (ev->event == ZMQ_EVENT_DISCONNECTED) {
             connected_.erase(it->second);
             reach_.forget(it->second);
-            replicaDown(it->second, "connection lost");
+            markReplicaDown(it->second, "connection lost", "connection");
+            lost = true;
         } else if (ev->event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
             connected_.insert(it->second);
             dc_.log->debug("connected to {}", it->second);
         }
     }
+    if (lost) updateRoute();
 }
 
 void GatewayNode::replicaDown(const std::string& replica, const std::string& reason, std::string_view metricReason) {
+    markReplicaDown(replica, reason, metricReason);
+    updateRoute();
+}
+
+void GatewayNode::markReplicaDown(const std::string& replica, const std::string& reason, std::string_view metricReason) {
     if (auto change = live_.markDown(replica, reason)) {
         dc_.log->warn("{} {} ({})", change->node, stateName(change->to), change->reason);
         metrics_.replicaDown(replica, metricReason);
     }
     queries_.onReplicaLost(replica);
-    updateRoute();
 }
 
 void GatewayNode::updateRoute() {

@@ -56,6 +56,7 @@ private:
     void pingReplicas();
     void onPong(const std::string& replica, std::string_view bytes);
     void replicaDown(const std::string& replica, const std::string& reason, std::string_view metricReason = "connection");
+    void markReplicaDown(const std::string& replica, const std::string& reason, std::string_view metricReason);  // without routing
     void updateRoute();
     void replyToClient(const Frames& route, const std::string& bytes);
 

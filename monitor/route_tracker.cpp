@@ -1,13 +1,26 @@
 // Route tracking; see route_tracker.hpp.
 #include "monitor/route_tracker.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace jupiter {
 
+std::string RouteTracker::beatKey(const Heartbeat& hb) {
+    return fmt::format("{}/{}/{}/{}/{}", hb.pid, hb.uptimeMs, hb.routeSinceMs, hb.route, hb.routeReason);
+}
+
 std::optional<RouteTransition> RouteTracker::onGatewayBeat(const Heartbeat& hb) {
     auto it = routes_.find(hb.node);
     const bool seen = it != routes_.end();
+    const std::string key = beatKey(hb);
+    if (seen) {
+        auto& recent = it->second.recent;
+        if (std::find(recent.begin(), recent.end(), key) != recent.end()) return std::nullopt;  // a copy
+        recent.push_back(key);
+        if (recent.size() > kRecentBeats) recent.pop_front();
+    }
     if (seen && it->second.route == hb.route && it->second.pid == hb.pid) return std::nullopt;
     std::optional<RouteTransition> out;
     if (seen ? it->second.route != hb.route : !hb.route.empty()) {
@@ -19,7 +32,10 @@ std::optional<RouteTransition> RouteTracker::onGatewayBeat(const Heartbeat& hb) 
         t.reason = reasonFor(hb, seen ? &it->second : nullptr);
         out = std::move(t);
     }
-    routes_[hb.node] = Seen{hb.route, hb.pid};
+    auto& now = routes_[hb.node];
+    now.route = hb.route;
+    now.pid = hb.pid;
+    if (!seen) now.recent.push_back(key);
     return out;
 }
 

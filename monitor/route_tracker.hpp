@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <optional>
 #include <string>
@@ -36,7 +37,13 @@ private:
     struct Seen {
         std::string route;
         uint64_t pid = 0;  // a new pid: the gateway started again
+        // The last beats heard, each once: a beat comes once per broker, and a broker's copies
+        // may come after the other's later beats; an old copy is no news (it would replay a
+        // route the gateway has already left).
+        std::deque<std::string> recent;
     };
+    static constexpr std::size_t kRecentBeats = 16;
+    static std::string beatKey(const Heartbeat& hb);
     static std::string reasonFor(const Heartbeat& hb, const Seen* before);
 
     const Clock& clock_;

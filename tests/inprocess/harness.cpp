@@ -206,6 +206,18 @@ std::optional<Envelope> InProcessCluster::ask(const std::string& node, const Env
     return answer;
 }
 
+std::optional<Envelope> InProcessCluster::askUntilReply(const std::string& node, const std::function<Envelope()>& make,
+                                                        Millis limit) {
+    const TimePoint until = clock_.now() + limit;
+    std::optional<Envelope> answer;
+    while (true) {
+        answer = ask(node, make(), limit);
+        if ((answer && answer->kind == Kind::Reply) || clock_.now() >= until) return answer;
+        std::this_thread::sleep_for(Millis(5));  // the reconnection's time, which is real
+        advance(Millis(50));
+    }
+}
+
 std::vector<std::string> InProcessCluster::transitions() const { return readLines(config_.transitionLog()); }
 
 std::vector<std::string> InProcessCluster::logLines(const std::string& node) const {

@@ -60,7 +60,7 @@ TEST_CASE("in-process routing: a frozen replica in use is left within a query at
     REQUIRE(c.advanceUntil([&] { return logged(c.transitions(), gw + " REROUTE query-2 -> query-1"); },
                            Millis(5000)));
     CHECK(logged(c.transitions(), "query-1 UP"));
-    auto back = c.ask(gw, inventory());
+    auto back = c.askUntilReply(gw, inventory);
     REQUIRE(back);
     CHECK(back->node == "query-1");
 }
@@ -96,7 +96,7 @@ TEST_CASE("in-process routing: queries waiting on a replica that goes away are a
     c.restart("query-1");  // on its store, as systemd would restart it
     REQUIRE(c.advanceUntil([&] { return logged(c.transitions(), gw + " REROUTE query-2 -> query-1"); },
                            Millis(5000)));
-    auto back = c.ask(gw, inventory());
+    auto back = c.askUntilReply(gw, inventory);
     REQUIRE(back);
     CHECK(back->node == "query-1");
 }

@@ -82,3 +82,24 @@ TEST_CASE("route tracker: a gateway that started again says so - never an empty 
     REQUIRE(bare.has_value());
     CHECK_FALSE(bare->reason.empty());
 }
+
+TEST_CASE("route tracker: a broker's late copies of a gateway's beats replay no route it has left") {
+    ManualClock clock(5000);
+    RouteTracker t(clock);
+    // Three reroutes in one moment, as the beats came through broker-1...
+    std::vector<Heartbeat> beats{gatewayBeat("gateway", "query-1", 4000, "first route"),
+                                 gatewayBeat("gateway", "query-2", 4100, "query-1 DOWN"),
+                                 gatewayBeat("gateway", "query-3", 4100, "query-2 DOWN"),
+                                 gatewayBeat("gateway", "", 4100, "no query replica available")};
+    int changes = 0;
+    for (const auto& b : beats) changes += t.onGatewayBeat(b).has_value() ? 1 : 0;
+    CHECK(changes == 4);
+    // ...then broker-2's copies of the same beats, late: nothing new.
+    for (const auto& b : beats) CHECK_FALSE(t.onGatewayBeat(b).has_value());
+    CHECK(t.route("gateway").empty());
+    // The next real beat with a route is news again.
+    auto back = gatewayBeat("gateway", "query-2", 4300, "query-2 UP");
+    back.uptimeMs = 300;
+    REQUIRE(t.onGatewayBeat(back).has_value());
+    CHECK(t.route("gateway") == "query-2");
+}
