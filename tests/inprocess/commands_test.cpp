@@ -5,6 +5,8 @@
 
 #include "inprocess/harness.hpp"
 
+TEST_SUITE_BEGIN("inprocess");
+
 using namespace jupiter;
 using jupiter::testing::InProcessCluster;
 
@@ -64,3 +66,5 @@ TEST_CASE("in-process commands: each acknowledged command reaches every replica,
     REQUIRE(twice);
     CHECK(once->seq == twice->seq);
 }
+
+TEST_SUITE_END();

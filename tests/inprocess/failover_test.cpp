@@ -10,6 +10,8 @@
 
 #include "inprocess/harness.hpp"
 
+TEST_SUITE_BEGIN("inprocess");
+
 using namespace jupiter;
 using jupiter::testing::InProcessCluster;
 
@@ -150,3 +152,5 @@ TEST_CASE("in-process failover: routing spread serves from every replica - one g
     CHECK(served > 0);
     CHECK(failed == 0);
 }
+
+TEST_SUITE_END();

@@ -6,6 +6,8 @@
 
 #include "inprocess/harness.hpp"
 
+TEST_SUITE_BEGIN("inprocess");
+
 using namespace jupiter;
 using jupiter::testing::InProcessCluster;
 
@@ -100,3 +102,5 @@ TEST_CASE("in-process routing: queries waiting on a replica that goes away are a
     REQUIRE(back);
     CHECK(back->node == "query-1");
 }
+
+TEST_SUITE_END();

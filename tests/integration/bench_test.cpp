@@ -7,6 +7,9 @@
 
 #include "cluster.hpp"
 
+// Every case here is a scenario (in every CI run) unless it says soak (scripts/soak.sh).
+TEST_SUITE_BEGIN("scenario");
+
 using namespace jupiter;
 using namespace jupiter::testing;
 
@@ -54,3 +57,5 @@ TEST_CASE("bench: an empty cluster is refused naming what the load lacks - --see
     CHECK(two.exitCode == 0);
     CHECK(two.output.find(" 0 failed") != std::string::npos);
 }
+
+TEST_SUITE_END();

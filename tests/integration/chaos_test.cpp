@@ -10,10 +10,14 @@
 
 #include <fmt/format.h>
 
+#include "checks.hpp"
 #include "cluster.hpp"
 #include "common/doc.hpp"
 #include "tests/temp_dir.hpp"
 #include "tests/text.hpp"
+
+// Every case here is a scenario (in every CI run) unless it says soak (scripts/soak.sh).
+TEST_SUITE_BEGIN("scenario");
 
 using jupiter::Doc;
 using jupiter::testing::TempDir;
@@ -31,6 +35,7 @@ Run runChaos(const std::string& args, const std::string& program = "jupiter-chao
 }  // namespace
 
 TEST_CASE("chaos: a seeded run mixing replica, gateway and broker faults loses nothing - converges - reports all") {
+    if (skippedUnderSanitizers("process faults repeated under load: starved")) return;
     TempDir tmp("chaos-it");
     const auto noCluster = tmp.path / "no-cluster";  // nothing runs there: the tool starts its own
     const auto out = tmp.path / "out";
@@ -81,7 +86,7 @@ TEST_CASE("chaos: a seeded run mixing replica, gateway and broker faults loses n
     CHECK(std::filesystem::exists(out / "transitions.log"));
 }
 
-TEST_CASE("chaos: killing and stopping the leading command node loses no command - converges - reports it") {
+TEST_CASE("chaos: killing and stopping the leading command node loses no command - converges - reports it" * doctest::test_suite("soak")) {
     TempDir tmp("chaos-it");
     const auto out = tmp.path / "out";
     const Run run = runChaos(fmt::format("--dir '{}' --duration 12s --every 3s --faults kill-leader,stop-leader "
@@ -121,7 +126,7 @@ TEST_CASE("chaos: a bad option is refused before any cluster is touched - naming
     }
 }
 
-TEST_CASE("chaos: partitions in a lab network lose nothing - converge - are reported like the other faults") {
+TEST_CASE("chaos: partitions in a lab network lose nothing - converge - are reported like the other faults" * doctest::test_suite("soak")) {
     if (const std::string why = jupiter::testing::labUnavailable(); !why.empty()) {
         fmt::print(stderr, "SKIPPED: {}\n", why);
         return;
@@ -159,3 +164,5 @@ TEST_CASE("chaos: partitions in a lab network lose nothing - converge - are repo
     CHECK(text.find("PASS") != std::string::npos);
     CHECK(svg.find("cut off (partition)") != std::string::npos);
 }
+
+TEST_SUITE_END();

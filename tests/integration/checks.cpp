@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <fstream>
+#include <iostream>
 #include <iterator>
 #include <thread>
 
@@ -164,6 +165,16 @@ void requireProgress(const CommandLoad& load, uint64_t more, Millis timeout) {
     REQUIRE(from < load.total());
     const uint64_t target = std::min(from + more, load.total());
     REQUIRE(Cluster::waitFor([&] { return load.acked() >= target; }, timeout));
+}
+
+bool skippedUnderSanitizers(const std::string& why) {
+#if defined(__SANITIZE_ADDRESS__)
+    std::cout << "SKIPPED: under the sanitizers: " << why << std::endl;
+    return true;
+#else
+    (void)why;
+    return false;
+#endif
 }
 
 }  // namespace jupiter::testing

@@ -6,12 +6,17 @@
 
 #include <fmt/format.h>
 
+#include "checks.hpp"
 #include "cluster.hpp"
+
+// Every case here is a scenario (in every CI run) unless it says soak (scripts/soak.sh).
+TEST_SUITE_BEGIN("scenario");
 
 using namespace jupiter;
 using namespace jupiter::testing;
 
 TEST_CASE("client library: an out-of-tree program built against the installed files (CMake and pkg-config) works") {
+    if (skippedUnderSanitizers("an out-of-tree program built without sanitizers cannot load the sanitized library")) return;
     const std::string build = std::string(JUPITER_BIN_DIR) + "/..";
     const std::string out = fmt::format("/tmp/jupiter-client-library-{}", getpid());
     auto built = runShell(fmt::format("bash '{}/tests/packaging/client_library_test.sh' '{}' '{}' 2>&1",
@@ -30,3 +35,5 @@ TEST_CASE("client library: an out-of-tree program built against the installed fi
     }
     runShell(fmt::format("rm -rf '{}'", out));
 }
+
+TEST_SUITE_END();

@@ -8,6 +8,9 @@
 #include "common/zmq_util.hpp"
 #include "schemas/catalog.hpp"
 
+// Every case here is a scenario (in every CI run) unless it says soak (scripts/soak.sh).
+TEST_SUITE_BEGIN("scenario");
+
 using namespace jupiter;
 using namespace jupiter::testing;
 
@@ -63,3 +66,5 @@ TEST_CASE("conformance: every request of schemas/conformance.json gets the reply
         }
     }
 }
+
+TEST_SUITE_END();

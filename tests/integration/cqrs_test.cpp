@@ -12,6 +12,9 @@
 #include "cluster.hpp"
 #include "common/zmq_util.hpp"
 
+// Every case here is a scenario (in every CI run) unless it says soak (scripts/soak.sh).
+TEST_SUITE_BEGIN("scenario");
+
 using namespace jupiter;
 using jupiter::testing::Cluster;
 
@@ -182,3 +185,5 @@ TEST_CASE("cqrs: garbage sent to the gateway gets structured errors and the clus
     REQUIRE(q.ok());
     CHECK(q->body["code"] == "after");
 }
+
+TEST_SUITE_END();

@@ -27,6 +27,9 @@
 #include "common/zmq_util.hpp"
 #include "intruder.hpp"
 
+// Every case here is a scenario (in every CI run) unless it says soak (scripts/soak.sh).
+TEST_SUITE_BEGIN("scenario");
+
 using namespace jupiter;
 using namespace jupiter::testing;
 
@@ -346,3 +349,5 @@ TEST_CASE("insider: an outsider's half-sent frames (100 connections each announc
     }
     CHECK(c.query("sellers.list").ok());
 }
+
+TEST_SUITE_END();

@@ -13,8 +13,12 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include "checks.hpp"
 #include "cluster.hpp"
 #include "tests/text.hpp"
+
+// Every case here is a scenario (in every CI run) unless it says soak (scripts/soak.sh).
+TEST_SUITE_BEGIN("scenario");
 
 using namespace jupiter;
 using jupiter::testing::slurp;
@@ -121,6 +125,7 @@ TEST_CASE("operations: SIGHUP makes every daemon reopen its log file after logro
 }
 
 TEST_CASE("operations: every daemon stopped with SIGTERM starts again at once on the same ports (metrics included)") {
+    if (skippedUnderSanitizers("every daemon restarted at once: time")) return;
     Cluster c;
     // `jupiter kill` reports a node gone once its pidfile lock is free; by then every port it held
     // must be closed, or the restart would find its own metrics port taken.
@@ -243,3 +248,5 @@ TEST_CASE("operations: every daemon serves Prometheus metrics that promtool acce
     }
     CHECK(queries >= 20);
 }
+
+TEST_SUITE_END();

@@ -12,6 +12,9 @@
 #include "cluster.hpp"
 #include "load.hpp"
 
+// Every case here is a scenario (in every CI run) unless it says soak (scripts/soak.sh).
+TEST_SUITE_BEGIN("scenario");
+
 using namespace jupiter;
 using namespace jupiter::testing;
 
@@ -41,6 +44,7 @@ bool waitAfterHeal(Cluster& c, std::initializer_list<std::string> parts, long fr
 
 TEST_CASE("partition: the replica in use cut off from everyone (link down) - rerouted, 0 failed queries - it catches "
           "up after healing") {
+    if (skippedUnderSanitizers("the lab network's partitions under load: starved")) return;
     if (skipWithoutLab()) return;
     Cluster c(lean(), {}, /*netns=*/true);
     const uint64_t product = createProduct(c);
@@ -69,6 +73,7 @@ TEST_CASE("partition: the replica in use cut off from everyone (link down) - rer
 
 TEST_CASE("partition: the replica in use cut off from the gateways only - the monitor still sees it, the gateways "
           "stop using it, 0 failed queries") {
+    if (skippedUnderSanitizers("the lab network's partitions under load: starved")) return;
     if (skipWithoutLab()) return;
     Cluster c(lean(), {}, /*netns=*/true);
     const uint64_t product = createProduct(c);
@@ -102,6 +107,7 @@ TEST_CASE("partition: the replica in use cut off from the gateways only - the mo
 }
 
 TEST_CASE("partition: a gateway cut off from the brokers, then one broker cut off - clients move on, nothing lost") {
+    if (skippedUnderSanitizers("the lab network's partitions under load: starved")) return;
     if (skipWithoutLab()) return;
     Cluster c(lean(), {}, /*netns=*/true);
     const uint64_t product = createProduct(c);
@@ -144,6 +150,7 @@ TEST_CASE("partition: a gateway cut off from the brokers, then one broker cut of
 TEST_CASE("partition: the command leader cut off from the standbys and etcd but not from clients, then another from "
           "the standbys only - a standby takes over each time, nothing acknowledged is lost, nothing they wrote alone "
           "survives") {
+    if (skippedUnderSanitizers("the lab network's partitions under load: starved")) return;
     if (skipWithoutLab()) return;
     Cluster c(Layout{}, {}, /*netns=*/true);
     const uint64_t product = createProduct(c);
@@ -183,3 +190,5 @@ TEST_CASE("partition: the command leader cut off from the standbys and etcd but 
     requireExactlyOnce(c, product, load, total);
     requireConverged(c);  // the old leaders' stores included: what they wrote alone is gone
 }
+
+TEST_SUITE_END();

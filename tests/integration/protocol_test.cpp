@@ -8,6 +8,9 @@
 #include "cluster.hpp"
 #include "common/zmq_util.hpp"
 
+// Every case here is a scenario (in every CI run) unless it says soak (scripts/soak.sh).
+TEST_SUITE_BEGIN("scenario");
+
 using namespace jupiter;
 using namespace jupiter::testing;
 
@@ -211,3 +214,5 @@ TEST_CASE("protocol: request ids belong to their client - another's id is not a 
     REQUIRE(sellers.ok());
     CHECK(sellers->body["items"].size() == 1);
 }
+
+TEST_SUITE_END();

@@ -27,6 +27,9 @@
 #include "client/client.hpp"
 #include "common/zmq_util.hpp"
 
+// Every case here is a scenario (in every CI run) unless it says soak (scripts/soak.sh).
+TEST_SUITE_BEGIN("scenario");
+
 using namespace jupiter;
 using namespace jupiter::testing;
 
@@ -299,3 +302,5 @@ TEST_CASE("security: mode none on loopback - no keys anywhere - commands (on a l
     CHECK(stockOn(c, product->body["id"].get<uint64_t>(), 2, product->body["seq"].get<uint64_t>()) == 0);
     requireConverged(c);
 }
+
+TEST_SUITE_END();

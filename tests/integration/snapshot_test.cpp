@@ -9,6 +9,9 @@
 #include "cluster.hpp"
 #include "load.hpp"
 
+// Every case here is a scenario (in every CI run) unless it says soak (scripts/soak.sh).
+TEST_SUITE_BEGIN("scenario");
+
 using namespace jupiter;
 using namespace jupiter::testing;
 
@@ -25,7 +28,7 @@ constexpr const char* kInstalled = "installed a copy of the state at sequence";
 
 }  // namespace
 
-TEST_CASE("snapshot: a new replica joining a leader with standbys under load installs a copy - nothing lost - converges") {
+TEST_CASE("snapshot: a new replica joining a leader with standbys under load installs a copy - nothing lost - converges" * doctest::test_suite("soak")) {
     // A copy is worth it here from 2,000 events behind (10,000 by default).
     Cluster c(Layout{}, withNodeKey("query-3", "snapshot_min_lag = 2000"));
     const uint64_t product = createProduct(c);
@@ -44,7 +47,7 @@ TEST_CASE("snapshot: a new replica joining a leader with standbys under load ins
     CHECK(count(log, kInstalled) == 1);
 }
 
-TEST_CASE("snapshot: a replica killed while installing a copy starts over from nothing - then converges") {
+TEST_CASE("snapshot: a replica killed while installing a copy starts over from nothing - then converges" * doctest::test_suite("soak")) {
     // 1 KiB chunks: the install of ~10,000 records takes hundreds of round trips, time to kill it.
     Cluster c(lean(), withNodeKey("query-3", "snapshot_chunk_bytes = 1024"));
     const uint64_t product = createProduct(c);
@@ -70,3 +73,5 @@ TEST_CASE("snapshot: a replica killed while installing a copy starts over from n
     CHECK(log.find("cut short") != std::string::npos);
     CHECK(count(log, kInstalled) == 1);
 }
+
+TEST_SUITE_END();

@@ -17,6 +17,9 @@
 #include "election/etcd_pki.hpp"
 #include "load.hpp"
 
+// Every case here is a scenario (in every CI run) unless it says soak (scripts/soak.sh).
+TEST_SUITE_BEGIN("scenario");
+
 using namespace jupiter;
 using namespace jupiter::testing;
 
@@ -34,6 +37,7 @@ std::vector<std::string> standbysOf(Cluster& c, const std::string& leader) {
 }  // namespace
 
 TEST_CASE("standby command nodes: kill -9 of the leader mid-burst, three times - nothing lost or doubled, converged") {
+    if (skippedUnderSanitizers("three leader kills under 16 clients: starved")) return;
     Cluster c(threeCommandNodes());
     const uint64_t product = createProduct(c);
     const uint64_t total = 8000;  // outlasts three kills and restarts with room to spare
@@ -98,6 +102,7 @@ TEST_CASE("standby command nodes: a stopped leader is replaced before its lease 
 }
 
 TEST_CASE("standby command nodes: a lost standby and etcd member go unnoticed - with no standby commands are refused") {
+    if (skippedUnderSanitizers("thousands of commands around faults covered elsewhere: time")) return;
     Cluster c(threeCommandNodes(), [](std::string toml) {
         const std::string at = "client_timeout_ms = 10000";
         return toml.replace(toml.find(at), at.size(), "client_timeout_ms = 3000");
@@ -142,7 +147,7 @@ TEST_CASE("standby command nodes: a lost standby and etcd member go unnoticed - 
     requireConverged(c);
 }
 
-TEST_CASE("standby command nodes: a standby that is behind catches up before it can lead") {
+TEST_CASE("standby command nodes: a standby that is behind catches up before it can lead" * doctest::test_suite("soak")) {
     Cluster c(threeCommandNodes());
     const uint64_t product = createProduct(c);
     const std::string leader = leaderOf(c);
@@ -262,3 +267,5 @@ TEST_CASE("standby command nodes: a leader whose event loop is stuck steps down 
                              Millis(15000)));
     requireConverged(c);
 }
+
+TEST_SUITE_END();
