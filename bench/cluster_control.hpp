@@ -6,7 +6,7 @@
 #include <string>
 
 #include "common/config.hpp"
-#include "common/credentials.hpp"
+#include "security/credentials.hpp"
 
 namespace jupiter::bench {
 

@@ -10,7 +10,7 @@
 
 #include "client/client.hpp"
 #include "client/failover_client.hpp"
-#include "common/links.hpp"
+#include "node/links.hpp"
 #include "common/zmq_util.hpp"
 
 namespace jupiter::bench {

@@ -13,7 +13,7 @@
 #include <zmq.hpp>
 
 #include "common/clock.hpp"
-#include "common/credentials.hpp"
+#include "security/credentials.hpp"
 #include "schemas/envelope.hpp"
 
 namespace jupiter::bench {

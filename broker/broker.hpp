@@ -13,9 +13,9 @@
 #include "bus/heartbeat.hpp"
 #include "broker/broker_metrics.hpp"
 #include "bus/leader_tracker.hpp"
-#include "common/daemon.hpp"
+#include "node/daemon.hpp"
 #include "common/event_loop.hpp"
-#include "common/links.hpp"
+#include "node/links.hpp"
 
 namespace jupiter {
 

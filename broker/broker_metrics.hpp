@@ -3,7 +3,7 @@
 // or the leader not connected), and the door's refusals.
 #pragma once
 
-#include "common/gatekeeper.hpp"
+#include "security/gatekeeper.hpp"
 #include "common/metrics.hpp"
 
 namespace jupiter {

@@ -8,7 +8,7 @@
 
 #include <zmq.hpp>
 
-#include "common/gatekeeper.hpp"
+#include "security/gatekeeper.hpp"
 #include "common/zmq_util.hpp"
 #include "schemas/envelope.hpp"
 

@@ -14,7 +14,7 @@
 #include <zmq.hpp>
 
 #include "common/clock.hpp"
-#include "common/credentials.hpp"
+#include "security/credentials.hpp"
 
 namespace jupiter::chaos {
 

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "common/config.hpp"
-#include "common/credentials.hpp"
+#include "security/credentials.hpp"
 #include "common/paths.hpp"
 #include "common/result.hpp"
 

@@ -6,9 +6,9 @@
 #include "cli/cluster_dir.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/table.hpp"
-#include "common/certificate.hpp"
-#include "common/identity.hpp"
-#include "common/key_registry.hpp"
+#include "security/certificate.hpp"
+#include "security/identity.hpp"
+#include "security/key_registry.hpp"
 #include "election/etcd_pki.hpp"
 
 namespace jupiter::cli {

@@ -23,7 +23,7 @@
 #include "cli/ping.hpp"
 #include "cli/processes.hpp"
 #include "cli/table.hpp"
-#include "common/private_files.hpp"
+#include "security/private_files.hpp"
 #include "election/etcd_lock.hpp"
 #include "election/etcd_pki.hpp"
 #include "netlab/ip_tool.hpp"

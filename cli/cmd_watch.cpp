@@ -19,7 +19,7 @@
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/ping.hpp"
-#include "common/links.hpp"
+#include "node/links.hpp"
 #include "common/zmq_util.hpp"
 
 namespace jupiter::cli {

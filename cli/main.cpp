@@ -12,7 +12,7 @@
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
 #include "common/config.hpp"
-#include "common/private_files.hpp"
+#include "security/private_files.hpp"
 
 using namespace jupiter;
 using namespace jupiter::cli;

@@ -5,7 +5,7 @@
 
 #include <fmt/format.h>
 
-#include "common/links.hpp"
+#include "node/links.hpp"
 #include "common/zmq_util.hpp"
 
 namespace jupiter {

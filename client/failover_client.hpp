@@ -29,7 +29,7 @@
 #include <zmq.hpp>
 
 #include "common/clock.hpp"
-#include "common/credentials.hpp"
+#include "security/credentials.hpp"
 #include "common/result.hpp"
 #include "schemas/envelope.hpp"
 

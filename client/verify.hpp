@@ -11,7 +11,7 @@
 
 #include "common/clock.hpp"
 #include "common/config.hpp"
-#include "common/credentials.hpp"
+#include "security/credentials.hpp"
 #include "common/doc.hpp"
 #include "common/result.hpp"
 

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "common/clock.hpp"
-#include "common/gatekeeper.hpp"
+#include "security/gatekeeper.hpp"
 #include "common/metrics.hpp"
 #include "store/store_metrics.hpp"
 

@@ -29,9 +29,9 @@
 #include "election/leadership.hpp"
 #include "command/replication_log.hpp"
 #include "command/snapshot_source.hpp"
-#include "common/daemon.hpp"
+#include "node/daemon.hpp"
 #include "common/event_loop.hpp"
-#include "common/links.hpp"
+#include "node/links.hpp"
 #include "store/store.hpp"
 
 namespace jupiter {

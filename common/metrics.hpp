@@ -55,7 +55,7 @@ public:
     // Size buckets 1 .. 4096, for batch sizes.
     static const prometheus::Histogram::BucketBoundaries& sizeBuckets();
 
-    // Copies the door's refusal counts (common/gatekeeper), which every daemon keeps.
+    // Copies the door's refusal counts (security/gatekeeper), which every daemon keeps.
     void sampleRefusals(uint64_t handshakes, uint64_t messages);
 
     // The registry (tests scrape it directly).

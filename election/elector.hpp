@@ -28,7 +28,7 @@
 #include "election/etcd_client.hpp"
 #include "election/leadership.hpp"
 #include "common/clock.hpp"
-#include "common/credentials.hpp"
+#include "security/credentials.hpp"
 #include "common/doc.hpp"
 
 namespace jupiter {

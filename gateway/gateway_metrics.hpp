@@ -10,7 +10,7 @@
 
 #include "bus/liveness.hpp"
 #include "common/clock.hpp"
-#include "common/gatekeeper.hpp"
+#include "security/gatekeeper.hpp"
 #include "common/metrics.hpp"
 
 namespace jupiter {

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "common/config.hpp"
-#include "common/gatekeeper.hpp"
+#include "security/gatekeeper.hpp"
 #include "common/metrics.hpp"
 #include "monitor/node_health.hpp"
 

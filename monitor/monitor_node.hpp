@@ -13,9 +13,9 @@
 #include "bus/heartbeat.hpp"
 #include "bus/leader_tracker.hpp"
 #include "monitor/route_tracker.hpp"
-#include "common/daemon.hpp"
+#include "node/daemon.hpp"
 #include "common/event_loop.hpp"
-#include "common/links.hpp"
+#include "node/links.hpp"
 #include "monitor/monitor_metrics.hpp"
 #include "monitor/node_health.hpp"
 

@@ -9,7 +9,7 @@
 #include <string_view>
 
 #include "common/clock.hpp"
-#include "common/gatekeeper.hpp"
+#include "security/gatekeeper.hpp"
 #include "common/metrics.hpp"
 #include "query/replicator.hpp"
 #include "store/store_metrics.hpp"

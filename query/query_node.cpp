@@ -7,7 +7,7 @@
 #include <limits>
 
 #include "bus/bus_reader.hpp"
-#include "common/signature.hpp"
+#include "security/signature.hpp"
 #include "domain/queries.hpp"
 #include "schemas/catalog.hpp"
 #include "store/inspect.hpp"

@@ -6,9 +6,9 @@
 
 #include "client/client.hpp"
 #include "client/failover_client.hpp"
-#include "common/certificate.hpp"
+#include "security/certificate.hpp"
 #include "common/config.hpp"
-#include "common/credentials.hpp"
+#include "security/credentials.hpp"
 #include "common/paths.hpp"
 
 namespace jupiter::client {

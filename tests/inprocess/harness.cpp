@@ -11,7 +11,7 @@
 #include "broker/broker.hpp"
 #include "cli/cluster_keys.hpp"
 #include "command/command_node.hpp"
-#include "common/daemon.hpp"
+#include "node/daemon.hpp"
 #include "common/ports.hpp"
 #include "gateway/gateway_node.hpp"
 #include "monitor/monitor_node.hpp"

@@ -32,7 +32,7 @@
 #include "client/client.hpp"
 #include "common/clock.hpp"
 #include "common/config.hpp"
-#include "common/credentials.hpp"
+#include "security/credentials.hpp"
 #include "temp_dir.hpp"
 
 namespace jupiter::testing {

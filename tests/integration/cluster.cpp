@@ -12,7 +12,7 @@
 #include <thread>
 
 #include <doctest/doctest.h>
-#include "common/certificate.hpp"
+#include "security/certificate.hpp"
 #include "common/paths.hpp"
 #include "common/ports.hpp"
 #include <fmt/format.h>

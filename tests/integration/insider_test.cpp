@@ -20,10 +20,10 @@
 #include "bus/heartbeat.hpp"
 #include "checks.hpp"
 #include "cluster.hpp"
-#include "common/certificate.hpp"
-#include "common/links.hpp"
+#include "security/certificate.hpp"
+#include "node/links.hpp"
 #include "common/paths.hpp"
-#include "common/signature.hpp"
+#include "security/signature.hpp"
 #include "common/zmq_util.hpp"
 #include "intruder.hpp"
 

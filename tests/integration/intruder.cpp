@@ -12,8 +12,8 @@
 
 #include "bus/heartbeat.hpp"
 #include "checks.hpp"
-#include "common/certificate.hpp"
-#include "common/links.hpp"
+#include "security/certificate.hpp"
+#include "node/links.hpp"
 #include "common/paths.hpp"
 
 namespace jupiter::testing {

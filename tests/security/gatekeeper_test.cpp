@@ -13,9 +13,9 @@
 
 #include <spdlog/sinks/ostream_sink.h>
 
-#include "common/certificate.hpp"
-#include "common/gatekeeper.hpp"
-#include "common/links.hpp"
+#include "security/certificate.hpp"
+#include "security/gatekeeper.hpp"
+#include "node/links.hpp"
 #include "common/ports.hpp"
 #include "common/zmq_util.hpp"
 

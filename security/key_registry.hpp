@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "common/config.hpp"
-#include "common/identity.hpp"
+#include "security/identity.hpp"
 
 namespace jupiter {
 

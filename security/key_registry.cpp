@@ -1,12 +1,12 @@
 // The key registry; see key_registry.hpp.
-#include "common/key_registry.hpp"
+#include "security/key_registry.hpp"
 
 #include <algorithm>
 
 #include <fmt/format.h>
 
-#include "common/certificate.hpp"
-#include "common/signature.hpp"
+#include "security/certificate.hpp"
+#include "security/signature.hpp"
 
 namespace jupiter {
 

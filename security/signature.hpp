@@ -12,7 +12,7 @@
 #include <string>
 #include <string_view>
 
-#include "common/certificate.hpp"
+#include "security/certificate.hpp"
 #include "common/result.hpp"
 
 namespace jupiter {

@@ -12,7 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/config.hpp"
-#include "common/credentials.hpp"
+#include "security/credentials.hpp"
 #include "common/metrics.hpp"
 
 namespace jupiter {

@@ -1,5 +1,5 @@
 // Socket wiring; see links.hpp.
-#include "common/links.hpp"
+#include "node/links.hpp"
 
 #include <random>
 #include <stdexcept>

@@ -12,9 +12,9 @@
 
 #include <zmq.hpp>
 
-#include "common/certificate.hpp"
+#include "security/certificate.hpp"
 #include "common/config.hpp"
-#include "common/signature.hpp"
+#include "security/signature.hpp"
 
 namespace jupiter {
 

@@ -1,5 +1,5 @@
 // Private files; see private_files.hpp.
-#include "common/private_files.hpp"
+#include "security/private_files.hpp"
 
 #include <sys/stat.h>
 

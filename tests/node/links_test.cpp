@@ -7,7 +7,7 @@
 #include <thread>
 
 #include "common/clock.hpp"
-#include "common/links.hpp"
+#include "node/links.hpp"
 #include "common/ports.hpp"
 #include "common/zmq_util.hpp"
 

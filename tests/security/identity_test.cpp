@@ -1,7 +1,7 @@
 // The authorisation policy: one table of who may do what, by role.
 #include <doctest/doctest.h>
 
-#include "common/identity.hpp"
+#include "security/identity.hpp"
 
 using namespace jupiter;
 

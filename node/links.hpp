@@ -12,8 +12,8 @@
 #include <zmq.hpp>
 
 #include "common/config.hpp"
-#include "common/credentials.hpp"
-#include "common/gatekeeper.hpp"
+#include "security/credentials.hpp"
+#include "security/gatekeeper.hpp"
 
 namespace jupiter {
 

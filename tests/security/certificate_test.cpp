@@ -9,7 +9,7 @@
 
 #include <czmq.h>
 
-#include "common/certificate.hpp"
+#include "security/certificate.hpp"
 #include "tests/temp_dir.hpp"
 #include "tests/text.hpp"
 

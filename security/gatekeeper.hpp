@@ -20,11 +20,11 @@
 #include <zmq.hpp>
 
 #include "common/clock.hpp"
-#include "common/credentials.hpp"
+#include "security/credentials.hpp"
 #include "common/doc.hpp"
 #include "common/event_loop.hpp"
-#include "common/identity.hpp"
-#include "common/key_registry.hpp"
+#include "security/identity.hpp"
+#include "security/key_registry.hpp"
 
 namespace jupiter {
 

@@ -1,5 +1,5 @@
 // Daemon start-up; see daemon.hpp.
-#include "common/daemon.hpp"
+#include "node/daemon.hpp"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -21,7 +21,7 @@
 #include "common/heap.hpp"
 #include "common/log_file.hpp"
 #include "common/paths.hpp"
-#include "common/private_files.hpp"
+#include "security/private_files.hpp"
 
 namespace jupiter {
 namespace {

@@ -1,5 +1,5 @@
 // Credentials; see credentials.hpp.
-#include "common/credentials.hpp"
+#include "security/credentials.hpp"
 
 #include <cstdlib>
 #include <stdexcept>

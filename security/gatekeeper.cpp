@@ -1,5 +1,5 @@
 // The gatekeeper; see gatekeeper.hpp. ZAP is specified in ZeroMQ RFC 27 (rfc.zeromq.org/spec/27).
-#include "common/gatekeeper.hpp"
+#include "security/gatekeeper.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

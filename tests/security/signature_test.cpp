@@ -6,8 +6,8 @@
 
 #include <zmq.h>
 
-#include "common/certificate.hpp"
-#include "common/signature.hpp"
+#include "security/certificate.hpp"
+#include "security/signature.hpp"
 #include "tests/temp_dir.hpp"
 
 using namespace jupiter;

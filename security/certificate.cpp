@@ -1,6 +1,6 @@
 // Certificates; see certificate.hpp. Reading and writing go through CZMQ (zconfig, zcert), the
 // library that defines the format.
-#include "common/certificate.hpp"
+#include "security/certificate.hpp"
 
 #include <sys/stat.h>
 
@@ -12,7 +12,7 @@
 #include <fmt/format.h>
 #include <zmq.h>
 
-#include "common/signature.hpp"
+#include "security/signature.hpp"
 
 namespace jupiter {
 namespace {

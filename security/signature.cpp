@@ -1,5 +1,5 @@
 // Ed25519 signing keys derived from CURVE keys; see signature.hpp.
-#include "common/signature.hpp"
+#include "security/signature.hpp"
 
 #include <sodium.h>
 #include <zmq.h>

@@ -1,5 +1,5 @@
 // Identities and the authorisation policy; see identity.hpp.
-#include "common/identity.hpp"
+#include "security/identity.hpp"
 
 #include <array>
 #include <initializer_list>
