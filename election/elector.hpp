@@ -25,6 +25,7 @@
 
 #include <zmq.hpp>
 
+#include "election/elector_core.hpp"
 #include "election/etcd_client.hpp"
 #include "election/leadership.hpp"
 #include "common/clock.hpp"
@@ -33,63 +34,11 @@
 
 namespace jupiter {
 
-struct ElectorSettings {
-    std::vector<std::string> etcdEndpoints;  // client URLs
-    EtcdCredentials etcdCredentials;         // a locked etcd: TLS files and the user's password
-    std::string key;                         // the leader key, e.g. "jupiter/<cluster>/leader"
-    int64_t ttlSeconds = 1;
-    Millis keepAliveEvery{200};
-    Millis poll{100};
-    Millis requestTimeout{250};  // per etcd HTTP request
-    Millis pingTimeout{150};     // asking another command node for its log position
-    Millis safety{150};          // trust the lease this much less than etcd granted
-    Millis loopSilence{300};     // the node's loop must have stamped its pulse this recently to lead
-};
-
 struct ElectorPeer {
     std::string name;
     std::string endpoint;
 };
 
-// The node's own log position, written by the loop, read by the elector (both halves at once: a
-// torn read could overstate it during a truncation).
-class SharedPosition {
-public:
-    void set(LogPosition p) {
-        std::lock_guard lock(mutex_);
-        position_ = p;
-    }
-    LogPosition get() const {
-        std::lock_guard lock(mutex_);
-        return position_;
-    }
-
-private:
-    mutable std::mutex mutex_;
-    LogPosition position_;
-};
-
-// When the node's event loop last ran its heartbeat timer, stamped by the loop and read by the
-// elector: liveness comes from the loop that does the work, so a leader whose loop is stuck (a
-// disk that stops answering fsync, a pathological batch) stops renewing its lease and revokes it,
-// and a wedged node does not campaign.
-class LoopPulse {
-public:
-    void stamp(TimePoint now) { at_.store(now.time_since_epoch().count(), std::memory_order_relaxed); }
-    TimePoint last() const { return TimePoint(TimePoint::duration(at_.load(std::memory_order_relaxed))); }
-
-private:
-    std::atomic<TimePoint::rep> at_{0};
-};
-
-// A report as the loop reads it from the PAIR socket.
-struct ElectorReport {
-    LeaderRole role = LeaderRole::Unknown;
-    std::string leader;
-    uint64_t epoch = 0;
-    TimePoint validUntil{};  // leader only
-    std::string why;         // unknown only
-};
 Doc encodeReport(const ElectorReport& r);
 std::optional<ElectorReport> decodeReport(const Doc& d);
 
@@ -117,9 +66,6 @@ public:
 
 private:
     void run();
-    // Whether etcd's leader key is ours: our name, under our lease, created at our epoch.
-    bool ownsKey(const std::optional<EtcdValue>& holder, int64_t lease, uint64_t epoch) const;
-
     zmq::context_t& ctx_;
     std::string reportEndpoint_;
     ElectorSettings s_;

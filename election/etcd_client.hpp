@@ -19,42 +19,9 @@
 #include "common/clock.hpp"
 #include "common/doc.hpp"
 #include "common/result.hpp"
+#include "election/etcd_api.hpp"
 
 namespace jupiter {
-
-struct EtcdLease {
-    int64_t id = 0;
-    int64_t ttlSeconds = 0;  // as granted
-};
-
-struct EtcdValue {
-    std::string value;
-    int64_t createRevision = 0;  // unique per creation of the key: our leadership epoch
-    int64_t lease = 0;
-};
-
-// The outcome of createIfAbsent: whether we created the key, and the key as it now is.
-struct EtcdClaim {
-    bool created = false;
-    EtcdValue current;
-};
-
-// The election as one read saw it, at one revision: the leader key (if held) and the revision at
-// which the term key was last written (0: never). Every successful campaign rewrites the term key,
-// so a campaign conditioned on that revision fails if anyone took the lead since the read, even if
-// they have lost it again (the leader key alone cannot tell: an absent key looks the same before
-// and after).
-struct EtcdElection {
-    std::optional<EtcdValue> holder;
-    int64_t revision = 0;      // the store's revision the read saw
-    int64_t termRevision = 0;  // the term key's mod_revision then
-};
-
-// createIfAbsent's extra condition: `key` has not been written since `modRevision`; it is rewritten.
-struct EtcdTermGuard {
-    std::string key;
-    int64_t modRevision = 0;
-};
 
 // How the client proves itself: the CA that signed the members' certificate and the client's own
 // (https:// endpoints; empty: plain http), and an etcd user (empty: etcd's authentication is off).
@@ -63,7 +30,7 @@ struct EtcdCredentials {
     std::string user, password;
 };
 
-class EtcdClient {
+class EtcdClient final : public EtcdApi {
 public:
     // `endpoints`: client URLs such as "https://127.0.0.1:2379"; `timeout`: per HTTP request.
     EtcdClient(std::vector<std::string> endpoints, Millis timeout, EtcdCredentials credentials = {});
@@ -71,17 +38,17 @@ public:
     EtcdClient(const EtcdClient&) = delete;
     EtcdClient& operator=(const EtcdClient&) = delete;
 
-    Result<EtcdLease> grantLease(int64_t ttlSeconds);
+    Result<EtcdLease> grantLease(int64_t ttlSeconds) override;
     // The lease's remaining TTL in seconds; 0 when etcd no longer has it (expired or revoked).
-    Result<int64_t> keepAlive(int64_t leaseId);
-    Status revoke(int64_t leaseId);
+    Result<int64_t> keepAlive(int64_t leaseId) override;
+    Status revoke(int64_t leaseId) override;
     // Puts key=value attached to `leaseId` only if the key does not exist (create_revision == 0).
     // With `term`: also only if the term key is still at term->modRevision, and it is written too.
     Result<EtcdClaim> createIfAbsent(const std::string& key, const std::string& value, int64_t leaseId,
-                                     const std::optional<EtcdTermGuard>& term = std::nullopt);
-    Result<std::optional<EtcdValue>> get(const std::string& key);
+                                     const std::optional<EtcdTermGuard>& term = std::nullopt) override;
+    Result<std::optional<EtcdValue>> get(const std::string& key) override;
     // The leader key and the term key, read together (one transaction: one revision).
-    Result<EtcdElection> readElection(const std::string& key, const std::string& termKey);
+    Result<EtcdElection> readElection(const std::string& key, const std::string& termKey) override;
 
     // Any call of the JSON API (e.g. /v3/auth/... to set up users), on the first member that answers.
     Result<Doc> call(const std::string& path, const Doc& body);

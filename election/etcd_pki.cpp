@@ -2,6 +2,7 @@
 #include "election/etcd_pki.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>

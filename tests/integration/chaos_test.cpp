@@ -19,6 +19,8 @@
 // Every case here is a scenario (in every CI run) unless it says soak (scripts/soak.sh).
 TEST_SUITE_BEGIN("scenario");
 
+using jupiter::testing::skippedUnderSanitizers;
+
 using jupiter::Doc;
 using jupiter::testing::TempDir;
 using jupiter::testing::slurp;

@@ -12,6 +12,7 @@
 
 #include "bus/heartbeat.hpp"
 #include "checks.hpp"
+#include "common/zmq_util.hpp"
 #include "security/certificate.hpp"
 #include "node/links.hpp"
 #include "common/paths.hpp"

@@ -20,6 +20,8 @@
 // Every case here is a scenario (in every CI run) unless it says soak (scripts/soak.sh).
 TEST_SUITE_BEGIN("scenario");
 
+using jupiter::testing::skippedUnderSanitizers;
+
 using namespace jupiter;
 using jupiter::testing::slurp;
 using jupiter::testing::Cluster;

@@ -1,0 +1,64 @@
+// The few calls of etcd that leadership needs, as an interface: EtcdClient makes them over etcd's
+// HTTP/JSON API; the elector's unit tests use an in-memory etcd on a manual clock
+// (tests/election/fake_etcd.hpp), so every rule of the elector is tested without a real one.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "common/result.hpp"
+
+namespace jupiter {
+
+struct EtcdLease {
+    int64_t id = 0;
+    int64_t ttlSeconds = 0;  // as granted
+};
+
+struct EtcdValue {
+    std::string value;
+    int64_t createRevision = 0;  // unique per creation of the key: our leadership epoch
+    int64_t lease = 0;
+};
+
+// The outcome of createIfAbsent: whether we created the key, and the key as it now is.
+struct EtcdClaim {
+    bool created = false;
+    EtcdValue current;
+};
+
+// The election as one read saw it, at one revision: the leader key (if held) and the revision at
+// which the term key was last written (0: never). Every successful campaign rewrites the term key,
+// so a campaign conditioned on that revision fails if anyone took the lead since the read, even if
+// they have lost it again (the leader key alone cannot tell: an absent key looks the same before
+// and after).
+struct EtcdElection {
+    std::optional<EtcdValue> holder;
+    int64_t revision = 0;      // the store's revision the read saw
+    int64_t termRevision = 0;  // the term key's mod_revision then
+};
+
+// createIfAbsent's extra condition: `key` has not been written since `modRevision`; it is rewritten.
+struct EtcdTermGuard {
+    std::string key;
+    int64_t modRevision = 0;
+};
+
+class EtcdApi {
+public:
+    virtual ~EtcdApi() = default;
+    virtual Result<EtcdLease> grantLease(int64_t ttlSeconds) = 0;
+    // The lease's remaining TTL in seconds; 0 when etcd no longer has it (expired or revoked).
+    virtual Result<int64_t> keepAlive(int64_t leaseId) = 0;
+    virtual Status revoke(int64_t leaseId) = 0;
+    // Puts key=value attached to `leaseId` only if the key does not exist (create_revision == 0).
+    // With `term`: also only if the term key is still at term->modRevision, and it is written too.
+    virtual Result<EtcdClaim> createIfAbsent(const std::string& key, const std::string& value, int64_t leaseId,
+                                             const std::optional<EtcdTermGuard>& term = std::nullopt) = 0;
+    virtual Result<std::optional<EtcdValue>> get(const std::string& key) = 0;
+    // The leader key and the term key, read together (one transaction: one revision).
+    virtual Result<EtcdElection> readElection(const std::string& key, const std::string& termKey) = 0;
+};
+
+}  // namespace jupiter
