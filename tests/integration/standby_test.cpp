@@ -242,6 +242,9 @@ TEST_CASE("standby command nodes: etcd is locked - the probe's PUT of the leader
 
 TEST_CASE("standby command nodes: a leader whose event loop is stuck steps down - another leads, every acknowledged "
           "command once - and it follows once its loop runs again") {
+    if (skippedUnderSanitizers("a chain of leaders wedged 2 s each: a sanitized cluster on 2 cores once found no leader "
+                               "within 15 s (1 of 8 runs); the elector's wedge rule runs sanitized in elector_core_test"))
+        return;
     // Every command node has the hook (whichever leads first): once it has led a second, its loop
     // stops for 2 s, once - so the next leader's loop stops too, and the load outlives both.
     auto hooks = [](std::string toml) {
