@@ -9,7 +9,6 @@
 
 #include "client/client.hpp"
 #include "election/etcd_client.hpp"
-#include "common/printable.hpp"
 #include "common/zmq_util.hpp"
 
 namespace jupiter {

@@ -4,7 +4,9 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <algorithm>
 #include <string>
+#include <vector>
 
 namespace jupiter::testing {
 
@@ -17,5 +19,18 @@ inline std::string slurp(const std::filesystem::path& file) {
 }
 
 inline bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+// The file's lines; none if it cannot be read.
+inline std::vector<std::string> readLines(const std::filesystem::path& file) {
+    std::vector<std::string> lines;
+    std::ifstream in(file);
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    return lines;
+}
+
+// How many of `lines` contain `part`.
+inline long countLines(const std::vector<std::string>& lines, const std::string& part) {
+    return std::count_if(lines.begin(), lines.end(), [&](const std::string& l) { return contains(l, part); });
+}
 
 }  // namespace jupiter::testing

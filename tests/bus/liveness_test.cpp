@@ -2,28 +2,16 @@
 #include <doctest/doctest.h>
 
 #include "bus/liveness.hpp"
+#include "tests/bus/beats.hpp"
 
 using namespace jupiter;
-
-namespace {
-
-Heartbeat hb(const std::string& node, uint64_t seq = 0, uint64_t pid = 100) {
-    Heartbeat h;
-    h.node = node;
-    h.role = node.rfind("query", 0) == 0 ? Role::Query : parseRole(node).value_or(Role::Monitor);
-    h.pid = pid;
-    h.seq = seq;
-    h.intervalMs = 100;
-    return h;
-}
-
-}  // namespace
+using jupiter::testing::beatOf;
 
 TEST_CASE("liveness: first heartbeat makes a node UP - silence makes it DOWN after the miss limit") {
     ManualClock clock;
     Liveness live(clock, 3, 3);
     CHECK(live.state("query-1") == NodeState::Unknown);
-    auto c = live.onHeartbeat(hb("query-1"));
+    auto c = live.onHeartbeat(beatOf("query-1"));
     REQUIRE(c);
     CHECK(c->to == NodeState::Up);
     clock.advance(Millis(300));
@@ -39,15 +27,15 @@ TEST_CASE("liveness: first heartbeat makes a node UP - silence makes it DOWN aft
 TEST_CASE("liveness: a DOWN node needs several fresh heartbeats in a row to be UP again") {
     ManualClock clock;
     Liveness live(clock, 3, 3);
-    live.onHeartbeat(hb("query-1"));
+    live.onHeartbeat(beatOf("query-1"));
     clock.advance(Millis(400));
     live.tick();
     CHECK(live.state("query-1") == NodeState::Down);
-    CHECK_FALSE(live.onHeartbeat(hb("query-1")));
+    CHECK_FALSE(live.onHeartbeat(beatOf("query-1")));
     clock.advance(Millis(100));
-    CHECK_FALSE(live.onHeartbeat(hb("query-1")));
+    CHECK_FALSE(live.onHeartbeat(beatOf("query-1")));
     clock.advance(Millis(100));
-    auto up = live.onHeartbeat(hb("query-1"));
+    auto up = live.onHeartbeat(beatOf("query-1"));
     REQUIRE(up);
     CHECK(up->to == NodeState::Up);
 }
@@ -55,38 +43,38 @@ TEST_CASE("liveness: a DOWN node needs several fresh heartbeats in a row to be U
 TEST_CASE("liveness: a gap in the recovering run starts the count over (hysteresis)") {
     ManualClock clock;
     Liveness live(clock, 3, 3);
-    live.onHeartbeat(hb("query-1"));
+    live.onHeartbeat(beatOf("query-1"));
     live.markDown("query-1", "connection lost");
     clock.advance(Millis(100));
-    live.onHeartbeat(hb("query-1"));
+    live.onHeartbeat(beatOf("query-1"));
     clock.advance(Millis(100));
-    live.onHeartbeat(hb("query-1"));
+    live.onHeartbeat(beatOf("query-1"));
     clock.advance(Millis(500));  // flapped: silence longer than the deadline
-    CHECK_FALSE(live.onHeartbeat(hb("query-1")));
+    CHECK_FALSE(live.onHeartbeat(beatOf("query-1")));
     clock.advance(Millis(100));
-    CHECK_FALSE(live.onHeartbeat(hb("query-1")));
+    CHECK_FALSE(live.onHeartbeat(beatOf("query-1")));
     clock.advance(Millis(100));
-    CHECK(live.onHeartbeat(hb("query-1")));
+    CHECK(live.onHeartbeat(beatOf("query-1")));
 }
 
 TEST_CASE("liveness: hard evidence marks DOWN at once - and a restarted process (new pid) counts from one") {
     ManualClock clock;
     Liveness live(clock, 3, 2);
-    live.onHeartbeat(hb("query-2", 0, 1));
+    live.onHeartbeat(beatOf("query-2", 0, 1));
     auto c = live.markDown("query-2", "connection lost");
     REQUIRE(c);
     CHECK(c->reason == "connection lost");
     CHECK_FALSE(live.markDown("query-2", "again"));
     clock.advance(Millis(50));
-    CHECK_FALSE(live.onHeartbeat(hb("query-2", 0, 2)));
+    CHECK_FALSE(live.onHeartbeat(beatOf("query-2", 0, 2)));
     clock.advance(Millis(100));
-    CHECK(live.onHeartbeat(hb("query-2", 0, 2)));
+    CHECK(live.onHeartbeat(beatOf("query-2", 0, 2)));
 }
 
 TEST_CASE("liveness: refreshAll gives fresh deadlines without changing states") {
     ManualClock clock;
     Liveness live(clock, 3, 1);
-    live.onHeartbeat(hb("query-1"));
+    live.onHeartbeat(beatOf("query-1"));
     clock.advance(Millis(250));
     live.refreshAll();
     clock.advance(Millis(250));
@@ -99,12 +87,12 @@ TEST_CASE("liveness: refreshAll gives fresh deadlines without changing states") 
 TEST_CASE("liveness: copies of a heartbeat (one per broker) and pongs count once per half interval") {
     ManualClock clock;
     Liveness live(clock, 3, 3);
-    live.onHeartbeat(hb("query-1"));
+    live.onHeartbeat(beatOf("query-1"));
     live.markDown("query-1", "connection lost");
     for (int beat = 0; beat < 2; ++beat) {
         clock.advance(Millis(100));
-        CHECK_FALSE(live.onHeartbeat(hb("query-1")));             // via broker-1
-        CHECK_FALSE(live.onHeartbeat(hb("query-1")));             // the same, via broker-2
+        CHECK_FALSE(live.onHeartbeat(beatOf("query-1")));             // via broker-1
+        CHECK_FALSE(live.onHeartbeat(beatOf("query-1")));             // the same, via broker-2
         CHECK_FALSE(live.onPong("query-1", 100, 0, 100));         // our own ping's answer
     }
     clock.advance(Millis(100));

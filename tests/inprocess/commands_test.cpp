@@ -85,13 +85,8 @@ TEST_CASE("in-process commands: commands held by a stopped broker are resent thr
         ids.push_back(cmd.id);
         c.send(gw, cmd);
     }
-    std::vector<Envelope> answers;
-    REQUIRE(c.advanceUntil(
-        [&] {
-            for (auto& e : c.collect(gw)) answers.push_back(std::move(e));
-            return answers.size() >= ids.size();
-        },
-        Millis(5000)));
+    const auto answers = c.awaitAnswers(gw, ids.size(), Millis(5000));
+    REQUIRE(answers.size() >= ids.size());
     MESSAGE("all answered ", toMs(c.clock().now() - frozenAt), " ms after the broker stopped");
     std::set<uint64_t> seqs;
     for (const auto& a : answers) {

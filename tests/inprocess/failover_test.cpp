@@ -9,6 +9,7 @@
 #include <doctest/doctest.h>
 
 #include "inprocess/harness.hpp"
+#include "tests/text.hpp"
 
 TEST_SUITE_BEGIN("inprocess");
 
@@ -25,9 +26,7 @@ Layout oneCommandNode() {
 
 Envelope inventoryQuery() { return makeRequest(Kind::Query, "inventory.value", Doc::object()); }
 
-bool inLog(const std::vector<std::string>& lines, const std::string& what) {
-    return std::any_of(lines.begin(), lines.end(), [&](const std::string& l) { return l.find(what) != std::string::npos; });
-}
+bool inLog(const std::vector<std::string>& lines, const std::string& what) { return jupiter::testing::countLines(lines, what) > 0; }
 
 // Sends `n` queries to `gateway` at once and returns the answers, by the node that gave each.
 std::map<std::string, int> burst(InProcessCluster& c, const std::string& gateway, int n, int* failed) {
@@ -37,13 +36,8 @@ std::map<std::string, int> burst(InProcessCluster& c, const std::string& gateway
         ids.push_back(q.id);
         c.send(gateway, q);
     }
-    std::vector<Envelope> answers;
-    REQUIRE(c.advanceUntil(
-        [&] {
-            for (auto& e : c.collect(gateway)) answers.push_back(std::move(e));
-            return answers.size() >= ids.size();
-        },
-        Millis(3000)));
+    const auto answers = c.awaitAnswers(gateway, ids.size());
+    REQUIRE(answers.size() >= ids.size());
     std::map<std::string, int> by;
     for (const auto& a : answers) {
         if (a.kind != Kind::Reply) ++*failed;
@@ -128,13 +122,8 @@ TEST_CASE("in-process failover: routing spread serves from every replica - one g
     }
     c.settle();
     c.drop("query-2");  // ...when it goes
-    std::vector<Envelope> answers;
-    REQUIRE(c.advanceUntil(
-        [&] {
-            for (auto& e : c.collect(gw)) answers.push_back(std::move(e));
-            return answers.size() >= ids.size();
-        },
-        Millis(3000)));
+    const auto answers = c.awaitAnswers(gw, ids.size());
+    REQUIRE(answers.size() >= ids.size());
     for (const auto& a : answers) {
         CHECK(a.kind == Kind::Reply);
         CHECK(a.node != "query-2");

@@ -2,7 +2,6 @@
 #include "inprocess/harness.hpp"
 
 #include <chrono>
-#include <fstream>
 #include <thread>
 
 #include <doctest/doctest.h>
@@ -17,6 +16,7 @@
 #include "monitor/monitor_node.hpp"
 #include "query/query_node.hpp"
 #include "store/store.hpp"
+#include "tests/text.hpp"
 
 namespace jupiter::testing {
 
@@ -32,13 +32,6 @@ struct InProcessCluster::Node {
 };
 
 namespace {
-
-std::vector<std::string> readLines(const std::filesystem::path& file) {
-    std::vector<std::string> out;
-    std::ifstream in(file);
-    for (std::string line; std::getline(in, line);) out.push_back(line);
-    return out;
-}
 
 template <typename Daemon, typename... Args>
 std::shared_ptr<void> startDaemon(EventLoop*& loop, Args&&... args) {
@@ -191,6 +184,17 @@ std::vector<Envelope> InProcessCluster::collect(const std::string& node) {
     std::vector<Envelope> out;
     while (auto e = client(node).receive(Millis(0))) out.push_back(std::move(*e));
     return out;
+}
+
+std::vector<Envelope> InProcessCluster::awaitAnswers(const std::string& node, std::size_t count, Millis limit) {
+    std::vector<Envelope> answers;
+    advanceUntil(
+        [&] {
+            for (auto& e : collect(node)) answers.push_back(std::move(e));
+            return answers.size() >= count;
+        },
+        limit);
+    return answers;
 }
 
 std::optional<Envelope> InProcessCluster::ask(const std::string& node, const Envelope& req, Millis limit) {

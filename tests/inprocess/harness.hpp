@@ -83,6 +83,9 @@ public:
     void send(const std::string& node, const Envelope& req);
     // The answers that came to `node`'s client so far.
     std::vector<Envelope> collect(const std::string& node);
+    // Moves the clock on until `count` answers have come to `node`'s client, for at most `limit`
+    // of manual time; what came.
+    std::vector<Envelope> awaitAnswers(const std::string& node, std::size_t count, Millis limit = Millis(3000));
 
     // Lines of the monitor's transition log.
     std::vector<std::string> transitions() const;

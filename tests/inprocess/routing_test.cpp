@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include "inprocess/harness.hpp"
+#include "tests/text.hpp"
 
 TEST_SUITE_BEGIN("inprocess");
 
@@ -24,9 +25,7 @@ Layout twoReplicas() {
 
 Envelope inventory() { return makeRequest(Kind::Query, "inventory.value", Doc::object()); }
 
-bool logged(const std::vector<std::string>& lines, const std::string& what) {
-    return std::any_of(lines.begin(), lines.end(), [&](const std::string& l) { return l.find(what) != std::string::npos; });
-}
+bool logged(const std::vector<std::string>& lines, const std::string& what) { return jupiter::testing::countLines(lines, what) > 0; }
 
 }  // namespace
 
@@ -81,13 +80,8 @@ TEST_CASE("in-process routing: queries waiting on a replica that goes away are a
     c.settle();  // the gateway has passed them to query-1, which holds them
     const TimePoint droppedAt = c.clock().now();
     c.drop("query-1");  // its connections close, as when the process dies
-    std::vector<Envelope> answers;
-    REQUIRE(c.advanceUntil(
-        [&] {
-            for (auto& e : c.collect(gw)) answers.push_back(std::move(e));
-            return answers.size() == ids.size();
-        },
-        Millis(2000)));
+    const auto answers = c.awaitAnswers(gw, ids.size(), Millis(2000));
+    REQUIRE(answers.size() == ids.size());
     for (const auto& a : answers) {
         CHECK(a.kind == Kind::Reply);
         CHECK(a.node == "query-2");

@@ -15,6 +15,7 @@
 #include "security/certificate.hpp"
 #include "common/paths.hpp"
 #include "common/ports.hpp"
+#include "tests/text.hpp"
 #include <fmt/format.h>
 
 namespace jupiter::testing {
@@ -152,15 +153,6 @@ int Cluster::pid(const std::string& node) const {
     in >> p;
     return p;
 }
-
-namespace {
-std::vector<std::string> readLines(const std::filesystem::path& file) {
-    std::vector<std::string> lines;
-    std::ifstream in(file);
-    for (std::string line; std::getline(in, line);) lines.push_back(line);
-    return lines;
-}
-}  // namespace
 
 std::vector<std::string> Cluster::logLines(const std::string& node) const { return readLines(config_.logFile(node)); }
 
