@@ -9,6 +9,12 @@
 #include "security/signature.hpp"
 
 namespace jupiter {
+namespace {
+
+// Never a folder's fingerprint (those are empty or end in a newline).
+constexpr std::string_view kChangedWhileRead = "changed while read";
+
+}  // namespace
 
 std::string keyFolderFingerprint(const std::filesystem::path& dir) {
     std::vector<std::string> entries;
@@ -26,9 +32,11 @@ std::string keyFolderFingerprint(const std::filesystem::path& dir) {
     return out;
 }
 
-KeyRegistry KeyRegistry::load(const Config& config, std::vector<std::string>& warnings) {
+KeyRegistry KeyRegistry::load(const Config& config, std::vector<std::string>& warnings,
+                              const std::function<void()>& afterListing) {
     KeyRegistry reg;
-    reg.fingerprint_ = keyFolderFingerprint(config.keysDir);
+    const std::string before = keyFolderFingerprint(config.keysDir);
+    if (afterListing) afterListing();
     std::vector<std::filesystem::path> files;
     std::error_code ec;
     for (std::filesystem::directory_iterator it(config.keysDir, ec), end; !ec && it != end; it.increment(ec))
@@ -64,6 +72,11 @@ KeyRegistry KeyRegistry::load(const Config& config, std::vector<std::string>& wa
         reg.byKey_.emplace(id.publicKey, reg.identities_.size());
         reg.identities_.push_back(std::move(id));
     }
+    // The folder as it was when the reading began, unless it changed while it was read: then what was
+    // read may hold a file the first listing lacked (a key added meanwhile), and a later removal of
+    // that file would bring the folder back to `before` unnoticed - a revoked key accepted for good.
+    // The next check reads it again instead.
+    reg.fingerprint_ = keyFolderFingerprint(config.keysDir) == before ? before : std::string(kChangedWhileRead);
     return reg;
 }
 

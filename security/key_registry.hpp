@@ -5,6 +5,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -19,8 +20,10 @@ class KeyRegistry {
 public:
     KeyRegistry() = default;
     // Reads every *.key in config.keysDir; certificates that cannot be used are skipped and
-    // described in `warnings` (no key material in them).
-    static KeyRegistry load(const Config& config, std::vector<std::string>& warnings);
+    // described in `warnings` (no key material in them). `afterListing` runs between the first look
+    // at the folder and the reading of its files (a test's way to change the folder meanwhile).
+    static KeyRegistry load(const Config& config, std::vector<std::string>& warnings,
+                            const std::function<void()>& afterListing = {});
 
     // The identity with this Z85 public key, if registered.
     const Identity* find(std::string_view publicKey) const;
