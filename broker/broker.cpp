@@ -11,31 +11,27 @@ namespace jupiter {
 
 Broker::Broker(zmq::context_t& ctx, const DaemonContext& dc, const Clock& clock)
     : dc_(dc),
-      gate_(ctx, dc.config, dc.credentials, dc.log, clock),
-      wiring_(ctx, dc.config, *dc.node, gate_),
-      loop_(clock),
+      core_(ctx, dc, clock),
       metrics_(*dc.metrics),
       clock_(clock),
       writer_(dc.config.firstCommandNode()->name),
       leaders_(Millis(dc.config.heartbeatIntervalMs * dc.config.heartbeatLiveness), dc.config.replicated()),
-      frontend_(wiring_.open(Link::BrokerCommands)),
-      backend_(wiring_.open(Link::BrokerBackend)),
-      eventsIn_(wiring_.open(Link::BrokerEventsIn)),
-      eventsOut_(wiring_.open(Link::BrokerEventsOut)),
-      control_(wiring_.open(Link::Control)),
+      frontend_(core_.wiring().open(Link::BrokerCommands)),
+      backend_(core_.wiring().open(Link::BrokerBackend)),
+      eventsIn_(core_.wiring().open(Link::BrokerEventsIn)),
+      eventsOut_(core_.wiring().open(Link::BrokerEventsOut)),
+      control_(core_.wiring().open(Link::Control)),
       heartbeat_(eventsOut_, clock, *dc.node, Millis(dc.config.heartbeatIntervalMs)) {
     sendFrames(eventsIn_, {std::string_view("\x01", 1)});  // every topic, from every publisher
 }
 
 void Broker::start() {
-    loop_.onReadable(frontend_, [this] { onCommandFrontend(); });
-    loop_.onReadable(backend_, [this] { onCommandBackend(); });
-    loop_.onReadable(eventsIn_, [this] { onEventsIn(); });
-    loop_.onReadable(eventsOut_, [this] { onEventsOut(); });
-    loop_.onReadable(control_, [this] { onControl(); });
-    loop_.every(Millis(dc_.config.heartbeatIntervalMs), [this] { onHeartbeatTimer(); });
-    gate_.attach(loop_);
-    onHeartbeatTimer();
+    core_.loop().onReadable(frontend_, [this] { onCommandFrontend(); });
+    core_.loop().onReadable(backend_, [this] { onCommandBackend(); });
+    core_.loop().onReadable(eventsIn_, [this] { onEventsIn(); });
+    core_.loop().onReadable(eventsOut_, [this] { onEventsOut(); });
+    core_.loop().onReadable(control_, [this] { onControl(); });
+    core_.start([this] { onHeartbeatTimer(); });
     const auto& self = *dc_.node;
     dc_.log->info("relaying commands {} -> {} (to {}), events {} -> {}",
                   self.channel(BrokerChannel::Commands).bind, self.channel(BrokerChannel::CommandBackend).bind,
@@ -44,10 +40,7 @@ void Broker::start() {
 
 int Broker::run() {
     start();
-    loop_.stopOnSignals();
-    const int sig = loop_.run();
-    dc_.log->info("stopping on signal {}", sig);
-    return 0;
+    return core_.serve();
 }
 
 std::optional<std::string> Broker::target() const {
@@ -71,7 +64,7 @@ std::string Broker::noLeaderReason() const {
 void Broker::onCommandFrontend() {
     const auto to = target();
     drain(frontend_, kDrainRequests, [this, &to](Frames&& frames) {
-        if (frames.size() < 2 || !gate_.authorise(frames.back(), Action::RelayCommand)) return;
+        if (frames.size() < 2 || !core_.gate().authorise(frames.back(), Action::RelayCommand)) return;
         const auto route = to ? routes_.find(*to) : routes_.end();
         if (route != routes_.end()) {
             Frames out;
@@ -104,13 +97,13 @@ void Broker::onCommandFrontend() {
 void Broker::onCommandBackend() {
     drain(backend_, kDrainRequests, [this](Frames&& frames) {
         if (frames.size() < 2) return;
-        const Identity* from = gate_.authorise(frames.back(), Action::ServeCommands);
+        const Identity* from = core_.gate().authorise(frames.back(), Action::ServeCommands);
         if (!from) return;
         const std::string_view connection = view(frames[0]);
         const NodeConfig* node =
-            dc_.config.node(gate_.credentials().curve() ? std::string_view(from->name) : nodeOfIntakeRoutingId(connection));
+            dc_.config.node(core_.gate().credentials().curve() ? std::string_view(from->name) : nodeOfIntakeRoutingId(connection));
         if (!node || node->role != Role::Command) {
-            gate_.refuse(from, "a message on the command backend from a peer that is no command node");
+            core_.gate().refuse(from, "a message on the command backend from a peer that is no command node");
             return;
         }
         auto [route, added] = routes_.try_emplace(node->name, connection);
@@ -133,27 +126,27 @@ void Broker::onEventsIn() {
         const std::string_view topic = view(frames[0]);
         const Identity* from = nullptr;
         if (topic == kEventsTopic) {
-            from = gate_.authorise(frames[0], Action::PublishEvents);
+            from = core_.gate().authorise(frames[0], Action::PublishEvents);
             // Events are the writer's alone: the command node commands go to now. A standby's, or a
             // deposed leader's, are dropped (replicas replay what they miss from an event log).
             const auto writer = target();
-            if (from && gate_.credentials().curve() && (!writer || from->name != *writer)) {
-                gate_.refuse(from, fmt::format("events from {}, which does not write now (the broker follows {})",
+            if (from && core_.gate().credentials().curve() && (!writer || from->name != *writer)) {
+                core_.gate().refuse(from, fmt::format("events from {}, which does not write now (the broker follows {})",
                                                from->name, writer.value_or("no leader")));
                 from = nullptr;
             }
         } else if (topic.starts_with(kHeartbeatTopic)) {
-            from = gate_.authorise(frames[0], Action::PublishHeartbeat);
-            if (from && gate_.credentials().curve() && topic.substr(kHeartbeatTopic.size()) != from->name) {
-                gate_.refuse(from, fmt::format("a heartbeat under the name {}", topic.substr(kHeartbeatTopic.size())));
+            from = core_.gate().authorise(frames[0], Action::PublishHeartbeat);
+            if (from && core_.gate().credentials().curve() && topic.substr(kHeartbeatTopic.size()) != from->name) {
+                core_.gate().refuse(from, fmt::format("a heartbeat under the name {}", topic.substr(kHeartbeatTopic.size())));
                 from = nullptr;
             }
             if (from && frames.size() >= 2 && dc_.config.replicated()) noteLeader(topic, frames[1]);
         } else if (topic == kTransitionTopic) {
-            from = gate_.authorise(frames[0], Action::PublishTransition);
+            from = core_.gate().authorise(frames[0], Action::PublishTransition);
         } else {
-            if (const Identity* who = gate_.sender(senderKeyOf(frames[0]), "a message"))
-                gate_.refuse(who, fmt::format("a message on an unknown topic ({})", printable(topic, 20)));
+            if (const Identity* who = core_.gate().sender(senderKeyOf(frames[0]), "a message"))
+                core_.gate().refuse(who, fmt::format("a message on an unknown topic ({})", printable(topic, 20)));
         }
         if (from && sendFrames(eventsOut_, frames)) metrics_.relayedBus();
     });
@@ -185,11 +178,11 @@ void Broker::onEventsOut() {
         if (m[0] != 1) return;
         const std::optional<Action> read = subscriptionAction(topic);
         if (!read) {
-            if (const Identity* who = gate_.sender(senderKeyOf(frames[0]), "a subscription"))
-                gate_.refuse(who, fmt::format("a subscription to an unknown topic ({})", printable(topic)));
+            if (const Identity* who = core_.gate().sender(senderKeyOf(frames[0]), "a subscription"))
+                core_.gate().refuse(who, fmt::format("a subscription to an unknown topic ({})", printable(topic)));
             return;
         }
-        if (gate_.authorise(frames[0], *read)) eventsOut_.set(zmq::sockopt::subscribe, topic);
+        if (core_.gate().authorise(frames[0], *read)) eventsOut_.set(zmq::sockopt::subscribe, topic);
     });
 }
 
@@ -205,10 +198,8 @@ std::optional<Action> Broker::subscriptionAction(std::string_view topic) const {
 void Broker::onControl() {
     serveRequests(control_, kDrainControl, [this](Request& req, Envelope& env) {
         if (env.kind == Kind::Control && env.name == "ping") {
-            if (!permitted(gate_, control_, req, env, Action::Ping)) return;
-            auto pong = makePong(env, dc_.node->name, 0);
-            pong.body["refused"] = gate_.refusedDoc();
-            sendReply(control_, req.route, pong);
+            if (!permitted(core_.gate(), control_, req, env, Action::Ping)) return;
+            sendReply(control_, req.route, core_.pong(env, 0));
         } else {
             sendReply(control_, req.route,
                       makeErrorReply(env.name, env.id,
@@ -220,7 +211,7 @@ void Broker::onControl() {
 
 void Broker::onHeartbeatTimer() {
     heartbeat_.publish(0);
-    metrics_.sample(gate_);
+    metrics_.sample(core_.gate());
 }
 
 }  // namespace jupiter

@@ -16,6 +16,7 @@
 #include "node/daemon.hpp"
 #include "common/event_loop.hpp"
 #include "node/links.hpp"
+#include "node/node_core.hpp"
 
 namespace jupiter {
 
@@ -28,7 +29,7 @@ public:
     // Registers the handlers and timers and announces the node, without signals or the loop's
     // run(): in-process tests (tests/inprocess/) then turn loop() themselves on a ManualClock.
     void start();
-    EventLoop& loop() { return loop_; }
+    EventLoop& loop() { return core_.loop(); }
 
 private:
     void onCommandFrontend();
@@ -39,9 +40,7 @@ private:
     void onHeartbeatTimer();
 
     const DaemonContext& dc_;
-    Gatekeeper gate_;
-    Wiring wiring_;
-    EventLoop loop_;
+    NodeCore core_;  // before every socket: its gatekeeper, wiring and loop
     BrokerMetrics metrics_;
     // The only command node commands are handed to. Any other node connected to the backend
     // (a misconfigured or deposed one) receives nothing, and its replies are dropped: the command

@@ -23,14 +23,12 @@ CommandNode::CommandNode(zmq::context_t& ctx, const DaemonContext& dc, const Clo
     : dc_(dc),
       clock_(clock),
       store_(store),
-      gate_(ctx, dc.config, dc.credentials, dc.log, clock),
-      wiring_(ctx, dc.config, *dc.node, gate_),
-      loop_(clock),
+      core_(ctx, dc, clock),
       processor_(store, clock, dc.node->name, dc.config.syncDurable),
       metrics_(*dc.metrics),
-      commands_(wiring_.open(Link::CommandIntake)),
-      control_(wiring_.open(Link::Control)),
-      pub_(wiring_.open(Link::Publish)),
+      commands_(core_.wiring().open(Link::CommandIntake)),
+      control_(core_.wiring().open(Link::Control)),
+      pub_(core_.wiring().open(Link::Publish)),
       heartbeat_(pub_, clock, *dc.node, Millis(dc.config.heartbeatIntervalMs)),
       signer_(dc.config.signEvents ? dc.credentials.signingKey() : std::nullopt),
       lead_(dc.node->name),
@@ -53,39 +51,30 @@ CommandNode::~CommandNode() {
 void CommandNode::start() {
     processor_.onDecided(
         [this](const std::string& name, const std::string& outcome) { metrics_.decided(name, outcome); });
-    loop_.onReadable(commands_, [this] { onCommand(); });
-    loop_.onReadable(control_, [this] { onControl(); });
-    loop_.every(Millis(dc_.config.heartbeatIntervalMs), [this] { onHeartbeatTimer(); });
+    core_.loop().onReadable(commands_, [this] { onCommand(); });
+    core_.loop().onReadable(control_, [this] { onControl(); });
     if (replicated()) {
-        loop_.onReadable(electorPair_, [this] { onElector(); });
-        loop_.onReadable(peers_->socket, [this] { onPeers(); });
-        loop_.onReadable(peers_->events, [this] { onPeerEvents(); });
-        loop_.every(Millis(25), [this] { onReplicationTimer(); });
+        core_.loop().onReadable(electorPair_, [this] { onElector(); });
+        core_.loop().onReadable(peers_->socket, [this] { onPeers(); });
+        core_.loop().onReadable(peers_->events, [this] { onPeerEvents(); });
+        core_.loop().every(Millis(25), [this] { onReplicationTimer(); });
         elector_->start();
     }
-    gate_.attach(loop_);
     dc_.log->info("serving commands from {} broker(s) at head sequence {} ({} writes{})",
-                  wiring_.peers(Link::CommandIntake).size(), store_.seq(),
+                  core_.wiring().peers(Link::CommandIntake).size(), store_.seq(),
                   dc_.config.syncDurable ? "durable" : "async",
                   replicated() ? fmt::format("; one of {} command nodes, leader elected through etcd at {}",
                                              dc_.config.nodesWith(Role::Command).size(),
                                              fmt::join(dc_.config.etcd.endpoints, ", "))
                                : "");
-    onHeartbeatTimer();
+    core_.start([this] { onHeartbeatTimer(); });
 }
 
 int CommandNode::run() {
     start();
-    loop_.stopOnSignals();
-    loop_.run();
+    const ExitCode code = core_.serve();
     if (elector_) elector_->stop();  // a leader revokes its lease: a standby takes over at once
-    return exitCode_;
-}
-
-void CommandNode::stop(const std::string& why) {
-    dc_.log->critical("{}", why);
-    exitCode_ = kExitFailed;
-    loop_.stop();
+    return code;
 }
 
 void CommandNode::sendReplies(std::vector<CommandProcessor::Reply>& replies) {
@@ -120,7 +109,7 @@ void CommandNode::onCommand() {
     const TimePoint started = clock_.now();
     if (!replicated()) {
         auto group = processor_.commit();
-        if (!group) return stop(group.error().message);
+        if (!group) return core_.fail(group.error().message);
         metrics_.committed(group->replies.size(), std::chrono::duration_cast<Micros>(clock_.now() - started));
         committedSeq_ = store_.seq();
         sendReplies(group->replies);
@@ -129,7 +118,7 @@ void CommandNode::onCommand() {
     }
     uint64_t index = 0;
     auto group = processor_.commit([this, &index](StoreTxn& txn) { index = replog_->record(txn, lead_.epoch()); });
-    if (!group) return stop(group.error().message);
+    if (!group) return core_.fail(group.error().message);
     const TimePoint written = clock_.now();
     metrics_.committed(group->replies.size(), std::chrono::duration_cast<Micros>(written - started));
     replog_->recorded();
@@ -171,8 +160,7 @@ void CommandNode::publishEvents(const Doc& events) {
 
 Envelope CommandNode::answerControl(Envelope& env) {
     if (env.kind == Kind::Control && env.name == "ping") {
-        Envelope reply = makePong(env, dc_.node->name, committedSeq_);
-        reply.body["refused"] = gate_.refusedDoc();
+        Envelope reply = core_.pong(env, committedSeq_);
         reply.body["standing"] = leaderRoleName(lead_.role());
         reply.body["epoch"] = lead_.epoch();
         reply.body["leader"] = lead_.leader();
@@ -211,7 +199,7 @@ Envelope CommandNode::answerControl(Envelope& env) {
 
 void CommandNode::onControl() {
     serveRequests(control_, kDrainControl, [this](Request& req, Envelope& env) {
-        if (!permitted(gate_, control_, req, env, controlAction(env))) return;
+        if (!permitted(core_.gate(), control_, req, env, controlAction(env))) return;
         if (env.kind == Kind::Control && env.name == "fetch") return serveFetch(req, env);
         if (env.kind == Kind::Control && env.name == "fence") return serveFence(req, env);
         Envelope reply = answerControl(env);
@@ -238,7 +226,7 @@ PointStanding CommandNode::standing(const SnapshotPoint& p) const {
 void CommandNode::onHeartbeatTimer() {
     // Each broker learns which connection is ours (a restarted broker, at once): unsent while one
     // is not connected (a ROUTER drops what it cannot route).
-    for (const auto* broker : wiring_.peers(Link::CommandIntake)) sendFrames(commands_, {broker->name, kIntakeHello});
+    for (const auto* broker : core_.wiring().peers(Link::CommandIntake)) sendFrames(commands_, {broker->name, kIntakeHello});
     pulse_.stamp(clock_.now());
     if (wedgeFor_.count() > 0 && !wedged_ && lead_.leading() && clock_.now() - leaderSince_ >= Millis(1000)) {
         // The test hook: the loop stops as it would on a disk that stops answering fsync.
@@ -249,7 +237,7 @@ void CommandNode::onHeartbeatTimer() {
     }
     snapshots_.expire();
     if (auto news = snapshots_.takeNews(); !news.empty()) dc_.log->info("{}", news);
-    metrics_.sample(lead_.leading(), lead_.epoch(), committedSeq_, store_, gate_);
+    metrics_.sample(lead_.leading(), lead_.epoch(), committedSeq_, store_, core_.gate());
     publishHeartbeat();
 }
 

@@ -32,6 +32,7 @@
 #include "node/daemon.hpp"
 #include "common/event_loop.hpp"
 #include "node/links.hpp"
+#include "node/node_core.hpp"
 #include "store/store.hpp"
 
 namespace jupiter {
@@ -46,7 +47,7 @@ public:
     // Registers the handlers and timers and announces the node, without signals or the loop's
     // run(): in-process tests (tests/inprocess/) then turn loop() themselves on a ManualClock.
     void start();
-    EventLoop& loop() { return loop_; }
+    EventLoop& loop() { return core_.loop(); }
 
 private:
     // Commands, control and heartbeats (command_node.cpp).
@@ -58,7 +59,6 @@ private:
     void publishEvents(const Doc& events);
     void sendReplies(std::vector<CommandProcessor::Reply>& replies);
     Envelope answerControl(Envelope& env);
-    void stop(const std::string& why);
     PointStanding standing(const SnapshotPoint& p) const;
     SnapshotPoint snapshotPoint() const;
 
@@ -99,9 +99,7 @@ private:
     const DaemonContext& dc_;
     const Clock& clock_;
     Store& store_;
-    Gatekeeper gate_;  // before wiring_: its ZAP handler must be bound before any socket
-    Wiring wiring_;
-    EventLoop loop_;
+    NodeCore core_;  // before every socket: its gatekeeper, wiring and loop
     CommandProcessor processor_;
     CommandMetrics metrics_;
     zmq::socket_t commands_;  // ROUTER connected to the brokers' command_backend, each addressed by its name
@@ -109,7 +107,6 @@ private:
     zmq::socket_t pub_;       // PUB connected to the brokers' events_in
     HeartbeatPublisher heartbeat_;
     std::optional<SigningKey> signer_;  // signs every event batch we publish (curve mode)
-    int exitCode_ = kExitOk;
 
     Leadership lead_;
     uint64_t committedSeq_ = 0;  // events up to here are on two command nodes (or this one alone)

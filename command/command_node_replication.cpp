@@ -30,7 +30,7 @@ void CommandNode::startReplication(zmq::context_t& ctx) {
     committedChanged();
     electorPair_ = zmq::socket_t(ctx, zmq::socket_type::pair);
     electorPair_.bind(electorEndpoint(dc_.node->name));
-    peers_.emplace(wiring_.openPool(Link::CommandPeers, ZMQ_EVENT_DISCONNECTED));
+    peers_.emplace(core_.wiring().openPool(Link::CommandPeers, ZMQ_EVENT_DISCONNECTED));
     const auto& etcd = dc_.config.etcd;
     ElectorSettings s;
     s.etcdEndpoints = etcd.endpoints;
@@ -45,7 +45,7 @@ void CommandNode::startReplication(zmq::context_t& ctx) {
     s.loopSilence = Millis(5 * dc_.config.heartbeatIntervalMs);
     pulse_.stamp(clock_.now());
     std::vector<ElectorPeer> peers;
-    for (const auto* n : wiring_.peers(Link::CommandPeers)) peers.push_back({n->name, n->endpoint});
+    for (const auto* n : core_.wiring().peers(Link::CommandPeers)) peers.push_back({n->name, n->endpoint});
     elector_ = std::make_unique<Elector>(ctx, electorEndpoint(dc_.node->name), s, dc_.node->name, std::move(peers),
                                          dc_.credentials, clock_, position_, pulse_);
 }
@@ -64,10 +64,10 @@ std::optional<std::string> CommandNode::refusal() const {
     for (const auto& [name, f] : followers_)
         if (now - f.seen < kStandbySilence) return std::nullopt;
     std::string standbys;
-    for (const auto* n : wiring_.peers(Link::CommandPeers)) standbys += (standbys.empty() ? "" : ", ") + n->name;
+    for (const auto* n : core_.wiring().peers(Link::CommandPeers)) standbys += (standbys.empty() ? "" : ", ") + n->name;
     return fmt::format("no standby command node holds a copy ({} silent for over {} ms): a command is acknowledged "
                        "only once two command nodes have it; start one (jupiter start {})",
-                       standbys, kStandbySilence.count(), wiring_.peers(Link::CommandPeers).front()->name);
+                       standbys, kStandbySilence.count(), core_.wiring().peers(Link::CommandPeers).front()->name);
 }
 
 void CommandNode::onElector() {
@@ -113,7 +113,7 @@ void CommandNode::becomeLeader(uint64_t epoch, TimePoint validUntil) {
     // is committed too (a leader never counts copies of an older epoch's entries by themselves).
     auto txn = store_.begin();
     epochStart_ = replog_->record(*txn, epoch);
-    if (auto ok = store_.commit(*txn, dc_.config.syncDurable); !ok) return stop(ok.error().message);
+    if (auto ok = store_.commit(*txn, dc_.config.syncDurable); !ok) return core_.fail(ok.error().message);
     replog_->recorded();
     position_.set(replog_->last());
     processor_.reload();
@@ -144,10 +144,10 @@ std::optional<Error> CommandNode::notFromPeer(const Request& req, const std::str
     const NodeConfig* peer = dc_.config.node(name);
     if (!peer || peer->role != Role::Command || peer == dc_.node)
         return makeError("bad_field", fmt::format("{} in the name of '{}', which is not another command node", what, name));
-    if (gate_.credentials().curve()) {
-        const Identity* who = gate_.sender(req.peer, what);
+    if (core_.gate().credentials().curve()) {
+        const Identity* who = core_.gate().sender(req.peer, what);
         if (!who || who->name != name) {
-            gate_.refuse(who, fmt::format("{} in the name of {}", what, name));
+            core_.gate().refuse(who, fmt::format("{} in the name of {}", what, name));
             return makeError("forbidden", fmt::format("{} in the name of {} must come with {}'s key", what, name, name));
         }
     }
@@ -217,7 +217,7 @@ void CommandNode::serveFetch(Request& req, const Envelope& env) {
         const auto ours = replog_->digestAt(prev);
         const uint64_t theirs = env.body["last_digest"].get<uint64_t>();
         if (!ours || *ours != theirs) {
-            gate_.refuse(gate_.sender(req.peer, "a fetch"),
+            core_.gate().refuse(core_.gate().sender(req.peer, "a fetch"),
                          fmt::format("a fetch from {} whose digest after entry {} is not ours", name, prev));
             return refuse("diverged", fmt::format("{} says it holds entry {} (epoch {}), but its digest after it "
                                                   "({:016x}) is not {}'s; nothing is acknowledged: re-seed {}'s data "
@@ -390,7 +390,7 @@ void CommandNode::onFetchReply(const Envelope& reply, const Frames& frames) {
             nextFetch_ = clock_.now() + kFetchRefusedRetry;
             return;
         }
-        if (auto ok = replog_->truncate(to); !ok) return stop(ok.error().message);
+        if (auto ok = replog_->truncate(to); !ok) return core_.fail(ok.error().message);
         dc_.log->warn("took back entries {}..{} that the leader {} does not have (written here, never acknowledged)",
                       to + 1, before.index, lead_.leader());
         position_.set(replog_->last());
@@ -414,7 +414,7 @@ void CommandNode::onFetchReply(const Envelope& reply, const Frames& frames) {
     }
     if (!entries.empty()) {
         if (auto ok = replog_->append(entries, dc_.config.syncDurable); !ok) {
-            if (ok.error().code == "diverged") return stop(ok.error().message);
+            if (ok.error().code == "diverged") return core_.fail(ok.error().message);
             dc_.log->error("could not apply the leader's entries: {}", ok.error().message);
             nextFetch_ = clock_.now() + kFetchRetry;
             return;

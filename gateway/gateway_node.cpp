@@ -43,14 +43,12 @@ std::vector<std::string> replicaNames(const Config& c) {
 GatewayNode::GatewayNode(zmq::context_t& ctx, const DaemonContext& dc, const Clock& clock)
     : dc_(dc),
       clock_(clock),
-      gate_(ctx, dc.config, dc.credentials, dc.log, clock),
-      wiring_(ctx, dc.config, *dc.node, gate_),
-      loop_(clock),
-      frontend_(wiring_.open(Link::Control)),
-      replicas_(wiring_.openPool(Link::Replicas, ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_SUCCEEDED)),
-      brokers_(wiring_.openPool(Link::CommandOutlet, ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_SUCCEEDED)),
-      sub_(wiring_.open(Link::Subscribe, {std::string(kHeartbeatTopic)})),
-      pub_(wiring_.open(Link::Publish)),
+      core_(ctx, dc, clock),
+      frontend_(core_.wiring().open(Link::Control)),
+      replicas_(core_.wiring().openPool(Link::Replicas, ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_SUCCEEDED)),
+      brokers_(core_.wiring().openPool(Link::CommandOutlet, ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_SUCCEEDED)),
+      sub_(core_.wiring().open(Link::Subscribe, {std::string(kHeartbeatTopic)})),
+      pub_(core_.wiring().open(Link::Publish)),
       live_(clock, dc.config.heartbeatLiveness, dc.config.recoveryHeartbeats),
       selector_(replicaNames(dc.config), static_cast<uint64_t>(dc.config.maxLagEvents),
                 static_cast<uint64_t>(dc.config.leaveLagEvents)),
@@ -92,31 +90,27 @@ void GatewayNode::start() {
                               std::chrono::duration_cast<Micros>(clock_.now() - p.submittedAt));
         },
         {}});
-    loop_.onReadable(frontend_, [this] { onClient(); });
-    loop_.onReadable(replicas_.socket, [this] { onReplica(); });
-    loop_.onReadable(brokers_.socket, [this] { onCommandReply(); });
-    loop_.onReadable(brokers_.events, [this] { onBrokerEvent(); });
-    loop_.onReadable(sub_, [this] { onBus(); });
-    loop_.onReadable(replicas_.events, [this] { onConnectionEvent(); });
+    core_.loop().onReadable(frontend_, [this] { onClient(); });
+    core_.loop().onReadable(replicas_.socket, [this] { onReplica(); });
+    core_.loop().onReadable(brokers_.socket, [this] { onCommandReply(); });
+    core_.loop().onReadable(brokers_.events, [this] { onBrokerEvent(); });
+    core_.loop().onReadable(sub_, [this] { onBus(); });
+    core_.loop().onReadable(replicas_.events, [this] { onConnectionEvent(); });
     // Deadlines (query attempts of 50 ms and up, command resends, liveness) are judged every 10 ms:
     // finer costs an idle gateway CPU (a wake-up is a system call) that two gateways on a small
     // machine take from the work.
-    loop_.every(Millis(10), [this] { onTimer(); });
-    loop_.every(Millis(dc_.config.heartbeatIntervalMs), [this] { onHeartbeatTimer(); });
-    loop_.every(Millis(dc_.config.heartbeatIntervalMs), [this] { onPingTimer(); });
-    gate_.attach(loop_);
+    core_.loop().every(Millis(10), [this] { onTimer(); });
+    core_.loop().every(Millis(dc_.config.heartbeatIntervalMs), [this] { onPingTimer(); });
     dc_.log->info("serving clients on {}; replicas in preference order: {}; routing {}", dc_.node->bind,
                   fmt::join(selector_.preference(), ", "),
                   dc_.config.spreadQueries ? "spread (every caught-up replica, fewest outstanding first)"
                                            : "primary (the first caught-up replica)");
-    onHeartbeatTimer();
+    core_.start([this] { onHeartbeatTimer(); });
 }
 
 int GatewayNode::run() {
     start();
-    loop_.stopOnSignals();
-    loop_.run();
-    return 0;
+    return core_.serve();
 }
 
 void GatewayNode::replyToClient(const Frames& route, const std::string& bytes) {
@@ -131,7 +125,7 @@ void GatewayNode::onClient() {
         // validates the body (and answers a structured error), so the gateway does not decode
         // every body twice. Anything else is decoded in full here.
         if (auto peek = peekEnvelope(req->bytes); peek && (peek->kind == Kind::Query || peek->kind == Kind::Command)) {
-            if (!permitted(gate_, frontend_, *req, *peek, peek->kind == Kind::Query ? Action::Query : Action::Command))
+            if (!permitted(core_.gate(), frontend_, *req, *peek, peek->kind == Kind::Query ? Action::Query : Action::Command))
                 return;
             if (auto fault = requestFault(*peek)) {
                 sendReply(frontend_, req->route, makeErrorReply(peek->name, peek->id, *fault));
@@ -148,11 +142,9 @@ void GatewayNode::onClient() {
         }
         auto env = decodeOrRefuse(frontend_, *req);
         if (!env) return;
-        if (!permitted(gate_, frontend_, *req, *env, controlAction(*env))) return;
+        if (!permitted(core_.gate(), frontend_, *req, *env, controlAction(*env))) return;
         if (env->kind == Kind::Control && env->name == "ping") {
-            auto pong = makePong(*env, dc_.node->name, queries_.latestHead());
-            pong.body["refused"] = gate_.refusedDoc();
-            sendReply(frontend_, req->route, pong);
+            sendReply(frontend_, req->route, core_.pong(*env, queries_.latestHead()));
         } else {
             sendReply(frontend_, req->route,
                       makeErrorReply(env->name, env->id,
@@ -370,7 +362,7 @@ void GatewayNode::onTimer() {
 
 void GatewayNode::onHeartbeatTimer() {
     heartbeat_.publish(queries_.latestHead());
-    metrics_.sample(live_, queries_.head(), queries_.retries(), commandRouter_.resends(), gate_);
+    metrics_.sample(live_, queries_.head(), queries_.retries(), commandRouter_.resends(), core_.gate());
 }
 
 void GatewayNode::onPingTimer() { pingReplicas(); }

@@ -22,6 +22,7 @@
 #include "node/daemon.hpp"
 #include "common/event_loop.hpp"
 #include "node/links.hpp"
+#include "node/node_core.hpp"
 #include "gateway/command_router.hpp"
 #include "gateway/gateway_metrics.hpp"
 #include "gateway/query_router.hpp"
@@ -39,7 +40,7 @@ public:
     // Registers the handlers and timers and announces the node, without signals or the loop's
     // run(): in-process tests (tests/inprocess/) then turn loop() themselves on a ManualClock.
     void start();
-    EventLoop& loop() { return loop_; }
+    EventLoop& loop() { return core_.loop(); }
 
 private:
     void onClient();
@@ -62,9 +63,7 @@ private:
 
     const DaemonContext& dc_;
     const Clock& clock_;
-    Gatekeeper gate_;  // before wiring_: its ZAP handler must be bound before any socket
-    Wiring wiring_;
-    EventLoop loop_;
+    NodeCore core_;  // before every socket: its gatekeeper, wiring and loop
     zmq::socket_t frontend_;   // ROUTER: clients
     PeerPool replicas_;        // ROUTER connected to every query node, and its connection events
     PeerPool brokers_;         // ROUTER connected to every broker's commands, and its connection events

@@ -16,13 +16,11 @@ namespace jupiter {
 MonitorNode::MonitorNode(zmq::context_t& ctx, const DaemonContext& dc, const Clock& clock)
     : dc_(dc),
       clock_(clock),
-      gate_(ctx, dc.config, dc.credentials, dc.log, clock),
-      wiring_(ctx, dc.config, *dc.node, gate_),
-      loop_(clock),
-      router_(wiring_.open(Link::Control)),
-      pinger_(wiring_.openPool(Link::Probes, ZMQ_EVENT_DISCONNECTED)),
-      sub_(wiring_.open(Link::Subscribe, {std::string(kHeartbeatTopic)})),
-      pub_(wiring_.open(Link::Publish)),
+      core_(ctx, dc, clock),
+      router_(core_.wiring().open(Link::Control)),
+      pinger_(core_.wiring().openPool(Link::Probes, ZMQ_EVENT_DISCONNECTED)),
+      sub_(core_.wiring().open(Link::Subscribe, {std::string(kHeartbeatTopic)})),
+      pub_(core_.wiring().open(Link::Publish)),
       health_(clock, dc.config.heartbeatLiveness, dc.config.recoveryHeartbeats, Millis(dc.config.pingTimeoutMs)),
       metrics_(*dc.metrics, dc.config, dc.node->name, Millis(dc.config.heartbeatIntervalMs)),
       heartbeat_(pub_, clock, *dc.node, Millis(dc.config.heartbeatIntervalMs)),
@@ -43,24 +41,20 @@ MonitorNode::~MonitorNode() {
 }
 
 void MonitorNode::start() {
-    loop_.onReadable(router_, [this] { onRequest(); });
-    loop_.onReadable(pinger_.socket, [this] { onPong(); });
-    loop_.onReadable(pinger_.events, [this] { onConnectionEvent(); });
-    loop_.onReadable(sub_, [this] { onBus(); });
-    loop_.every(Millis(dc_.config.pingIntervalMs), [this] { onPingTimer(); });
-    loop_.every(Millis(10), [this] { onCheckTimer(); });
-    loop_.every(Millis(dc_.config.heartbeatIntervalMs), [this] { onHeartbeatTimer(); });
-    gate_.attach(loop_);
+    core_.loop().onReadable(router_, [this] { onRequest(); });
+    core_.loop().onReadable(pinger_.socket, [this] { onPong(); });
+    core_.loop().onReadable(pinger_.events, [this] { onConnectionEvent(); });
+    core_.loop().onReadable(sub_, [this] { onBus(); });
+    core_.loop().every(Millis(dc_.config.pingIntervalMs), [this] { onPingTimer(); });
+    core_.loop().every(Millis(10), [this] { onCheckTimer(); });
     dc_.log->info("watching {} nodes; transitions go to {}", dc_.config.nodes.size() - 1,
                   dc_.config.transitionLog().string());
-    onHeartbeatTimer();
+    core_.start([this] { onHeartbeatTimer(); });
 }
 
 int MonitorNode::run() {
     start();
-    loop_.stopOnSignals();
-    loop_.run();
-    return 0;
+    return core_.serve();
 }
 
 void MonitorNode::record(int64_t atMs, const std::string& node, const std::string& event, const std::string& detail) {
@@ -211,11 +205,10 @@ Doc MonitorNode::statusBody() const {
 
 void MonitorNode::onRequest() {
     serveRequests(router_, kDrainControl, [this](Request& req, Envelope& env) {
-        if (!permitted(gate_, router_, req, env, controlAction(env))) return;
+        if (!permitted(core_.gate(), router_, req, env, controlAction(env))) return;
         Envelope reply;
         if (env.kind == Kind::Control && env.name == "ping") {
-            reply = makePong(env, dc_.node->name, head_);
-            reply.body["refused"] = gate_.refusedDoc();
+            reply = core_.pong(env, head_);
         } else if (env.kind == Kind::Control && env.name == "status") {
             reply = makeReply(env, statusBody());
         } else {
@@ -230,7 +223,7 @@ void MonitorNode::onRequest() {
 
 void MonitorNode::onHeartbeatTimer() {
     heartbeat_.publish(0);
-    metrics_.sample(health_, head_, gate_);
+    metrics_.sample(health_, head_, core_.gate());
 }
 
 }  // namespace jupiter

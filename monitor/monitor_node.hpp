@@ -16,6 +16,7 @@
 #include "node/daemon.hpp"
 #include "common/event_loop.hpp"
 #include "node/links.hpp"
+#include "node/node_core.hpp"
 #include "monitor/monitor_metrics.hpp"
 #include "monitor/node_health.hpp"
 
@@ -32,7 +33,7 @@ public:
     // Registers the handlers and timers and announces the node, without signals or the loop's
     // run(): in-process tests (tests/inprocess/) then turn loop() themselves on a ManualClock.
     void start();
-    EventLoop& loop() { return loop_; }
+    EventLoop& loop() { return core_.loop(); }
 
 private:
     void onRequest();
@@ -47,9 +48,7 @@ private:
 
     const DaemonContext& dc_;
     const Clock& clock_;
-    Gatekeeper gate_;  // before wiring_: its ZAP handler must be bound before any socket
-    Wiring wiring_;
-    EventLoop loop_;
+    NodeCore core_;  // before every socket: its gatekeeper, wiring and loop
     zmq::socket_t router_;  // status and ping requests
     PeerPool pinger_;       // ROUTER connected to every other node, and its disconnect events
     zmq::socket_t sub_;

@@ -44,15 +44,13 @@ QueryNode::QueryNode(zmq::context_t& ctx, const DaemonContext& dc, const Clock& 
     : dc_(dc),
       clock_(clock),
       store_(store),
-      gate_(ctx, dc.config, dc.credentials, dc.log, clock),
-      wiring_(ctx, dc.config, *dc.node, gate_),
-      loop_(clock),
+      core_(ctx, dc, clock),
       replicator_(store, clock, kReplayTimeout, kReplayChunk, kReplayWindow),
       metrics_(*dc.metrics),
-      router_(wiring_.open(Link::Control)),
-      sub_(wiring_.open(Link::Subscribe, busTopics(dc.config))),
-      pub_(wiring_.open(Link::Publish)),
-      sources_(wiring_.openPool(Link::CommandSources, 0)),
+      router_(core_.wiring().open(Link::Control)),
+      sub_(core_.wiring().open(Link::Subscribe, busTopics(dc.config))),
+      pub_(core_.wiring().open(Link::Publish)),
+      sources_(core_.wiring().openPool(Link::CommandSources, 0)),
       installer_(store, clock, commandNodes(dc.config), dc.node->snapshotChunkBytes, kSnapshotTimeout),
       leaders_(Millis(dc.config.heartbeatIntervalMs * dc.config.heartbeatLiveness), dc.config.replicated()),
       heartbeat_(pub_, clock, *dc.node, Millis(dc.config.heartbeatIntervalMs)),
@@ -67,14 +65,12 @@ QueryNode::QueryNode(zmq::context_t& ctx, const DaemonContext& dc, const Clock& 
 }
 
 void QueryNode::start() {
-    loop_.onReadable(router_, [this] { onRequest(); });
-    loop_.onReadable(sub_, [this] { onBus(); });
-    loop_.onReadable(sources_.socket, [this] { onSourceReply(); });
-    loop_.every(Millis(10), [this] { onTimer(); });
-    loop_.every(Millis(dc_.config.heartbeatIntervalMs), [this] { onHeartbeatTimer(); });
-    gate_.attach(loop_);
+    core_.loop().onReadable(router_, [this] { onRequest(); });
+    core_.loop().onReadable(sub_, [this] { onBus(); });
+    core_.loop().onReadable(sources_.socket, [this] { onSourceReply(); });
+    core_.loop().every(Millis(10), [this] { onTimer(); });
     dc_.log->info("serving queries on {} from sequence {}", dc_.node->bind, store_.seq());
-    onHeartbeatTimer();
+    core_.start([this] { onHeartbeatTimer(); });
     if (StateInstall::interrupted(store_)) {
         startInstall("the last install of a state copy was cut short (the process stopped); it starts over");
     } else if (store_.seq() > 0) {
@@ -88,14 +84,12 @@ void QueryNode::start() {
 
 int QueryNode::run() {
     start();
-    loop_.stopOnSignals();
-    loop_.run();
-    return exitCode_;
+    return core_.serve();
 }
 
 void QueryNode::onRequest() {
     serveRequests(router_, kDrainRequests, [this](Request& req, Envelope& env) {
-        if (!permitted(gate_, router_, req, env, env.kind == Kind::Query ? Action::Query : controlAction(env))) return;
+        if (!permitted(core_.gate(), router_, req, env, env.kind == Kind::Query ? Action::Query : controlAction(env))) return;
         if (env.kind == Kind::Query) {
             if (installer_.active()) {
                 sendReply(router_, req.route,
@@ -114,9 +108,8 @@ void QueryNode::onRequest() {
         }
         Envelope reply;
         if (env.kind == Kind::Control && env.name == "ping") {
-            reply = makePong(env, dc_.node->name, store_.seq());
+            reply = core_.pong(env, store_.seq());
             reply.body["gaps"] = replicator_.gapsSeen();  // how many gaps replay has repaired
-            reply.body["refused"] = gate_.refusedDoc();
         } else if (auto inspected = env.kind == Kind::Control ? inspectRequest(store_, env.name, env.body)
                                                               : std::nullopt) {
             reply = makeReply(env, std::move(*inspected));
@@ -195,11 +188,11 @@ void QueryNode::onBus() {
 // from that leader; one that does not verify is dropped and counted as refused.
 bool QueryNode::fromLeader(const BusMessage& m, uint64_t epoch) {
     // Mode none trusts every local peer; sign_events = false trusts the brokers (to measure the cost).
-    if (!gate_.credentials().curve() || !dc_.config.signEvents) return true;
+    if (!core_.gate().credentials().curve() || !dc_.config.signEvents) return true;
     if (epoch != leaders_.headEpoch() || leaders_.headLeader().empty()) return false;
-    const Identity* leader = gate_.registry().byName(leaders_.headLeader());
+    const Identity* leader = core_.gate().registry().byName(leaders_.headLeader());
     if (leader && verifySignature(leader->signingKey, m.raw, m.signature)) return true;
-    gate_.refuse(nullptr, fmt::format("an event batch of epoch {} that {} did not sign ({}); replicas replay from the "
+    core_.gate().refuse(nullptr, fmt::format("an event batch of epoch {} that {} did not sign ({}); replicas replay from the "
                                       "leader instead", epoch, leaders_.headLeader(),
                                       !leader || leader->signingKey.empty()
                                           ? "its certificate has no signing-key: re-create the cluster's keys"
@@ -247,7 +240,7 @@ void QueryNode::onReplayReply(const std::string& from, const Envelope& reply) {
 }
 
 void QueryNode::afterApply(const Result<std::size_t>& r) {
-    if (!r) return stop(r.error().message);
+    if (!r) return core_.fail(r.error().message);
     if (*r > 0 && !waits_.empty())
         for (auto& w : waits_.ready(replicator_.applied())) answer(w.route, w.query);
     if (replicator_.stuck() && !heartbeat_.info().stuck()) onStuck();
@@ -280,12 +273,6 @@ void QueryNode::refuseStuck(const Frames& route, const Envelope& q) {
     sendReply(router_, route, reply);
 }
 
-void QueryNode::stop(const std::string& why) {
-    dc_.log->critical("{}", why);
-    exitCode_ = kExitFailed;
-    loop_.stop();
-}
-
 bool QueryNode::installWanted() const {
     const uint64_t minLag = dc_.node->snapshotMinLag;
     const uint64_t lag = replicator_.lag();
@@ -295,7 +282,7 @@ bool QueryNode::installWanted() const {
 void QueryNode::startInstall(const std::string& why) {
     dc_.log->info("installing a copy of the state from a command node instead of replaying: {}", why);
     catchUp_.reset();
-    if (auto ok = installer_.start(leader_); !ok) stop(ok.error().message);
+    if (auto ok = installer_.start(leader_); !ok) core_.fail(ok.error().message);
 }
 
 void QueryNode::sendInstallRequests() {
@@ -324,7 +311,7 @@ void QueryNode::onSourceReply() {
         if (env->kind == Kind::Control && env->name == "pong") return onHeadProbe(std::string(view(frames[0])), *env);
         if (env->name == "replay") return onReplayReply(std::string(view(frames[0])), *env);
         auto finished = installer_.onReply(std::string(view(frames[0])), env->id, env->body, env->kind == Kind::Error);
-        if (!finished) return stop(finished.error().message);
+        if (!finished) return core_.fail(finished.error().message);
         if (*finished) {
             const auto& f = **finished;
             replicator_.restart();
@@ -404,7 +391,7 @@ void QueryNode::onTimer() {
 
 void QueryNode::onHeartbeatTimer() {
     heartbeat_.publish(store_.seq(), store_.digest());
-    metrics_.sample(store_, replicator_, staleBatches_, gate_);
+    metrics_.sample(store_, replicator_, staleBatches_, core_.gate());
 }
 
 }  // namespace jupiter

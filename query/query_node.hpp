@@ -15,6 +15,7 @@
 #include "node/daemon.hpp"
 #include "common/event_loop.hpp"
 #include "node/links.hpp"
+#include "node/node_core.hpp"
 #include "query/query_metrics.hpp"
 #include "query/read_wait.hpp"
 #include "query/replicator.hpp"
@@ -33,7 +34,7 @@ public:
     // Registers the handlers and timers and announces the node, without signals or the loop's
     // run(): in-process tests (tests/inprocess/) then turn loop() themselves on a ManualClock.
     void start();
-    EventLoop& loop() { return loop_; }
+    EventLoop& loop() { return core_.loop(); }
 
 private:
     void onRequest();
@@ -53,7 +54,6 @@ private:
     // Answers `unavailable` to a query for a sequence past the event this replica is stuck at.
     void refuseStuck(const Frames& route, const Envelope& q);
     void requestReplayIfDue();
-    void stop(const std::string& why);  // logs it and ends the loop with exit code 1
     // Installing a copy of a command node's state instead of replaying (new or far behind).
     bool installWanted() const;
     void startInstall(const std::string& why);
@@ -64,9 +64,7 @@ private:
     const DaemonContext& dc_;
     const Clock& clock_;
     Store& store_;
-    Gatekeeper gate_;  // before wiring_: its ZAP handler must be bound before any socket
-    Wiring wiring_;
-    EventLoop loop_;
+    NodeCore core_;  // before every socket: its gatekeeper, wiring and loop
     Replicator replicator_;
     QueryMetrics metrics_;
     zmq::socket_t router_;  // queries, pings, digests
@@ -87,7 +85,6 @@ private:
     uint64_t epoch_ = 0;          // the newest leadership epoch heard of (events of older ones are refused)
     uint64_t staleBatches_ = 0;
     std::optional<std::pair<TimePoint, uint64_t>> catchUp_;  // since when, and from which sequence, we replay
-    int exitCode_ = kExitOk;
 };
 
 }  // namespace jupiter
