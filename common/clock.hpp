@@ -39,6 +39,11 @@ public:
         t_ += d;
         wall_ += d.count();
     }
+    // A step shorter than a millisecond (the wall clock, in milliseconds, keeps whole ones only).
+    void advance(Micros d) {
+        t_ += d;
+        wall_ += d.count() / 1000;
+    }
 
 private:
     TimePoint t_{};

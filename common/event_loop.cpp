@@ -116,7 +116,9 @@ std::optional<Millis> EventLoop::untilNextTimer() const {
     if (timers_.empty()) return std::nullopt;
     TimePoint next = TimePoint::max();
     for (const auto& [id, t] : timers_) next = std::min(next, t.due);
-    return std::max(Millis(0), std::chrono::duration_cast<Millis>(next - clock_.now()));
+    // Rounded up: a timer due in 0.4 ms is a 1 ms wait, not a poll that returns at once and is
+    // repeated until the timer is due (that spin was most of an idle daemon's CPU).
+    return std::max(Millis(0), std::chrono::ceil<Millis>(next - clock_.now()));
 }
 
 int EventLoop::pollOnce(std::optional<Millis> maxWait) {

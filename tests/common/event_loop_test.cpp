@@ -33,6 +33,23 @@ TEST_CASE("event loop: periodic and one-shot timers fire when the clock says - n
     CHECK(ticks == 4);
 }
 
+TEST_CASE("event loop: a timer due within the next millisecond is waited for, not polled for") {
+    // The wait is rounded up: rounded down, it was 0 ms for the last fraction of every period, and
+    // the loop polled without waiting until the timer was due (most of an idle daemon's CPU).
+    ManualClock clock;
+    EventLoop loop(clock);
+    int ticks = 0;
+    loop.every(Millis(10), [&] { ++ticks; });
+    clock.advance(Micros(9'600));
+    REQUIRE(loop.untilNextTimer().has_value());
+    CHECK(loop.untilNextTimer()->count() == 1);
+    CHECK(loop.pollOnce() == 0);  // waits that millisecond (the manual clock does not move): nothing due
+    clock.advance(Micros(400));
+    CHECK(loop.untilNextTimer()->count() == 0);
+    CHECK(loop.pollOnce() == 1);
+    CHECK(ticks == 1);
+}
+
 TEST_CASE("event loop: a cancelled timer never fires - a handler may cancel another") {
     ManualClock clock;
     EventLoop loop(clock);
