@@ -15,8 +15,11 @@ echo "== build (warnings are errors)"
 # This build compiles one file at a time (not a unity build), so a file that does not include what
 # it uses fails here; the sanitized build below is a unity build (eight files a unit), so two files
 # that define the same name fail there.
+# Its debug information is line tables only (-g1): the same -O2 code, a quarter less compile time
+# per file on 2 cores (gateway_node.cpp: 13.3 s with -g, 10.0 s with -g1); a backtrace still names
+# files and lines.
 JUPITER_EXTRA_PACKAGES="lintian systemd adduser procps dpkg-dev prometheus python3-zmq python3-msgpack python3-pytest" \
-  scripts/setup.sh build -DJUPITER_WERROR=ON -DCMAKE_UNITY_BUILD=OFF
+  scripts/setup.sh build -DJUPITER_WERROR=ON -DCMAKE_UNITY_BUILD=OFF "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG"
 echo "== tests"
 ctest --test-dir build --output-on-failure -j "$jobs" --timeout 300 -LE soak
 echo "== the Python client's tests (clients/python), against real clusters"
