@@ -1,8 +1,6 @@
 // The core every daemon is built on; see node_core.hpp.
 #include "node/node_core.hpp"
 
-#include <utility>
-
 #include "bus/request.hpp"
 
 namespace jupiter {
