@@ -15,11 +15,15 @@ void NodeHealth::onHeartbeat(const Heartbeat& hb) { live_.onHeartbeat(hb); }
 std::optional<std::string> NodeHealth::pingDue(const std::string& node) {
     Probe& p = probes_[node];
     const TimePoint now = clock_.now();
+    if (!p.firstAskedAt) p.firstAskedAt = now;
     if (!p.outstandingId.empty()) {
         const auto waited = now - p.sentAt;
         if (waited < pingTimeout_) return std::nullopt;
-        p.ok = false;
-        p.failReason = fmt::format("no echo to ping for {} ms", toMs(waited));
+        const bool starting = !p.everAnswered && now - *p.firstAskedAt < pingTimeout_ * kStartGrace;
+        if (!starting) {
+            p.ok = false;
+            p.failReason = fmt::format("no echo to ping for {} ms", toMs(waited));
+        }
     }
     p.outstandingId = fmt::format("ping-{}-{}", node, ++p.counter);
     p.sentAt = now;

@@ -28,7 +28,9 @@ public:
 
     void onHeartbeat(const Heartbeat& hb);
     // A ping went out to `node` (if none is outstanding); returns the request id to use, or
-    // nullopt when one is still waiting for its echo.
+    // nullopt when one is still waiting for its echo. A node that has never echoed is still
+    // starting (connected before its loop answers) for kStartGrace pings' timeouts: an unanswered
+    // ping then is no news.
     std::optional<std::string> pingDue(const std::string& node);
     void onPong(const std::string& node, const std::string& id);
     // The ping `pingDue` just gave could not be sent: we have no connection to `node`. A node that
@@ -53,6 +55,7 @@ private:
         bool ok = false;          // last probe answered in time
         bool everAnswered = false;
         std::optional<TimePoint> unreachableSince;  // never reached yet, and pings could not be sent
+        std::optional<TimePoint> firstAskedAt;      // the first ping sent (answered or not)
         int64_t rttUs = -1;
         std::string failReason;
         uint64_t counter = 0;

@@ -131,6 +131,37 @@ TEST_CASE("node health: a node not reached yet is no news while it starts - DOWN
     CHECK(changes[0].reason.find("no connection to ping it on for 3000 ms") == 0);
 }
 
+TEST_CASE("node health: a node connected but not answering yet while it starts is no news - DOWN once that lasts") {
+    ManualClock clock;
+    NodeHealth h(clock, 3, 2, Millis(300));
+    // Its socket is bound (the ping goes out) before its loop answers: 400 ms of unanswered pings.
+    std::string outstanding;
+    for (int i = 0; i < 5; ++i) {
+        h.onHeartbeat(healthHb("gateway-2"));
+        if (auto id = h.pingDue("gateway-2")) outstanding = *id;
+        CHECK(h.evaluate().empty());  // before the fix: DOWN (no echo to ping for 300 ms)
+        clock.advance(Millis(100));
+    }
+    h.onHeartbeat(healthHb("gateway-2"));
+    h.onPong("gateway-2", outstanding);
+    auto up = h.evaluate();
+    REQUIRE(up.size() == 1);
+    CHECK(up[0].to == NodeState::Up);
+
+    // One that never answers at all is DOWN after the grace, saying why.
+    NodeHealth mute(clock, 3, 2, Millis(300));
+    std::vector<HealthChange> changes;
+    for (int i = 0; i <= NodeHealth::kStartGrace * 3 && changes.empty(); ++i) {
+        mute.onHeartbeat(healthHb("query-3"));
+        mute.pingDue("query-3");
+        changes = mute.evaluate();
+        clock.advance(Millis(100));
+    }
+    REQUIRE(changes.size() == 1);
+    CHECK(changes[0].to == NodeState::Down);
+    CHECK(changes[0].reason.find("no echo to ping for") == 0);
+}
+
 TEST_CASE("node health: a node that echoed before and cannot be pinged now is DOWN at once") {
     ManualClock clock;
     NodeHealth h(clock, 3, 2, Millis(300));
