@@ -20,6 +20,8 @@ Envelope heartbeatEnvelope(const Heartbeat& hb) {
         e.body["route"] = hb.route;
         e.body["route_since_ms"] = hb.routeSinceMs;
         e.body["route_reason"] = hb.routeReason;
+        e.body["queries"] = hb.queries;
+        e.body["commands"] = hb.commands;
     }
     if (hb.role == Role::Query && hb.stuck()) {
         e.body["stuck_at"] = hb.stuckAt;
@@ -67,6 +69,8 @@ Result<Heartbeat> heartbeatFrom(const Envelope& e) {
     hb.route = b.value("route", std::string());
     hb.routeSinceMs = b.value("route_since_ms", int64_t{0});
     hb.routeReason = b.value("route_reason", std::string());
+    hb.queries = b.value("queries", uint64_t{0});
+    hb.commands = b.value("commands", uint64_t{0});
     hb.standing = b.value("standing", std::string(hb.role == Role::Command ? "leader" : ""));
     hb.epoch = b.value("epoch", uint64_t{0});
     hb.leader = b.value("leader", std::string());

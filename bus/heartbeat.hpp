@@ -31,6 +31,8 @@ struct Heartbeat {
     std::string route;         // gateway only
     int64_t routeSinceMs = 0;  // gateway only
     std::string routeReason;   // gateway only
+    uint64_t queries = 0;      // gateway only: queries answered to clients since it started
+    uint64_t commands = 0;     // gateway only: commands answered to clients since it started
     std::string standing;      // command only: "leader", "standby" or "unknown"
     uint64_t epoch = 0;        // command only: the leadership epoch it knows (0: a single command node)
     std::string leader;        // command only: the leader it knows, or empty

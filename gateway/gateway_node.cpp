@@ -82,12 +82,14 @@ void GatewayNode::start() {
     queries_.setObserver(RouterObserver{
         [this](const PendingRequest& p, const std::string& reply) {
             metrics_.answered("query", p.name, reply, std::chrono::duration_cast<Micros>(clock_.now() - p.submittedAt));
+            ++heartbeat_.info().queries;
         },
         [this](const std::string& replica, Micros latency) { metrics_.replicaAnswered(replica, latency); }});
     commandRouter_.setObserver(RouterObserver{
         [this](const PendingRequest& p, const std::string& reply) {
             metrics_.answered("command", p.name, reply,
                               std::chrono::duration_cast<Micros>(clock_.now() - p.submittedAt));
+            ++heartbeat_.info().commands;
         },
         {}});
     core_.loop().onReadable(frontend_, [this] { onClient(); });

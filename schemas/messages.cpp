@@ -148,6 +148,8 @@ std::vector<MessageSpec> build() {
                   {"route", S, false, "gateway: the query replica in use, or empty"},
                   {"route_since_ms", I, false, "gateway: wall time the route was chosen"},
                   {"route_reason", S, false, "gateway: why the route last changed"},
+                  {"queries", U, false, "gateway: queries it answered to clients since it started"},
+                  {"commands", U, false, "gateway: commands it answered to clients since it started"},
                   {"standing", S, false, "command: leader, standby or unknown"},
                   {"epoch", U, false, "command: the leadership epoch it knows (0: a single command node)"},
                   {"leader", S, false, "command: the leader it knows, or empty"},
