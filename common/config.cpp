@@ -57,6 +57,7 @@ Result<NodeConfig> parseNode(const toml::table& t, std::size_t index) {
         for (const char* key : {"drop_live_batches_every", "refuse_event_seq", "snapshot_min_lag", "snapshot_chunk_bytes"})
             accepted.emplace_back(key);
     if (n.role == Role::Command) accepted.emplace_back("wedge_loop_ms");
+    if (n.role == Role::Monitor) accepted.emplace_back("console");
     if (auto s = tf::checkKeys(t, fmt::format("[[node]] {} ({})", n.name, role), accepted); !s) return s.error();
     if (auto s = tf::readEndpoint(t, where, "endpoint", n.endpoint, n.bind); !s) return s.error();
     if (n.role == Role::Broker)
@@ -72,19 +73,18 @@ Result<NodeConfig> parseNode(const toml::table& t, std::size_t index) {
     if (auto s = tf::readInt(t, where, "snapshot_min_lag", 0, int64_t{1} << 40, n.snapshotMinLag); !s) return s.error();
     if (auto s = tf::readInt(t, where, "snapshot_chunk_bytes", 1024, 2 << 20, n.snapshotChunkBytes); !s) return s.error();
     if (auto s = tf::readString(t, where, "metrics", false, n.metrics); !s) return s.error();
+    if (auto s = tf::readString(t, where, "console", false, n.console); !s) return s.error();
     if (auto s = tf::readString(t, where, "netns", false, n.netns); !s) return s.error();
     if (!n.netns.empty() && !validName(n.netns))
         return makeError("config", fmt::format("{} netns = \"{}\": use 1-40 of a-z, 0-9, - and _ (a name in "
                                                "/run/netns)", where, n.netns));
-    if (!n.metrics.empty()) {
-        const auto colon = n.metrics.rfind(':');
-        const std::string port = colon == std::string::npos ? "" : n.metrics.substr(colon + 1);
-        if (colon == 0 || port.empty() || port.size() > 5 ||
-            port.find_first_not_of("0123456789") != std::string::npos || std::stoi(port) > 65535)
-            return makeError("config", fmt::format("{} metrics = \"{}\": use HOST:PORT, e.g. \"127.0.0.1:9100\" "
-                                                   "(\"0.0.0.0:9100\" to be scraped from other hosts)",
-                                                   where, n.metrics));
-    }
+    if (!n.metrics.empty() && !hostPort(n.metrics))
+        return makeError("config", fmt::format("{} metrics = \"{}\": use HOST:PORT, e.g. \"127.0.0.1:9100\" "
+                                               "(\"0.0.0.0:9100\" to be scraped from other hosts)", where, n.metrics));
+    if (!n.console.empty() && !hostPort(n.console))
+        return makeError("config", fmt::format("{} console = \"{}\": use HOST:PORT, e.g. \"127.0.0.1:8080\" "
+                                               "(\"0.0.0.0:8080\" to be opened from other hosts, with the token in "
+                                               "the keys folder's console.token)", where, n.console));
     return n;
 }
 
@@ -98,6 +98,17 @@ bool isOldLayout(const toml::table& root) {
 }
 
 }  // namespace
+
+std::optional<HostPort> hostPort(std::string_view address) {
+    const auto colon = address.rfind(':');
+    if (colon == std::string_view::npos || colon == 0) return std::nullopt;
+    const std::string_view port = address.substr(colon + 1);
+    if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string_view::npos)
+        return std::nullopt;
+    const int n = std::stoi(std::string(port));
+    if (n > 65535) return std::nullopt;
+    return HostPort{std::string(address.substr(0, colon)), n};
+}
 
 std::string_view roleName(Role r) {
     for (auto [role, name] : kRoleNames)

@@ -56,9 +56,22 @@ struct NodeConfig {
     // Test hook (query nodes): this build refuses to apply the event with this sequence, as one that
     // cannot apply it would, so that a poisoned event must stop this replica alone. 0: none.
     uint64_t refuseEventSeq = 0;
+    // Monitor only: HOST:PORT of its live web console (monitor/console_server.hpp); empty: none. A
+    // host other than loopback asks every browser for the token in the keys folder's console.token.
+    std::string console{};
 
     const Endpoint& channel(BrokerChannel c) const { return channels.at(c); }
 };
+
+// "HOST:PORT" (a `metrics` or `console` address) split, or nothing when it is not one.
+struct HostPort {
+    std::string host;
+    int port = 0;
+    bool loopback() const {
+        return host.starts_with("127.") || host == "localhost" || host == "::1" || host == "[::1]";
+    }
+};
+std::optional<HostPort> hostPort(std::string_view address);
 
 // How many nodes of each role `jupiter up` writes into a new configuration.
 // Two brokers, two gateways and three command nodes (a leader and two standbys), so that no single

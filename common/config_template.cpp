@@ -18,7 +18,8 @@ int busPortsUsed(const Layout& l) {
 
 }  // namespace
 
-int portsUsed(const Layout& l) { return busPortsUsed(l) + nodesIn(l); }
+// Then one metrics port per node, then one console port per monitor.
+int portsUsed(const Layout& l) { return busPortsUsed(l) + nodesIn(l) + l.monitors; }
 
 std::string defaultConfigToml(const std::filesystem::path& dir, int basePort, const Layout& layout) {
     return defaultConfigToml(ConfigTemplate{dir, basePort, layout, {}, {}, {}, -1});
@@ -44,6 +45,10 @@ std::string defaultConfigToml(const ConfigTemplate& t) {
     auto metrics = [&nextMetrics, &host] {
         return fmt::format("metrics = \"{}:{}\"   # Prometheus metrics over HTTP\n", host, nextMetrics++);
     };
+    int nextConsole = t.basePort + busPortsUsed(layout) + nodesIn(layout);
+    auto console = [&nextConsole, &host] {
+        return fmt::format("console = \"{}:{}\"   # the live web console (jupiter console)\n", host, nextConsole++);
+    };
     auto netnsOf = [&t](const std::string& name) { return fmt::format("jup{}-{}", t.basePort, name); };
     // Starts a node's entry: its address, and in a lab its namespace.
     auto begin = [&](const std::string& name) {
@@ -55,8 +60,8 @@ std::string defaultConfigToml(const ConfigTemplate& t) {
         for (int i = 1; i <= count; ++i) {
             const std::string name = nameOf(role, i, count);
             const std::string netns = begin(name);
-            nodes += fmt::format("\n[[node]]\nname = \"{}\"\nrole = \"{}\"\nendpoint = {}{}\n{}{}", name, role, ep(),
-                                 comment, metrics(), netns);
+            nodes += fmt::format("\n[[node]]\nname = \"{}\"\nrole = \"{}\"\nendpoint = {}{}\n{}{}{}", name, role, ep(),
+                                 comment, metrics(), role == "monitor" ? console() : "", netns);
         }
     };
     for (int i = 1; i <= layout.brokers; ++i) {

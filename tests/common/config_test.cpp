@@ -24,13 +24,16 @@ Layout withReplicas(int n) {
 
 }  // namespace
 
-TEST_CASE("config: the embedded default describes all eleven nodes, three etcd members and metrics on consecutive ports") {
+TEST_CASE("config: the embedded default describes all eleven nodes, three etcd members, metrics and the console on "
+          "consecutive ports") {
     auto c = parseConfig(defaultConfigToml("/tmp/jx", 23000), "");
     REQUIRE(c.ok());
     CHECK(c->nodes.size() == 11);
-    CHECK(portsUsed(Layout{}) == 36);  // 25 for the bus and etcd, then one metrics port per node
+    CHECK(portsUsed(Layout{}) == 37);  // 25 for the bus and etcd, one metrics port per node, the console
     CHECK(c->node("broker-1")->metrics == "127.0.0.1:23025");
     CHECK(c->node("gateway-2")->metrics == "127.0.0.1:23035");
+    CHECK(c->node("monitor")->console == "127.0.0.1:23036");
+    CHECK(c->node("broker-1")->console.empty());
     CHECK(names(c->nodesWith(Role::Broker)) == std::vector<std::string>{"broker-1", "broker-2"});
     const NodeConfig* broker = c->node("broker-1");
     REQUIRE(broker);
@@ -83,6 +86,17 @@ TEST_CASE("config: logs_dir puts log files elsewhere (absolute, or relative to t
     auto refused = parseConfig(badMetrics, "");
     REQUIRE(!refused.ok());
     CHECK(refused.error().message.find("use HOST:PORT") != std::string::npos);
+    auto badConsole = text;
+    badConsole.replace(badConsole.find("console = \"127.0.0.1:"), 27, "console = \"8080\"        #");
+    auto noPort = parseConfig(badConsole, "");
+    REQUIRE(!noPort.ok());
+    CHECK(noPort.error().message.find("console = \"8080\": use HOST:PORT") != std::string::npos);
+    // Only the monitor serves the console.
+    auto onGateway = text;
+    onGateway.insert(onGateway.find("role = \"gateway\"\n") + 17, "console = \"127.0.0.1:9\"\n");
+    auto notMonitor = parseConfig(onGateway, "");
+    REQUIRE(!notMonitor.ok());
+    CHECK(notMonitor.error().message.find("console") != std::string::npos);
     auto typo = parseConfig(text.substr(0, at) + "log_dir = \"logs\"\n" + text.substr(at), "/etc/jupiter/j.toml");
     REQUIRE(!typo.ok());
     CHECK(typo.error().message.find("did you mean logs_dir?") != std::string::npos);
@@ -95,7 +109,7 @@ TEST_CASE("config: any number of replicas - and one or several of every role - i
         CHECK(c->nodesWith(Role::Query).size() == static_cast<std::size_t>(n));
         CHECK(c->nodesWith(Role::Query).front()->name == "query-1");
         CHECK(c->nodes.size() == static_cast<std::size_t>(8 + n));
-        CHECK(portsUsed(withReplicas(n)) == 22 + n + 8 + n);
+        CHECK(portsUsed(withReplicas(n)) == 22 + n + 8 + n + 1);
         CHECK(c->node("gateway-2")->endpoint == fmt::format("tcp://127.0.0.1:{}", 23000 + 15 + n));
     }
     Layout smallest;
@@ -108,7 +122,7 @@ TEST_CASE("config: any number of replicas - and one or several of every role - i
     CHECK(one->nodes.size() == 5);
     CHECK_FALSE(one->replicated());  // one command node: no etcd
     CHECK(one->etcd.endpoints.empty());
-    CHECK(portsUsed(smallest) == 9 + 5);
+    CHECK(portsUsed(smallest) == 9 + 5 + 1);
     REQUIRE(one->node("broker"));
     REQUIRE(one->node("gateway"));
     Layout many;
@@ -202,7 +216,12 @@ TEST_CASE("config: errors name the key and the accepted values") {
     auto r10 = replace("name = \"query-2\"", "name = \"query-1\"");
     CHECK(r10.error().message.find("two nodes are named query-1") != std::string::npos);
     auto r11 = replace("role = \"monitor\"", "role = \"query\"");
-    CHECK(r11.error().message.find("no node has role = \"monitor\"") != std::string::npos);
+    CHECK(r11.error().message.find("unknown key console") != std::string::npos);  // a monitor's key
+    std::string noMonitor = base;
+    noMonitor.replace(noMonitor.find("role = \"monitor\""), 16, "role = \"query\"");
+    noMonitor.erase(noMonitor.find("console = "), noMonitor.find('\n', noMonitor.find("console = ")) - noMonitor.find("console = ") + 1);
+    auto r11b = parseConfig(noMonitor, "/etc/jupiter.toml");
+    CHECK(r11b.error().message.find("no node has role = \"monitor\"") != std::string::npos);
     auto r12 = replace("name = \"query-1\"", "name = \"Query 1\"");
     CHECK(r12.error().message.find("name = \"Query 1\": use 1-40 of a-z") != std::string::npos);
     // A broker-only key on a query node is refused, naming the node.
