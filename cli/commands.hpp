@@ -58,6 +58,9 @@ struct RequestOptions {
 int runSend(const RequestOptions& o);
 int runQuery(const RequestOptions& o);
 int runStatus(const std::string& dir, bool json);
+// `jupiter console` (cmd_console.cpp): prints the address of the monitor's web console, with the
+// token from the keys folder when it is served beyond loopback.
+int runConsole(const std::string& dir);
 
 // Convergence check (cmd_verify.cpp): waits up to waitMs for the replicas to reach the head.
 int runVerify(const std::string& dir, bool json, int waitMs);

@@ -140,6 +140,10 @@ int main(int argc, char** argv) {
     withDir(statusCmd);
     statusCmd->add_flag("--json", statusJson, "print the monitor's reply as JSON");
 
+    auto* consoleCmd = app.add_subcommand("console", "print the address of the monitor's live web console (open it in "
+                                                     "a browser)");
+    withDir(consoleCmd);
+
     int forMs = 0;
     auto* watchCmd = app.add_subcommand("watch", "print UP/DOWN/REROUTE transitions as they happen");
     withDir(watchCmd);
@@ -248,6 +252,7 @@ int main(int argc, char** argv) {
         if (etcdLockCmd->parsed()) return runEtcdLock(dir);
         if (statusCmd->parsed()) return runStatus(dir, statusJson);
         if (watchCmd->parsed()) return runWatch(dir, forMs);
+        if (consoleCmd->parsed()) return runConsole(dir);
         if (verifyCmd->parsed()) return runVerify(dir, verifyJson, verifyWaitMs);
         if (chaosCmd->parsed()) return runTool("chaos", dir, chaosCmd->remaining());
         if (benchCmd->parsed()) return runTool("bench", dir, benchCmd->remaining());

@@ -10,6 +10,9 @@
 
 #include "bus/bus_reader.hpp"
 #include "bus/request.hpp"
+#include "monitor/console_page.hpp"
+#include "monitor/console_server.hpp"
+#include "security/console_token.hpp"
 
 namespace jupiter {
 
@@ -25,7 +28,8 @@ MonitorNode::MonitorNode(zmq::context_t& ctx, const DaemonContext& dc, const Clo
       metrics_(*dc.metrics, dc.config, dc.node->name, Millis(dc.config.heartbeatIntervalMs)),
       heartbeat_(pub_, clock, *dc.node, Millis(dc.config.heartbeatIntervalMs)),
       routes_(clock),
-      leaders_(Millis(dc.config.heartbeatIntervalMs * dc.config.heartbeatLiveness), dc.config.replicated()) {
+      leaders_(Millis(dc.config.heartbeatIntervalMs * dc.config.heartbeatLiveness), dc.config.replicated()),
+      traffic_(clock, Millis(3000)) {
     std::error_code ec;
     std::filesystem::create_directories(dc_.config.transitionLog().parent_path(), ec);
     log_ = std::fopen(dc_.config.transitionLog().c_str(), "a");
@@ -34,11 +38,34 @@ MonitorNode::MonitorNode(zmq::context_t& ctx, const DaemonContext& dc, const Clo
                                              dc_.config.transitionLog().string()));
     struct stat st {};
     if (fstat(fileno(log_), &st) == 0) logInode_ = st.st_ino;
+    if (!dc_.node->console.empty()) startConsole();
 }
 
 MonitorNode::~MonitorNode() {
+    console_.reset();  // its threads end before anything they read
     if (log_) std::fclose(log_);
 }
+
+void MonitorNode::startConsole() {
+    const auto at = hostPort(dc_.node->console);
+    ConsoleServer::Options options;
+    options.address = dc_.node->console;
+    options.page = consolePage();
+    // Beyond loopback a browser must bring the token (any local account can already read the
+    // cluster's state through `jupiter status`).
+    if (at && !at->loopback()) {
+        auto token = loadOrCreateConsoleToken(dc_.config.keysDir);
+        if (!token) throw std::runtime_error(token.error().message);
+        options.token = *token;
+    }
+    auto server = ConsoleServer::start(std::move(options));
+    if (!server) throw std::runtime_error(server.error().message);
+    console_ = std::move(*server);
+    dc_.log->info("the console is at http://{}:{}/{}", at->host, console_->port(),
+                  at->loopback() ? "" : " (with ?token= from the keys folder's console.token: jupiter console)");
+}
+
+int MonitorNode::consolePort() const { return console_ ? console_->port() : 0; }
 
 void MonitorNode::start() {
     core_.loop().onReadable(router_, [this] { onRequest(); });
@@ -77,6 +104,10 @@ void MonitorNode::record(int64_t atMs, const std::string& node, const std::strin
     e.name = "transition";
     e.body = {{"at_ms", atMs}, {"node", node}, {"event", event}, {"detail", detail}, {"line", line}};
     sendFrames(pub_, {kTransitionTopic, encodeEnvelope(e)});
+    if (console_) {
+        console_->publishTransition(e.body.dump(-1, ' ', false, Doc::error_handler_t::replace));
+        if (console_->watched()) console_->publishState(consoleState().dump(-1, ' ', false, Doc::error_handler_t::replace));
+    }
 }
 
 void MonitorNode::onBus() {
@@ -92,6 +123,7 @@ void MonitorNode::onBus() {
         }
         if (hb.role == Role::Query) noteStuck(hb);
         if (hb.role != Role::Gateway) return;
+        traffic_.onGatewayBeat(hb);
         if (auto t = routes_.onGatewayBeat(hb))
             record(t->atMs, t->gateway, "REROUTE", fmt::format("{} -> {} ({})", t->from, t->to, t->reason));
     });
@@ -224,6 +256,27 @@ void MonitorNode::onRequest() {
 void MonitorNode::onHeartbeatTimer() {
     heartbeat_.publish(0);
     metrics_.sample(health_, head_, core_.gate());
+    traffic_.sample();
+    if (console_ && console_->watched())
+        console_->publishState(consoleState().dump(-1, ' ', false, Doc::error_handler_t::replace));
+}
+
+Doc MonitorNode::consoleState() const {
+    Doc state = statusBody();
+    Doc gateways = Doc::array();
+    for (const auto* g : dc_.config.nodesWith(Role::Gateway)) {
+        const Heartbeat* hb = health_.liveness().last(g->name);
+        gateways.push_back({{"gateway", g->name},
+                            {"route", routes_.route(g->name)},
+                            {"since_ms", hb ? hb->routeSinceMs : 0},
+                            {"reason", hb ? hb->routeReason : std::string()}});
+    }
+    state["gateways"] = gateways;
+    state["monitor"] = dc_.node->name;
+    state["at_ms"] = clock_.wallMs();
+    state["queries_per_s"] = traffic_.queriesPerSecond();
+    state["commands_per_s"] = traffic_.commandsPerSecond();
+    return state;
 }
 
 }  // namespace jupiter

@@ -1,11 +1,13 @@
 // The monitor daemon: watches every node through heartbeats and its own ping-echo probes
 // (NodeHealth), follows each gateway's route from its heartbeat (RouteTracker), writes each transition
 // as one line with a millisecond UTC timestamp to the transition log, publishes the same line on
-// the bus (topic "tr", for `jupiter watch`), and answers `status`. Nothing depends on it to route.
+// the bus (topic "tr", for `jupiter watch`) and to its web console (ConsoleServer, with the whole
+// state while a browser watches), and answers `status`. Nothing depends on it to route.
 #pragma once
 
 #include <cstdio>
 #include <map>
+#include <memory>
 #include <string>
 
 #include <zmq.hpp>
@@ -19,13 +21,16 @@
 #include "node/node_core.hpp"
 #include "monitor/monitor_metrics.hpp"
 #include "monitor/node_health.hpp"
+#include "monitor/traffic_rates.hpp"
 
 namespace jupiter {
 
+class ConsoleServer;
+
 class MonitorNode {
 public:
-    // Opens the transition log, binds its endpoint and connects to every node; throws with a hint
-    // when the log cannot be opened or the address is taken.
+    // Opens the transition log, binds its endpoint, serves its console (when configured) and
+    // connects to every node; throws with a hint when the log cannot be opened or an address is taken.
     MonitorNode(zmq::context_t& ctx, const DaemonContext& dc, const Clock& clock);
     ~MonitorNode();
     // Serves until SIGTERM or SIGINT: start(), then the event loop. Returns the exit code.
@@ -34,6 +39,8 @@ public:
     // run(): in-process tests (tests/inprocess/) then turn loop() themselves on a ManualClock.
     void start();
     EventLoop& loop() { return core_.loop(); }
+    // The console's port (0: no console), e.g. when jupiter.toml asked for port 0.
+    int consolePort() const;
 
 private:
     void onRequest();
@@ -45,6 +52,9 @@ private:
     void onHeartbeatTimer();
     void record(int64_t atMs, const std::string& node, const std::string& event, const std::string& detail);
     Doc statusBody() const;
+    // What the console shows: the status, each gateway's route with its reason, the traffic.
+    Doc consoleState() const;
+    void startConsole();
 
     const DaemonContext& dc_;
     const Clock& clock_;
@@ -67,6 +77,8 @@ private:
     // RESUMED line once one's heartbeat shows it applied past that event.
     std::map<std::string, uint64_t> stuck_;
     void noteStuck(const Heartbeat& hb);
+    TrafficRates traffic_;
+    std::unique_ptr<ConsoleServer> console_;
 };
 
 }  // namespace jupiter
