@@ -91,8 +91,8 @@ def test_the_console_shows_a_killed_replica_down_and_the_new_route_within_a_seco
     with fixtures.own_cluster("jupiter-console-") as cluster:
         with cluster.client() as c:  # some traffic, so that the rates are not all zero
             product = c.send("product.create", code=f"P-{fixtures.unique()}", description="Pen", price=2.5)
-            for _ in range(20):
-                c.query("product.get", id=product["id"])
+            for _ in range(20):  # from a replica that has applied the product (read your writes)
+                c.query("product.get", id=product["id"], min_seq=product["seq"])
         browser.get(console_address(cluster))
         gateways = {g["name"] for g in nodes_of(cluster, "gateway")}
         before = wait_for(browser, "every node UP and a route for each gateway",
