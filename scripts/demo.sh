@@ -31,6 +31,8 @@ run() {
 
 step "Start the cluster (two brokers, command node, three query nodes, monitor, two gateways)"
 run jupiter up --base-port "${JUPITER_BASE_PORT:-7700}"
+echo "# the live console: open this address in a browser to watch what follows"
+run jupiter console
 
 step "Send commands through the gateways"
 run jupiter send seller.create first_name=Ana last_name=Ruiz doc_type=CEDULA doc_number=1020 phone=3001234567
