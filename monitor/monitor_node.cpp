@@ -65,8 +65,6 @@ void MonitorNode::startConsole() {
                   at->loopback() ? "" : " (with ?token= from the keys folder's console.token: jupiter console)");
 }
 
-int MonitorNode::consolePort() const { return console_ ? console_->port() : 0; }
-
 void MonitorNode::start() {
     core_.loop().onReadable(router_, [this] { onRequest(); });
     core_.loop().onReadable(pinger_.socket, [this] { onPong(); });
@@ -106,7 +104,7 @@ void MonitorNode::record(int64_t atMs, const std::string& node, const std::strin
     sendFrames(pub_, {kTransitionTopic, encodeEnvelope(e)});
     if (console_) {
         console_->publishTransition(e.body.dump(-1, ' ', false, Doc::error_handler_t::replace));
-        if (console_->watched()) console_->publishState(consoleState().dump(-1, ' ', false, Doc::error_handler_t::replace));
+        publishConsoleState();
     }
 }
 
@@ -257,8 +255,11 @@ void MonitorNode::onHeartbeatTimer() {
     heartbeat_.publish(0);
     metrics_.sample(health_, head_, core_.gate());
     traffic_.sample();
-    if (console_ && console_->watched())
-        console_->publishState(consoleState().dump(-1, ' ', false, Doc::error_handler_t::replace));
+    if (console_) publishConsoleState();
+}
+
+void MonitorNode::publishConsoleState() {
+    if (console_->watched()) console_->publishState(consoleState().dump(-1, ' ', false, Doc::error_handler_t::replace));
 }
 
 Doc MonitorNode::consoleState() const {

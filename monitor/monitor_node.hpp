@@ -39,8 +39,6 @@ public:
     // run(): in-process tests (tests/inprocess/) then turn loop() themselves on a ManualClock.
     void start();
     EventLoop& loop() { return core_.loop(); }
-    // The console's port (0: no console), e.g. when jupiter.toml asked for port 0.
-    int consolePort() const;
 
 private:
     void onRequest();
@@ -55,6 +53,8 @@ private:
     // What the console shows: the status, each gateway's route with its reason, the traffic.
     Doc consoleState() const;
     void startConsole();
+    // The state to the console, while a page watches (or /state asked).
+    void publishConsoleState();
 
     const DaemonContext& dc_;
     const Clock& clock_;

@@ -12,6 +12,8 @@
 
 #include <fmt/format.h>
 
+#include "security/certificate.hpp"
+
 namespace jupiter {
 
 namespace {
@@ -28,6 +30,9 @@ std::filesystem::path consoleTokenFile(const std::filesystem::path& keysDir) { r
 
 Result<std::string> readConsoleToken(const std::filesystem::path& keysDir) {
     const auto file = consoleTokenFile(keysDir);
+    std::error_code ec;
+    if (std::filesystem::exists(file, ec))
+        if (auto mode = checkSecretFileMode(file); !mode) return mode.error();  // a secret like the keys
     std::ifstream in(file);
     if (!in)
         return makeError("console", fmt::format("no console token in {} (the monitor makes it when it serves its "

@@ -10,7 +10,7 @@
 
 using namespace jupiter;
 
-TEST_CASE("console token: made once, private, then read back - a damaged file is an error that says what to do") {
+TEST_CASE("console token: made once, private, then read back - an exposed or damaged file is an error that says what to do") {
     testing::TempDir keys("console-token");
     CHECK_FALSE(readConsoleToken(keys.path).ok());
     auto made = loadOrCreateConsoleToken(keys.path);
@@ -27,6 +27,14 @@ TEST_CASE("console token: made once, private, then read back - a damaged file is
     testing::TempDir other("console-token");
     CHECK(*loadOrCreateConsoleToken(other.path) != *made);  // random, not derived
 
+    // Readable by others, it is refused like a secret key, naming the chmod.
+    std::filesystem::permissions(consoleTokenFile(keys.path), std::filesystem::perms::others_read,
+                                 std::filesystem::perm_options::add);
+    auto exposed = readConsoleToken(keys.path);
+    REQUIRE_FALSE(exposed.ok());
+    CHECK(exposed.error().message.find("chmod 600") != std::string::npos);
+    std::filesystem::permissions(consoleTokenFile(keys.path), std::filesystem::perms::others_read,
+                                 std::filesystem::perm_options::remove);
     std::ofstream(consoleTokenFile(keys.path)) << "guessable\n";
     auto damaged = loadOrCreateConsoleToken(keys.path);
     REQUIRE_FALSE(damaged.ok());
