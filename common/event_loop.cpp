@@ -7,11 +7,13 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <stdexcept>
 
 #include <fmt/format.h>
 
 #include "common/log_file.hpp"
+#include "common/zmq_util.hpp"
 
 namespace jupiter {
 namespace {
@@ -49,14 +51,23 @@ EventLoop::~EventLoop() {
     if (signalFd_ >= 0) close(signalFd_);
 }
 
-void EventLoop::onReadable(zmq::socket_t& s, Handler h) {
-    items_.push_back(zmq::pollitem_t{s.handle(), 0, ZMQ_POLLIN, 0});
-    handlers_.push_back(std::move(h));
+void EventLoop::add(void* socket, int fd, Handler h) {
+    items_.push_back(Item{socket, std::move(h), socket != nullptr, false});
+    fds_.push_back(pollfd{fd, POLLIN, 0});
 }
 
-void EventLoop::onFd(int fd, Handler h) {
-    items_.push_back(zmq::pollitem_t{nullptr, fd, ZMQ_POLLIN, 0});
-    handlers_.push_back(std::move(h));
+void EventLoop::onReadable(zmq::socket_t& s, Handler h) { add(s.handle(), s.get(zmq::sockopt::fd), std::move(h)); }
+
+void EventLoop::onFd(int fd, Handler h) { add(nullptr, fd, std::move(h)); }
+
+bool EventLoop::hasMessage(Item& item) {
+    int events = 0;
+    std::size_t size = sizeof events;
+    if (zmq_getsockopt(item.socket, ZMQ_EVENTS, &events, &size) != 0) {
+        if (zmq_errno() == ETERM) stopped_ = true;
+        return false;
+    }
+    return (events & ZMQ_POLLIN) != 0;
 }
 
 void EventLoop::stopOnSignals() {
@@ -122,24 +133,37 @@ std::optional<Millis> EventLoop::untilNextTimer() const {
 }
 
 int EventLoop::pollOnce(std::optional<Millis> maxWait) {
+    // A socket this thread used since the last turn may hold a message whose signal that use took.
+    bool anyReady = false;
+    for (auto& item : items_)
+        if (item.socket && (takeSocketUsed(item.socket) || item.ask)) {
+            item.ask = false;
+            item.ready = hasMessage(item);
+            anyReady = anyReady || item.ready;
+        }
+    if (stopped_) return 0;
+
     std::optional<Millis> wait = untilNextTimer();
     if (maxWait && (!wait || *maxWait < *wait)) wait = maxWait;
-    const long timeoutMs = wait ? static_cast<long>(wait->count()) : -1;
-    int rc = zmq_poll(items_.data(), static_cast<int>(items_.size()), timeoutMs);
-    if (rc < 0) {
-        if (zmq_errno() == EINTR) return 0;
-        if (zmq_errno() == ETERM) {
-            stopped_ = true;
-            return 0;
-        }
-        throw std::runtime_error(std::string("zmq_poll failed: ") + zmq_strerror(zmq_errno()));
+    const int timeoutMs = anyReady ? 0 : wait ? static_cast<int>(wait->count()) : -1;
+    if (::poll(fds_.data(), fds_.size(), timeoutMs) < 0) {
+        if (errno == EINTR) return 0;
+        throw std::runtime_error(fmt::format("poll failed: {}", std::strerror(errno)));
+    }
+    for (std::size_t i = 0; i < items_.size(); ++i) {
+        if (fds_[i].revents == 0) continue;
+        Item& item = items_[i];
+        // A socket's fd says only that libzmq has news for it; asking takes the news.
+        item.ready = item.ready || (item.socket ? hasMessage(item) : true);
     }
     int called = 0;
-    for (std::size_t i = 0; i < items_.size() && !stopped_; ++i)
-        if (items_[i].revents & ZMQ_POLLIN) {
-            handlers_[i]();
-            ++called;
-        }
+    for (std::size_t i = 0; i < items_.size() && !stopped_; ++i) {
+        Item& item = items_[i];
+        if (!item.ready) continue;
+        item.ready = false;
+        item.h();  // what it leaves waiting, its last receive noted (recvFrames)
+        ++called;
+    }
     if (!stopped_) called += fireDueTimers();
     return called;
 }

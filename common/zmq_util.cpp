@@ -1,6 +1,7 @@
 // Socket helpers; see zmq_util.hpp.
 #include "common/zmq_util.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 #include <stdexcept>
@@ -19,12 +20,39 @@ zmq::socket_t makeSocket(zmq::context_t& ctx, zmq::socket_type type) {
     return s;
 }
 
+namespace {
+thread_local std::vector<void*> used;
+}  // namespace
+
+void noteSocketUsed(zmq::socket_t& s) {
+    void* h = s.handle();
+    // A handler uses one or two sockets, repeatedly: keep the list short. A thread without an event
+    // loop (a client's) never takes it: what it noted long ago is dropped.
+    if (std::find(used.begin(), used.end(), h) != used.end()) return;
+    if (used.size() >= 256) used.erase(used.begin(), used.begin() + 128);
+    used.push_back(h);
+}
+
+bool takeSocketUsed(void* handle) {
+    auto it = std::find(used.begin(), used.end(), handle);
+    if (it == used.end()) return false;
+    *it = used.back();
+    used.pop_back();
+    return true;
+}
+
 std::optional<Frames> recvFrames(zmq::socket_t& s) {
     Frames frames;
     while (true) {
         zmq::message_t m;
         auto r = s.recv(m, frames.empty() ? zmq::recv_flags::dontwait : zmq::recv_flags::none);
-        if (!r) return std::nullopt;
+        if (!r) {
+            // Nothing waiting, even after libzmq took its pending news: from here on, its fd signals
+            // the next message, whatever this thread did with the socket before.
+            takeSocketUsed(s.handle());
+            return std::nullopt;
+        }
+        noteSocketUsed(s);
         const bool more = m.more();
         frames.push_back(std::move(m));
         if (!more) break;
@@ -33,6 +61,7 @@ std::optional<Frames> recvFrames(zmq::socket_t& s) {
 }
 
 bool sendFrames(zmq::socket_t& s, Frames& frames) {
+    noteSocketUsed(s);
     try {
         for (std::size_t i = 0; i < frames.size(); ++i) {
             auto flags = zmq::send_flags::dontwait;

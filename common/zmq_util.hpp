@@ -26,6 +26,17 @@ zmq::socket_t makeSocket(zmq::context_t& ctx, zmq::socket_type type);
 // Receives one whole multipart message without blocking; nullopt when none is waiting.
 std::optional<Frames> recvFrames(zmq::socket_t& s);
 
+// libzmq signals a socket's readiness through its ZMQ_FD once, and any operation on the socket (a
+// send, a receive, a connect) may take that signal. The event loop (common/event_loop.hpp) therefore
+// asks the sockets this thread used since its last turn directly. sendFrames, Credentials::connect
+// and a recvFrames that took a message note their socket here (anything else that operates on a
+// polled socket must); a recvFrames that found nothing clears the note: from then on, the fd
+// signals the next message.
+void noteSocketUsed(zmq::socket_t& s);
+// Whether this thread noted socket `handle` (a libzmq handle) since the last call for it; the note
+// is taken (several loops in one thread, as in the in-process tests, each take their own).
+bool takeSocketUsed(void* handle);
+
 // How many messages one wake-up of a handler takes from its socket at most, so that one busy
 // socket cannot starve the others in the loop.
 inline constexpr std::size_t kDrainRequests = 1024;  // client requests, replies, commands

@@ -1,6 +1,8 @@
 // Credentials; see credentials.hpp.
 #include "security/credentials.hpp"
 
+#include "common/zmq_util.hpp"
+
 #include <cstdlib>
 #include <stdexcept>
 
@@ -107,6 +109,7 @@ void Credentials::connect(zmq::socket_t& s, const std::string& endpoint) const {
         s.set(zmq::sockopt::curve_secretkey, self_.secretKey);
     }
     s.connect(endpoint);
+    noteSocketUsed(s);
 }
 
 }  // namespace jupiter
