@@ -3,9 +3,12 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/inotify.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <array>
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 
@@ -36,6 +39,19 @@ Gatekeeper::Gatekeeper(zmq::context_t& ctx, const Config& config, Credentials cr
     zap_ = makeSocket(ctx, zmq::socket_type::rep);
     zap_.bind("inproc://zeromq.zap.01");
     reload();
+    const int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    if (fd >= 0 && inotify_add_watch(fd, config_.keysDir.c_str(),
+                                     IN_CLOSE_WRITE | IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_ATTRIB |
+                                         IN_DELETE_SELF | IN_MOVE_SELF) < 0) {
+        log_->warn("keys: cannot watch {} for changes ({}); looking at it every {} ms instead",
+                   config_.keysDir.string(), std::strerror(errno), kKeysCheckEvery.count());
+        close(fd);
+    } else if (fd >= 0) {
+        keysWatch_ = std::shared_ptr<int>(new int(fd), [](int* p) {
+            close(*p);
+            delete p;
+        });
+    }
 }
 
 void Gatekeeper::watch(zmq::socket_t& bound, std::string_view what) {
@@ -110,7 +126,16 @@ void Gatekeeper::attach(EventLoop& loop) {
     for (auto& w : watches_) loop.onReadable(w.events, [this, &w] { onWatchEvents(w); });
     if (!credentials_.curve()) return;
     loop.onReadable(zap_, [this] { onZap(); });
-    loop.every(kKeysCheckEvery, [this] { reloadIfChanged(); });
+    if (!keysWatch_) {
+        loop.every(kKeysCheckEvery, [this] { reloadIfChanged(); });
+        return;
+    }
+    loop.onFd(*keysWatch_, [this] {
+        std::array<char, 4096> events;  // what changed does not matter: the fingerprint decides
+        while (read(*keysWatch_, events.data(), events.size()) > 0) {
+        }
+        reloadIfChanged();
+    });
 }
 
 void Gatekeeper::reload() {

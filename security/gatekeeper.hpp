@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -93,6 +94,10 @@ private:
     const Clock& clock_;
     zmq::context_t& ctx_;
     zmq::socket_t zap_;  // REP at inproc://zeromq.zap.01 (curve only)
+    // inotify on the keys folder (curve only): a revoked or added key is seen at once, and an idle
+    // daemon does not list the folder over and over. Null: inotify unavailable, the folder is looked at
+    // every kKeysCheckEvery instead.
+    std::shared_ptr<int> keysWatch_;
     KeyRegistry registry_;
     std::deque<Watch> watches_;  // stable addresses: the loop holds references
     Identity local_{"local", PeerRole::Admin, "", ""};  // every peer in mode none
