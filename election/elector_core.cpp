@@ -99,7 +99,14 @@ TimePoint ElectorCore::follow(TimePoint now, const std::optional<std::pair<std::
     const TimePoint next = now + (now < hurryUntil_ ? Millis(10) : s_.poll);
     // Whoever ends the lease (we or another standby), the suspect is not waited for.
     if (suspected) justSuspected_ = suspected->first;
-    auto holder = etcd_.get(s_.key);
+    // Mostly a local read (no quorum round: an idle cluster's etcd is mostly these polls). What it
+    // says is acted on only through a revoke of a lease it names, or a campaign that reads the
+    // election again and is conditioned on it. Every kLinearEvery-th read, and every read while we
+    // hurry, asks the quorum: a member cut off from the others, which would go on answering from
+    // what it had, fails that read, and the client moves to another member.
+    constexpr unsigned kLinearEvery = 2;
+    const bool quorum = now < hurryUntil_ || suspected || ++polls_ % kLinearEvery == 0;
+    auto holder = quorum ? etcd_.get(s_.key) : etcd_.getLocal(s_.key);
     if (!holder) {
         report_({LeaderRole::Unknown, "", 0, {}, holder.error().message});
         return next;

@@ -27,7 +27,10 @@ struct ElectorSettings {
     std::string key;                         // the leader key, e.g. "jupiter/<cluster>/leader"
     int64_t ttlSeconds = 1;
     Millis keepAliveEvery{200};
-    Millis poll{100};
+    // A standby's look at the key. A leader that dies or stops is suspected by the standbys' loops
+    // (a lost connection, an unanswered fetch), which cut the wait short and look every 10 ms; this
+    // is for the rest (a leader that stepped down or lost its lease) and the idle cost of etcd.
+    Millis poll{250};
     Millis requestTimeout{250};  // per etcd HTTP request
     Millis pingTimeout{150};     // asking another command node for its log position
     Millis safety{150};          // trust the lease this much less than etcd granted
@@ -114,6 +117,7 @@ private:
     uint64_t epoch_ = 0;
     TimePoint hurryUntil_{};    // while a candidate campaigns (lookSoon), the key is read every 10 ms
     std::string justSuspected_; // the leader whose lease we ended on suspicion (asked no more this campaign)
+    unsigned polls_ = 0;         // a standby's reads of the key: most are local (see follow)
 };
 
 }  // namespace jupiter

@@ -57,6 +57,10 @@ public:
     virtual Result<EtcdClaim> createIfAbsent(const std::string& key, const std::string& value, int64_t leaseId,
                                              const std::optional<EtcdTermGuard>& term = std::nullopt) = 0;
     virtual Result<std::optional<EtcdValue>> get(const std::string& key) = 0;
+    // The same from the member asked alone (a serializable read: no quorum round, so a standby's
+    // polling costs etcd little), possibly a moment behind; never the basis of a decision that a
+    // linearizable read or a conditioned transaction does not confirm.
+    virtual Result<std::optional<EtcdValue>> getLocal(const std::string& key) = 0;
     // The leader key and the term key, read together (one transaction: one revision).
     virtual Result<EtcdElection> readElection(const std::string& key, const std::string& termKey) = 0;
 };

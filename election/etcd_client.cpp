@@ -243,8 +243,14 @@ Result<EtcdClaim> EtcdClient::createIfAbsent(const std::string& key, const std::
     return claim;
 }
 
-Result<std::optional<EtcdValue>> EtcdClient::get(const std::string& key) {
-    auto r = call("/v3/kv/range", {{"key", base64Encode(key)}});
+Result<std::optional<EtcdValue>> EtcdClient::get(const std::string& key) { return range(key, false); }
+
+Result<std::optional<EtcdValue>> EtcdClient::getLocal(const std::string& key) { return range(key, true); }
+
+Result<std::optional<EtcdValue>> EtcdClient::range(const std::string& key, bool serializable) {
+    Doc request = {{"key", base64Encode(key)}};
+    if (serializable) request["serializable"] = true;
+    auto r = call("/v3/kv/range", request);
     if (!r) return r.error();
     for (const auto& kv : r->value("kvs", Doc::array())) {
         auto v = valueFrom(kv);

@@ -47,6 +47,7 @@ public:
     Result<EtcdClaim> createIfAbsent(const std::string& key, const std::string& value, int64_t leaseId,
                                      const std::optional<EtcdTermGuard>& term = std::nullopt) override;
     Result<std::optional<EtcdValue>> get(const std::string& key) override;
+    Result<std::optional<EtcdValue>> getLocal(const std::string& key) override;
     // The leader key and the term key, read together (one transaction: one revision).
     Result<EtcdElection> readElection(const std::string& key, const std::string& termKey) override;
 
@@ -57,6 +58,7 @@ public:
     const std::string& lastEndpoint() const { return endpoints_[current_]; }
 
 private:
+    Result<std::optional<EtcdValue>> range(const std::string& key, bool serializable);
     Result<Doc> callAt(std::size_t at, const std::string& path, const std::string& body);
     Result<Doc> postTo(std::size_t at, const std::string& path, const std::string& body);
     Status authenticate(std::size_t at);

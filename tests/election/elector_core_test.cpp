@@ -136,6 +136,28 @@ TEST_CASE("elector core: one leader at a time - it leads at its key's create rev
     }
 }
 
+TEST_CASE("elector core: standbys poll the key with local reads every other time - while they hurry, through the quorum only") {
+    Election e(kThree);
+    e.run(Millis(1000));
+    const std::string l = e.leader();
+    e.etcd.reads = e.etcd.localReads = 0;
+    e.run(Millis(2000));
+    // Two standbys polling every 250 ms: 16 reads, half of them through the quorum, beside the
+    // leader's 10 renewals (each with a quorum read of its key).
+    CHECK(e.etcd.localReads >= 7);
+    CHECK(e.etcd.localReads <= 9);
+    CHECK(e.etcd.reads >= 16);
+    CHECK(e.etcd.reads <= 20);
+    CHECK(e.leader() == l);
+    // A suspicion hurries a standby: it reads through the quorum only, every 10 ms.
+    for (auto& m : e.members)
+        if (m->name != l) m->lookSoon = true;
+    e.etcd.reads = e.etcd.localReads = 0;
+    e.run(Millis(200));
+    CHECK(e.etcd.localReads == 0);
+    CHECK(e.etcd.reads >= 30);
+}
+
 TEST_CASE("elector core: a stopped leader is replaced when its lease lapses, at a larger epoch - back, it steps down and follows") {
     Election e(kThree);
     e.run(Millis(1000));
