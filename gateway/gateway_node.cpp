@@ -38,6 +38,15 @@ std::vector<std::string> replicaNames(const Config& c) {
     return out;
 }
 
+// The heartbeats a gateway reads (onBus): the command nodes', the brokers' and the replicas'; not
+// the other gateways' nor the monitors', which neither the brokers nor it need to carry.
+std::vector<std::string> busTopics(const Config& c) {
+    std::vector<std::string> topics;
+    for (Role role : {Role::Command, Role::Broker, Role::Query})
+        for (const auto* n : c.nodesWith(role)) topics.push_back(std::string(kHeartbeatTopic) + n->name);
+    return topics;
+}
+
 }  // namespace
 
 GatewayNode::GatewayNode(zmq::context_t& ctx, const DaemonContext& dc, const Clock& clock)
@@ -47,7 +56,7 @@ GatewayNode::GatewayNode(zmq::context_t& ctx, const DaemonContext& dc, const Clo
       frontend_(core_.wiring().open(Link::Control)),
       replicas_(core_.wiring().openPool(Link::Replicas, ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_SUCCEEDED)),
       brokers_(core_.wiring().openPool(Link::CommandOutlet, ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_SUCCEEDED)),
-      sub_(core_.wiring().open(Link::Subscribe, {std::string(kHeartbeatTopic)})),
+      sub_(core_.wiring().open(Link::Subscribe, busTopics(dc.config))),
       pub_(core_.wiring().open(Link::Publish)),
       live_(clock, dc.config.heartbeatLiveness, dc.config.recoveryHeartbeats),
       selector_(replicaNames(dc.config), static_cast<uint64_t>(dc.config.maxLagEvents),
