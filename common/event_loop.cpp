@@ -132,6 +132,28 @@ std::optional<Millis> EventLoop::untilNextTimer() const {
     return std::max(Millis(0), std::chrono::ceil<Millis>(next - clock_.now()));
 }
 
+bool EventLoop::sweep() {
+    nextSweep_ = clock_.now() + kSweepEvery;
+    bool found = false;
+    for (std::size_t i = 0; i < items_.size(); ++i) {
+        Item& item = items_[i];
+        if (!item.socket || item.ready) continue;
+        pollfd one{fds_[i].fd, POLLIN, 0};
+        if (::poll(&one, 1, 0) != 0) continue;  // its news is signalled: the wait below sees it
+        if (!hasMessage(item)) continue;
+        // A message nobody was told about: some use of the socket took its signal unnoted.
+        item.ready = found = true;
+        if (!sweepWarned_) {
+            sweepWarned_ = true;
+            fmt::print(stderr,
+                       "event loop: a socket held a message its descriptor had not signalled; something used it "
+                       "without noteSocketUsed (common/zmq_util.hpp) - handled now, and found within {} ms\n",
+                       kSweepEvery.count());
+        }
+    }
+    return found;
+}
+
 int EventLoop::pollOnce(std::optional<Millis> maxWait) {
     // A socket this thread used since the last turn may hold a message whose signal that use took.
     bool anyReady = false;
@@ -141,6 +163,7 @@ int EventLoop::pollOnce(std::optional<Millis> maxWait) {
             item.ready = hasMessage(item);
             anyReady = anyReady || item.ready;
         }
+    if (clock_.now() >= nextSweep_) anyReady = sweep() || anyReady;
     if (stopped_) return 0;
 
     std::optional<Millis> wait = untilNextTimer();

@@ -78,6 +78,12 @@ private:
     };
     void add(void* socket, int fd, Handler h);
     bool hasMessage(Item& item);  // asks ZMQ_EVENTS (which takes the fd's signal); ETERM stops the loop
+    // Once every kSweepEvery, asks the sockets whose fd is quiet anyway: a use that escaped
+    // noteSocketUsed delays a message this long at most, and is reported (once). Whether it found one.
+    bool sweep();
+    static constexpr Millis kSweepEvery{1000};
+    TimePoint nextSweep_{};
+    bool sweepWarned_ = false;
 
     std::vector<Item> items_;
     std::vector<struct pollfd> fds_;  // one per item, same order

@@ -95,7 +95,7 @@ TEST_CASE("event loop: a readable socket's handler runs in the same turn as due 
 
 // libzmq signals a socket's fd once per batch of news, and any operation on the socket may take that
 // signal: the loop asks the sockets this thread noted (sendFrames, recvFrames) directly.
-TEST_CASE("event loop: a message whose signal another use of the socket took is still handled - one a handler left, too") {
+TEST_CASE("event loop: a message whose signal another use of the socket took is handled once noted - found by the sweep if not - one a handler left, too") {
     ManualClock clock;
     EventLoop loop(clock);
     zmq::context_t ctx(1);
@@ -113,17 +113,27 @@ TEST_CASE("event loop: a message whose signal another use of the socket took is 
     std::size_t size = sizeof events;
     REQUIRE(zmq_getsockopt(in.handle(), ZMQ_EVENTS, &events, &size) == 0);
     REQUIRE((events & ZMQ_POLLIN) != 0);
-    CHECK(loop.pollOnce(Millis(0)) == 0);  // unnoted, the fd says nothing: the message would wait
-    noteSocketUsed(in);                     // as sendFrames does
-    CHECK(loop.pollOnce(Millis(0)) == 1);
+    CHECK(loop.pollOnce(Millis(0)) == 0);  // unnoted, the fd says nothing: the message waits...
+    clock.advance(Millis(999));
+    CHECK(loop.pollOnce(Millis(0)) == 0);
+    clock.advance(Millis(1));
+    CHECK(loop.pollOnce(Millis(0)) == 1);  // ...until the once-a-second sweep finds it
     CHECK(seen == std::vector<std::string>{"one"});
+    CHECK(loop.pollOnce(Millis(0)) == 0);
+
+    REQUIRE(sendFrames(out, {"noted"}));
+    REQUIRE(zmq_getsockopt(in.handle(), ZMQ_EVENTS, &events, &size) == 0);
+    REQUIRE((events & ZMQ_POLLIN) != 0);
+    noteSocketUsed(in);  // as sendFrames does: asked at the next turn
+    CHECK(loop.pollOnce(Millis(0)) == 1);
+    CHECK(seen == std::vector<std::string>{"one", "noted"});
 
     // A handler that takes one message at a time is called again for the rest, with no new signal.
     REQUIRE(sendFrames(out, {"two"}));
     REQUIRE(sendFrames(out, {"three"}));
     CHECK(loop.pollOnce(Millis(0)) == 1);
     CHECK(loop.pollOnce(Millis(0)) == 1);
-    CHECK(seen == std::vector<std::string>{"one", "two", "three"});
+    CHECK(seen == std::vector<std::string>{"one", "noted", "two", "three"});
     CHECK(loop.pollOnce(Millis(0)) <= 1);  // a last look that finds nothing
     CHECK(loop.pollOnce(Millis(0)) == 0);
 }
