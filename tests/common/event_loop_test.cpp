@@ -1,10 +1,33 @@
 // The event loop's timers and handlers, driven by a ManualClock: one turn at a time, no sleeping.
+#include <string>
+#include <vector>
+
 #include <doctest/doctest.h>
 
 #include "common/event_loop.hpp"
 #include "common/zmq_util.hpp"
 
 using namespace jupiter;
+
+namespace {
+
+// Two PAIR sockets over inproc: the loop reads `in` (up to `take` messages a wake-up) into `seen`;
+// the test writes to `out`.
+struct LoopPair {
+    LoopPair(EventLoop& loop, std::size_t take) {
+        static int n = 0;
+        const std::string ep = "inproc://event-loop-test-" + std::to_string(n++);
+        in.bind(ep);
+        out.connect(ep);
+        loop.onReadable(in, [this, take] { drain(in, take, [&](Frames&& f) { seen.emplace_back(view(f[0])); }); });
+    }
+    zmq::context_t ctx{1};
+    zmq::socket_t in = makeSocket(ctx, zmq::socket_type::pair);
+    zmq::socket_t out = makeSocket(ctx, zmq::socket_type::pair);
+    std::vector<std::string> seen;
+};
+
+}  // namespace
 
 TEST_CASE("event loop: periodic and one-shot timers fire when the clock says - not before") {
     ManualClock clock;
@@ -75,13 +98,9 @@ TEST_CASE("event loop: a cancelled timer never fires - a handler may cancel anot
 TEST_CASE("event loop: a readable socket's handler runs in the same turn as due timers") {
     ManualClock clock;
     EventLoop loop(clock);
-    zmq::context_t ctx(1);
-    auto in = makeSocket(ctx, zmq::socket_type::pair);
-    auto out = makeSocket(ctx, zmq::socket_type::pair);
-    in.bind("inproc://event-loop-test");
-    out.connect("inproc://event-loop-test");
-    std::vector<std::string> seen;
-    loop.onReadable(in, [&] { drain(in, kDrainSmall, [&](Frames&& f) { seen.emplace_back(view(f[0])); }); });
+    LoopPair p(loop, kDrainSmall);
+    auto& out = p.out;
+    auto& seen = p.seen;
     int ticks = 0;
     loop.every(Millis(50), [&] { ++ticks; });
     CHECK_FALSE(EventLoop(clock).untilNextTimer().has_value());
@@ -98,13 +117,10 @@ TEST_CASE("event loop: a readable socket's handler runs in the same turn as due 
 TEST_CASE("event loop: a message whose signal another use of the socket took is handled once noted - found by the sweep if not - one a handler left, too") {
     ManualClock clock;
     EventLoop loop(clock);
-    zmq::context_t ctx(1);
-    auto in = makeSocket(ctx, zmq::socket_type::pair);
-    auto out = makeSocket(ctx, zmq::socket_type::pair);
-    in.bind("inproc://event-loop-signal-test");
-    out.connect("inproc://event-loop-signal-test");
-    std::vector<std::string> seen;
-    loop.onReadable(in, [&] { drain(in, 1, [&](Frames&& f) { seen.emplace_back(view(f[0])); }); });
+    LoopPair p(loop, 1);
+    auto& in = p.in;
+    auto& out = p.out;
+    auto& seen = p.seen;
     CHECK(loop.pollOnce(Millis(0)) == 0);
 
     REQUIRE(sendFrames(out, {"one"}));
