@@ -13,6 +13,9 @@
 #include <prometheus/exposer.h>
 #include <prometheus/metric_family.h>
 
+#include "common/config.hpp"
+#include "common/http_stop.hpp"
+
 namespace jupiter {
 namespace {
 
@@ -102,13 +105,22 @@ void Metrics::sampleRefusals(uint64_t handshakes, uint64_t messages) {
     advanceTo(*refusedMessages_, static_cast<double>(messages));
 }
 
-Metrics::~Metrics() = default;
+Metrics::~Metrics() { stopServing(); }
 
-void Metrics::stopServing() { exposer_.reset(); }
+void Metrics::stopServing() {
+    if (!exposer_) return;
+    const auto at = port();
+    if (!at) {
+        exposer_.reset();
+        return;
+    }
+    stopWaking(host_, *at, [this] { exposer_.reset(); });
+}
 
 Status Metrics::serve(const std::string& address) {
     try {
         exposer_ = std::make_unique<prometheus::Exposer>(address, 1);
+        if (const auto at = hostPort(address)) host_ = at->host;
     } catch (const std::exception& e) {
         return makeError("metrics", fmt::format("cannot serve metrics at {}: {} (is the port taken? change this node's "
                                                 "`metrics` in jupiter.toml)", address, e.what()));

@@ -41,7 +41,7 @@ public:
     // the address and says what to check.
     Status serve(const std::string& address);
     // Stops serving and closes the port (before the daemon lets go of its pidfile, so that a node
-    // started again at once finds the port free).
+    // started again at once finds the port free), without civetweb's wait (common/http_stop.hpp).
     void stopServing();
     // The port it serves on, once serving.
     std::optional<int> port() const;
@@ -66,6 +66,7 @@ private:
     std::shared_ptr<prometheus::Registry> registry_;
     std::shared_ptr<prometheus::Collectable> process_;
     std::unique_ptr<prometheus::Exposer> exposer_;
+    std::string host_;  // the address it serves at, for the knocks that end its stop's wait
     prometheus::Counter* refusedHandshakes_ = nullptr;
     prometheus::Counter* refusedMessages_ = nullptr;
 };

@@ -10,6 +10,7 @@
 
 #include "common/config.hpp"
 #include "common/doc.hpp"
+#include "common/http_stop.hpp"
 
 namespace jupiter {
 
@@ -100,7 +101,9 @@ ConsoleServer::~ConsoleServer() {
         stopping_ = true;
     }
     changed_.notify_all();
-    if (ctx_) mg_stop(ctx_);
+    if (!ctx_) return;
+    const auto at = hostPort(options_.address);
+    stopWaking(at ? at->host : std::string("127.0.0.1"), port_, [this] { mg_stop(ctx_); });
 }
 
 bool ConsoleServer::watched() {
