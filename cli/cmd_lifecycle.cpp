@@ -379,13 +379,15 @@ int runDown(const std::string& dirOption) {
         fmt::print("nothing running in {}\n", dir.string());
         return removeLab(kExitOk);
     }
-    const auto deadline = Steady::now() + kStopTimeout;
+    const auto signalled = Steady::now();
+    const auto deadline = signalled + kStopTimeout;
+    // etcd members stopped together wait for each other (about 2 s each on 2 cores); their log is
+    // crash-safe, so they share one short grace, counted from the signal, before SIGKILL.
+    const auto etcdDeadline = signalled + kEtcdStopGrace;
     int rc = kExitOk;
     for (const auto& v : victims) {
-        // etcd members stopped together wait for each other; their log is crash-safe, so a short
-        // grace is enough before SIGKILL.
-        const auto left = std::max(Millis(0), std::min(v.etcd ? kEtcdStopGrace : kStopTimeout,
-                                                       std::chrono::duration_cast<Millis>(deadline - Steady::now())));
+        const auto left = std::max(Millis(0), std::chrono::duration_cast<Millis>((v.etcd ? etcdDeadline : deadline) -
+                                                                                 Steady::now()));
         if (waitForExit(v.pid, cfg->pidFile(v.node), left)) {
             fmt::print("stopped {} (pid {})\n", v.node, v.pid);
             continue;
