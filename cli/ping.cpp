@@ -55,21 +55,27 @@ std::vector<std::optional<Pong>> pingAll(zmq::context_t& ctx, const Credentials&
 std::optional<Pong> waitForPong(zmq::context_t& ctx, const Credentials& credentials, const std::string& endpoint, Millis timeout, Millis every,
                                 const std::function<bool()>& stillWorthWaiting) {
     const auto deadline = Steady::now() + timeout;
-    // A daemon just spawned binds its endpoint a few tens of milliseconds later. A connection
-    // refused before that is retried by libzmq only after its reconnect interval (100 ms), so
-    // each try is a fresh connection, and the first tries are short: a node is seen within
-    // milliseconds of answering, not a whole `every` later. The window doubles up to `every`, so
-    // a slow daemon (a sanitized build, a loaded machine) still has that long to answer.
+    // A daemon just spawned binds its endpoint a few tens of milliseconds later, and libzmq tries a
+    // refused connection again only after its reconnect interval (100 ms). So the first tries are
+    // short, each on a new connection: a node is seen within milliseconds of binding. Once the
+    // window has doubled up to `every`, one connection stays: a node too busy to answer within a
+    // window (a standby catching up under load, a sanitized build) is not asked for a new
+    // handshake each time, and its late pong to an earlier ping counts.
     Millis window = std::min(every, Millis(20));
+    std::unique_ptr<Client> client;
     while (true) {
         const auto sent = Steady::now();
-        const Millis wait = std::min(window, leftUntil(deadline));
-        Client client(ctx, credentials, endpoint);
-        auto rep = client.call(makeRequest(Kind::Control, "ping", Doc::object(), newRequestId("cli-ping")), wait, 1);
-        if (rep && rep->kind == Kind::Control && rep->name == "pong")
-            return Pong{rep->body, std::chrono::duration_cast<Micros>(Steady::now() - sent)};
-        // A refused key makes call() return at once: do not spin.
-        if (Steady::now() - sent < window) std::this_thread::sleep_for(window - (Steady::now() - sent));
+        if (!client || window < every) client = std::make_unique<Client>(ctx, credentials, endpoint);
+        client->send(makeRequest(Kind::Control, "ping", Doc::object(), newRequestId("cli-ping")));
+        const auto windowEnd = std::min(sent + window, deadline);
+        while (Steady::now() < windowEnd) {
+            auto rep = client->receive(leftUntil(windowEnd));
+            if (!rep) break;
+            if (rep->kind == Kind::Control && rep->name == "pong")
+                return Pong{rep->body, std::chrono::duration_cast<Micros>(Steady::now() - sent)};
+        }
+        // A refused key ends receive() at once: do not spin.
+        if (Steady::now() < windowEnd) std::this_thread::sleep_until(windowEnd);
         if (Steady::now() >= deadline || !stillWorthWaiting()) return std::nullopt;
         window = std::min(every, window * 2);
     }
