@@ -3,6 +3,7 @@
 
 #include <charconv>
 #include <mutex>
+#include <memory>
 
 #include <curl/curl.h>
 #include <czmq.h>
@@ -91,6 +92,30 @@ EtcdClient::EtcdClient(std::vector<std::string> endpoints, Millis timeout, EtcdC
 }
 
 EtcdClient::~EtcdClient() { curl_easy_cleanup(static_cast<CURL*>(curl_)); }
+
+bool etcdPeerServing(const std::string& peerUrl, const EtcdCredentials& tls, Millis timeout) {
+    static std::once_flag once;
+    std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+    std::unique_ptr<CURL, void (*)(CURL*)> c(curl_easy_init(), curl_easy_cleanup);
+    if (!c) return false;
+    const std::string url = peerUrl + "/members";
+    std::string response;
+    curl_easy_setopt(c.get(), CURLOPT_URL, url.c_str());
+    // The peer handler answers HTTP/1.1 (over HTTP/2 etcd 3.4 resets the stream).
+    curl_easy_setopt(c.get(), CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
+    if (!tls.caFile.empty()) curl_easy_setopt(c.get(), CURLOPT_CAINFO, tls.caFile.c_str());
+    if (!tls.certFile.empty()) curl_easy_setopt(c.get(), CURLOPT_SSLCERT, tls.certFile.c_str());
+    if (!tls.keyFile.empty()) curl_easy_setopt(c.get(), CURLOPT_SSLKEY, tls.keyFile.c_str());
+    curl_easy_setopt(c.get(), CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
+    curl_easy_setopt(c.get(), CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(timeout.count()));
+    curl_easy_setopt(c.get(), CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c.get(), CURLOPT_WRITEFUNCTION, appendBody);
+    curl_easy_setopt(c.get(), CURLOPT_WRITEDATA, &response);
+    if (curl_easy_perform(c.get()) != CURLE_OK) return false;
+    long status = 0;
+    curl_easy_getinfo(c.get(), CURLINFO_RESPONSE_CODE, &status);
+    return status == 200;
+}
 
 Result<Doc> EtcdClient::postTo(std::size_t at, const std::string& path, const std::string& body) {
     const std::string& endpoint = endpoints_[at];

@@ -72,6 +72,12 @@ private:
     void* curl_ = nullptr;  // CURL*, reused so that connections are kept alive
 };
 
+// Whether the etcd member at `peerUrl` (its peer URL, e.g. "https://127.0.0.1:2380") serves its
+// peers yet: answers GET /members within `timeout`, presenting `tls` (a member's certificate where
+// peers must prove theirs). A member starting a new cluster asks the others the same before it
+// serves, and waits up to a second on one that listens but does not serve yet.
+bool etcdPeerServing(const std::string& peerUrl, const EtcdCredentials& tls, Millis timeout);
+
 // Base64 (standard alphabet, padded), as etcd's JSON gateway encodes keys and values.
 std::string base64Encode(std::string_view bytes);
 std::optional<std::string> base64Decode(std::string_view text);
