@@ -29,7 +29,10 @@ echo "== the live console in headless Chromium (tests/console), against a real c
 JUPITER_BIN_DIR="$PWD/build/bin" bash tests/console/run_tests.sh
 
 echo "== build with ASan + UBSan"
-scripts/setup.sh build-asan -DJUPITER_WERROR=ON -DJUPITER_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+# Unoptimised, line tables only (-g1): the sanitizers' reports still name files and lines, and
+# each unit compiles about a sixth faster than with -g (gateway_node.cpp: 38.8 s against 31.8 s,
+# on a loaded machine).
+scripts/setup.sh build-asan -DJUPITER_WERROR=ON -DJUPITER_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-g1
 echo "== tests under sanitizers"
 ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure -j "$jobs" --timeout 600 -LE soak
