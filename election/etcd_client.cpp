@@ -2,8 +2,8 @@
 #include "election/etcd_client.hpp"
 
 #include <charconv>
-#include <mutex>
 #include <memory>
+#include <mutex>
 
 #include <curl/curl.h>
 #include <czmq.h>
@@ -13,9 +13,29 @@
 namespace jupiter {
 namespace {
 
+// libcurl's global state, set up once per process before the first handle.
+void initCurlOnce() {
+    static std::once_flag once;
+    std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
 std::size_t appendBody(char* data, std::size_t size, std::size_t n, void* out) {
     static_cast<std::string*>(out)->append(data, size * n);
     return size * n;
+}
+
+// What every request to etcd sets: the URL, the TLS files (if any), one timeout for connecting and
+// for the whole exchange, no signals, and the answer's body appended to `response`.
+void setRequest(CURL* c, const std::string& url, const EtcdCredentials& tls, Millis timeout, std::string& response) {
+    curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+    if (!tls.caFile.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, tls.caFile.c_str());
+    if (!tls.certFile.empty()) curl_easy_setopt(c, CURLOPT_SSLCERT, tls.certFile.c_str());
+    if (!tls.keyFile.empty()) curl_easy_setopt(c, CURLOPT_SSLKEY, tls.keyFile.c_str());
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(timeout.count()));
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, appendBody);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &response);
 }
 
 // etcd's JSON gateway writes 64-bit integers as strings.
@@ -84,8 +104,7 @@ EtcdClient::EtcdClient(std::vector<std::string> endpoints, Millis timeout, EtcdC
       credentials_(std::move(credentials)),
       tokens_(endpoints_.size()),
       authOff_(endpoints_.size(), false) {
-    static std::once_flag once;
-    std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+    initCurlOnce();
     if (endpoints_.empty()) throw std::invalid_argument("EtcdClient needs at least one endpoint");
     curl_ = curl_easy_init();
     if (!curl_) throw std::runtime_error("libcurl could not create a handle");
@@ -94,23 +113,13 @@ EtcdClient::EtcdClient(std::vector<std::string> endpoints, Millis timeout, EtcdC
 EtcdClient::~EtcdClient() { curl_easy_cleanup(static_cast<CURL*>(curl_)); }
 
 bool etcdPeerServing(const std::string& peerUrl, const EtcdCredentials& tls, Millis timeout) {
-    static std::once_flag once;
-    std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+    initCurlOnce();
     std::unique_ptr<CURL, void (*)(CURL*)> c(curl_easy_init(), curl_easy_cleanup);
     if (!c) return false;
-    const std::string url = peerUrl + "/members";
     std::string response;
-    curl_easy_setopt(c.get(), CURLOPT_URL, url.c_str());
+    setRequest(c.get(), peerUrl + "/members", tls, timeout, response);
     // The peer handler answers HTTP/1.1 (over HTTP/2 etcd 3.4 resets the stream).
     curl_easy_setopt(c.get(), CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
-    if (!tls.caFile.empty()) curl_easy_setopt(c.get(), CURLOPT_CAINFO, tls.caFile.c_str());
-    if (!tls.certFile.empty()) curl_easy_setopt(c.get(), CURLOPT_SSLCERT, tls.certFile.c_str());
-    if (!tls.keyFile.empty()) curl_easy_setopt(c.get(), CURLOPT_SSLKEY, tls.keyFile.c_str());
-    curl_easy_setopt(c.get(), CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
-    curl_easy_setopt(c.get(), CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(timeout.count()));
-    curl_easy_setopt(c.get(), CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c.get(), CURLOPT_WRITEFUNCTION, appendBody);
-    curl_easy_setopt(c.get(), CURLOPT_WRITEDATA, &response);
     if (curl_easy_perform(c.get()) != CURLE_OK) return false;
     long status = 0;
     curl_easy_getinfo(c.get(), CURLINFO_RESPONSE_CODE, &status);
@@ -122,10 +131,7 @@ Result<Doc> EtcdClient::postTo(std::size_t at, const std::string& path, const st
     CURL* c = static_cast<CURL*>(curl_);
     curl_easy_reset(c);
     std::string response;
-    const std::string url = endpoint + path;
-    if (!credentials_.caFile.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, credentials_.caFile.c_str());
-    if (!credentials_.certFile.empty()) curl_easy_setopt(c, CURLOPT_SSLCERT, credentials_.certFile.c_str());
-    if (!credentials_.keyFile.empty()) curl_easy_setopt(c, CURLOPT_SSLKEY, credentials_.keyFile.c_str());
+    setRequest(c, endpoint + path, credentials_, timeout_, response);
     std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> headers(
         curl_slist_append(nullptr, "Content-Type: application/json"), &curl_slist_free_all);
     if (!tokens_[at].empty()) {
@@ -133,15 +139,9 @@ Result<Doc> EtcdClient::postTo(std::size_t at, const std::string& path, const st
         curl_slist_append(headers.get(), auth.c_str());  // appends to the list it is given
     }
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
-    curl_easy_setopt(c, CURLOPT_URL, url.c_str());
     curl_easy_setopt(c, CURLOPT_POST, 1L);
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.c_str());
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout_.count()));
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(timeout_.count()));
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, appendBody);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &response);
     const CURLcode rc = curl_easy_perform(c);
     if (rc != CURLE_OK)
         return makeError("unavailable", fmt::format("etcd at {} did not answer {}: {}", endpoint, path,
