@@ -115,9 +115,6 @@ Cluster::~Cluster() {
     cli("down");
     for (const auto& n : config_.nodes)
         if (int p = pid(n.name); p > 0) kill(p, SIGKILL);
-    if (config_.etcd.local)
-        for (std::size_t i = 1; i <= config_.etcd.endpoints.size(); ++i)
-            if (int p = pid(fmt::format("etcd-{}", i)); p > 0) kill(p, SIGKILL);
     // With nothing left running, `down` removes the lab network if the first one could not.
     if (config_.netlab.enabled()) cli("down");
     std::error_code ec;
