@@ -60,12 +60,18 @@ std::optional<Pong> waitForPong(zmq::context_t& ctx, const Credentials& credenti
     // short, each on a new connection: a node is seen within milliseconds of binding. Once the
     // window has doubled up to `every`, one connection stays: a node too busy to answer within a
     // window (a standby catching up under load, a sanitized build) is not asked for a new
-    // handshake each time, and its late pong to an earlier ping counts.
+    // handshake each time, and its late pong to an earlier ping counts. It is replaced after five
+    // windows without a pong, or at once if its handshake was refused: libzmq never tries a refused
+    // handshake again, so one refusal (a node restarting as it was asked) would last the timeout.
     Millis window = std::min(every, Millis(20));
     std::unique_ptr<Client> client;
+    auto clientSince = Steady::now();
     while (true) {
         const auto sent = Steady::now();
-        if (!client || window < every) client = std::make_unique<Client>(ctx, credentials, endpoint);
+        if (!client || window < every || client->keyRefused() || sent - clientSince >= 5 * every) {
+            client = std::make_unique<Client>(ctx, credentials, endpoint);
+            clientSince = sent;
+        }
         client->send(makeRequest(Kind::Control, "ping", Doc::object(), newRequestId("cli-ping")));
         const auto windowEnd = std::min(sent + window, deadline);
         while (Steady::now() < windowEnd) {
