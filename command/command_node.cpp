@@ -57,7 +57,7 @@ void CommandNode::start() {
         core_.loop().onReadable(electorPair_, [this] { onElector(); });
         core_.loop().onReadable(peers_->socket, [this] { onPeers(); });
         core_.loop().onReadable(peers_->events, [this] { onPeerEvents(); });
-        core_.loop().every(Millis(25), [this] { onReplicationTimer(); });
+        core_.loop().everyOnTheBeat(Millis(25), [this] { onReplicationTimer(); });
         elector_->start();
     }
     dc_.log->info("serving commands from {} broker(s) at head sequence {} ({} writes{})",

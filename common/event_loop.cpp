@@ -93,6 +93,21 @@ EventLoop::TimerId EventLoop::every(Millis period, Handler h) {
     return id;
 }
 
+EventLoop::TimerId EventLoop::everyOnTheBeat(Millis period, Handler h) {
+    const TimerId id = nextTimer_++;
+    timers_[id] = Timer{clock_.now() + untilBeat(period), period, std::move(h), true};
+    return id;
+}
+
+// To the first multiple of `period` of the wall clock that is at least half a period away: a
+// firing just before the beat (the steady and wall clocks drift apart a little) is not followed
+// by another a moment later.
+Millis EventLoop::untilBeat(Millis period) const {
+    const int64_t p = std::max<int64_t>(period.count(), 1);
+    const int64_t wall = clock_.wallMs();
+    return Millis(((wall + p / 2) / p + 1) * p - wall);
+}
+
 EventLoop::TimerId EventLoop::after(Millis delay, Handler h) {
     const TimerId id = nextTimer_++;
     timers_[id] = Timer{clock_.now() + delay, Millis(0), std::move(h)};
@@ -111,7 +126,9 @@ int EventLoop::fireDueTimers() {
         auto it = timers_.find(id);
         if (it == timers_.end()) continue;  // cancelled by an earlier handler
         Handler h = it->second.h;
-        if (it->second.period.count() > 0) {
+        if (it->second.onTheBeat) {
+            it->second.due = now + untilBeat(it->second.period);
+        } else if (it->second.period.count() > 0) {
             // Catch up without bursts: the next firing is one period from now if we fell behind.
             it->second.due = std::max(it->second.due + it->second.period, now);
         } else {

@@ -46,6 +46,11 @@ public:
     void stopOnSignals();
 
     TimerId every(Millis period, Handler h);
+    // Like every(), but each firing falls on a multiple of `period` of the wall clock (the next one
+    // at least half a period on): every daemon of a host (or of hosts with synchronised clocks)
+    // fires it at the same moment, so what they all send then (heartbeats) reaches each reader
+    // together, and it wakes once for many messages rather than once for each.
+    TimerId everyOnTheBeat(Millis period, Handler h);
     TimerId after(Millis delay, Handler h);
     void cancel(TimerId id);
 
@@ -66,7 +71,9 @@ private:
         TimePoint due;
         Millis period;  // zero: one-shot
         Handler h;
+        bool onTheBeat = false;  // due on the wall clock's multiples of period
     };
+    Millis untilBeat(Millis period) const;
     int fireDueTimers();  // how many fired
 
     const Clock& clock_;

@@ -13,7 +13,8 @@ NodeCore::NodeCore(zmq::context_t& ctx, const DaemonContext& dc, const Clock& cl
 
 void NodeCore::start(std::function<void()> heartbeat) {
     gate_.attach(loop_);
-    loop_.every(Millis(dc_.config.heartbeatIntervalMs), heartbeat);
+    // On the beat: the heartbeats of every node reach the brokers and their readers together.
+    loop_.everyOnTheBeat(Millis(dc_.config.heartbeatIntervalMs), heartbeat);
     heartbeat();
 }
 

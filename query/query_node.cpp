@@ -68,7 +68,7 @@ void QueryNode::start() {
     core_.loop().onReadable(router_, [this] { onRequest(); });
     core_.loop().onReadable(sub_, [this] { onBus(); });
     core_.loop().onReadable(sources_.socket, [this] { onSourceReply(); });
-    core_.loop().every(Millis(10), [this] { onTimer(); });
+    core_.loop().everyOnTheBeat(Millis(10), [this] { onTimer(); });
     dc_.log->info("serving queries on {} from sequence {}", dc_.node->bind, store_.seq());
     core_.start([this] { onHeartbeatTimer(); });
     if (StateInstall::interrupted(store_)) {

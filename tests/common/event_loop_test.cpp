@@ -56,6 +56,36 @@ TEST_CASE("event loop: periodic and one-shot timers fire when the clock says - n
     CHECK(ticks == 4);
 }
 
+TEST_CASE("event loop: a timer on the beat fires on the wall clock's multiples of its period - two loops together") {
+    ManualClock clock(1'700'000'000'037);  // 37 ms past a beat of 100 ms
+    EventLoop a(clock);
+    EventLoop b(clock);
+    std::vector<int64_t> firedA, firedB;
+    a.everyOnTheBeat(Millis(100), [&] { firedA.push_back(clock.wallMs()); });
+    clock.advance(Millis(41));  // b starts later, in the same period
+    b.everyOnTheBeat(Millis(100), [&] { firedB.push_back(clock.wallMs()); });
+    for (int i = 0; i < 400; ++i) {
+        clock.advance(Millis(1));
+        a.pollOnce(Millis(0));
+        b.pollOnce(Millis(0));
+    }
+    // a: the next beat is 63 ms away (more than half a period): it fires there. b, 22 ms before
+    // that beat, waits for the one after: each firing at least half a period after the start.
+    REQUIRE(firedA.size() == 4);
+    CHECK(firedA.front() == 1'700'000'000'100);
+    CHECK(firedB.front() == 1'700'000'000'200);
+    for (std::size_t i = 1; i < firedA.size(); ++i) CHECK(firedA[i] - firedA[i - 1] == 100);
+    CHECK(std::vector<int64_t>(firedA.begin() + 1, firedA.end()) == firedB);
+    // Late (a busy host): the next firing is back on the beat, not a period after the late one.
+    clock.advance(Millis(152));  // to 630: the beat of 500 missed
+    a.pollOnce(Millis(0));
+    const int64_t late = firedA.back();
+    CHECK(late % 100 == 30);
+    clock.advance(Millis(70));
+    a.pollOnce(Millis(0));
+    CHECK(firedA.back() == late + 70);
+}
+
 TEST_CASE("event loop: a timer due within the next millisecond is waited for, not polled for") {
     // The wait is rounded up: rounded down, it was 0 ms for the last fraction of every period, and
     // the loop polled without waiting until the timer was due (most of an idle daemon's CPU).
