@@ -346,9 +346,11 @@ Result<Config> parseConfig(std::string_view text, const std::filesystem::path& s
     c.syncDurable = sync == "durable";
 
     const toml::table& mon = *root["monitor"].as_table();
-    if (auto s = tf::checkKeys(mon, "[monitor]", {"ping_interval_ms", "ping_timeout_ms"}); !s) return fail(s.error());
+    if (auto s = tf::checkKeys(mon, "[monitor]", {"ping_interval_ms", "ping_timeout_ms", "ping_quiet_interval_ms"}); !s)
+        return fail(s.error());
     for (auto s : {tf::readInt(mon, "[monitor]", "ping_interval_ms", 5, 60000, c.pingIntervalMs),
-                   tf::readInt(mon, "[monitor]", "ping_timeout_ms", 5, 60000, c.pingTimeoutMs)})
+                   tf::readInt(mon, "[monitor]", "ping_timeout_ms", 5, 60000, c.pingTimeoutMs),
+                   tf::readInt(mon, "[monitor]", "ping_quiet_interval_ms", 5, 60000, c.pingQuietIntervalMs)})
         if (!s) return fail(s.error());
     const toml::table& gw = *root["gateway"].as_table();
     if (auto s = tf::checkKeys(gw, "[gateway]", {"query_timeout_ms", "query_timeout_min_ms", "command_timeout_ms",

@@ -134,6 +134,7 @@ struct Config {
     int gatewayIoThreads = 1;                  // gateway: ZeroMQ I/O threads (its event loop is one more thread)
     int pingIntervalMs = 100;                  // monitor
     int pingTimeoutMs = 300;                   // monitor
+    int pingQuietIntervalMs = 1000;            // monitor: pings while a node's heartbeats are on time
     bool syncDurable = true;                   // command node: fsync the WAL before acknowledging
     SecurityMode security = SecurityMode::Curve;
     bool signEvents = true;                    // curve: the leader signs event batches, replicas verify them

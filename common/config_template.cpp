@@ -138,8 +138,9 @@ recovery_heartbeats = 3       # fresh heartbeats in a row before it is UP again
 sync = "durable"              # durable: fsync before acknowledging a command; "async": faster, may lose the last writes on power loss
 
 [monitor]
-ping_interval_ms = 100
+ping_interval_ms = 100         # while a node's heartbeats are late (or the bus is silent), it is pinged this often
 ping_timeout_ms = 300
+ping_quiet_interval_ms = 1000  # while they arrive on time and it echoes, this often (its endpoint checked from here)
 
 [gateway]
 query_timeout_ms = 250       # per attempt, before the query goes to another replica (the ceiling)

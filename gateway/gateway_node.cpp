@@ -83,7 +83,10 @@ GatewayNode::GatewayNode(zmq::context_t& ctx, const DaemonContext& dc, const Clo
       // the same connection and behind a starved gateway's other input, and a replica wrongly
       // judged unreachable would be left for good until it answers; one really cut off only costs
       // the queries sent to it meanwhile a resend after their adaptive timeout.
-      reach_(clock, std::max(Millis(2000), Millis(2 * dc.config.heartbeatIntervalMs * dc.config.heartbeatLiveness))),
+      // A replica in no doubt is pinged every five heartbeat intervals, which checks the path from
+      // here well within that limit.
+      reach_(clock, std::max(Millis(2000), Millis(2 * dc.config.heartbeatIntervalMs * dc.config.heartbeatLiveness)),
+             Millis(5 * dc.config.heartbeatIntervalMs)),
       startedAt_(clock.now()),
       settle_(clock, Millis(dc.config.heartbeatIntervalMs * 3 / 2)) {}
 
@@ -109,9 +112,10 @@ void GatewayNode::start() {
     core_.loop().onReadable(replicas_.events, [this] { onConnectionEvent(); });
     // Deadlines (query attempts of 50 ms and up, command resends, liveness) are judged every 10 ms:
     // finer costs an idle gateway CPU (a wake-up is a system call) that two gateways on a small
-    // machine take from the work.
-    core_.loop().every(Millis(10), [this] { onTimer(); });
-    core_.loop().every(Millis(dc_.config.heartbeatIntervalMs), [this] { onPingTimer(); });
+    // machine take from the work. On the beat, like the heartbeat and ping timers: one wake-up
+    // serves them all.
+    core_.loop().everyOnTheBeat(Millis(10), [this] { onTimer(); });
+    core_.loop().everyOnTheBeat(Millis(dc_.config.heartbeatIntervalMs), [this] { onPingTimer(); });
     dc_.log->info("serving clients on {}; replicas in preference order: {}; routing {}", dc_.node->bind,
                   fmt::join(selector_.preference(), ", "),
                   dc_.config.spreadQueries ? "spread (every caught-up replica, fewest outstanding first)"
@@ -184,6 +188,7 @@ void GatewayNode::onReplica() {
 
 // Our own pings to the replicas: their answers are signs of life that do not depend on the bus, so
 // a gateway serves even when it has never heard a heartbeat (all brokers down since it started).
+// Each heartbeat interval while a replica is in doubt; otherwise now and then (Reach::pingDue).
 void GatewayNode::pingReplicas() {
     Envelope ping;
     ping.kind = Kind::Control;
@@ -191,7 +196,17 @@ void GatewayNode::pingReplicas() {
     ping.id = fmt::format("gw-ping-{}", ++pings_);
     const std::string bytes = encodeEnvelope(ping);
     for (const auto& replica : connected_)
-        if (sendFrames(replicas_.socket, {replica, encodeToken(0), bytes})) reach_.onPingSent(replica);
+        if (reach_.pingDue(replica, inDoubt(replica)) && sendFrames(replicas_.socket, {replica, encodeToken(0), bytes}))
+            reach_.onPingSent(replica);
+}
+
+// A replica is in doubt while the bus is silent, while it is not UP, while its last sign of life
+// is over one and a half heartbeat intervals old, or while queries wait on it: then our pings are
+// what judges it, soonest.
+bool GatewayNode::inDoubt(const std::string& replica) const {
+    const int64_t age = live_.ageMs(replica);
+    return !bus_.up() || !live_.isUp(replica) || age < 0 || age > dc_.config.heartbeatIntervalMs * 3 / 2 ||
+           queries_.outstanding(replica) > 0;
 }
 
 void GatewayNode::onPong(const std::string& replica, std::string_view bytes) {

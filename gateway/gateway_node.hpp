@@ -55,6 +55,7 @@ private:
     void onHeartbeatTimer();
     void onPingTimer();
     void pingReplicas();
+    bool inDoubt(const std::string& replica) const;
     void onPong(const std::string& replica, std::string_view bytes);
     void replicaDown(const std::string& replica, const std::string& reason, std::string_view metricReason = "connection");
     void markReplicaDown(const std::string& replica, const std::string& reason, std::string_view metricReason);  // without routing

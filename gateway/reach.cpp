@@ -3,7 +3,16 @@
 
 namespace jupiter {
 
-void Reach::onPingSent(const std::string& replica) { waitingSince_.try_emplace(replica, clock_.now()); }
+bool Reach::pingDue(const std::string& replica, bool inDoubt) const {
+    if (inDoubt) return true;
+    auto it = lastSent_.find(replica);
+    return it == lastSent_.end() || clock_.now() - it->second >= quietEvery_;
+}
+
+void Reach::onPingSent(const std::string& replica) {
+    lastSent_[replica] = clock_.now();
+    waitingSince_.try_emplace(replica, clock_.now());
+}
 
 void Reach::onPong(const std::string& replica) {
     waitingSince_.erase(replica);

@@ -3,6 +3,8 @@
 // leaves the heartbeats flowing while every query sent to it vanishes). The gateway's own pings go
 // over the very connections queries use, so a replica whose pings have gone unanswered for
 // `limit` is cut off from this gateway, whatever its heartbeats say, until it answers again.
+// While nothing is in doubt (the caller says: heartbeats on time, no query in flight to it) a
+// replica is pinged only every `quietEvery`, so an idle cluster is not kept busy by pings.
 #pragma once
 
 #include <map>
@@ -15,8 +17,12 @@ namespace jupiter {
 
 class Reach {
 public:
-    Reach(const Clock& clock, Millis limit) : clock_(clock), limit_(limit) {}
+    Reach(const Clock& clock, Millis limit, Millis quietEvery = Millis(0))
+        : clock_(clock), limit_(limit), quietEvery_(quietEvery) {}
 
+    // Whether to ping `replica` now: always while `inDoubt`, otherwise when the last ping to it went
+    // out `quietEvery` ago or more (or none did).
+    bool pingDue(const std::string& replica, bool inDoubt) const;
     // A ping went to `replica`: if none is waiting, the wait for an answer starts now.
     void onPingSent(const std::string& replica);
     // It answered (any ping): it is reached.
@@ -34,6 +40,8 @@ public:
 private:
     const Clock& clock_;
     Millis limit_;
+    Millis quietEvery_;
+    std::map<std::string, TimePoint> lastSent_;
     std::map<std::string, TimePoint> waitingSince_;
     std::map<std::string, bool> reported_;
 };

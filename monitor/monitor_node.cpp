@@ -24,7 +24,8 @@ MonitorNode::MonitorNode(zmq::context_t& ctx, const DaemonContext& dc, const Clo
       pinger_(core_.wiring().openPool(Link::Probes, ZMQ_EVENT_DISCONNECTED)),
       sub_(core_.wiring().open(Link::Subscribe, {std::string(kHeartbeatTopic)})),
       pub_(core_.wiring().open(Link::Publish)),
-      health_(clock, dc.config.heartbeatLiveness, dc.config.recoveryHeartbeats, Millis(dc.config.pingTimeoutMs)),
+      health_(clock, dc.config.heartbeatLiveness, dc.config.recoveryHeartbeats, Millis(dc.config.pingTimeoutMs),
+              Millis(dc.config.pingQuietIntervalMs)),
       metrics_(*dc.metrics, dc.config, dc.node->name, Millis(dc.config.heartbeatIntervalMs)),
       heartbeat_(pub_, clock, *dc.node, Millis(dc.config.heartbeatIntervalMs)),
       routes_(clock),
@@ -70,8 +71,8 @@ void MonitorNode::start() {
     core_.loop().onReadable(pinger_.socket, [this] { onPong(); });
     core_.loop().onReadable(pinger_.events, [this] { onConnectionEvent(); });
     core_.loop().onReadable(sub_, [this] { onBus(); });
-    core_.loop().every(Millis(dc_.config.pingIntervalMs), [this] { onPingTimer(); });
-    core_.loop().every(Millis(10), [this] { onCheckTimer(); });
+    core_.loop().everyOnTheBeat(Millis(dc_.config.pingIntervalMs), [this] { onPingTimer(); });
+    core_.loop().everyOnTheBeat(Millis(10), [this] { onCheckTimer(); });
     dc_.log->info("watching {} nodes; transitions go to {}", dc_.config.nodes.size() - 1,
                   dc_.config.transitionLog().string());
     core_.start([this] { onHeartbeatTimer(); });

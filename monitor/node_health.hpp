@@ -24,11 +24,14 @@ public:
     // How many ping timeouts a node never reached yet may stay unreachable before it is DOWN.
     static constexpr int kStartGrace = 10;
 
-    NodeHealth(const Clock& clock, int missLimit, int recoveryBeats, Millis pingTimeout);
+    // `quietEvery`: how often a node is pinged while nothing is in doubt (its heartbeats arrive on
+    // time and it echoed the last ping); 0 pings it at every call of pingDue.
+    NodeHealth(const Clock& clock, int missLimit, int recoveryBeats, Millis pingTimeout, Millis quietEvery = Millis(0));
 
     void onHeartbeat(const Heartbeat& hb);
     // A ping went out to `node` (if none is outstanding); returns the request id to use, or
-    // nullopt when one is still waiting for its echo. A node that has never echoed is still
+    // nullopt when one is still waiting for its echo, or when nothing is in doubt and the last
+    // ping went out less than `quietEvery` ago. A node that has never echoed is still
     // starting (connected before its loop answers) for kStartGrace pings' timeouts: an unanswered
     // ping then is no news.
     std::optional<std::string> pingDue(const std::string& node);
@@ -60,9 +63,13 @@ private:
         std::string failReason;
         uint64_t counter = 0;
     };
+    // Its heartbeats arrive on time (the last one within one and a half of its intervals).
+    bool beatsOnTime(const std::string& node) const;
+
     const Clock& clock_;
     Liveness live_;
     Millis pingTimeout_;
+    Millis quietEvery_;
     std::map<std::string, Probe> probes_;
     std::map<std::string, NodeState> reported_;
 };

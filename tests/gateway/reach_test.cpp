@@ -39,3 +39,34 @@ TEST_CASE("reach: unanswered pings past the limit cut a replica off - reported o
     CHECK_FALSE(reach.cutOff("query-1"));
     CHECK_FALSE(reach.cutOff("query-3"));  // never pinged: nothing known against it
 }
+
+TEST_CASE("reach: a replica in no doubt is pinged once per quiet interval - in doubt, at every call") {
+    ManualClock clock;
+    Reach reach(clock, Millis(2000), Millis(500));
+    CHECK(reach.pingDue("query-1", false));  // never pinged
+    reach.onPingSent("query-1");
+    reach.onPong("query-1");
+    int quiet = 0;
+    int doubted = 0;
+    for (int i = 0; i < 10; ++i) {  // one second at a 100 ms ping timer
+        clock.advance(Millis(100));
+        if (reach.pingDue("query-1", false)) {
+            ++quiet;
+            reach.onPingSent("query-1");
+            reach.onPong("query-1");
+        }
+        if (reach.pingDue("query-2", true)) ++doubted;
+    }
+    CHECK(quiet == 2);
+    CHECK(doubted == 10);
+    // Doubt pings now, whenever the last quiet ping went.
+    clock.advance(Millis(10));
+    CHECK_FALSE(reach.pingDue("query-1", false));
+    CHECK(reach.pingDue("query-1", true));
+    // A quiet replica cut off is still found: the quiet ping goes unanswered past the limit.
+    clock.advance(Millis(500));
+    REQUIRE(reach.pingDue("query-1", false));
+    reach.onPingSent("query-1");
+    clock.advance(Millis(2000));
+    CHECK(reach.newlyCutOff() == std::vector<std::string>{"query-1"});
+}

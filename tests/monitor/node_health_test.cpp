@@ -177,3 +177,33 @@ TEST_CASE("node health: a node that echoed before and cannot be pinged now is DO
     CHECK(down[0].to == NodeState::Down);
     CHECK(down[0].reason == "no connection to ping it on");
 }
+
+TEST_CASE("node health: a node whose heartbeats are on time is pinged once per quiet interval - a late one at once") {
+    ManualClock clock;
+    NodeHealth h(clock, 3, 2, Millis(300), Millis(1000));
+    h.onHeartbeat(healthHb("query-1"));
+    h.onPong("query-1", *h.pingDue("query-1"));
+    REQUIRE(h.evaluate().size() == 1);
+    int pings = 0;
+    for (int i = 0; i < 20; ++i) {  // two seconds: heartbeats every 100 ms, the ping timer too
+        clock.advance(Millis(100));
+        h.onHeartbeat(healthHb("query-1"));
+        if (auto id = h.pingDue("query-1")) {
+            ++pings;
+            h.onPong("query-1", *id);
+        }
+    }
+    CHECK(pings == 2);
+    CHECK(h.evaluate().empty());
+    // Stopped: no heartbeat for 200 ms (later than 150 ms) - pinged at once, the echo does not come.
+    clock.advance(Millis(200));
+    const auto id = h.pingDue("query-1");
+    REQUIRE(id);
+    clock.advance(Millis(110));
+    auto down = h.evaluate();
+    REQUIRE(down.size() == 1);
+    CHECK(down[0].to == NodeState::Down);
+    CHECK(down[0].reason.find("no heartbeat for") == 0);
+    // A node never heard on the bus is pinged at every call (nothing says it is on time).
+    CHECK(h.pingDue("query-2"));
+}
