@@ -39,6 +39,9 @@ void requireExactlyOnce(Cluster& c, uint64_t product, const CommandLoad& load, u
 // Waits (up to `timeout`) until the load has acknowledged `more` commands beyond now, or all of
 // them when fewer are left (a fast run may be near its end); some must still be left to show it.
 void requireProgress(const CommandLoad& load, uint64_t more, Millis timeout = Millis(60000));
+// Lets `more` commands more be acknowledged (or the rest, if fewer are left), then finishes the
+// load: the commands under way complete, no new one is sent.
+void finishAfterProgress(CommandLoad& load, uint64_t more, Millis timeout = Millis(60000));
 
 // `total` commands from `clients` clients; once `killAfter` are acknowledged the command node is
 // killed with -9 and restarted. Nothing acknowledged may be lost, nothing applied twice, on any

@@ -68,11 +68,17 @@ void CommandLoad::wait() {
         if (t.joinable()) t.join();
 }
 
+void CommandLoad::finish() {
+    finishing_ = true;
+    wait();
+}
+
 void CommandLoad::run(std::size_t start) {
     FailoverOptions o;
     o.start = start;
     FailoverClient c(ctx_, credentials_, endpoints_, o);
-    while (next_.fetch_add(1) < total_) {
+    while (!finishing_ && next_.fetch_add(1) < total_) {
+        ++started_;
         const Envelope cmd = makeRequest(Kind::Command, "stock.receive", {{"product", product_}, {"quantity", 1}});
         const auto giveUp = std::chrono::steady_clock::now() + std::chrono::seconds(90);
         bool done = false;

