@@ -29,14 +29,14 @@ namespace {
 constexpr int kHandshakeEvents = ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_SUCCEEDED;
 }
 
-Client::Client(zmq::context_t& ctx, const Credentials& credentials, std::string endpoint)
-    : ctx_(ctx), credentials_(credentials), endpoint_(std::move(endpoint)) {
+Client::Client(zmq::context_t& ctx, const Credentials& credentials, std::string endpoint, Millis reconnectEvery)
+    : ctx_(ctx), credentials_(credentials), endpoint_(std::move(endpoint)), reconnectEvery_(reconnectEvery) {
     reconnect();
 }
 
 void Client::reconnect() {
     keyRefused_ = false;
-    auto watched = openWatchedClientSocket(ctx_, credentials_, endpoint_, kHandshakeEvents);
+    auto watched = openWatchedClientSocket(ctx_, credentials_, endpoint_, kHandshakeEvents, reconnectEvery_);
     sock_ = std::move(watched.socket);
     events_ = std::move(watched.events);
 }

@@ -27,7 +27,9 @@ class Client {
 public:
     // `credentials` (copied) say which key this client proves and which server keys it trusts;
     // `endpoint` must be a configured node's (curve mode).
-    Client(zmq::context_t& ctx, const Credentials& credentials, std::string endpoint);
+    // `reconnectEvery` (0: libzmq's 100 ms): how soon a refused connection is tried again (a node
+    // being started binds its endpoint a moment later).
+    Client(zmq::context_t& ctx, const Credentials& credentials, std::string endpoint, Millis reconnectEvery = Millis(0));
 
     // Sends `req` and returns the reply (kind reply or error) with the same id. Errors: code
     // "unavailable" when no reply came after `attempts` tries of `timeout` each; kKeyRefused when
@@ -53,6 +55,7 @@ private:
     zmq::context_t& ctx_;
     Credentials credentials_;
     std::string endpoint_;
+    Millis reconnectEvery_;
     zmq::socket_t sock_;
     zmq::socket_t events_;  // handshake failures of sock_
     bool keyRefused_ = false;

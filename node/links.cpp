@@ -214,8 +214,9 @@ zmq::socket_t openClientSocket(zmq::context_t& ctx, const Credentials& credentia
 namespace jupiter {
 
 WatchedSocket openWatchedClientSocket(zmq::context_t& ctx, const Credentials& credentials, const std::string& endpoint,
-                                      int eventMask) {
+                                      int eventMask, Millis reconnectEvery) {
     auto s = makeSocket(ctx, zmq::socket_type::dealer);
+    if (reconnectEvery.count() > 0) s.set(zmq::sockopt::reconnect_ivl, static_cast<int>(reconnectEvery.count()));
     auto events = watchEvents(ctx, s, eventMask);
     credentials.connect(s, endpoint);
     return {std::move(s), std::move(events)};

@@ -95,7 +95,8 @@ struct WatchedSocket {
     zmq::socket_t socket;
     zmq::socket_t events;
 };
+// `reconnectEvery` (0: libzmq's 100 ms) is how soon a refused connection is tried again.
 WatchedSocket openWatchedClientSocket(zmq::context_t& ctx, const Credentials& credentials, const std::string& endpoint,
-                                      int eventMask);
+                                      int eventMask, Millis reconnectEvery = Millis(0));
 
 }  // namespace jupiter
