@@ -108,6 +108,12 @@ int64_t Liveness::ageMs(const std::string& node) const {
     return toMs(clock_.now() - it->second.lastAt);
 }
 
+bool Liveness::onTime(const std::string& node) const {
+    auto it = nodes_.find(node);
+    if (it == nodes_.end() || !it->second.seen) return false;
+    return clock_.now() - it->second.lastAt <= Millis(it->second.last.intervalMs * 3 / 2);
+}
+
 int64_t Liveness::sinceMs(const std::string& node) const {
     auto it = nodes_.find(node);
     return it == nodes_.end() ? 0 : it->second.changedWallMs;

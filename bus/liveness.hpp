@@ -50,6 +50,9 @@ public:
     const Heartbeat* last(const std::string& node) const;
     // Milliseconds since the last heartbeat, or -1 when none was seen.
     int64_t ageMs(const std::string& node) const;
+    // Whether the node's last sign of life (a heartbeat, or an answer to our ping) is on time:
+    // within one and a half of its own heartbeat intervals, so the one due now may be a little late.
+    bool onTime(const std::string& node) const;
     // Wall time (ms) of the node's last state change, 0 if none.
     int64_t sinceMs(const std::string& node) const;
     std::vector<std::string> nodes() const;

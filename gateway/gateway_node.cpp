@@ -201,12 +201,9 @@ void GatewayNode::pingReplicas() {
 }
 
 // A replica is in doubt while the bus is silent, while it is not UP, while its last sign of life
-// is over one and a half heartbeat intervals old, or while queries wait on it: then our pings are
-// what judges it, soonest.
+// is late (Liveness::onTime), or while queries wait on it: then our pings are what judges it, soonest.
 bool GatewayNode::inDoubt(const std::string& replica) const {
-    const int64_t age = live_.ageMs(replica);
-    return !bus_.up() || !live_.isUp(replica) || age < 0 || age > dc_.config.heartbeatIntervalMs * 3 / 2 ||
-           queries_.outstanding(replica) > 0;
+    return !bus_.up() || !live_.isUp(replica) || !live_.onTime(replica) || queries_.outstanding(replica) > 0;
 }
 
 void GatewayNode::onPong(const std::string& replica, std::string_view bytes) {

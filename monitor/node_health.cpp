@@ -18,7 +18,7 @@ std::optional<std::string> NodeHealth::pingDue(const std::string& node) {
     if (!p.firstAskedAt) p.firstAskedAt = now;
     // Nothing in doubt: the echo path is checked now and then, not at every heartbeat. A node that
     // stops (its heartbeats late) is pinged at every call again, before it is judged DOWN.
-    if (p.outstandingId.empty() && p.ok && now - p.sentAt < quietEvery_ && beatsOnTime(node)) return std::nullopt;
+    if (p.outstandingId.empty() && p.ok && now - p.sentAt < quietEvery_ && live_.onTime(node)) return std::nullopt;
     if (!p.outstandingId.empty()) {
         const auto waited = now - p.sentAt;
         if (waited < pingTimeout_) return std::nullopt;
@@ -31,12 +31,6 @@ std::optional<std::string> NodeHealth::pingDue(const std::string& node) {
     p.outstandingId = fmt::format("ping-{}-{}", node, ++p.counter);
     p.sentAt = now;
     return p.outstandingId;
-}
-
-bool NodeHealth::beatsOnTime(const std::string& node) const {
-    const Heartbeat* hb = live_.last(node);
-    const int64_t age = live_.ageMs(node);
-    return hb != nullptr && age >= 0 && age <= static_cast<int64_t>(hb->intervalMs * 3 / 2);
 }
 
 void NodeHealth::onPong(const std::string& node, const std::string& id) {

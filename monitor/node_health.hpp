@@ -63,9 +63,6 @@ private:
         std::string failReason;
         uint64_t counter = 0;
     };
-    // Its heartbeats arrive on time (the last one within one and a half of its intervals).
-    bool beatsOnTime(const std::string& node) const;
-
     const Clock& clock_;
     Liveness live_;
     Millis pingTimeout_;

@@ -113,3 +113,19 @@ TEST_CASE("liveness: a pong alone makes a node never heard of on the bus UP") {
     clock.advance(Millis(301));
     CHECK(live.tick().size() == 1);  // and silence takes it down as usual
 }
+
+TEST_CASE("liveness: on time while the last sign of life is within one and a half of the node's own intervals") {
+    ManualClock clock;
+    Liveness live(clock, 3, 3);
+    CHECK_FALSE(live.onTime("query-1"));  // never heard of
+    auto slow = beatOf("query-1");
+    slow.intervalMs = 200;
+    live.onHeartbeat(slow);
+    CHECK(live.onTime("query-1"));
+    clock.advance(Millis(300));
+    CHECK(live.onTime("query-1"));  // its interval, not another's
+    clock.advance(Millis(1));
+    CHECK_FALSE(live.onTime("query-1"));
+    live.onPong("query-1", 100, 0, 100);  // an answer to our ping is a sign of life too
+    CHECK(live.onTime("query-1"));
+}
