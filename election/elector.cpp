@@ -67,14 +67,18 @@ Elector::Elector(zmq::context_t& ctx, std::string reportEndpoint, ElectorSetting
 
 Elector::~Elector() { stop(); }
 
-void Elector::start() { thread_ = std::thread([this] { run(); }); }
+void Elector::start() {
+    etcd_ = std::make_unique<EtcdClient>(s_.etcdEndpoints, s_.requestTimeout, s_.etcdCredentials);
+    watch_ = std::make_unique<EtcdWatch>(*etcd_, s_.key);
+    thread_ = std::thread([this] { run(); });
+}
 
 void Elector::stop() {
     {
         std::lock_guard lock(mutex_);
         stop_ = true;
     }
-    wake_.notify_all();
+    if (watch_) watch_->wake();
     if (thread_.joinable()) thread_.join();
 }
 
@@ -83,7 +87,7 @@ void Elector::suspect(const std::string& leader, uint64_t epoch) {
         std::lock_guard lock(mutex_);
         suspected_ = {leader, epoch};
     }
-    wake_.notify_all();
+    if (watch_) watch_->wake();
 }
 
 void Elector::lookSoon() {
@@ -91,12 +95,12 @@ void Elector::lookSoon() {
         std::lock_guard lock(mutex_);
         lookSoon_ = true;
     }
-    wake_.notify_all();
+    if (watch_) watch_->wake();
 }
 
 void Elector::run() {
     Reporter report(ctx_, reportEndpoint_);
-    EtcdClient etcd(s_.etcdEndpoints, s_.requestTimeout, s_.etcdCredentials);
+    EtcdClient& etcd = *etcd_;
     std::vector<std::unique_ptr<Client>> peers;
     for (const auto& p : peers_) peers.push_back(std::make_unique<Client>(ctx_, credentials_, p.endpoint));
     // Each answer fences the epochs up to `revision` on that node (CommandNode::serveFence), so that
@@ -126,12 +130,15 @@ void Elector::run() {
     ElectorCore core(s_, self_, etcd, fence, clock_, position_, pulse_,
                      [&report](const ElectorReport& r) { report.send(r); });
 
-    // Waits on the steady clock (the elector runs on the real clock: its waits are etcd's pace).
+    // Waits on the steady clock (the elector runs on the real clock: its waits are etcd's pace) until
+    // `t`, a call from the loop, or news of the leader key.
+    auto pending = [this] {
+        std::lock_guard lock(mutex_);
+        return stop_.load() || suspected_.has_value() || lookSoon_;
+    };
     auto sleepUntil = [&](TimePoint t) {
-        const auto left = t - clock_.now();
-        if (left <= TimePoint::duration::zero()) return;
-        std::unique_lock lock(mutex_);
-        wake_.wait_for(lock, left, [this] { return stop_.load() || suspected_.has_value() || lookSoon_; });
+        while (!pending() && clock_.now() < t)
+            if (watch_->wait(clock_, t)) return;
     };
     TimePoint next = clock_.now();
     while (!stop_) {
@@ -146,7 +153,7 @@ void Elector::run() {
             suspected = std::exchange(suspected_, std::nullopt);
             lookSoon = std::exchange(lookSoon_, false);
         }
-        next = core.step(suspected, lookSoon);
+        next = core.step(suspected, lookSoon, watch_->open());
     }
     core.resign();
 }

@@ -3,18 +3,20 @@
 // PAIR socket, so that the loop stays the only owner of the node's state (see leadership.hpp for
 // the rules and the pattern followed).
 //
-// As a standby it reads the leader key every `poll`; when the key is gone (the leader's lease
-// lapsed) it asks the other command nodes for their log positions (a fence: each stops
-// acknowledging the ended epochs as it answers) and takes the key only if mayCampaign() agrees
-// and nobody has taken it since its read (the term key). As leader it renews its lease every `keepAliveEvery`, reads the key back,
-// and reports how long the lease is certainly valid; if a renewal is refused, the key is no longer
-// its own (deleted, or overwritten), or no renewal succeeds before that time, it reports that it no
-// longer leads. On stop it revokes its lease, so a clean shutdown hands
-// leadership over at once instead of after the TTL.
+// As a standby it watches the leader key (etcd_watch.hpp) and reads it when it changes, and every
+// `watchedPoll` besides (every `poll` while no watch is open); when the key is gone (the leader's
+// lease lapsed or was revoked) it asks the other command nodes for their log positions (a fence:
+// each stops acknowledging the ended epochs as it answers) and takes the key only if mayCampaign()
+// agrees and nobody has taken it since its read (the term key). As leader it renews its lease
+// every `keepAliveEvery`, reads the key back when etcd has been written since it last found it its
+// own, and reports how long the lease is certainly valid; if a renewal is refused, the key is no
+// longer its own (deleted, or overwritten), or no renewal succeeds before that time, it reports
+// that it no longer leads. On stop it revokes its lease, so a clean shutdown hands leadership over
+// at once instead of after the TTL.
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
+#include <memory>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -27,6 +29,7 @@
 
 #include "election/elector_core.hpp"
 #include "election/etcd_client.hpp"
+#include "election/etcd_watch.hpp"
 #include "election/leadership.hpp"
 #include "common/clock.hpp"
 #include "security/credentials.hpp"
@@ -76,8 +79,9 @@ private:
     const SharedPosition& position_;
     const LoopPulse& pulse_;
     std::atomic<bool> stop_{false};
-    std::mutex mutex_;              // with wake_: stop() and suspect() interrupt a wait at once
-    std::condition_variable wake_;
+    std::unique_ptr<EtcdClient> etcd_;  // the thread's, made before it starts
+    std::unique_ptr<EtcdWatch> watch_;  // the thread waits on it: stop(), suspect() and lookSoon() wake it
+    std::mutex mutex_;
     std::optional<std::pair<std::string, uint64_t>> suspected_;  // guarded by mutex_
     bool lookSoon_ = false;                                      // guarded by mutex_
     std::thread thread_;

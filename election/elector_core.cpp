@@ -38,8 +38,10 @@ void ElectorCore::resign() {
     window_.clear();
 }
 
-TimePoint ElectorCore::step(const std::optional<std::pair<std::string, uint64_t>>& suspected, bool lookSoon) {
+TimePoint ElectorCore::step(const std::optional<std::pair<std::string, uint64_t>>& suspected, bool lookSoon,
+                            bool watched) {
     const TimePoint now = clock_.now();
+    watched_ = watched;
     if (lookSoon) hurryUntil_ = now + Millis(300);
     try {
         return act(now, suspected);
@@ -70,25 +72,32 @@ TimePoint ElectorCore::act(TimePoint now, const std::optional<std::pair<std::str
 }
 
 TimePoint ElectorCore::lead(TimePoint now) {
-    auto ttl = etcd_.keepAlive(lease_);
-    if (ttl && *ttl > 0) {
+    auto renewed = etcd_.keepAlive(lease_);
+    if (renewed && renewed->ttlSeconds > 0) {
         // A live lease is not enough: the key must still be ours, under that lease and epoch. One
         // deleted or overwritten in etcd (by an operator, or anyone etcd lets write) ends our
-        // leadership now, not when some lease runs out.
-        auto holder = etcd_.get(s_.key);
-        if (!holder) return now + Millis(20);  // unconfirmed: the window runs down meanwhile
-        if (!ownsKey(*holder)) {
-            stepDown(fmt::format("our leader key {} in etcd is gone or no longer ours (it names {}); stepping down",
-                                 s_.key, *holder ? printable((*holder)->value) : "nobody"));
-            return clock_.now();
+        // leadership now, not when some lease runs out. It is read back only when etcd has been
+        // written since we last found it ours: every write moves the store's revision, which the
+        // renewal's answer carries, so an idle etcd is asked once per renewal, not twice. (A member
+        // a moment behind may answer an old revision; the next renewal reads the key. Safety does
+        // not rest on this check but on the fence, see follow.)
+        if (renewed->revision == 0 || renewed->revision != ownedAt_) {
+            auto holder = etcd_.get(s_.key);
+            if (!holder) return now + Millis(20);  // unconfirmed: the window runs down meanwhile
+            if (!ownsKey(*holder)) {
+                stepDown(fmt::format("our leader key {} in etcd is gone or no longer ours (it names {}); stepping down",
+                                     s_.key, *holder ? printable((*holder)->value) : "nobody"));
+                return clock_.now();
+            }
+            ownedAt_ = renewed->revision;  // at most the read's: a write in between only costs a read
         }
-        window_.confirmed(now, Millis(*ttl * 1000));
+        window_.confirmed(now, Millis(renewed->ttlSeconds * 1000));
         report_({LeaderRole::Leader, self_, epoch_, *window_.validUntil(), ""});
         return now + s_.keepAliveEvery;
     }
-    if (ttl || !window_.valid(clock_.now())) {
-        stepDown(ttl ? "our lease expired in etcd (we were paused or cut off too long)"
-                     : fmt::format("could not renew our lease in time: {}", ttl.error().message));
+    if (renewed || !window_.valid(clock_.now())) {
+        stepDown(renewed ? "our lease expired in etcd (we were paused or cut off too long)"
+                         : fmt::format("could not renew our lease in time: {}", renewed.error().message));
         return clock_.now();
     }
     return now + Millis(20);  // retry soon, another member may answer
@@ -96,7 +105,7 @@ TimePoint ElectorCore::lead(TimePoint now) {
 
 TimePoint ElectorCore::follow(TimePoint now, const std::optional<std::pair<std::string, uint64_t>>& suspected) {
     // Standby: who holds the key?
-    const TimePoint next = now + (now < hurryUntil_ ? Millis(10) : s_.poll);
+    const TimePoint next = now + (now < hurryUntil_ ? Millis(10) : watched_ ? s_.watchedPoll : s_.poll);
     // Whoever ends the lease (we or another standby), the suspect is not waited for.
     if (suspected) justSuspected_ = suspected->first;
     // Mostly a local read (no quorum round: an idle cluster's etcd is mostly these polls). What it
@@ -183,6 +192,7 @@ TimePoint ElectorCore::follow(TimePoint now, const std::optional<std::pair<std::
     }
     lease_ = granted->id;
     epoch_ = static_cast<uint64_t>(claim->current.createRevision);
+    ownedAt_ = claim->current.createRevision;  // our write: the key was ours at that revision
     window_.clear();
     window_.confirmed(asked, Millis(granted->ttlSeconds * 1000));
     report_({LeaderRole::Leader, self_, epoch_, *window_.validUntil(), ""});

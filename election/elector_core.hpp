@@ -31,6 +31,10 @@ struct ElectorSettings {
     // (a lost connection, an unanswered fetch), which cut the wait short and look every 10 ms; this
     // is for the rest (a leader that stepped down or lost its lease) and the idle cost of etcd.
     Millis poll{250};
+    // The same while a watch on the key is open (etcd_watch.hpp): etcd then tells us of every change
+    // at once, and the look is there for a watch that fails silently (its member cut off from the
+    // others delivers nothing, and no error either).
+    Millis watchedPoll{1000};
     Millis requestTimeout{250};  // per etcd HTTP request
     Millis pingTimeout{150};     // asking another command node for its log position
     Millis safety{150};          // trust the lease this much less than etcd granted
@@ -88,8 +92,10 @@ public:
                 const Clock& clock, const SharedPosition& position, const LoopPulse& pulse, ReportSink report);
 
     // One step. `suspected`: a leader (name, epoch) the loop has judged gone since the last step;
-    // `lookSoon`: a candidate fenced us. Returns when the next step is due.
-    TimePoint step(const std::optional<std::pair<std::string, uint64_t>>& suspected, bool lookSoon);
+    // `lookSoon`: a candidate fenced us; `watched`: a watch on the key is open (the key changed, or
+    // the watch opened, when it cuts a wait short). Returns when the next step is due.
+    TimePoint step(const std::optional<std::pair<std::string, uint64_t>>& suspected, bool lookSoon,
+                   bool watched = false);
     // On stop: a leader revokes its lease, so that a standby leads at once.
     void resign();
     bool leads() const { return lease_ != 0; }
@@ -118,6 +124,8 @@ private:
     TimePoint hurryUntil_{};    // while a candidate campaigns (lookSoon), the key is read every 10 ms
     std::string justSuspected_; // the leader whose lease we ended on suspicion (asked no more this campaign)
     unsigned polls_ = 0;         // a standby's reads of the key: most are local (see follow)
+    bool watched_ = false;       // a watch on the key is open: a standby looks every watchedPoll
+    int64_t ownedAt_ = 0;        // the store's revision at which we last found the key ours (leader)
 };
 
 }  // namespace jupiter

@@ -16,6 +16,14 @@ struct EtcdLease {
     int64_t ttlSeconds = 0;  // as granted
 };
 
+// A renewed lease: its remaining TTL in seconds (0: etcd no longer has it, expired or revoked), and
+// the store's revision on the member that answered. The revision moves with every write, so a
+// leader that found its key its own at one revision knows it still is while the revision stays.
+struct EtcdRenewal {
+    int64_t ttlSeconds = 0;
+    int64_t revision = 0;
+};
+
 struct EtcdValue {
     std::string value;
     int64_t createRevision = 0;  // unique per creation of the key: our leadership epoch
@@ -49,8 +57,7 @@ class EtcdApi {
 public:
     virtual ~EtcdApi() = default;
     virtual Result<EtcdLease> grantLease(int64_t ttlSeconds) = 0;
-    // The lease's remaining TTL in seconds; 0 when etcd no longer has it (expired or revoked).
-    virtual Result<int64_t> keepAlive(int64_t leaseId) = 0;
+    virtual Result<EtcdRenewal> keepAlive(int64_t leaseId) = 0;
     virtual Status revoke(int64_t leaseId) = 0;
     // Puts key=value attached to `leaseId` only if the key does not exist (create_revision == 0).
     // With `term`: also only if the term key is still at term->modRevision, and it is written too.

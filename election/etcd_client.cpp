@@ -24,20 +24,6 @@ std::size_t appendBody(char* data, std::size_t size, std::size_t n, void* out) {
     return size * n;
 }
 
-// What every request to etcd sets: the URL, the TLS files (if any), one timeout for connecting and
-// for the whole exchange, no signals, and the answer's body appended to `response`.
-void setRequest(CURL* c, const std::string& url, const EtcdCredentials& tls, Millis timeout, std::string& response) {
-    curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-    if (!tls.caFile.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, tls.caFile.c_str());
-    if (!tls.certFile.empty()) curl_easy_setopt(c, CURLOPT_SSLCERT, tls.certFile.c_str());
-    if (!tls.keyFile.empty()) curl_easy_setopt(c, CURLOPT_SSLKEY, tls.keyFile.c_str());
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(timeout.count()));
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, appendBody);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &response);
-}
-
 // etcd's JSON gateway writes 64-bit integers as strings.
 int64_t jsonInt(const nlohmann::json& j, const char* key) {
     auto it = j.find(key);
@@ -63,6 +49,20 @@ Result<EtcdValue> valueFrom(const nlohmann::json& kv) {
 }
 
 }  // namespace
+
+void setEtcdRequest(void* curl, const std::string& url, const EtcdCredentials& tls, Millis timeout,
+                    std::string& response) {
+    CURL* c = static_cast<CURL*>(curl);
+    curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+    if (!tls.caFile.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, tls.caFile.c_str());
+    if (!tls.certFile.empty()) curl_easy_setopt(c, CURLOPT_SSLCERT, tls.certFile.c_str());
+    if (!tls.keyFile.empty()) curl_easy_setopt(c, CURLOPT_SSLKEY, tls.keyFile.c_str());
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(timeout.count()));
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, appendBody);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &response);
+}
 
 std::string base64Encode(std::string_view bytes) {
     zarmour_t* armour = zarmour_new();
@@ -92,10 +92,10 @@ std::optional<std::string> base64Decode(std::string_view text) {
 }
 
 // What etcd says when a request lacks a valid token: authenticate again, then retry once.
-bool tokenRefused(const Error& e) {
-    return e.message.find("user name is empty") != std::string::npos ||
-           e.message.find("invalid auth token") != std::string::npos ||
-           e.message.find("revision of auth store is old") != std::string::npos;
+bool etcdTokenRefused(const std::string& message) {
+    return message.find("user name is empty") != std::string::npos ||
+           message.find("invalid auth token") != std::string::npos ||
+           message.find("revision of auth store is old") != std::string::npos;
 }
 
 EtcdClient::EtcdClient(std::vector<std::string> endpoints, Millis timeout, EtcdCredentials credentials)
@@ -117,7 +117,7 @@ bool etcdPeerServing(const std::string& peerUrl, const EtcdCredentials& tls, Mil
     std::unique_ptr<CURL, void (*)(CURL*)> c(curl_easy_init(), curl_easy_cleanup);
     if (!c) return false;
     std::string response;
-    setRequest(c.get(), peerUrl + "/members", tls, timeout, response);
+    setEtcdRequest(c.get(), peerUrl + "/members", tls, timeout, response);
     // The peer handler answers HTTP/1.1 (over HTTP/2 etcd 3.4 resets the stream).
     curl_easy_setopt(c.get(), CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
     if (curl_easy_perform(c.get()) != CURLE_OK) return false;
@@ -131,7 +131,7 @@ Result<Doc> EtcdClient::postTo(std::size_t at, const std::string& path, const st
     CURL* c = static_cast<CURL*>(curl_);
     curl_easy_reset(c);
     std::string response;
-    setRequest(c, endpoint + path, credentials_, timeout_, response);
+    setEtcdRequest(c, endpoint + path, credentials_, timeout_, response);
     std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> headers(
         curl_slist_append(nullptr, "Content-Type: application/json"), &curl_slist_free_all);
     if (!tokens_[at].empty()) {
@@ -182,11 +182,18 @@ Result<Doc> EtcdClient::callAt(std::size_t at, const std::string& path, const st
     if (auth && tokens_[at].empty() && !authOff_[at])
         if (auto s = authenticate(at); !s) return s.error();
     auto r = postTo(at, path, body);
-    if (!r && auth && tokenRefused(r.error())) {
+    if (!r && auth && etcdTokenRefused(r.error().message)) {
         if (auto s = authenticate(at); !s) return s.error();
         r = postTo(at, path, body);
     }
     return r;
+}
+
+Result<EtcdClient::StreamAccess> EtcdClient::streamAccess(bool renewToken) {
+    const std::size_t at = current_;
+    if (!credentials_.user.empty() && !authOff_[at] && (renewToken || tokens_[at].empty()))
+        if (auto s = authenticate(at); !s) return s.error();
+    return StreamAccess{endpoints_[at], tokens_[at]};
 }
 
 Result<Doc> EtcdClient::call(const std::string& path, const Doc& body) {
@@ -214,12 +221,13 @@ Result<EtcdLease> EtcdClient::grantLease(int64_t ttlSeconds) {
     return lease;
 }
 
-Result<int64_t> EtcdClient::keepAlive(int64_t leaseId) {
+Result<EtcdRenewal> EtcdClient::keepAlive(int64_t leaseId) {
     auto r = call("/v3/lease/keepalive", {{"ID", std::to_string(leaseId)}});
     if (!r) return r.error();
     const auto result = r->find("result");
     if (result == r->end()) return makeError("etcd", "etcd's keepalive answer has no result");
-    return jsonInt(*result, "TTL");
+    // 0 when the answer carries no revision: the caller then reads its key back, as it would anyway.
+    return EtcdRenewal{jsonInt(*result, "TTL"), jsonInt(result->value("header", Doc::object()), "revision")};
 }
 
 Status EtcdClient::revoke(int64_t leaseId) {

@@ -39,8 +39,7 @@ public:
     EtcdClient& operator=(const EtcdClient&) = delete;
 
     Result<EtcdLease> grantLease(int64_t ttlSeconds) override;
-    // The lease's remaining TTL in seconds; 0 when etcd no longer has it (expired or revoked).
-    Result<int64_t> keepAlive(int64_t leaseId) override;
+    Result<EtcdRenewal> keepAlive(int64_t leaseId) override;
     Status revoke(int64_t leaseId) override;
     // Puts key=value attached to `leaseId` only if the key does not exist (create_revision == 0).
     // With `term`: also only if the term key is still at term->modRevision, and it is written too.
@@ -54,8 +53,17 @@ public:
     // Any call of the JSON API (e.g. /v3/auth/... to set up users), on the first member that answers.
     Result<Doc> call(const std::string& path, const Doc& body);
 
-    // The member that answered last (for logs).
+    // The member that answered last (for logs, and the member a watch follows).
     const std::string& lastEndpoint() const { return endpoints_[current_]; }
+
+    // What a standing request to that member needs (EtcdWatch): its URL, and the token for the
+    // Authorization header ("" where etcd's authentication is off); `renewToken`: the last was refused.
+    struct StreamAccess {
+        std::string endpoint;
+        std::string token;
+    };
+    Result<StreamAccess> streamAccess(bool renewToken);
+    const EtcdCredentials& credentials() const { return credentials_; }
 
 private:
     Result<std::optional<EtcdValue>> range(const std::string& key, bool serializable);
@@ -76,6 +84,14 @@ private:
 // peers yet: answers GET /members within `timeout`, presenting `tls` (a member's certificate where
 // peers must prove theirs). A member starting a new cluster asks the others the same before it
 // serves, and waits up to a second on one that listens but does not serve yet.
+// What every request to etcd sets on a libcurl handle (a CURL*): the URL, the TLS files (if any),
+// one timeout for connecting and for the whole exchange, no signals, and the answer's body appended
+// to `response`.
+void setEtcdRequest(void* curl, const std::string& url, const EtcdCredentials& tls, Millis timeout,
+                    std::string& response);
+// Whether etcd's error message says the request's token is missing or no longer valid.
+bool etcdTokenRefused(const std::string& message);
+
 bool etcdPeerServing(const std::string& peerUrl, const EtcdCredentials& tls, Millis timeout);
 
 // Base64 (standard alphabet, padded), as etcd's JSON gateway encodes keys and values.

@@ -26,6 +26,7 @@ struct Member {
     bool frozen = false;  // the whole process stopped: no steps, no pulse, no answers to a fence
     std::optional<std::pair<std::string, uint64_t>> suspect;
     bool lookSoon = false;
+    bool watched = false;  // a watch on the key is open (the thread's EtcdWatch)
 
     const ElectorReport& last() const { return reports.back(); }
     bool saidOnce(const std::string& why) const {
@@ -67,7 +68,8 @@ public:
                 if (m->frozen) continue;
                 if (!m->wedged) m->pulse.stamp(clock.now());
                 if (clock.now() >= m->next || m->suspect || m->lookSoon)
-                    m->next = m->core->step(std::exchange(m->suspect, std::nullopt), std::exchange(m->lookSoon, false));
+                    m->next = m->core->step(std::exchange(m->suspect, std::nullopt), std::exchange(m->lookSoon, false),
+                                           m->watched);
             }
             if (oneOpenWindow) CHECK(openLeaders() <= 1);
         }
@@ -140,14 +142,16 @@ TEST_CASE("elector core: standbys poll the key with local reads every other time
     Election e(kThree);
     e.run(Millis(1000));
     const std::string l = e.leader();
-    e.etcd.reads = e.etcd.localReads = 0;
+    e.etcd.reads = e.etcd.localReads = e.etcd.renewals = 0;
     e.run(Millis(2000));
     // Two standbys polling every 250 ms: 16 reads, half of them through the quorum, beside the
-    // leader's 10 renewals (each with a quorum read of its key).
+    // leader's 10 renewals, which read nothing back while etcd is not written.
     CHECK(e.etcd.localReads >= 7);
     CHECK(e.etcd.localReads <= 9);
-    CHECK(e.etcd.reads >= 16);
-    CHECK(e.etcd.reads <= 20);
+    CHECK(e.etcd.reads >= 7);
+    CHECK(e.etcd.reads <= 9);
+    CHECK(e.etcd.renewals >= 9);
+    CHECK(e.etcd.renewals <= 11);
     CHECK(e.leader() == l);
     // A suspicion hurries a standby: it reads through the quorum only, every 10 ms.
     for (auto& m : e.members)
@@ -156,6 +160,32 @@ TEST_CASE("elector core: standbys poll the key with local reads every other time
     e.run(Millis(200));
     CHECK(e.etcd.localReads == 0);
     CHECK(e.etcd.reads >= 30);
+}
+
+TEST_CASE("elector core: while watching, standbys read the key every second - the leader reads it back once after any "
+          "write to etcd") {
+    Election e(kThree);
+    for (auto& m : e.members) m->watched = true;
+    e.run(Millis(1000));
+    const std::string l = e.leader();
+    e.run(Millis(1000));
+    e.etcd.reads = e.etcd.localReads = e.etcd.renewals = 0;
+    e.run(Millis(4000));
+    // Two standbys, a read a second each; the leader's 20 renewals read nothing back.
+    CHECK(e.etcd.localReads + e.etcd.reads >= 7);
+    CHECK(e.etcd.localReads + e.etcd.reads <= 9);
+    CHECK(e.etcd.renewals >= 19);
+    CHECK(e.etcd.renewals <= 21);
+    // Another key written: the store's revision moves, so the leader's next renewal reads its key
+    // back, once, finds it its own and goes on leading.
+    for (auto& m : e.members)
+        if (m->name != l) m->frozen = true;  // only the leader reads now
+    e.etcd.reads = 0;
+    e.etcd.overwrite("jupiter/test/other", "x");
+    e.run(Millis(1000));
+    CHECK(e.etcd.reads == 1);
+    CHECK(e.leader() == l);
+    CHECK(e[l].last().role == LeaderRole::Leader);
 }
 
 TEST_CASE("elector core: a stopped leader is replaced when its lease lapses, at a larger epoch - back, it steps down and follows") {

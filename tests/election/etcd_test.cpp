@@ -17,6 +17,7 @@
 
 #include "election/elector.hpp"
 #include "election/etcd_client.hpp"
+#include "election/etcd_watch.hpp"
 #include "common/zmq_util.hpp"
 
 using namespace jupiter;
@@ -135,7 +136,8 @@ TEST_CASE("etcd client: leases, a key created only if absent, and its expiry wit
 
     auto ttl = c.keepAlive(lease->id);
     REQUIRE(ttl.ok());
-    CHECK(*ttl >= 1);
+    CHECK(ttl->ttlSeconds >= 1);
+    CHECK(ttl->revision >= epoch);  // the store's revision: at least the claim's write
     // Not renewed: etcd deletes the key with the lease.
     bool gone = false;
     for (int i = 0; i < 60 && !gone; ++i) {
@@ -147,7 +149,8 @@ TEST_CASE("etcd client: leases, a key created only if absent, and its expiry wit
     CHECK(gone);
     auto dead = c.keepAlive(lease->id);
     REQUIRE(dead.ok());
-    CHECK(*dead == 0);
+    CHECK(dead->ttlSeconds == 0);
+    CHECK(dead->revision > ttl->revision);  // the lease's end deleted the key: a write
     auto third = c.createIfAbsent("jupiter/test/leader", "command-2", other->id);
     REQUIRE(third.ok());
     CHECK(third->created);
@@ -204,6 +207,50 @@ TEST_CASE("etcd client: a campaign guarded by the term key fails if anyone took 
     REQUIRE(claim.ok());
     CHECK(claim->created);
     CHECK(claim->current.createRevision > won->current.createRevision);
+}
+
+TEST_CASE("etcd watch: news when it opens and when the key is written or deleted - none while etcd is quiet - a wake "
+          "ends a wait - a dead member ends the stream") {
+    auto etcd = std::make_unique<LocalEtcd>();
+    const std::string url = etcd->url();
+    EtcdClient c({url}, Millis(300));
+    const std::string key = "jupiter/test/leader";
+    EtcdWatch watch(c, key);
+    SystemClock clock;
+    auto waitFor = [&](Millis d) { return watch.wait(clock, clock.now() + d); };
+
+    CHECK_FALSE(watch.open());
+    REQUIRE(waitFor(Millis(5000)));  // opened: what happened before is unknown
+    CHECK(watch.open());
+    CHECK_FALSE(waitFor(Millis(200)));  // nothing written
+
+    auto lease = c.grantLease(5);  // leases and their renewals write no key
+    REQUIRE(lease.ok());
+    REQUIRE(c.keepAlive(lease->id).ok());
+    REQUIRE(c.createIfAbsent("jupiter/test/other", "x", lease->id).ok());  // another key
+    CHECK_FALSE(waitFor(Millis(200)));
+
+    REQUIRE(c.createIfAbsent(key, "command-1", lease->id).ok());
+    CHECK(waitFor(Millis(5000)));
+    REQUIRE(c.revoke(lease->id).ok());  // the key goes with its lease
+    CHECK(waitFor(Millis(5000)));
+    CHECK_FALSE(c.get(key)->has_value());
+
+    // A wake from another thread ends the wait at once, long before its end.
+    std::thread waker([&] {
+        std::this_thread::sleep_for(Millis(100));
+        watch.wake();
+    });
+    const auto before = clock.now();
+    CHECK_FALSE(waitFor(Millis(60'000)));
+    CHECK(clock.now() - before < Millis(30'000));
+    waker.join();
+    CHECK(watch.open());
+
+    // The member dies: the stream ends, and no news comes while no member answers.
+    etcd.reset();
+    CHECK_FALSE(waitFor(Millis(500)));
+    CHECK_FALSE(watch.open());
 }
 
 TEST_CASE("elector: one leader at a time - a stopped leader hands over at once with a larger epoch") {

@@ -26,14 +26,16 @@ public:
         leases_[id] = Lease{ttlSeconds, clock_.now() + Millis(ttlSeconds * 1000)};
         return EtcdLease{id, ttlSeconds};
     }
-    Result<int64_t> keepAlive(int64_t leaseId) override {
+    Result<EtcdRenewal> keepAlive(int64_t leaseId) override {
+        ++renewals;
         if (unreachable) return down();
         expire();
         auto it = leases_.find(leaseId);
-        if (it == leases_.end()) return int64_t{0};
+        if (it == leases_.end()) return EtcdRenewal{0, revision_};
         it->second.expiresAt = clock_.now() + Millis(it->second.ttlSeconds * 1000);
-        return it->second.ttlSeconds;
+        return EtcdRenewal{it->second.ttlSeconds, revision_};
     }
+    int renewals = 0;
     Status revoke(int64_t leaseId) override {
         if (unreachable) return down();
         dropLease(leaseId);
