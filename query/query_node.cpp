@@ -65,10 +65,22 @@ QueryNode::QueryNode(zmq::context_t& ctx, const DaemonContext& dc, const Clock& 
 }
 
 void QueryNode::start() {
-    core_.loop().onReadable(router_, [this] { onRequest(); });
-    core_.loop().onReadable(sub_, [this] { onBus(); });
-    core_.loop().onReadable(sources_.socket, [this] { onSourceReply(); });
-    core_.loop().everyOnTheBeat(Millis(10), [this] { onTimer(); });
+    core_.loop().onReadable(router_, [this] {
+        onRequest();
+        paceTimer();
+    });
+    core_.loop().onReadable(sub_, [this] {
+        onBus();
+        paceTimer();
+    });
+    core_.loop().onReadable(sources_.socket, [this] {
+        onSourceReply();
+        paceTimer();
+    });
+    core_.loop().everyOnTheBeat(Millis(dc_.config.heartbeatIntervalMs), [this] {
+        onTimer();
+        paceTimer();
+    });
     dc_.log->info("serving queries on {} from sequence {}", dc_.node->bind, store_.seq());
     core_.start([this] { onHeartbeatTimer(); });
     if (StateInstall::interrupted(store_)) {
@@ -381,6 +393,23 @@ void QueryNode::refuse(const ReadWait::Refused& r) {
     reply.seq = store_.seq();
     reply.node = dc_.node->name;
     sendReply(router_, r.waiting.route, reply);
+}
+
+// The timer's work has deadlines in tens of milliseconds only while queries wait for a sequence
+// or the replica is behind (replays, an install): then it runs every 10 ms. Otherwise the timer on
+// the heartbeat's beat is enough, and it shares the heartbeat's wake-up: an idle replica wakes
+// about ten times a second, not a hundred.
+void QueryNode::paceTimer() {
+    const bool busy = !waits_.empty() || installer_.active() || replicator_.lag() > 0;
+    if (busy && !fastTimer_) {
+        fastTimer_ = core_.loop().everyOnTheBeat(Millis(10), [this] {
+            onTimer();
+            paceTimer();
+        });
+    } else if (!busy && fastTimer_) {
+        core_.loop().cancel(*fastTimer_);
+        fastTimer_.reset();
+    }
 }
 
 void QueryNode::onTimer() {

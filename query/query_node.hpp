@@ -5,6 +5,7 @@
 #pragma once
 
 #include <deque>
+#include <optional>
 
 #include <zmq.hpp>
 
@@ -43,6 +44,7 @@ private:
     // Whether a live batch of `epoch` is the leader's: signed with the key of the node leading it.
     bool fromLeader(const BusMessage& m, uint64_t epoch);
     void onTimer();
+    void paceTimer();
     void park(Request& req, Envelope& env);
     void probeHead();
     void onHeadProbe(const std::string& node, const Envelope& pong);
@@ -85,6 +87,7 @@ private:
     uint64_t epoch_ = 0;          // the newest leadership epoch heard of (events of older ones are refused)
     uint64_t staleBatches_ = 0;
     std::optional<std::pair<TimePoint, uint64_t>> catchUp_;  // since when, and from which sequence, we replay
+    std::optional<EventLoop::TimerId> fastTimer_;  // onTimer every 10 ms, while busy (paceTimer)
 };
 
 }  // namespace jupiter

@@ -29,6 +29,7 @@ struct InProcessCluster::Node {
     std::shared_ptr<void> daemon;  // the Broker, CommandNode, ...
     EventLoop* loop = nullptr;
     bool frozen = false;
+    uint64_t ran = 0;  // handlers and timers its loop has run
 };
 
 namespace {
@@ -108,9 +109,17 @@ int InProcessCluster::turn() {
     for (const auto& name : order_) {
         auto it = nodes_.find(name);
         if (it == nodes_.end() || it->second->frozen) continue;
-        ran += it->second->loop->pollOnce(Millis(0));
+        const int n = it->second->loop->pollOnce(Millis(0));
+        it->second->ran += static_cast<uint64_t>(n);
+        ran += n;
     }
     return ran;
+}
+
+uint64_t InProcessCluster::ran(const std::string& node) const {
+    auto it = nodes_.find(node);
+    REQUIRE(it != nodes_.end());
+    return it->second->ran;
 }
 
 bool InProcessCluster::settle(Millis quiet, Millis budget) {

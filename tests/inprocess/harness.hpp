@@ -65,6 +65,9 @@ public:
     // `limit` of manual time has passed; returns whether it held.
     bool advanceUntil(const std::function<bool()>& cond, Millis limit, Millis tick = Millis(10));
 
+    // How many handlers and timers `node`'s loop has run so far (what an idle node costs).
+    uint64_t ran(const std::string& node) const;
+
     void freeze(const std::string& node);
     void thaw(const std::string& node);
     void drop(const std::string& node);
