@@ -34,13 +34,16 @@ std::vector<std::string> memberArgs(const Config& config, std::size_t i) {
         cluster += fmt::format("{}{}={}", j ? "," : "", names[j], config.etcd.peerUrls[j]);
     const auto data = config.dir / "etcd" / names[i];
     // An existing data folder already knows its cluster; "new" is only read the first time.
+    // Raft heartbeats every 100 ms, elections after 500 ms without one (etcd requires at least five
+    // heartbeats): half the idle cost of 50/300, and the leader's 2 s lease outlives an etcd
+    // election (at most two timeouts) with its renewals' margin to spare.
     std::vector<std::string> args = {
         "etcd", "--name", names[i], "--data-dir", data.string(),
         "--listen-client-urls", config.etcd.endpoints[i], "--advertise-client-urls", config.etcd.endpoints[i],
         "--listen-peer-urls", config.etcd.peerUrls[i], "--initial-advertise-peer-urls", config.etcd.peerUrls[i],
         "--initial-cluster", cluster, "--initial-cluster-state", "new",
         "--initial-cluster-token", "jupiter-" + std::to_string(std::hash<std::string>{}(config.dir.string())),
-        "--heartbeat-interval", "50", "--election-timeout", "300", "--log-level", "warn"};
+        "--heartbeat-interval", "100", "--election-timeout", "500", "--log-level", "warn"};
     if (config.etcd.tls()) {
         // Clients and members alike must present a certificate of the cluster's CA. The passwords
         // are long random strings, so bcrypt's cost adds no strength: its least keeps logins quick.

@@ -96,7 +96,7 @@ struct EtcdConfig {
     std::vector<std::string> peerUrls;   // local members only: their peer URLs, in the same order
     bool local = false;                  // `jupiter up` starts these members itself, data under DIR/etcd/
     std::string key = "jupiter/leader";  // the leader key
-    int leaseTtlSeconds = 1;             // the leader's lease; failover takes about this long
+    int leaseTtlSeconds = 2;             // the leader's lease: outlives an etcd election (see cli/etcd_members.cpp)
     std::vector<std::string> netns;      // local members: the network namespace of each (empty: the CLI's own)
     // A locked etcd (https:// endpoints, required with security = "curve"): the CA that signed the
     // members' certificate, the client certificate and key Jupiter presents, and the etcd user it

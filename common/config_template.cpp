@@ -90,7 +90,7 @@ std::string defaultConfigToml(const ConfigTemplate& t) {
 endpoints = [{}]
 local = false
 key = "jupiter/leader"
-lease_ttl_s = 1               # the leader's lease: a dead leader is replaced after about this long
+lease_ttl_s = 2               # the leader's lease: it must outlive an etcd election; a dead leader is replaced sooner (its standbys end the lease)
 )",
                            fmt::join(quoted, ", "));
     } else if (layout.commands > 1) {
@@ -111,7 +111,7 @@ endpoints = [{}]
 peer_urls = [{}]
 local = true
 key = "jupiter/leader"
-lease_ttl_s = 1               # the leader's lease: a dead leader is replaced after about this long
+lease_ttl_s = 2               # the leader's lease: it must outlive an etcd election; a dead leader is replaced sooner (its standbys end the lease)
 {})",
                            fmt::join(clients, ", "), fmt::join(peers, ", "),
                            lab ? fmt::format("netns = [{}]\n", fmt::join(netns, ", ")) : "");

@@ -131,11 +131,11 @@ TimePoint ElectorCore::follow(TimePoint now, const std::optional<std::pair<std::
         suspected->second == static_cast<uint64_t>((*holder)->createRevision)) {
         // Our loop lost its connection to this leader (its process is gone), or the leader
         // left our fetch unanswered past its hold and a heartbeat's liveness (stopped, or its
-        // host is). End its lease now rather than when it lapses (1-1.5 s). Safety never
+        // host is). End its lease now rather than when it lapses (its TTL, 2 s). Safety never
         // rested on the lease being long but on fencing (as in Patroni, and Kafka's leader
         // epochs, KIP-101/279), and ending a lease early is safe because:
         //  - the old leader acknowledges only within the lease window it has confirmed with
-        //    etcd, and its next renewal (200 ms) finds the lease gone, so it steps down;
+        //    etcd, and its next renewal (a fifth of the TTL) finds the lease gone, so it steps down;
         //  - before campaigning we ask the others for their logs with a fence: from its
         //    answer on, a node acknowledges nothing of the epochs that ended (as a standby it
         //    stops fetching them, as their leader it stops committing), for longer than any

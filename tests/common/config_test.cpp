@@ -61,7 +61,7 @@ TEST_CASE("config: the embedded default describes all eleven nodes, three etcd m
     CHECK(c->etcd.keyFile == c->keysDir / "etcd" / "client.key");
     CHECK(c->etcd.passwordFile == c->keysDir / "etcd" / "jupiter.password");
     CHECK(c->etcd.user == "jupiter");
-    CHECK(c->etcd.leaseTtlSeconds == 1);
+    CHECK(c->etcd.leaseTtlSeconds == 2);
     CHECK(c->heartbeatIntervalMs == 100);
     CHECK(c->queryTimeoutMinMs == 50);
     CHECK(c->syncDurable);

@@ -32,7 +32,7 @@ int freePort() {
     return std::stoi(ep.substr(ep.rfind(':') + 1));
 }
 
-// One etcd member, as `jupiter up` tunes them (50 ms heartbeats, 300 ms elections).
+// One etcd member, as `jupiter up` tunes them (100 ms heartbeats, 500 ms elections).
 class LocalEtcd {
 public:
     LocalEtcd() {
@@ -51,7 +51,7 @@ public:
             execlp("etcd", "etcd", "--name", "m", "--data-dir", data.c_str(), "--listen-client-urls", url_.c_str(),
                    "--advertise-client-urls", url_.c_str(), "--listen-peer-urls", peerUrl.c_str(),
                    "--initial-advertise-peer-urls", peerUrl.c_str(), "--initial-cluster", cluster.c_str(),
-                   "--heartbeat-interval", "50", "--election-timeout", "300", "--log-level", "error",
+                   "--heartbeat-interval", "100", "--election-timeout", "500", "--log-level", "error",
                    static_cast<char*>(nullptr));
             _exit(127);
         }
