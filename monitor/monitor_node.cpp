@@ -68,11 +68,22 @@ void MonitorNode::startConsole() {
 
 void MonitorNode::start() {
     core_.loop().onReadable(router_, [this] { onRequest(); });
-    core_.loop().onReadable(pinger_.socket, [this] { onPong(); });
+    // Every handler that can change a node's state is followed by a check (what it changed is
+    // reported at once); the timers are for what time alone changes (see paceChecks).
+    core_.loop().onReadable(pinger_.socket, [this] {
+        onPong();
+        onCheckTimer();
+    });
     core_.loop().onReadable(pinger_.events, [this] { onConnectionEvent(); });
-    core_.loop().onReadable(sub_, [this] { onBus(); });
-    core_.loop().everyOnTheBeat(Millis(dc_.config.pingIntervalMs), [this] { onPingTimer(); });
-    core_.loop().everyOnTheBeat(Millis(10), [this] { onCheckTimer(); });
+    core_.loop().onReadable(sub_, [this] {
+        onBus();
+        onCheckTimer();
+    });
+    core_.loop().everyOnTheBeat(Millis(dc_.config.pingIntervalMs), [this] {
+        onPingTimer();
+        onCheckTimer();
+    });
+    core_.loop().everyOnTheBeat(Millis(dc_.config.heartbeatIntervalMs), [this] { onCheckTimer(); });
     dc_.log->info("watching {} nodes; transitions go to {}", dc_.config.nodes.size() - 1,
                   dc_.config.transitionLog().string());
     core_.start([this] { onHeartbeatTimer(); });
@@ -176,6 +187,23 @@ void MonitorNode::onConnectionEvent() {
     onCheckTimer();
 }
 
+// A node whose heartbeats are on time (the last within 1.5 intervals) cannot miss its deadline (3
+// intervals, the default liveness) before the next check on the heartbeat's beat; one that is late
+// can, and is checked every 10 ms until it is on time again or DOWN, so it is judged as soon as
+// before. With a liveness under 3 intervals every node is checked every 10 ms.
+void MonitorNode::paceChecks() {
+    const Liveness& live = health_.liveness();
+    bool late = false;
+    for (const auto& n : live.nodes())
+        late = late || (live.isUp(n) && (!live.onTime(n) || dc_.config.heartbeatLiveness < 3));
+    if (late && !fastChecks_) {
+        fastChecks_ = core_.loop().everyOnTheBeat(Millis(10), [this] { onCheckTimer(); });
+    } else if (!late && fastChecks_) {
+        core_.loop().cancel(*fastChecks_);
+        fastChecks_.reset();
+    }
+}
+
 void MonitorNode::onCheckTimer() {
     for (const auto& c : health_.evaluate()) {
         if (c.to == NodeState::Down) {
@@ -191,6 +219,7 @@ void MonitorNode::onCheckTimer() {
             record(clock_.wallMs(), c.node, "UP", detail + ")");
         }
     }
+    paceChecks();
 }
 
 Doc MonitorNode::statusBody() const {

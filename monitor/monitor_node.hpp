@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <zmq.hpp>
@@ -47,6 +48,7 @@ private:
     void onConnectionEvent();
     void onPingTimer();
     void onCheckTimer();
+    void paceChecks();
     void onHeartbeatTimer();
     void record(int64_t atMs, const std::string& node, const std::string& event, const std::string& detail);
     Doc statusBody() const;
@@ -79,6 +81,7 @@ private:
     void noteStuck(const Heartbeat& hb);
     TrafficRates traffic_;
     std::unique_ptr<ConsoleServer> console_;
+    std::optional<EventLoop::TimerId> fastChecks_;  // onCheckTimer every 10 ms while a node is late (paceChecks)
 };
 
 }  // namespace jupiter

@@ -59,3 +59,35 @@ TEST_CASE("in-process idle: an idle replica runs a few dozen handlers and timers
         CHECK(c.clock().now() - asked <= Millis(60));  // its 30 ms grace for live events, then the replay
     }
 }
+
+TEST_CASE("in-process idle: the monitor checks an idle cluster on the heartbeat's beat - a node that stops is DOWN as "
+          "its deadline passes, to the 10 ms") {
+    Layout l;
+    l.brokers = 1;
+    l.commands = 1;
+    l.queries = 2;
+    l.gateways = 1;
+    InProcessCluster c(l);
+    const std::string monitor = c.nodes(Role::Monitor).front();
+    c.drop(c.nodes(Role::Gateway).front());  // its own verdict on the bus would wake the monitor too
+    c.advance(Millis(1000));
+    const uint64_t before = c.ran(monitor);
+    c.advance(Millis(1000));
+    const uint64_t idle = c.ran(monitor) - before;
+    CHECK(idle >= 10);
+    CHECK(idle <= 90);  // a 10 ms check timer alone would be a hundred
+
+    // Heartbeats go out on the wall clock's multiples of 100 ms: stop query-1 10 ms after one. Its
+    // deadline is 300 ms after that heartbeat; the monitor must not wait for its next beat (390 ms).
+    c.advance(Millis((210 - c.clock().wallMs() % 100) % 100));
+    REQUIRE(c.clock().wallMs() % 100 == 10);
+    c.freeze("query-1");
+    const TimePoint stopped = c.clock().now();
+    auto down = [&] {
+        for (const auto& line : c.transitions())
+            if (line.find("Z query-1 DOWN") != std::string::npos) return true;
+        return false;
+    };
+    REQUIRE(c.advanceUntil(down, Millis(2000)));
+    CHECK(c.clock().now() - stopped <= Millis(320));
+}
