@@ -102,13 +102,10 @@ bool EtcdWatch::wait(const Clock& clock, TimePoint until) {
         if (!running_ && now >= retryAt_) start(now);
         int transfers = 0;
         curl_multi_perform(multi(multi_), &transfers);
-        bool news = readMessages(now);
+        const bool news = readMessages(now);
         int queued = 0;
         while (CURLMsg* m = curl_multi_info_read(multi(multi_), &queued))
-            if (m->msg == CURLMSG_DONE) {
-                news = readMessages(now) || news;  // the last words before it ended
-                finish(now);
-            }
+            if (m->msg == CURLMSG_DONE) finish(now);  // its last words were read above
         if (news) return true;
         now = clock.now();
         if (now >= until) return false;
