@@ -24,6 +24,14 @@ bool BusWatch::fresh(const std::string& broker) const {
     return it != lastBeat_.end() && clock_.now() - it->second <= deadline_;
 }
 
+bool BusWatch::staleWithin(Millis horizon) const {
+    for (const auto& [broker, at] : lastBeat_) {
+        const auto age = clock_.now() - at;
+        if (age <= deadline_ && age + horizon > deadline_) return true;
+    }
+    return false;
+}
+
 std::optional<Millis> BusWatch::tick() {
     if (!up_ || brokersUp() > 0) return std::nullopt;
     up_ = false;

@@ -28,6 +28,9 @@ public:
     std::size_t brokersUp() const;
     // Whether this broker's heartbeat is fresh now.
     bool fresh(const std::string& broker) const;
+    // Whether a broker's heartbeat, fresh now, stops being fresh within `horizon` unless another
+    // comes: a caller that judges the bus on the beat judges it sooner while this holds.
+    bool staleWithin(Millis horizon) const;
 
 private:
     const Clock& clock_;

@@ -104,18 +104,23 @@ void GatewayNode::start() {
             ++heartbeat_.info().commands;
         },
         {}});
-    core_.loop().onReadable(frontend_, [this] { onClient(); });
-    core_.loop().onReadable(replicas_.socket, [this] { onReplica(); });
-    core_.loop().onReadable(brokers_.socket, [this] { onCommandReply(); });
-    core_.loop().onReadable(brokers_.events, [this] { onBrokerEvent(); });
-    core_.loop().onReadable(sub_, [this] { onBus(); });
-    core_.loop().onReadable(replicas_.events, [this] { onConnectionEvent(); });
-    // Deadlines (query attempts of 50 ms and up, command resends, liveness) are judged every 10 ms:
-    // finer costs an idle gateway CPU (a wake-up is a system call) that two gateways on a small
-    // machine take from the work. On the beat, like the heartbeat and ping timers: one wake-up
-    // serves them all.
-    core_.loop().everyOnTheBeat(Millis(10), [this] { onTimer(); });
-    core_.loop().everyOnTheBeat(Millis(dc_.config.heartbeatIntervalMs), [this] { onPingTimer(); });
+    // After each handler, paceTimer decides whether deadlines need the 10 ms timer (see there).
+    auto paced = [this](void (GatewayNode::*handler)()) {
+        return [this, handler] {
+            (this->*handler)();
+            paceTimer();
+        };
+    };
+    core_.loop().onReadable(frontend_, paced(&GatewayNode::onClient));
+    core_.loop().onReadable(replicas_.socket, paced(&GatewayNode::onReplica));
+    core_.loop().onReadable(brokers_.socket, paced(&GatewayNode::onCommandReply));
+    core_.loop().onReadable(brokers_.events, paced(&GatewayNode::onBrokerEvent));
+    core_.loop().onReadable(sub_, paced(&GatewayNode::onBus));
+    core_.loop().onReadable(replicas_.events, paced(&GatewayNode::onConnectionEvent));
+    // What time alone changes (deadlines, liveness) is judged on the heartbeat's beat, sharing the
+    // wake-up of the heartbeat and the pings, and every 10 ms while something may change before
+    // the next beat (paceTimer).
+    core_.loop().everyOnTheBeat(Millis(dc_.config.heartbeatIntervalMs), paced(&GatewayNode::onBeat));
     dc_.log->info("serving clients on {}; replicas in preference order: {}; routing {}", dc_.node->bind,
                   fmt::join(selector_.preference(), ", "),
                   dc_.config.spreadQueries ? "spread (every caught-up replica, fewest outstanding first)"
@@ -388,6 +393,33 @@ void GatewayNode::onHeartbeatTimer() {
     metrics_.sample(live_, queries_.head(), queries_.retries(), commandRouter_.resends(), core_.gate());
 }
 
-void GatewayNode::onPingTimer() { pingReplicas(); }
+void GatewayNode::onBeat() {
+    onTimer();
+    pingReplicas();
+}
+
+// Query attempts (50 ms and up), command resends and the verdicts on replicas and brokers are
+// judged to the 10 ms, as when the timer ran always; but a 10 ms timer is a hundred wake-ups a
+// second, most of an idle gateway's CPU. So it runs only while some deadline may pass before the
+// next beat: requests in flight, a first route not yet chosen, pings waiting for their answer, a
+// heartbeat (a replica's that is UP, or a broker's) late enough to pass its deadline within the
+// next interval, or a bus silent since start that is not yet called cut off. Otherwise nothing
+// that time changes can change before the beat.
+void GatewayNode::paceTimer() {
+    const Millis horizon(dc_.config.heartbeatIntervalMs * 3 / 2);
+    bool busy = queries_.inFlight() > 0 || commandRouter_.inFlight() > 0 || settle_.settling() || reach_.awaiting() ||
+                bus_.staleWithin(horizon) || (!bus_.up() && !commandRouter_.cutOff());
+    for (const auto& replica : selector_.preference())
+        busy = busy || (live_.isUp(replica) && (!live_.onTime(replica) || dc_.config.heartbeatLiveness < 3));
+    if (busy && !fastTimer_) {
+        fastTimer_ = core_.loop().everyOnTheBeat(Millis(10), [this] {
+            onTimer();
+            paceTimer();
+        });
+    } else if (!busy && fastTimer_) {
+        core_.loop().cancel(*fastTimer_);
+        fastTimer_.reset();
+    }
+}
 
 }  // namespace jupiter

@@ -53,7 +53,8 @@ private:
     void updateBrokers();
     void onTimer();
     void onHeartbeatTimer();
-    void onPingTimer();
+    void onBeat();      // the heartbeat's beat: onTimer, then our pings
+    void paceTimer();   // the 10 ms timer, only while a deadline may pass before the next beat
     void pingReplicas();
     bool inDoubt(const std::string& replica) const;
     void onPong(const std::string& replica, std::string_view bytes);
@@ -91,6 +92,7 @@ private:
     TimePoint startedAt_;  // a bus silent since start counts as cut off only after the liveness window
     RouteSettle settle_;  // the route is first chosen 1.5 intervals after the first replica heartbeat
     uint64_t pings_ = 0;  // our pings to the replicas (ids)
+    std::optional<EventLoop::TimerId> fastTimer_;  // onTimer every 10 ms (paceTimer)
     // Brokers our command connection reaches now, and those of them that can take commands (their
     // heartbeat is fresh, or no broker's is: then a connection is all we can judge by).
     std::set<std::string> brokersConnected_;

@@ -27,6 +27,14 @@ Millis Reach::waited(const std::string& replica) const {
     return std::chrono::duration_cast<Millis>(clock_.now() - it->second);
 }
 
+bool Reach::awaiting() const {
+    for (const auto& [replica, since] : waitingSince_) {
+        auto r = reported_.find(replica);
+        if (r == reported_.end() || !r->second) return true;
+    }
+    return false;
+}
+
 std::vector<std::string> Reach::newlyCutOff() {
     std::vector<std::string> out;
     for (const auto& [replica, since] : waitingSince_) {

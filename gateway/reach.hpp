@@ -34,6 +34,9 @@ public:
     bool cutOff(const std::string& replica) const;
     // The replicas that have become cut off since the last call (each reported once per cut).
     std::vector<std::string> newlyCutOff();
+    // Whether a ping waits for its answer from a replica not yet reported cut off (newlyCutOff may
+    // have news as time passes).
+    bool awaiting() const;
     // How long `replica` has waited for an answer (0 if it is not waited for).
     Millis waited(const std::string& replica) const;
 

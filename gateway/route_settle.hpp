@@ -20,6 +20,9 @@ public:
     }
     // Whether the route may be chosen now.
     bool settled() const { return firstBeat_ && clock_.now() - *firstBeat_ >= delay_; }
+    // Whether the first replica heartbeat has come and the route may not be chosen yet: time alone
+    // will settle it.
+    bool settling() const { return firstBeat_ && !settled(); }
 
 private:
     const Clock& clock_;

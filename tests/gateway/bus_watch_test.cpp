@@ -46,3 +46,22 @@ TEST_CASE("bus watch: each broker is judged separately - one live broker keeps t
     CHECK(bus.tick().has_value());
     CHECK(bus.brokersUp() == 0);
 }
+
+TEST_CASE("bus watch: a fresh heartbeat that goes stale within the horizon is said so - for the gateway to judge "
+          "sooner") {
+    ManualClock clock;
+    BusWatch bus(clock, Millis(300));
+    CHECK_FALSE(bus.staleWithin(Millis(150)));  // no broker heard: nothing to go stale
+    bus.onBrokerBeat("broker-1");
+    CHECK_FALSE(bus.staleWithin(Millis(150)));
+    clock.advance(Millis(150));
+    CHECK_FALSE(bus.staleWithin(Millis(150)));  // stale at 301 ms, not within 150 of now
+    clock.advance(Millis(1));
+    CHECK(bus.staleWithin(Millis(150)));
+    bus.onBrokerBeat("broker-2");
+    CHECK(bus.staleWithin(Millis(150)));  // broker-1 still may go
+    clock.advance(Millis(150));
+    CHECK_FALSE(bus.fresh("broker-1"));
+    CHECK_FALSE(bus.staleWithin(Millis(100)));  // broker-1 is stale already: no news to wait for
+    CHECK(bus.staleWithin(Millis(151)));        // broker-2 will be, at 301 ms
+}

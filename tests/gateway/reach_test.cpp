@@ -70,3 +70,23 @@ TEST_CASE("reach: a replica in no doubt is pinged once per quiet interval - in d
     clock.advance(Millis(2000));
     CHECK(reach.newlyCutOff() == std::vector<std::string>{"query-1"});
 }
+
+TEST_CASE("reach: a ping waits for its verdict until it is answered or its replica is reported cut off") {
+    ManualClock clock;
+    Reach reach(clock, Millis(600));
+    CHECK_FALSE(reach.awaiting());
+    reach.onPingSent("query-1");
+    CHECK(reach.awaiting());
+    reach.onPong("query-1");
+    CHECK_FALSE(reach.awaiting());
+    reach.onPingSent("query-2");
+    clock.advance(Millis(600));
+    CHECK(reach.awaiting());  // cut off, not yet reported
+    CHECK(reach.newlyCutOff() == std::vector<std::string>{"query-2"});
+    CHECK_FALSE(reach.awaiting());  // nothing more will come of waiting
+    reach.onPong("query-2");
+    reach.onPingSent("query-2");
+    CHECK(reach.awaiting());  // a new wait after it answered
+    reach.forget("query-2");
+    CHECK_FALSE(reach.awaiting());
+}

@@ -91,3 +91,39 @@ TEST_CASE("in-process idle: the monitor checks an idle cluster on the heartbeat'
     REQUIRE(c.advanceUntil(down, Millis(2000)));
     CHECK(c.clock().now() - stopped <= Millis(320));
 }
+
+TEST_CASE("in-process idle: a gateway judges an idle cluster on the heartbeat's beat - a replica that stops is left "
+          "as its deadline passes, to the 10 ms") {
+    Layout l;
+    l.brokers = 1;
+    l.commands = 1;
+    l.queries = 2;
+    l.gateways = 1;
+    InProcessCluster c(l);
+    const std::string gw = c.nodes(Role::Gateway).front();
+    c.advance(Millis(1000));
+    const uint64_t before = c.ran(gw);
+    c.advance(Millis(1000));
+    const uint64_t idle = c.ran(gw) - before;
+    CHECK(idle >= 10);
+    CHECK(idle <= 90);  // a 10 ms timer alone would be a hundred
+
+    // A query in flight keeps its deadlines to the 10 ms: answered as before.
+    auto a = c.ask(gw, makeRequest(Kind::Query, "inventory.value", Doc::object()));
+    REQUIRE(a);
+    CHECK(a->kind == Kind::Reply);
+
+    // Stop query-1, the route, 10 ms after a heartbeat: its deadline is 300 ms after that
+    // heartbeat, and the gateway must not wait for its next beat (390 ms) to leave it.
+    c.advance(Millis((210 - c.clock().wallMs() % 100) % 100));
+    REQUIRE(c.clock().wallMs() % 100 == 10);
+    c.freeze("query-1");
+    const TimePoint stopped = c.clock().now();
+    auto left = [&] {
+        for (const auto& line : c.logLines(gw))
+            if (line.find("REROUTE query-1 -> query-2") != std::string::npos) return true;
+        return false;
+    };
+    REQUIRE(c.advanceUntil(left, Millis(3000)));
+    CHECK(c.clock().now() - stopped <= Millis(320));
+}
