@@ -104,11 +104,12 @@ void GatewayNode::start() {
             ++heartbeat_.info().commands;
         },
         {}});
-    // After each handler, paceTimer decides whether deadlines need the 10 ms timer (see there).
+    // After each handler, paceTimer starts the 10 ms timer if a deadline may now pass before the
+    // next beat (see there).
     auto paced = [this](void (GatewayNode::*handler)()) {
         return [this, handler] {
             (this->*handler)();
-            paceTimer();
+            paceTimer(false);
         };
     };
     core_.loop().onReadable(frontend_, paced(&GatewayNode::onClient));
@@ -120,12 +121,16 @@ void GatewayNode::start() {
     // What time alone changes (deadlines, liveness) is judged on the heartbeat's beat, sharing the
     // wake-up of the heartbeat and the pings, and every 10 ms while something may change before
     // the next beat (paceTimer).
-    core_.loop().everyOnTheBeat(Millis(dc_.config.heartbeatIntervalMs), paced(&GatewayNode::onBeat));
+    core_.loop().everyOnTheBeat(Millis(dc_.config.heartbeatIntervalMs), [this] {
+        onBeat();
+        paceTimer(true);
+    });
     dc_.log->info("serving clients on {}; replicas in preference order: {}; routing {}", dc_.node->bind,
                   fmt::join(selector_.preference(), ", "),
                   dc_.config.spreadQueries ? "spread (every caught-up replica, fewest outstanding first)"
                                            : "primary (the first caught-up replica)");
     core_.start([this] { onHeartbeatTimer(); });
+    paceTimer(false);  // the bus is silent until a broker is heard: its deadline counts from now
 }
 
 int GatewayNode::run() {
@@ -274,7 +279,8 @@ void GatewayNode::updateBrokers() {
 }
 
 void GatewayNode::onBus() {
-    drainBus(sub_, kDrainRequests, dc_.config, [this](const Heartbeat& hb) {
+    bool busBack = false;
+    drainBus(sub_, kDrainRequests, dc_.config, [this, &busBack](const Heartbeat& hb) {
         switch (hb.role) {
             case Role::Command:
                 if (leaders_.onHeartbeat(hb, clock_.now())) {
@@ -291,6 +297,7 @@ void GatewayNode::onBus() {
                 if (bus_.onBrokerBeat(hb.node)) {
                     live_.refreshAll();
                     dc_.log->info("the bus is up ({} heartbeat)", hb.node);
+                    busBack = true;
                 }
                 break;
             case Role::Query:
@@ -303,6 +310,9 @@ void GatewayNode::onBus() {
             default: break;
         }
     });
+    // A broker heard again takes commands at once, not at the next turn of the timer.
+    if (busBack) judgeCutOff();
+    updateBrokers();
     updateRoute();
 }
 
@@ -371,7 +381,15 @@ void GatewayNode::onTimer() {
         replicaDown(replica, fmt::format("no answer to our pings for {} ms while its heartbeats may still arrive: cut "
                                          "off from this gateway", reach_.waited(replica).count()),
                     "unreachable");
-    // With no broker heard, commands cannot be passed on: say so at once, so clients use another gateway.
+    judgeCutOff();
+    updateRoute();
+    updateBrokers();
+    queries_.tick();
+    commandRouter_.tick();
+}
+
+// With no broker heard, commands cannot be passed on: say so at once, so clients use another gateway.
+void GatewayNode::judgeCutOff() {
     const bool cutOff = !bus_.up() && clock_.now() - startedAt_ >= bus_.deadline();
     if (cutOff != commandRouter_.cutOff()) {
         if (cutOff)
@@ -382,10 +400,6 @@ void GatewayNode::onTimer() {
             dc_.log->info("a broker is heard again: passing commands on");
         commandRouter_.setCutOff(cutOff ? fmt::format("no broker heard for over {} ms", bus_.deadline().count()) : "");
     }
-    updateRoute();
-    updateBrokers();
-    queries_.tick();
-    commandRouter_.tick();
 }
 
 void GatewayNode::onHeartbeatTimer() {
@@ -405,7 +419,9 @@ void GatewayNode::onBeat() {
 // heartbeat (a replica's that is UP, or a broker's) late enough to pass its deadline within the
 // next interval, or a bus silent since start that is not yet called cut off. Otherwise nothing
 // that time changes can change before the beat.
-void GatewayNode::paceTimer() {
+// Only a turn of onTimer may stop the timer (`mayStop`): a handler that ran between a deadline and
+// the timer's next turn would otherwise stop it before onTimer saw that deadline pass.
+void GatewayNode::paceTimer(bool mayStop) {
     const Millis horizon(dc_.config.heartbeatIntervalMs * 3 / 2);
     bool busy = queries_.inFlight() > 0 || commandRouter_.inFlight() > 0 || settle_.settling() || reach_.awaiting() ||
                 bus_.staleWithin(horizon) || (!bus_.up() && !commandRouter_.cutOff());
@@ -414,9 +430,9 @@ void GatewayNode::paceTimer() {
     if (busy && !fastTimer_) {
         fastTimer_ = core_.loop().everyOnTheBeat(Millis(10), [this] {
             onTimer();
-            paceTimer();
+            paceTimer(true);
         });
-    } else if (!busy && fastTimer_) {
+    } else if (!busy && fastTimer_ && mayStop) {
         core_.loop().cancel(*fastTimer_);
         fastTimer_.reset();
     }

@@ -54,7 +54,10 @@ private:
     void onTimer();
     void onHeartbeatTimer();
     void onBeat();      // the heartbeat's beat: onTimer, then our pings
-    void paceTimer();   // the 10 ms timer, only while a deadline may pass before the next beat
+    // The 10 ms timer, only while a deadline may pass before the next beat; `mayStop`: onTimer has
+    // just run.
+    void paceTimer(bool mayStop);
+    void judgeCutOff();  // commands answered cut_off while no broker is heard (after the start's grace)
     void pingReplicas();
     bool inDoubt(const std::string& replica) const;
     void onPong(const std::string& replica, std::string_view bytes);

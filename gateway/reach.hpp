@@ -28,7 +28,10 @@ public:
     // It answered (any ping): it is reached.
     void onPong(const std::string& replica);
     // The connection is gone: another signal covers it; forget the wait.
-    void forget(const std::string& replica) { waitingSince_.erase(replica); }
+    void forget(const std::string& replica) {
+        waitingSince_.erase(replica);
+        reported_.erase(replica);
+    }
 
     // Its oldest unanswered ping is older than the limit.
     bool cutOff(const std::string& replica) const;

@@ -90,3 +90,16 @@ TEST_CASE("reach: a ping waits for its verdict until it is answered or its repli
     reach.forget("query-2");
     CHECK_FALSE(reach.awaiting());
 }
+
+TEST_CASE("reach: a lost connection forgets a cut - the replica reconnected is judged afresh and reported again") {
+    ManualClock clock;
+    Reach reach(clock, Millis(600));
+    reach.onPingSent("query-3");
+    clock.advance(Millis(600));
+    CHECK(reach.newlyCutOff() == std::vector<std::string>{"query-3"});
+    reach.forget("query-3");  // its connection went
+    reach.onPingSent("query-3");  // back, and still not answering
+    CHECK(reach.awaiting());
+    clock.advance(Millis(600));
+    CHECK(reach.newlyCutOff() == std::vector<std::string>{"query-3"});
+}

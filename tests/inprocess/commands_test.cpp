@@ -109,4 +109,39 @@ TEST_CASE("in-process commands: commands held by a stopped broker are resent thr
     CHECK(*next->seq == last + 1);
 }
 
+TEST_CASE("in-process commands: a gateway that hears no broker answers cut_off - one heard again takes commands at "
+          "once, not at the gateway's next beat") {
+    Layout l;
+    l.brokers = 1;
+    l.commands = 1;
+    l.queries = 1;
+    l.gateways = 1;
+    InProcessCluster c(l);
+    const std::string gw = c.nodes(Role::Gateway).front();
+    auto first = c.ask(gw, create(0));
+    REQUIRE(first);
+    REQUIRE(first->kind == Kind::Reply);
+    auto lines = [&](std::string_view text) {
+        int n = 0;
+        for (const auto& line : c.logLines(gw))
+            if (line.find(text) != std::string::npos) ++n;
+        return n;
+    };
+    const std::string broker = c.nodes(Role::Broker).front();
+    c.freeze(broker);  // SIGSTOP: its connections stay, nothing comes through
+    REQUIRE(c.advanceUntil([&] { return lines("answering commands with cut_off") > 0; }, Millis(2000)));
+    auto refused = c.ask(gw, create(1));
+    REQUIRE(refused);
+    CHECK(refused->kind == Kind::Error);
+    CHECK(refused->body.value("code", std::string()) == kErrorCutOff);
+
+    const int upBefore = lines("the bus is up");
+    c.thaw(broker);
+    REQUIRE(c.advanceUntil([&] { return lines("the bus is up") > upBefore; }, Millis(2000), Millis(1)));
+    CHECK(lines("a broker is heard again") == 1);  // in the turn that heard it
+    auto passed = c.ask(gw, create(2));
+    REQUIRE(passed);
+    CHECK(passed->kind == Kind::Reply);
+}
+
 TEST_SUITE_END();
