@@ -114,6 +114,12 @@ bool Liveness::onTime(const std::string& node) const {
     return clock_.now() - it->second.lastAt <= Millis(it->second.last.intervalMs * 3 / 2);
 }
 
+bool Liveness::upAndLate() const {
+    for (const auto& [name, e] : nodes_)
+        if (e.state == NodeState::Up && (!onTime(name) || missLimit_ < 3)) return true;
+    return false;
+}
+
 int64_t Liveness::sinceMs(const std::string& node) const {
     auto it = nodes_.find(node);
     return it == nodes_.end() ? 0 : it->second.changedWallMs;

@@ -53,6 +53,10 @@ public:
     // Whether the node's last sign of life (a heartbeat, or an answer to our ping) is on time:
     // within one and a half of its own heartbeat intervals, so the one due now may be a little late.
     bool onTime(const std::string& node) const;
+    // Whether some node that is UP may reach its deadline before a check one interval from now: its
+    // last sign of life is not on time (or the miss limit is under 3 intervals, where even one on
+    // time may). A user that checks on the heartbeat's beat checks every 10 ms while this holds.
+    bool upAndLate() const;
     // Wall time (ms) of the node's last state change, 0 if none.
     int64_t sinceMs(const std::string& node) const;
     std::vector<std::string> nodes() const;

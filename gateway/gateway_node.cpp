@@ -423,10 +423,9 @@ void GatewayNode::onBeat() {
 // the timer's next turn would otherwise stop it before onTimer saw that deadline pass.
 void GatewayNode::paceTimer(bool mayStop) {
     const Millis horizon(dc_.config.heartbeatIntervalMs * 3 / 2);
-    bool busy = queries_.inFlight() > 0 || commandRouter_.inFlight() > 0 || settle_.settling() || reach_.awaiting() ||
-                bus_.staleWithin(horizon) || (!bus_.up() && !commandRouter_.cutOff());
-    for (const auto& replica : selector_.preference())
-        busy = busy || (live_.isUp(replica) && (!live_.onTime(replica) || dc_.config.heartbeatLiveness < 3));
+    const bool busy = queries_.inFlight() > 0 || commandRouter_.inFlight() > 0 || settle_.settling() ||
+                      reach_.awaiting() || bus_.staleWithin(horizon) || (!bus_.up() && !commandRouter_.cutOff()) ||
+                      live_.upAndLate();
     if (busy && !fastTimer_) {
         fastTimer_ = core_.loop().everyOnTheBeat(Millis(10), [this] {
             onTimer();

@@ -192,10 +192,7 @@ void MonitorNode::onConnectionEvent() {
 // can, and is checked every 10 ms until it is on time again or DOWN, so it is judged as soon as
 // before. With a liveness under 3 intervals every node is checked every 10 ms.
 void MonitorNode::paceChecks() {
-    const Liveness& live = health_.liveness();
-    bool late = false;
-    for (const auto& n : live.nodes())
-        late = late || (live.isUp(n) && (!live.onTime(n) || dc_.config.heartbeatLiveness < 3));
+    const bool late = health_.liveness().upAndLate();
     if (late && !fastChecks_) {
         fastChecks_ = core_.loop().everyOnTheBeat(Millis(10), [this] { onCheckTimer(); });
     } else if (!late && fastChecks_) {

@@ -129,3 +129,23 @@ TEST_CASE("liveness: on time while the last sign of life is within one and a hal
     live.onPong("query-1", 100, 0, 100);  // an answer to our ping is a sign of life too
     CHECK(live.onTime("query-1"));
 }
+
+TEST_CASE("liveness: up and late while a node that is UP is not on time - every UP node when the miss limit is "
+          "under 3") {
+    ManualClock clock;
+    Liveness live(clock, 3, 1);
+    CHECK_FALSE(live.upAndLate());  // nobody known
+    live.onHeartbeat(beatOf("query-1"));
+    REQUIRE(live.isUp("query-1"));
+    CHECK_FALSE(live.upAndLate());
+    clock.advance(Millis(151));
+    CHECK(live.upAndLate());
+    clock.advance(Millis(200));
+    REQUIRE(live.tick().size() == 1);  // DOWN: nothing left to judge soon
+    CHECK_FALSE(live.upAndLate());
+
+    Liveness tight(clock, 2, 1);
+    tight.onHeartbeat(beatOf("query-1"));
+    REQUIRE(tight.isUp("query-1"));
+    CHECK(tight.upAndLate());  // on time, yet its deadline may come before a check one interval on
+}

@@ -22,6 +22,15 @@ std::string query2DropsLiveEvents(std::string toml) {
     return toml.insert(where + at.size(), "drop_live_batches_every = 1\n");
 }
 
+// Heartbeats go out on the wall clock's multiples of 100 ms: stops `node` 10 ms after one, and
+// says when.
+TimePoint freezeJustAfterBeat(InProcessCluster& c, const std::string& node) {
+    c.advance(Millis((210 - c.clock().wallMs() % 100) % 100));
+    REQUIRE(c.clock().wallMs() % 100 == 10);
+    c.freeze(node);
+    return c.clock().now();
+}
+
 }  // namespace
 
 TEST_CASE("in-process idle: an idle replica runs a few dozen handlers and timers a second, not a hundred - one that "
@@ -77,12 +86,9 @@ TEST_CASE("in-process idle: the monitor checks an idle cluster on the heartbeat'
     CHECK(idle >= 10);
     CHECK(idle <= 90);  // a 10 ms check timer alone would be a hundred
 
-    // Heartbeats go out on the wall clock's multiples of 100 ms: stop query-1 10 ms after one. Its
-    // deadline is 300 ms after that heartbeat; the monitor must not wait for its next beat (390 ms).
-    c.advance(Millis((210 - c.clock().wallMs() % 100) % 100));
-    REQUIRE(c.clock().wallMs() % 100 == 10);
-    c.freeze("query-1");
-    const TimePoint stopped = c.clock().now();
+    // query-1's deadline is 300 ms after its last heartbeat; the monitor must not wait for its next
+    // beat (390 ms).
+    const TimePoint stopped = freezeJustAfterBeat(c, "query-1");
     auto down = [&] {
         for (const auto& line : c.transitions())
             if (line.find("Z query-1 DOWN") != std::string::npos) return true;
@@ -113,12 +119,9 @@ TEST_CASE("in-process idle: a gateway judges an idle cluster on the heartbeat's 
     REQUIRE(a);
     CHECK(a->kind == Kind::Reply);
 
-    // Stop query-1, the route, 10 ms after a heartbeat: its deadline is 300 ms after that
-    // heartbeat, and the gateway must not wait for its next beat (390 ms) to leave it.
-    c.advance(Millis((210 - c.clock().wallMs() % 100) % 100));
-    REQUIRE(c.clock().wallMs() % 100 == 10);
-    c.freeze("query-1");
-    const TimePoint stopped = c.clock().now();
+    // query-1 is the route; its deadline is 300 ms after its last heartbeat, and the gateway must
+    // not wait for its next beat (390 ms) to leave it.
+    const TimePoint stopped = freezeJustAfterBeat(c, "query-1");
     auto left = [&] {
         for (const auto& line : c.logLines(gw))
             if (line.find("REROUTE query-1 -> query-2") != std::string::npos) return true;
