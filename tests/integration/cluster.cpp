@@ -5,9 +5,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <fstream>
+#include <iostream>
 #include <random>
 #include <thread>
 
@@ -16,6 +18,7 @@
 #include "common/paths.hpp"
 #include "common/ports.hpp"
 #include "tests/text.hpp"
+#include "failure_logs.hpp"
 #include <fmt/format.h>
 
 namespace jupiter::testing {
@@ -64,7 +67,8 @@ std::string labUnavailable() {
     return "";
 }
 
-Cluster::Cluster(const Layout& layout, const std::function<std::string(std::string)>& edit, bool netns) {
+Cluster::Cluster(const Layout& layout, const std::function<std::string(std::string)>& edit, bool netns)
+    : failedBefore_(failedChecks()) {
     dir_ = std::filesystem::temp_directory_path() /
            fmt::format("jupiter-it-{}-{}", getpid(), std::random_device{}());
     makePrivateDir(dir_);
@@ -117,6 +121,7 @@ Cluster::~Cluster() {
         if (int p = pid(n.name); p > 0) kill(p, SIGKILL);
     // With nothing left running, `down` removes the lab network if the first one could not.
     if (config_.netlab.enabled()) cli("down");
+    if (failedChecks() > failedBefore_) printLogTails();
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);
 }
@@ -154,6 +159,19 @@ int Cluster::pid(const std::string& node) const {
     int p = 0;
     in >> p;
     return p;
+}
+
+void Cluster::printLogTails() const {
+    static constexpr std::size_t kLines = 40;
+    auto tail = [](const std::string& title, const std::vector<std::string>& lines) {
+        std::cerr << "---- " << title << " (last " << std::min(kLines, lines.size()) << " of " << lines.size()
+                  << " lines) ----\n";
+        for (std::size_t i = lines.size() > kLines ? lines.size() - kLines : 0; i < lines.size(); ++i)
+            std::cerr << lines[i] << '\n';
+    };
+    std::cerr << "==== a check failed while this cluster ran (" << dir_.string() << "): its logs' ends ====\n";
+    for (const auto& n : config_.nodes) tail(n.name, logLines(n.name));
+    tail("transitions", transitions());
 }
 
 std::vector<std::string> Cluster::logLines(const std::string& node) const { return readLines(config_.logFile(node)); }

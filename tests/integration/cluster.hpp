@@ -82,10 +82,14 @@ public:
     static bool waitFor(const std::function<bool()>& cond, Millis timeout);
 
 private:
+    // Writes the end of every node's log and of the transition log to stderr (a check failed).
+    void printLogTails() const;
+
     std::filesystem::path dir_;
     Config config_;
     Credentials credentials_;
     zmq::context_t ctx_{1};
+    std::size_t failedBefore_;  // failedChecks() when the cluster started
 };
 
 }  // namespace jupiter::testing

@@ -36,6 +36,21 @@ std::vector<std::string> standbysOf(Cluster& c, const std::string& leader) {
     return out;
 }
 
+// The monitor's lines judging a node other than `killed` DOWN for missing heartbeats: on this 2-core
+// machine under load, a daemon starved of CPU for 300 ms now and then, which is by design the same
+// as a stopped one (a SIGSTOP is detected in 350 ms).
+std::vector<std::string> starvedNodes(const Cluster& c, const std::vector<std::string>& killed) {
+    std::vector<std::string> starved;
+    for (const auto& line : c.transitions()) {
+        if (line.find("DOWN (no heartbeat") == std::string::npos) continue;
+        for (const auto& n : c.config().nodes)
+            if (line.find(" " + n.name + " DOWN") != std::string::npos &&
+                std::find(killed.begin(), killed.end(), n.name) == killed.end())
+                starved.push_back(line);
+    }
+    return starved;
+}
+
 }  // namespace
 
 TEST_CASE("standby command nodes: kill -9 of the leader mid-burst, three times - nothing lost or doubled, converged") {
@@ -111,48 +126,63 @@ TEST_CASE("standby command nodes: a stopped leader is replaced before its lease 
 
 TEST_CASE("standby command nodes: a lost standby and etcd member go unnoticed - with no standby commands are refused") {
     if (skippedUnderSanitizers("thousands of commands around faults covered elsewhere: time")) return;
-    Cluster c(threeCommandNodes(), [](std::string toml) {
-        const std::string at = "client_timeout_ms = 10000";
-        return toml.replace(toml.find(at), at.size(), "client_timeout_ms = 3000");
-    });
-    const uint64_t product = createProduct(c);
-    const std::string leader = leaderOf(c);
-    const auto standbys = standbysOf(c, leader);
-    {
-        QueryLoad queries(c.ctx(), c.credentials(), c.gateways(), 2);
-        CommandLoad load(c.ctx(), c.credentials(), c.gateways(), product, 8, 3000);
-        REQUIRE(Cluster::waitFor([&] { return load.acked() > 500; }, Millis(60000)));
-        killNine(c, standbys[0]);
-        killNine(c, "etcd-2");
-        load.wait();
-        CHECK(load.abandoned() == 0);
-        CHECK(load.resends() == 0);  // no command even needed a second try
-        requireExactlyOnce(c, product, load, 3000);
-        requireNoFailedQueries(queries);
-        CHECK(standingOf(c, leader) == "leader");
+    // "Unnoticed" is checked in a trial where nothing else happened: a surviving node starved of CPU
+    // (seen in the monitor's log) is a second fault, and a leader change or a refused command is then
+    // right. Such a trial is run again, three at most: a loss that is noticed fails every trial.
+    constexpr int kTrials = 3;
+    for (int trial = 1; trial <= kTrials; ++trial) {
+        Cluster c(threeCommandNodes(), [](std::string toml) {
+            const std::string at = "client_timeout_ms = 10000";
+            return toml.replace(toml.find(at), at.size(), "client_timeout_ms = 3000");
+        });
+        const uint64_t product = createProduct(c);
+        const std::string leader = leaderOf(c);
+        const auto standbys = standbysOf(c, leader);
+        {
+            QueryLoad queries(c.ctx(), c.credentials(), c.gateways(), 2);
+            CommandLoad load(c.ctx(), c.credentials(), c.gateways(), product, 8, 3000);
+            REQUIRE(Cluster::waitFor([&] { return load.acked() > 500; }, Millis(60000)));
+            killNine(c, standbys[0]);
+            killNine(c, "etcd-2");
+            load.wait();
+            // Whatever else happened, nothing is lost, doubled or failed.
+            CHECK(load.abandoned() == 0);
+            requireExactlyOnce(c, product, load, 3000);
+            requireNoFailedQueries(queries);
+            const auto starved = starvedNodes(c, {standbys[0]});
+            if (!starved.empty() && trial < kTrials) {
+                MESSAGE("trial " << trial << ": a surviving node was starved of CPU (" << starved.front()
+                                 << "); running it again");
+                continue;
+            }
+            INFO("starved nodes: " << starved.size());
+            CHECK(load.resends() == 0);  // no command even needed a second try
+            CHECK(standingOf(c, leader) == "leader");
+        }
+        // Both standbys gone: a command could not be on two command nodes, so it is refused, saying why.
+        killNine(c, standbys[1]);
+        auto refused = c.send("stock.receive", {{"product", product}, {"quantity", 1}}, "t-refused-1");
+        REQUIRE(refused.ok());
+        CHECK(refused->kind == Kind::Error);
+        CHECK(refused->body.value("code", "") == "unavailable");
+        const std::string why = refused->body.value("message", "");
+        INFO(why);
+        CHECK(why.find("standby") != std::string::npos);
+        CHECK(why.find(standbys[0]) != std::string::npos);
+        // A standby returns: commands go through again, by themselves.
+        restart(c, standbys[1]);
+        Result<Envelope> ok = makeError("none", "not sent");
+        REQUIRE(Cluster::waitFor(
+            [&] {
+                ok = c.send("stock.receive", {{"product", product}, {"quantity", 1}}, "t-after-1");
+                return ok && ok->kind == Kind::Reply;
+            },
+            Millis(30000)));
+        restart(c, standbys[0]);
+        CHECK(c.cli("start etcd-2").exitCode == 0);
+        requireConverged(c);
+        break;
     }
-    // Both standbys gone: a command could not be on two command nodes, so it is refused, saying why.
-    killNine(c, standbys[1]);
-    auto refused = c.send("stock.receive", {{"product", product}, {"quantity", 1}}, "t-refused-1");
-    REQUIRE(refused.ok());
-    CHECK(refused->kind == Kind::Error);
-    CHECK(refused->body.value("code", "") == "unavailable");
-    const std::string why = refused->body.value("message", "");
-    INFO(why);
-    CHECK(why.find("standby") != std::string::npos);
-    CHECK(why.find(standbys[0]) != std::string::npos);
-    // A standby returns: commands go through again, by themselves.
-    restart(c, standbys[1]);
-    Result<Envelope> ok = makeError("none", "not sent");
-    REQUIRE(Cluster::waitFor(
-        [&] {
-            ok = c.send("stock.receive", {{"product", product}, {"quantity", 1}}, "t-after-1");
-            return ok && ok->kind == Kind::Reply;
-        },
-        Millis(30000)));
-    restart(c, standbys[0]);
-    CHECK(c.cli("start etcd-2").exitCode == 0);
-    requireConverged(c);
 }
 
 TEST_CASE("standby command nodes: a standby that is behind catches up before it can lead" * doctest::test_suite("soak")) {
