@@ -163,9 +163,9 @@ bool EventLoop::sweep() {
         if (!sweepWarned_) {
             sweepWarned_ = true;
             fmt::print(stderr,
-                       "event loop: a socket held a message its descriptor had not signalled; something used it "
-                       "without noteSocketUsed (common/zmq_util.hpp) - handled now, and found within {} ms\n",
-                       kSweepEvery.count());
+                       "event loop: a socket ({}) held a message its descriptor had not signalled; something used "
+                       "it without noteSocketUsed (common/zmq_util.hpp) - handled now, and found within {} ms\n",
+                       describeSocket(item.socket), kSweepEvery.count());
         }
     }
     return found;

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <iterator>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -82,6 +83,21 @@ bool sendFrames(zmq::socket_t& s, std::initializer_list<std::string_view> parts)
 }
 
 std::string lastEndpoint(zmq::socket_t& s) { return s.get(zmq::sockopt::last_endpoint); }
+
+std::string describeSocket(void* handle) {
+    int type = -1;
+    size_t size = sizeof type;
+    if (zmq_getsockopt(handle, ZMQ_TYPE, &type, &size) != 0) return "unknown";
+    static constexpr const char* kNames[] = {"PAIR",   "PUB",  "SUB",  "REQ",  "REP", "DEALER",
+                                             "ROUTER", "PULL", "PUSH", "XPUB", "XSUB", "STREAM"};
+    const std::string name = type >= 0 && type < static_cast<int>(std::size(kNames))
+                                 ? kNames[type]
+                                 : fmt::format("type {}", type);
+    char endpoint[256] = {};
+    size = sizeof endpoint;
+    if (zmq_getsockopt(handle, ZMQ_LAST_ENDPOINT, endpoint, &size) != 0 || endpoint[0] == '\0') return name;
+    return fmt::format("{}, {}", name, endpoint);
+}
 
 zmq::socket_t watchEvents(zmq::context_t& ctx, zmq::socket_t& s, int eventMask) {
     static std::atomic<unsigned> counter{0};

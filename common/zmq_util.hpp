@@ -79,5 +79,8 @@ std::optional<SocketEvent> recvSocketEvent(zmq::socket_t& monitorPair);
 
 // The endpoint a socket actually bound (resolves tcp://127.0.0.1:* to the chosen port).
 std::string lastEndpoint(zmq::socket_t& s);
+// A libzmq socket's type and the endpoint it last bound or connected, e.g. "SUB, tcp://10.0.0.2:7001",
+// for diagnostics (neither read takes the socket's pending signal).
+std::string describeSocket(void* handle);
 
 }  // namespace jupiter

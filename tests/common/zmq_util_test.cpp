@@ -53,3 +53,13 @@ TEST_CASE("zmq util: socket events name the endpoint - handshake then disconnect
     CHECK(down->endpoint == ep);
     zmq_socket_monitor(client.handle(), nullptr, 0);
 }
+
+TEST_CASE("zmq util: a socket described for a diagnostic - its type, and the endpoint it last bound") {
+    zmq::context_t ctx;
+    zmq::socket_t sub(ctx, zmq::socket_type::sub);
+    CHECK(describeSocket(sub.handle()) == "SUB");
+    zmq::socket_t router(ctx, zmq::socket_type::router);
+    router.bind("tcp://127.0.0.1:*");
+    const std::string ep = lastEndpoint(router);
+    CHECK(describeSocket(router.handle()) == "ROUTER, " + ep);
+}
