@@ -57,28 +57,28 @@ TEST_CASE("standby command nodes: kill -9 of the leader mid-burst, three times -
     if (skippedUnderSanitizers("three leader kills under 16 clients: starved")) return;
     Cluster c(threeCommandNodes());
     const uint64_t product = createProduct(c);
-    const uint64_t total = 8000;
     QueryLoad queries(c.ctx(), c.credentials(), c.gateways(), 2);
-    CommandLoad load(c.ctx(), c.credentials(), c.gateways(), product, 16, total);
-    // The kills come at fixed shares of the burst (a fast takeover and a slow restart once left the
-    // third kill nothing to interrupt: the burst had ended), each once the last restart is done.
+    // The load is finished only after the third kill: a burst of fixed size once ended before it
+    // (a fast takeover and a slow restart, twice: "8000 of 8000 acknowledged at the kill"). Its size
+    // is room, not a target; exactly once is checked on the commands it sent.
+    CommandLoad load(c.ctx(), c.credentials(), c.gateways(), product, 16, 1000000);
     for (uint64_t round = 1; round <= 3; ++round) {
-        const uint64_t killAt = total * round / 5;
+        const uint64_t killAt = 1600 * round;  // each once the last restart is done
         REQUIRE(Cluster::waitFor([&] { return load.acked() > killAt; }, Millis(60000)));
         const std::string leader = leaderOf(c);
         const uint64_t before = load.acked();
-        INFO("round " << round << ": " << before << " of " << total << " acknowledged at the kill");
-        REQUIRE(before < total);
+        INFO("round " << round << ": " << before << " acknowledged at the kill");
         killNine(c, leader);
         // Another command node takes over and commands resume while the old leader is down.
         const std::string next = leaderOf(c, Millis(15000), leader);
-        REQUIRE(Cluster::waitFor([&] { return load.acked() >= std::min(before + 200, total); }, Millis(30000)));
+        REQUIRE(Cluster::waitFor([&] { return load.acked() >= before + 200; }, Millis(30000)));
         restart(c, leader);
         CHECK(next != leader);
     }
-    load.wait();
+    // Past the last restart the load goes on for a while, then what is under way completes.
+    finishAfterProgress(load, 1600);
     CHECK(load.abandoned() == 0);
-    requireExactlyOnce(c, product, load, total);
+    requireExactlyOnce(c, product, load, load.started());
     requireNoFailedQueries(queries);
     requireConverged(c);  // leader, both standbys and every replica at one sequence and digest
     // The monitor logged each new leader with its epoch.
