@@ -18,9 +18,9 @@ using namespace jupiter::testing;
 TEST_CASE("client library: an out-of-tree program built against the installed files (CMake and pkg-config) works") {
     const std::string build = std::string(JUPITER_BIN_DIR) + "/..";
     const std::string out = fmt::format("/tmp/jupiter-client-library-{}", getpid());
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(JUPITER_SANITIZER_FLAGS)
     // The library is built with the sanitizers here: a program that loads it must be too.
-    const std::string flags = "JUPITER_EXAMPLE_FLAGS='-fsanitize=address,undefined' ";
+    const std::string flags = fmt::format("JUPITER_EXAMPLE_FLAGS='{}' ", JUPITER_SANITIZER_FLAGS);
 #else
     const std::string flags;
 #endif
