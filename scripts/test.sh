@@ -1,14 +1,28 @@
 #!/usr/bin/env bash
-# Sets everything up and runs Jupiter's whole test suite: a -Werror build with every unit,
-# in-process and scenario test (CTest labels from doctest test suites; the "soak" tests are
-# scripts/soak.sh's), the Python client's tests, then an AddressSanitizer/UndefinedBehaviorSanitizer
-# build of the same suite (a few scenarios too heavy for a sanitized cluster on 2 cores say
-# "SKIPPED: under the sanitizers: why" there; the reason is beside each in its test).
+# Sets everything up and runs Jupiter's whole test suite, each test once, in the build that can
+# carry it (CTest labels from doctest test suites):
+# - a -Werror build, each file compiled alone (not a unity build): the unit and in-process tests,
+#   the "heavy" scenarios (too heavy for a sanitized cluster on 2 cores; the reason beside each),
+#   the Debian package, the Python client's tests and the console's in a real headless browser;
+# - an AddressSanitizer/UndefinedBehaviorSanitizer build (a unity build): the unit and in-process
+#   tests again and every other scenario (real daemons as separate processes).
+# The "soak" tests are scripts/soak.sh's. Each phase's time is printed at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
+phases=""
+phase_start=$SECONDS
+# Ends the phase under way (its name and minutes go to the summary) and announces the next.
+phase() {
+  if [ -n "${current:-}" ]; then
+    phases+=$(awk -v n="$current" -v s=$((SECONDS - phase_start)) 'BEGIN { printf "  %-52s %5.1f min", n, s / 60 }')$'\n'
+  fi
+  current="${1:-}"
+  phase_start=$SECONDS
+  [ -z "$current" ] || echo "== $current"
+}
 
-echo "== build (warnings are errors)"
+phase "build (warnings are errors)"
 # lintian, systemd-analyze, adduser and procps check the Debian package and its units; promtool
 # (prometheus) checks every daemon's metrics; python3-zmq, python3-msgpack and python3-pytest run
 # the Python client's tests; chromium, chromium-driver and python3-selenium the console's test in a
@@ -21,18 +35,21 @@ echo "== build (warnings are errors)"
 # files and lines.
 JUPITER_EXTRA_PACKAGES="lintian systemd adduser procps dpkg-dev prometheus python3-zmq python3-msgpack python3-pytest chromium chromium-driver python3-selenium" \
   scripts/setup.sh build -DJUPITER_WERROR=ON -DCMAKE_UNITY_BUILD=OFF "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG"
-echo "== tests"
-ctest --test-dir build --output-on-failure -j "$jobs" --timeout 300 -LE soak
-echo "== the Python client's tests (clients/python), against real clusters"
+phase "tests: unit, in-process, heavy scenarios, package"
+ctest --test-dir build --output-on-failure -j "$jobs" --timeout 300 -LE "scenario|soak"
+phase "the Python client's tests (clients/python)"
 JUPITER_BIN_DIR="$PWD/build/bin" bash clients/python/run_tests.sh
-echo "== the live console in headless Chromium (tests/console), against a real cluster"
+phase "the live console in headless Chromium (tests/console)"
 JUPITER_BIN_DIR="$PWD/build/bin" bash tests/console/run_tests.sh
 
-echo "== build with ASan + UBSan"
+phase "build with ASan + UBSan"
 # Unoptimised, line tables only (-g1): the sanitizers' reports still name files and lines, and
 # each unit compiles about a sixth faster than with -g (gateway_node.cpp: 38.8 s against 31.8 s,
 # on a loaded machine).
 scripts/setup.sh build-asan -DJUPITER_WERROR=ON -DJUPITER_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-g1
-echo "== tests under sanitizers"
+phase "tests under sanitizers: unit, in-process, scenarios"
 ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  ctest --test-dir build-asan --output-on-failure -j "$jobs" --timeout 600 -LE soak
+  ctest --test-dir build-asan --output-on-failure -j "$jobs" --timeout 600 -LE "heavy|soak"
+phase
+awk -v s=$SECONDS 'BEGIN { printf "== every phase passed, in %.1f min:\n", s / 60 }'
+printf '%s' "$phases"

@@ -19,7 +19,6 @@
 // Every case here is a scenario (in every CI run) unless it says soak (scripts/soak.sh).
 TEST_SUITE_BEGIN("scenario");
 
-using jupiter::testing::skippedUnderSanitizers;
 
 using jupiter::Doc;
 using jupiter::testing::TempDir;
@@ -36,8 +35,10 @@ Run runChaos(const std::string& args, const std::string& program = "jupiter-chao
 
 }  // namespace
 
-TEST_CASE("chaos: a seeded run mixing replica, gateway and broker faults loses nothing - converges - reports all") {
-    if (skippedUnderSanitizers("process faults repeated under load: starved")) return;
+TEST_CASE("chaos: a seeded run mixing replica, gateway and broker faults loses nothing - converges - reports all"
+          * doctest::test_suite("heavy")) {
+    // Too heavy for a sanitized cluster on 2 cores (suite "heavy": the plain build runs it): process faults
+    // repeated under load: starved.
     TempDir tmp("chaos-it");
     const auto noCluster = tmp.path / "no-cluster";  // nothing runs there: the tool starts its own
     const auto out = tmp.path / "out";

@@ -5,11 +5,8 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdlib>
 #include <fstream>
-#include <iostream>
 #include <iterator>
-#include <string_view>
 #include <thread>
 
 #include <doctest/doctest.h>
@@ -175,17 +172,6 @@ void finishAfterProgress(CommandLoad& load, uint64_t more, Millis timeout) {
     INFO("acknowledged so far: " << load.acked() << " of " << load.total());
     REQUIRE(Cluster::waitFor([&] { return load.acked() >= target; }, timeout));
     load.finish();
-}
-
-bool skippedUnderSanitizers(const std::string& why) {
-#if defined(__SANITIZE_ADDRESS__)
-    if (const char* all = std::getenv("JUPITER_SANITIZED_HEAVY"); all && std::string_view(all) == "1") return false;
-    std::cout << "SKIPPED: under the sanitizers (JUPITER_SANITIZED_HEAVY=1 runs it): " << why << std::endl;
-    return true;
-#else
-    (void)why;
-    return false;
-#endif
 }
 
 }  // namespace jupiter::testing

@@ -17,11 +17,6 @@ namespace jupiter::testing {
 long findLine(const std::vector<std::string>& lines, std::initializer_list<std::string> parts, long from = 0);
 // Waits (up to 10 s) for such a line.
 bool waitForLine(Cluster& c, std::initializer_list<std::string> parts, long from = 0);
-// In the AddressSanitizer build (CI's second run), a scenario too heavy for a sanitized cluster on
-// 2 cores prints "SKIPPED: under the sanitizers (...): why" (CTest counts it skipped) and returns true
-// unless JUPITER_SANITIZED_HEAVY=1 (to measure or debug it sanitized);
-// the plain build always runs it. The reason stays beside the test it excuses.
-bool skippedUnderSanitizers(const std::string& why);
 std::string joined(const std::vector<std::string>& lines);
 
 // Stops the load: not one of its queries may have failed (the failures are shown if any did).

@@ -20,7 +20,6 @@
 // Every case here is a scenario (in every CI run) unless it says soak (scripts/soak.sh).
 TEST_SUITE_BEGIN("scenario");
 
-using jupiter::testing::skippedUnderSanitizers;
 
 using namespace jupiter;
 using jupiter::testing::slurp;
@@ -126,8 +125,10 @@ TEST_CASE("operations: SIGHUP makes every daemon reopen its log file after logro
     CHECK(status.exitCode == 0);
 }
 
-TEST_CASE("operations: every daemon stopped with SIGTERM starts again at once on the same ports (metrics included)") {
-    if (skippedUnderSanitizers("every daemon restarted at once: time")) return;
+TEST_CASE("operations: every daemon stopped with SIGTERM starts again at once on the same ports (metrics included)"
+          * doctest::test_suite("heavy")) {
+    // Too heavy for a sanitized cluster on 2 cores (suite "heavy": the plain build runs it): every daemon
+    // restarted at once: time.
     Cluster c;
     // `jupiter kill` reports a node gone once its pidfile lock is free; by then every port it held
     // must be closed, or the restart would find its own metrics port taken.
