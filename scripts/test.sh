@@ -21,6 +21,18 @@ phase() {
   phase_start=$SECONDS
   [ -z "$current" ] || echo "== $current"
 }
+# At the end, passed or not: each phase's minutes (a failed run names the phase it stopped in).
+summary() {
+  local rc=$? failed=${current:-}
+  phase
+  if [ "$rc" -eq 0 ]; then
+    awk -v s=$SECONDS 'BEGIN { printf "== every phase passed, in %.1f min:\n", s / 60 }'
+  else
+    awk -v s=$SECONDS -v p="$failed" 'BEGIN { printf "== FAILED in \"%s\", after %.1f min:\n", p, s / 60 }'
+  fi
+  printf '%s' "$phases"
+}
+trap summary EXIT
 
 phase "build (warnings are errors)"
 # lintian, systemd-analyze, adduser and procps check the Debian package and its units; promtool
@@ -50,6 +62,3 @@ scripts/setup.sh build-asan -DJUPITER_WERROR=ON -DJUPITER_SANITIZE=ON -DCMAKE_BU
 phase "tests under sanitizers: unit, in-process, scenarios"
 ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure -j "$jobs" --timeout 600 -LE "heavy|soak"
-phase
-awk -v s=$SECONDS 'BEGIN { printf "== every phase passed, in %.1f min:\n", s / 60 }'
-printf '%s' "$phases"

@@ -79,7 +79,9 @@ def _port_free(port: int) -> bool:
 def free_port_range(n: int = PORTS_NEEDED) -> int:
     rng = random.Random(os.getpid() ^ int(time.time()))
     for _ in range(200):
-        base = rng.randrange(20000, 60000 - n)
+        # Below Linux's ephemeral range (32768+): an outgoing connection of the cluster itself (or of
+        # anything else) may take any port there, e.g. one of ours between `down` and the next `up`.
+        base = rng.randrange(20000, 32768 - n)
         if all(_port_free(p) for p in range(base, base + n)):
             return base
     raise RuntimeError(f"no {n} consecutive free loopback ports found")
