@@ -37,8 +37,7 @@ Run runChaos(const std::string& args, const std::string& program = "jupiter-chao
 
 TEST_CASE("chaos: a seeded run mixing replica, gateway and broker faults loses nothing - converges - reports all"
           * doctest::test_suite("heavy")) {
-    // Too heavy for a sanitized cluster on 2 cores (suite "heavy": the plain build runs it): process faults
-    // repeated under load: starved.
+    // Heavy, not run sanitized: process faults repeated under load: starved.
     TempDir tmp("chaos-it");
     const auto noCluster = tmp.path / "no-cluster";  // nothing runs there: the tool starts its own
     const auto out = tmp.path / "out";

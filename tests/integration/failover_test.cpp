@@ -86,8 +86,7 @@ TEST_CASE("failover: a SIGSTOPped replica is marked DOWN - masked - and UP again
 
 TEST_CASE("failover: SIGSTOP then kill -9 of the gateway in use - 0 failed queries - every command exactly once"
           * doctest::test_suite("heavy")) {
-    // Too heavy for a sanitized cluster on 2 cores (suite "heavy": the plain build runs it): starved under its
-    // query load.
+    // Heavy, not run sanitized: starved under its query load.
     Cluster c;
     const uint64_t product = createProduct(c);
     const uint64_t total = 5000;

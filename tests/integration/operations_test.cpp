@@ -127,8 +127,7 @@ TEST_CASE("operations: SIGHUP makes every daemon reopen its log file after logro
 
 TEST_CASE("operations: every daemon stopped with SIGTERM starts again at once on the same ports (metrics included)"
           * doctest::test_suite("heavy")) {
-    // Too heavy for a sanitized cluster on 2 cores (suite "heavy": the plain build runs it): every daemon
-    // restarted at once: time.
+    // Heavy, not run sanitized: every daemon restarted at once: time.
     Cluster c;
     // `jupiter kill` reports a node gone once its pidfile lock is free; by then every port it held
     // must be closed, or the restart would find its own metrics port taken.

@@ -44,8 +44,7 @@ bool waitAfterHeal(Cluster& c, std::initializer_list<std::string> parts, long fr
 
 TEST_CASE("partition: the replica in use cut off from everyone (link down) - rerouted, 0 failed queries - it catches "
           "up after healing" * doctest::test_suite("heavy")) {
-    // Too heavy for a sanitized cluster on 2 cores (suite "heavy": the plain build runs it): the lab network's
-    // partitions under load: starved.
+    // Heavy, not run sanitized: the lab network's partitions under load: starved.
     if (skipWithoutLab()) return;
     Cluster c(lean(), {}, /*netns=*/true);
     const uint64_t product = createProduct(c);
@@ -74,8 +73,7 @@ TEST_CASE("partition: the replica in use cut off from everyone (link down) - rer
 
 TEST_CASE("partition: the replica in use cut off from the gateways only - the monitor still sees it, the gateways "
           "stop using it, 0 failed queries" * doctest::test_suite("heavy")) {
-    // Too heavy for a sanitized cluster on 2 cores (suite "heavy": the plain build runs it): the lab network's
-    // partitions under load: starved.
+    // Heavy, not run sanitized: the lab network's partitions under load: starved.
     if (skipWithoutLab()) return;
     Cluster c(lean(), {}, /*netns=*/true);
     const uint64_t product = createProduct(c);
@@ -110,8 +108,7 @@ TEST_CASE("partition: the replica in use cut off from the gateways only - the mo
 
 TEST_CASE("partition: a gateway cut off from the brokers, then one broker cut off - clients move on, nothing lost"
           * doctest::test_suite("heavy")) {
-    // Too heavy for a sanitized cluster on 2 cores (suite "heavy": the plain build runs it): the lab network's
-    // partitions under load: starved.
+    // Heavy, not run sanitized: the lab network's partitions under load: starved.
     if (skipWithoutLab()) return;
     Cluster c(lean(), {}, /*netns=*/true);
     const uint64_t product = createProduct(c);
@@ -154,8 +151,7 @@ TEST_CASE("partition: a gateway cut off from the brokers, then one broker cut of
 TEST_CASE("partition: the command leader cut off from the standbys and etcd but not from clients, then another from "
           "the standbys only - a standby takes over each time, nothing acknowledged is lost, nothing they wrote alone "
           "survives" * doctest::test_suite("heavy")) {
-    // Too heavy for a sanitized cluster on 2 cores (suite "heavy": the plain build runs it): the lab network's
-    // partitions under load: starved.
+    // Heavy, not run sanitized: the lab network's partitions under load: starved.
     if (skipWithoutLab()) return;
     Cluster c(Layout{}, {}, /*netns=*/true);
     const uint64_t product = createProduct(c);
