@@ -4,22 +4,17 @@
 
 #include <sys/stat.h>
 
-#include <fstream>
-
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
 #include "election/etcd_pki.hpp"
 #include "temp_dir.hpp"
+#include "text.hpp"
 
 using namespace jupiter;
+using jupiter::testing::slurp;
 
 namespace {
-
-std::string slurp(const std::filesystem::path& p) {
-    std::ifstream in(p);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
 unsigned modeOf(const std::filesystem::path& p) {
     struct stat st {};
