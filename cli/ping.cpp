@@ -31,21 +31,30 @@ std::vector<std::optional<Pong>> pingAll(zmq::context_t& ctx, const Credentials&
     }
     // Poll every socket in turn without blocking, so each pong is timed when it arrives rather
     // than when a slow neighbour's wait ends (Client does not expose its socket for zmq::poll).
+    // An endpoint whose connection was refused (nothing listens there) cannot answer: it is not
+    // waited for (a cluster that is down is told so at once, not after the timeout).
     const auto deadline = sent + timeout;
     std::vector<std::optional<Pong>> out(endpoints.size());
-    std::size_t answered = 0;
-    while (answered < clients.size() && Steady::now() < deadline) {
+    std::vector<bool> done(endpoints.size(), false);
+    std::size_t settled = 0;
+    while (settled < clients.size() && Steady::now() < deadline) {
         bool progress = false;
         for (std::size_t i = 0; i < clients.size(); ++i) {
-            if (out[i]) continue;
+            if (done[i]) continue;
             auto raw = clients[i]->receiveRaw(Millis(0));
+            if (!raw && clients[i]->connectionRefused()) {
+                done[i] = true;
+                ++settled;
+                progress = true;
+            }
             if (!raw) continue;
             progress = true;
             auto rep = decodeEnvelopeHeader(*raw);
             if (!rep) continue;
             if (rep->id != ids[i] || rep->kind != Kind::Control || rep->name != "pong") continue;
             out[i] = Pong{rep->body, std::chrono::duration_cast<Micros>(Steady::now() - sent)};
-            ++answered;
+            done[i] = true;
+            ++settled;
         }
         if (!progress) std::this_thread::sleep_for(Millis(1));
     }

@@ -21,7 +21,8 @@ struct Pong {
 };
 
 // Pings every endpoint at once and waits at most `timeout` in all; result[i] is endpoint i's
-// pong, or nullopt when it did not answer in time.
+// pong, or nullopt when it did not answer in time or refused the connection (nothing listens
+// there: not waited for).
 std::vector<std::optional<Pong>> pingAll(zmq::context_t& ctx, const Credentials& credentials, const std::vector<std::string>& endpoints,
                                          Millis timeout);
 

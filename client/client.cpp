@@ -26,7 +26,8 @@ Envelope makeRequest(Kind kind, std::string name, Doc body, std::string id) {
 }
 
 namespace {
-constexpr int kHandshakeEvents = ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_SUCCEEDED;
+constexpr int kWatchedEvents = ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_CONNECTED |
+                               ZMQ_EVENT_CONNECT_RETRIED;
 }
 
 Client::Client(zmq::context_t& ctx, const Credentials& credentials, std::string endpoint, Millis reconnectEvery)
@@ -36,15 +37,21 @@ Client::Client(zmq::context_t& ctx, const Credentials& credentials, std::string 
 
 void Client::reconnect() {
     keyRefused_ = false;
-    auto watched = openWatchedClientSocket(ctx_, credentials_, endpoint_, kHandshakeEvents, reconnectEvery_);
+    connected_ = false;
+    connectionRefused_ = false;
+    auto watched = openWatchedClientSocket(ctx_, credentials_, endpoint_, kWatchedEvents, reconnectEvery_);
     sock_ = std::move(watched.socket);
     events_ = std::move(watched.events);
 }
 
-void Client::checkHandshakes() {
+void Client::readSocketEvents() {
     while (auto ev = recvSocketEvent(events_)) {
         if (ev->event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) keyRefused_ = true;
         if (ev->event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) keyRefused_ = false;
+        // A retry before any connection: the first attempt was refused (after one, it is a
+        // reconnection, which says nothing about what listens there now).
+        if (ev->event == ZMQ_EVENT_CONNECTED) connected_ = true;
+        connectionRefused_ = !connected_ && (connectionRefused_ || ev->event == ZMQ_EVENT_CONNECT_RETRIED);
     }
 }
 
@@ -66,7 +73,7 @@ std::optional<std::string> Client::receiveRaw(Millis timeout) {
         const auto left = std::chrono::duration_cast<Millis>(deadline - std::chrono::steady_clock::now());
         if (left.count() < 0 || zmq::poll(items, 2, left) <= 0) return std::nullopt;
         if (items[1].revents & ZMQ_POLLIN) {
-            checkHandshakes();
+            readSocketEvents();
             if (keyRefused_) return std::nullopt;  // no reply will come
         }
         if (items[0].revents & ZMQ_POLLIN) break;
@@ -92,7 +99,7 @@ std::optional<Envelope> Client::receive(Millis timeout) {
 Result<Envelope> Client::call(const Envelope& req, Millis timeout, int attempts) {
     // libzmq does not reconnect after a refused handshake; the key may have been registered
     // since, so a call after a refusal starts on a fresh connection.
-    checkHandshakes();
+    readSocketEvents();
     if (keyRefused_) reconnect();
     for (int attempt = 0; attempt < attempts; ++attempt) {
         if (attempt > 0) reconnect();  // a REQ-like exchange must not reuse a possibly broken socket

@@ -46,19 +46,24 @@ public:
     const std::string& endpoint() const { return endpoint_; }
     // Whether the server refused this client's key during a handshake.
     bool keyRefused() const { return keyRefused_; }
+    // Whether every connection tried so far was refused (nothing listens at the endpoint): no
+    // reply can come until something does. Learnt while receiving.
+    bool connectionRefused() const { return connectionRefused_; }
     // The kKeyRefused error: which node refused which key file, and what to do.
     Error keyRefusedError() const;
 
 private:
     void reconnect();
-    void checkHandshakes();
+    void readSocketEvents();
     zmq::context_t& ctx_;
     Credentials credentials_;
     std::string endpoint_;
     Millis reconnectEvery_;
     zmq::socket_t sock_;
-    zmq::socket_t events_;  // handshake failures of sock_
+    zmq::socket_t events_;  // connections and handshakes of sock_
     bool keyRefused_ = false;
+    bool connected_ = false;
+    bool connectionRefused_ = false;
 };
 
 // Builds a request envelope.
