@@ -25,7 +25,7 @@ std::vector<std::optional<Pong>> pingAll(zmq::context_t& ctx, const Credentials&
     std::vector<std::string> ids;
     const auto sent = Steady::now();
     for (const auto& ep : endpoints) {
-        clients.push_back(std::make_unique<Client>(ctx, credentials, ep));
+        clients.push_back(std::make_unique<Client>(ctx, credentials, ep, Millis(0), ClientWatch::FailedConnects));
         ids.push_back(newRequestId("cli-ping"));
         clients.back()->send(makeRequest(Kind::Control, "ping", Doc::object(), ids.back()));
     }

@@ -26,12 +26,13 @@ Envelope makeRequest(Kind kind, std::string name, Doc body, std::string id) {
 }
 
 namespace {
-constexpr int kWatchedEvents = ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_CONNECTED |
-                               ZMQ_EVENT_CONNECT_RETRIED;
+constexpr int kKeyEvents = ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_SUCCEEDED;
+constexpr int kConnectEvents = ZMQ_EVENT_CONNECTED | ZMQ_EVENT_CONNECT_RETRIED;
 }
 
-Client::Client(zmq::context_t& ctx, const Credentials& credentials, std::string endpoint, Millis reconnectEvery)
-    : ctx_(ctx), credentials_(credentials), endpoint_(std::move(endpoint)), reconnectEvery_(reconnectEvery) {
+Client::Client(zmq::context_t& ctx, const Credentials& credentials, std::string endpoint, Millis reconnectEvery,
+               ClientWatch watch)
+    : ctx_(ctx), credentials_(credentials), endpoint_(std::move(endpoint)), reconnectEvery_(reconnectEvery), watch_(watch) {
     reconnect();
 }
 
@@ -39,7 +40,9 @@ void Client::reconnect() {
     keyRefused_ = false;
     connected_ = false;
     connectionRefused_ = false;
-    auto watched = openWatchedClientSocket(ctx_, credentials_, endpoint_, kWatchedEvents, reconnectEvery_);
+    auto watched = openWatchedClientSocket(
+        ctx_, credentials_, endpoint_, kKeyEvents | (watch_ == ClientWatch::FailedConnects ? kConnectEvents : 0),
+        reconnectEvery_);
     sock_ = std::move(watched.socket);
     events_ = std::move(watched.events);
 }
@@ -48,7 +51,7 @@ void Client::readSocketEvents() {
     while (auto ev = recvSocketEvent(events_)) {
         if (ev->event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) keyRefused_ = true;
         if (ev->event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) keyRefused_ = false;
-        // A retry before any connection: the first attempt was refused (after one, it is a
+        // A retry before any connection: the first attempt failed (after one, it is a
         // reconnection, which says nothing about what listens there now).
         if (ev->event == ZMQ_EVENT_CONNECTED) connected_ = true;
         connectionRefused_ = !connected_ && (connectionRefused_ || ev->event == ZMQ_EVENT_CONNECT_RETRIED);

@@ -23,13 +23,22 @@ std::string newRequestId(std::string_view prefix = "c");
 // on that endpoint): a client learns it from the handshake, within a round trip, not a timeout.
 inline constexpr std::string_view kKeyRefused = "key_refused";
 
+// What a Client learns from its socket's monitor besides refused keys.
+enum class ClientWatch {
+    Keys,             // handshakes only: a long-lived client (a few events a connection)
+    FailedConnects,   // and connects that failed (connectionRefused): a short-lived probe only, as
+                      // libzmq reports every retry (~7 a second while nothing listens) and blocks
+                      // its I/O thread once ~2,000 are left unread
+};
+
 class Client {
 public:
     // `credentials` (copied) say which key this client proves and which server keys it trusts;
     // `endpoint` must be a configured node's (curve mode).
     // `reconnectEvery` (0: libzmq's 100 ms): how soon a refused connection is tried again (a node
     // being started binds its endpoint a moment later).
-    Client(zmq::context_t& ctx, const Credentials& credentials, std::string endpoint, Millis reconnectEvery = Millis(0));
+    Client(zmq::context_t& ctx, const Credentials& credentials, std::string endpoint, Millis reconnectEvery = Millis(0),
+           ClientWatch watch = ClientWatch::Keys);
 
     // Sends `req` and returns the reply (kind reply or error) with the same id. Errors: code
     // "unavailable" when no reply came after `attempts` tries of `timeout` each; kKeyRefused when
@@ -46,8 +55,9 @@ public:
     const std::string& endpoint() const { return endpoint_; }
     // Whether the server refused this client's key during a handshake.
     bool keyRefused() const { return keyRefused_; }
-    // Whether every connection tried so far was refused (nothing listens at the endpoint): no
-    // reply can come until something does. Learnt while receiving.
+    // With ClientWatch::FailedConnects: whether every connection tried so far failed (refused:
+    // nothing listens at the endpoint; or no route to it), so no reply can come until one
+    // succeeds. Learnt while receiving. Always false with ClientWatch::Keys.
     bool connectionRefused() const { return connectionRefused_; }
     // The kKeyRefused error: which node refused which key file, and what to do.
     Error keyRefusedError() const;
@@ -59,6 +69,7 @@ private:
     Credentials credentials_;
     std::string endpoint_;
     Millis reconnectEvery_;
+    ClientWatch watch_;
     zmq::socket_t sock_;
     zmq::socket_t events_;  // connections and handshakes of sock_
     bool keyRefused_ = false;

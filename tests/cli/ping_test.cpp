@@ -16,17 +16,23 @@ using jupiter::testing::closedEndpoint;
 using jupiter::testing::FakeServer;
 using jupiter::testing::StoppedServer;
 
-TEST_CASE("client: a refused connection is known while receiving - a listening server's is not refused") {
+TEST_CASE("client: a refused connection is known while receiving, when asked - a listening server's is not "
+          "refused") {
     zmq::context_t ctx(1);
-    Client refused(ctx, Credentials::none(), closedEndpoint());
+    Client refused(ctx, Credentials::none(), closedEndpoint(), Millis(0), ClientWatch::FailedConnects);
     const auto deadline = std::chrono::steady_clock::now() + Millis(5000);
     while (!refused.connectionRefused() && std::chrono::steady_clock::now() < deadline) refused.receiveRaw(Millis(10));
     CHECK(refused.connectionRefused());
 
     StoppedServer stopped;
-    Client waiting(ctx, Credentials::none(), stopped.endpoint());
+    Client waiting(ctx, Credentials::none(), stopped.endpoint(), Millis(0), ClientWatch::FailedConnects);
     CHECK_FALSE(waiting.receiveRaw(Millis(200)));
     CHECK_FALSE(waiting.connectionRefused());
+
+    // A long-lived client does not ask (libzmq reports every retry): it never says so.
+    Client unasked(ctx, Credentials::none(), closedEndpoint());
+    CHECK_FALSE(unasked.receiveRaw(Millis(200)));
+    CHECK_FALSE(unasked.connectionRefused());
 }
 
 TEST_CASE("cli ping: an endpoint that refuses the connection is not waited for - one that answers is timed - a "

@@ -21,8 +21,10 @@
 #include <zmq.hpp>
 
 #include "bus/request.hpp"
-#include "client/client.hpp"
+#include "common/clock.hpp"
+#include "common/result.hpp"
 #include "common/zmq_util.hpp"
+#include "schemas/envelope.hpp"
 
 namespace jupiter::testing {
 
