@@ -46,8 +46,9 @@ public:
         items_.push_back(std::move(row));
         return true;
     }
-    Doc finish() && {
-        Doc out{{"items", std::move(items_)}};
+    // {field: the rows, next_after: the last row's id when more follow}.
+    Doc finish(const char* field = "items") && {
+        Doc out{{field, std::move(items_)}};
         if (more_) out["next_after"] = lastId_;
         return out;
     }
@@ -190,18 +191,22 @@ Result<Doc> productsList(const Doc& body, ReadView& view) {
     return std::move(page).finish();
 }
 
+// The product and one page of its stock entries: a product received thousands of times must not
+// cost a replica thousands of records per query (its event loop would miss heartbeats meanwhile).
 Result<Doc> productGet(const Doc& body, ReadView& view) {
     const uint64_t id = idOf(body);
+    auto paging = takePaging(body);
+    if (!paging) return paging.error();
     auto p = loadProduct(view, id);
     if (!p) return notFound("product", id, "id");
-    Doc entries = Doc::array();
-    view.scan(keys::entries(id), "", [&](std::string_view key, std::string_view value) {
+    Page page(paging->limit);
+    const std::string start = paging->after ? keys::entry(id, paging->after) : std::string();
+    view.scan(keys::entries(id), start, [&](std::string_view key, std::string_view value) {
         StockEntry e = entryFromDoc(decodeRecord(key, value));
-        entries.push_back(Doc{{"entry", e.entry}, {"quantity", e.quantity}, {"at", e.at}});
-        return true;
+        return page.add(e.entry, Doc{{"entry", e.entry}, {"quantity", e.quantity}, {"at", e.at}});
     });
     Doc out = productRow(*p);
-    out["entries"] = std::move(entries);
+    out.update(std::move(page).finish("entries"));
     return out;
 }
 

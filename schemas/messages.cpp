@@ -118,7 +118,10 @@ std::vector<MessageSpec> build() {
     c.push_back({Kind::Query, "seller.get", "one seller with its sales count and total",
                  {{"id", U, true, "seller id"}}});
     c.push_back({Kind::Query, "products.list", "the inventory: products with stock and value", withPaging({})});
-    c.push_back({Kind::Query, "product.get", "one product with its stock entries", {{"id", U, true, "product id"}}});
+    c.push_back({Kind::Query, "product.get", "one product with a page of its stock entries",
+                 {{"id", U, true, "product id"},
+                  {"limit", U, false, "max stock entries (default 100, max 1000)"},
+                  {"after", U, false, "return the entries whose `entry` is greater than this"}}});
     c.push_back({Kind::Query, "inventory.value", "total inventory value (sum of price x stock)", {}});
 
     // ---- replies and errors
@@ -248,7 +251,10 @@ std::vector<MessageSpec> build() {
         plus(sellerRow, {{"sales_count", U, true, "the seller's sales"},
                          {"sales_total_cents", I, true, "their total at the products' current prices"}});
     replyOf(Kind::Query, "product.get") =
-        plus(productRow, {{"entries", A, true, "its stock entries: [{entry, quantity, at (ms, UTC)}]"}});
+        plus(productRow, {{"entries", A, true, "its stock entries by `entry` ascending, at most `limit`: [{entry, "
+                                               "quantity, at (ms, UTC)}]"},
+                          {"next_after", U, false, "present when more entries follow: send it as `after` for the next "
+                                                   "page"}});
     replyOf(Kind::Query, "inventory.value") = {{"total_cents", I, true, "sum of price_cents x stock"},
                                                {"products", U, true, "number of products"},
                                                {"units", I, true, "units in stock, all products"}};

@@ -137,6 +137,18 @@ TEST_CASE("domain: products.list - product.get with entries - and inventory.valu
     CHECK(beans["value_cents"] == 40000);
     CHECK(beans["entries"] == Doc::array({Doc{{"entry", 2}, {"quantity", 100}, {"at", 1'700'000'000'000}},
                                           Doc{{"entry", 3}, {"quantity", 8}, {"at", 77}}}));
+    CHECK_FALSE(beans.contains("next_after"));
+    // Entries come a page at a time (a product received thousands of times is answered in bounded work).
+    auto first = b.d.ask("product.get", Doc{{"id", 2}, {"limit", 1}});
+    CHECK(first["entries"] == Doc::array({Doc{{"entry", 2}, {"quantity", 100}, {"at", 1'700'000'000'000}}}));
+    CHECK(first["next_after"] == 2);
+    CHECK(first["stock"] == 100);
+    auto rest = b.d.ask("product.get", Doc{{"id", 2}, {"limit", 1}, {"after", 2}});
+    CHECK(rest["entries"] == Doc::array({Doc{{"entry", 3}, {"quantity", 8}, {"at", 77}}}));
+    CHECK_FALSE(rest.contains("next_after"));
+    auto tooMany = b.d.query("product.get", Doc{{"id", 2}, {"limit", 1001}});
+    REQUIRE_FALSE(tooMany.ok());
+    CHECK(tooMany.error().code == "bad_field");
     auto missing = b.d.query("product.get", Doc{{"id", 5}});
     REQUIRE_FALSE(missing.ok());
     CHECK(missing.error().code == "not_found");
