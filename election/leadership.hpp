@@ -47,8 +47,6 @@ public:
 private:
     Millis safety_;
     std::optional<TimePoint> validUntil_;
-    uint64_t fenceRevision_ = 0;
-    std::optional<TimePoint> fenceUntil_;
 };
 
 // What the command node's loop knows about leadership (fed by the elector's reports).
