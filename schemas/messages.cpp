@@ -13,7 +13,6 @@ constexpr auto U = FieldType::UInt;
 constexpr auto I = FieldType::Int;
 constexpr auto N = FieldType::Number;
 constexpr auto B = FieldType::Bool;
-constexpr auto M = FieldType::Map;
 constexpr auto A = FieldType::Array;
 
 std::vector<MessageSpec> build() {
