@@ -10,12 +10,8 @@
 
 #include "common/heap.hpp"
 
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(JUPITER_SANITIZED)  // AddressSanitizer's allocator (CMakeLists.txt, JUPITER_SANITIZE)
 #define JUPITER_OWN_ALLOCATOR 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define JUPITER_OWN_ALLOCATOR 1
-#endif
 #endif
 
 using namespace jupiter;

@@ -18,11 +18,12 @@ using namespace jupiter::testing;
 TEST_CASE("client library: an out-of-tree program built against the installed files (CMake and pkg-config) works") {
     const std::string build = std::string(JUPITER_BIN_DIR) + "/..";
     const std::string out = fmt::format("/tmp/jupiter-client-library-{}", getpid());
+    // The examples are compiled by the compiler that built the library (CXX: CMake and the script's
+    // pkg-config line both read it).
+    std::string flags = fmt::format("CXX='{}' ", JUPITER_CXX_COMPILER);
 #if defined(JUPITER_SANITIZER_FLAGS)
     // The library is built with the sanitizers here: a program that loads it must be too.
-    const std::string flags = fmt::format("JUPITER_EXAMPLE_FLAGS='{}' ", JUPITER_SANITIZER_FLAGS);
-#else
-    const std::string flags;
+    flags += fmt::format("JUPITER_EXAMPLE_FLAGS='{}' ", JUPITER_SANITIZER_FLAGS);
 #endif
     auto built = runShell(fmt::format("{}bash '{}/tests/packaging/client_library_test.sh' '{}' '{}' 2>&1", flags,
                                       JUPITER_SOURCE_DIR, build, out));

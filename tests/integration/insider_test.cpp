@@ -39,7 +39,7 @@ namespace {
 // quarantine of freed blocks add their own megabytes to every daemon's resident size, so the
 // sanitized build checks twice the budget: a leak or an unbounded growth still goes far past it,
 // and the plain build checks the budget itself.
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(JUPITER_SANITIZED)
 constexpr uint64_t kBudgetKib = 2 * 64 * 1024;
 #else
 constexpr uint64_t kBudgetKib = 64 * 1024;
@@ -339,7 +339,7 @@ TEST_CASE("insider: an outsider's half-sent frames (100 connections each announc
                 " MiB resident while 200 half-sent frames are held");
         CHECK(rss > 0);
         // At most the 100 frames read (12.5 MiB) and slack; the old limits let this grow by 400 MiB.
-#if defined(__SANITIZE_ADDRESS__)  // ASan's shadow memory and quarantine are outside the budget
+#if defined(JUPITER_SANITIZED)  // ASan's shadow memory and quarantine are outside the budget
         CHECK(rss < before + 64 * 1024);
 #else
         CHECK(rss < before + 32 * 1024);

@@ -5,7 +5,8 @@
 # Usage: client_library_test.sh BUILD_DIR OUT_DIR; the two programs are OUT_DIR/cmake-example and
 # OUT_DIR/pkgconfig-example (each runs against a cluster: tests/integration/client_library_test.cpp).
 # JUPITER_EXAMPLE_FLAGS: compiler and linker flags for the examples (a program that loads a library
-# built with the sanitizers must itself be built with them, or ASan aborts it).
+# built with the sanitizers must itself be built with them, or ASan aborts it); CXX: the compiler
+# (c++ when unset; the library's own, since each compiler's sanitizers have their own runtime).
 set -euo pipefail
 build=$(cd "$1" && pwd)
 out=$2
@@ -30,6 +31,6 @@ cp "$out/cmake-build/jupiter-client-example" "$out/cmake-example"
 
 pc=$(dirname "$(find "$prefix" -name jupiter-client.pc | head -1)")
 # shellcheck disable=SC2046,SC2086
-c++ -std=c++20 -O1 $flags -o "$out/pkgconfig-example" "$src/examples/client/main.cpp" \
+${CXX:-c++} -std=c++20 -O1 $flags -o "$out/pkgconfig-example" "$src/examples/client/main.cpp" \
   $(PKG_CONFIG_PATH="$pc" pkg-config --cflags --libs jupiter-client) -Wl,-rpath,"$(dirname "$lib")"
 echo "built against $prefix: $out/cmake-example $out/pkgconfig-example"
