@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 build=${1:-build}
 shift || true
 
-packages=(build-essential cmake ninja-build pkg-config libzmq3-dev cppzmq-dev libczmq-dev libmsgpack-cxx-dev librocksdb-dev
+packages=(build-essential clang cmake ninja-build pkg-config libzmq3-dev cppzmq-dev libczmq-dev libmsgpack-cxx-dev librocksdb-dev
           libfmt-dev libspdlog-dev doctest-dev libcli11-dev libtomlplusplus-dev nlohmann-json3-dev
           libcurl4-openssl-dev libssl-dev libsodium-dev etcd-server etcd-client help2man
           prometheus-cpp-dev iproute2)
@@ -25,7 +25,11 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# A unity build (sources compiled eight to a unit) takes 44 % less time from scratch on 2 cores
-# (377 s against 671 s): what CI and a first build pay. -DCMAKE_UNITY_BUILD=OFF for edit-compile.
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_UNITY_BUILD=ON "$@" >/dev/null
+# A unity build (sources compiled eight to a unit) takes about half the time from scratch on 2
+# cores (the sanitized one: 2.6 min against 5.5): what CI and a first build pay.
+# -DCMAKE_UNITY_BUILD=OFF for edit-compile.
+# Compiled by Clang ($CXX to choose another; GCC 12 builds it too): it compiles this code in about
+# 60 % of GCC's time (gateway_node.cpp at -O2: 6.4 s against 10.5; sanitized: 5.3 against 11.7).
+cmake -S . -B "$build" -G Ninja -DCMAKE_CXX_COMPILER="${CXX:-clang++}" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCMAKE_UNITY_BUILD=ON "$@" >/dev/null
 ninja -C "$build"
