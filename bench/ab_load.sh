@@ -17,7 +17,7 @@ for bin in "$@"; do
     sleep 2
     echo "== $bin"
     "$bench" queries --dir "$dir" --seed --clients 64 --duration "$ms" --quiet
-    "$bench" queries --dir "$dir" --clients 64 --duration "$ms" --quiet --replica 0
+    "$bench" queries --dir "$dir" --clients 64 --duration "$ms" --quiet --replica 1
     "$bench" commands --dir "$dir" --seed --clients 64 --duration "$ms" --quiet
     "$bench" queries --dir "$dir" --clients 1 --duration "$ms" --quiet
     "$bin/jupiter" --dir "$dir" down >/dev/null 2>&1 || true
