@@ -98,8 +98,8 @@ ChaosRun runExperiment(zmq::context_t& ctx, const bench::ClusterControl& cluster
     spec.requestTimeout = kQueryTimeout;
     std::atomic<bool> stopLoad{false};
     spec.stop = &stopLoad;
-    // Half short product listings, half whole-inventory sums: answers whose size does not grow with
-    // the run (product.get of the probe would, with every stock entry the command stream adds).
+    // Half short product listings, half whole-inventory sums: answers of the same size all run long
+    // (product.get of the probe would grow to a page of 100 stock entries as the command stream adds them).
     // minSeq makes a replica that has not yet seen the probe wait for it.
     spec.make = [&probe](uint64_t n) {
         Envelope e = n % 2 == 0 ? makeRequest(Kind::Query, "products.list", {{"limit", 10}}, "")

@@ -64,12 +64,16 @@ std::string renderQueryReply(const Envelope& reply) {
         if (b.contains("next_after"))
             out += fmt::format("(more rows follow: repeat with after={})\n", formatCell("next_after", b["next_after"]));
     } else if (b.is_object()) {
-        out += renderTable(Doc::array({b}));
+        Doc row = b;
+        row.erase("next_after");  // a page of a nested list (product.get's entries): said below it
+        out += renderTable(Doc::array({row}));
         for (auto it = b.begin(); it != b.end(); ++it) {
             if (!isListOfMaps(*it)) continue;
             out += fmt::format("\n{}:\n", it.key());
             out += renderTable(*it);
         }
+        if (b.contains("next_after"))
+            out += fmt::format("(more rows follow: repeat with after={})\n", formatCell("next_after", b["next_after"]));
     } else {
         out += b.dump(2) + "\n";
     }

@@ -206,7 +206,8 @@ Result<Doc> productGet(const Doc& body, ReadView& view) {
         return page.add(e.entry, Doc{{"entry", e.entry}, {"quantity", e.quantity}, {"at", e.at}});
     });
     Doc out = productRow(*p);
-    out.update(std::move(page).finish("entries"));
+    Doc entries = std::move(page).finish("entries");
+    for (auto& [key, value] : entries.items()) out[key] = std::move(value);
     return out;
 }
 

@@ -13,7 +13,7 @@ namespace jupiter {
 // Answers query `name` (body already schema-checked) from `view`. Errors: "not_found" for a missing
 // id, "bad_field" for a limit of 0 or above 1000, "unknown_message" for a name that is no query.
 // Lists are ordered by id and paged: at most `limit` rows with id > `after`, and "next_after" (the
-// last id returned) only when more rows follow.
+// last id returned) only when more rows follow; product.get pages its stock entries the same way.
 Result<Doc> runQuery(std::string_view name, const Doc& body, ReadView& view);
 
 }  // namespace jupiter

@@ -244,7 +244,8 @@ std::vector<MessageSpec> build() {
     replyOf(Kind::Query, "sellers.list") =
         page("the sellers, by id ascending, at most `limit`: id, first_name, last_name, doc_type, doc_number, phone");
     replyOf(Kind::Query, "products.list") =
-        page("the products, by id ascending, at most `limit`, each as product.get's reply without `entries`");
+        page("the products, by id ascending, at most `limit`, each as product.get's reply without `entries` and "
+             "`next_after`");
     replyOf(Kind::Query, "sale.get") = saleRow;
     replyOf(Kind::Query, "seller.get") =
         plus(sellerRow, {{"sales_count", U, true, "the seller's sales"},

@@ -92,7 +92,8 @@ before a CURVE handshake succeeds.
 - Unknown body fields are refused (`bad_field` naming the field); a field of the wrong msgpack type
   too (an unsigned integer field takes a non-negative integer; a number field an integer or a float).
 - List queries return at most `limit` rows (default 100, at most 1000) in `items`, by id ascending,
-  and `next_after` when more follow: send it as `after` for the next page.
+  and `next_after` when more follow: send it as `after` for the next page. `product.get` pages its
+  stock `entries` the same way (by `entry`), so no answer grows with the history.
 
 ### Request ids, resends and read-your-writes
 

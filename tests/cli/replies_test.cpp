@@ -71,6 +71,21 @@ TEST_CASE("cli: a single-object query prints the object - then each nested list 
           "    1        40  2023-11-14T22:13:20.123Z\n"
           "served by query-1 at seq 3\n");
     CHECK(contains(renderQueryReply(reply(Kind::Reply, "inventory.value", {{"total_cents", 5}})), "served by ? at seq ?"));
+
+    // One page of the entries: where the next one starts is said under them, not as a column.
+    Doc paged = body;
+    paged["next_after"] = 1;
+    CHECK(renderQueryReply(reply(Kind::Reply, "product.get", paged, 3, "query-1")) ==
+          "id  code  stock  value\n"
+          "--  ----  -----  -----\n"
+          " 1  P1       40  60.00\n"
+          "\n"
+          "entries:\n"
+          "entry  quantity  at\n"
+          "-----  --------  ------------------------\n"
+          "    1        40  2023-11-14T22:13:20.123Z\n"
+          "(more rows follow: repeat with after=1)\n"
+          "served by query-1 at seq 3\n");
 }
 
 TEST_CASE("cli: --json prints the whole envelope") {
