@@ -37,7 +37,7 @@ phase "build (warnings are errors)"
 # lintian, systemd-analyze, adduser and procps check the Debian package and its units; promtool
 # (prometheus) checks every daemon's metrics; python3-zmq, python3-msgpack and python3-pytest run
 # the Python client's tests; chromium, chromium-driver and python3-selenium the console's test in a
-# real headless browser; libclang-rt-14-dev is Clang's sanitizer runtime.
+# real headless browser.
 # This build compiles one file at a time (not a unity build), so a file that does not include what
 # it uses fails here; the sanitized build below is a unity build (eight files a unit), so two files
 # that define the same name fail there. Both are compiled by Clang (scripts/setup.sh): 5.8 min for
@@ -47,7 +47,7 @@ phase "build (warnings are errors)"
 # per file; a backtrace still names files and lines. Test code is compiled unoptimised in both
 # builds (tests/CMakeLists.txt), and the sanitized build's programs are not position-independent
 # (they start in half the time).
-JUPITER_EXTRA_PACKAGES="lintian systemd adduser procps dpkg-dev prometheus python3-zmq python3-msgpack python3-pytest chromium chromium-driver python3-selenium libclang-rt-14-dev" \
+JUPITER_EXTRA_PACKAGES="lintian systemd adduser procps dpkg-dev prometheus python3-zmq python3-msgpack python3-pytest chromium chromium-driver python3-selenium" \
   scripts/setup.sh build -DJUPITER_WERROR=ON -DCMAKE_UNITY_BUILD=OFF "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG"
 phase "tests: unit, in-process, package"
 ctest --test-dir build --output-on-failure -j "$jobs" --timeout 300 -LE "scenario|soak"
