@@ -1,5 +1,5 @@
 # Read by CTest (a TEST_INCLUDE_FILES entry of tests/), after the doctest discovery of each binary:
-# labels every test with its doctest test suite ("inprocess", "scenario", "soak"), so that
+# labels every test with its doctest test suite ("inprocess", "scenario", "heavy", "soak"), so that
 # `ctest -L scenario` or `-LE soak` pick tests by what they are, not by their names. One run of a
 # binary per suite. (doctest_discover_tests' ADD_LABELS asks once per test, through a name filter
 # that splits names at their commas.)

@@ -35,7 +35,9 @@ Run runChaos(const std::string& args, const std::string& program = "jupiter-chao
 
 }  // namespace
 
-TEST_CASE("chaos: a seeded run mixing replica, gateway and broker faults loses nothing - converges - reports all") {
+TEST_CASE("chaos: a seeded run mixing replica, gateway and broker faults loses nothing - converges - reports all"
+          * doctest::test_suite("heavy")) {
+    // Heavy, not run sanitized: process faults repeated under load: starved.
     TempDir tmp("chaos-it");
     const auto noCluster = tmp.path / "no-cluster";  // nothing runs there: the tool starts its own
     const auto out = tmp.path / "out";

@@ -84,7 +84,9 @@ TEST_CASE("failover: a SIGSTOPped replica is marked DOWN - masked - and UP again
     requireNoFailedQueries(load);
 }
 
-TEST_CASE("failover: SIGSTOP then kill -9 of the gateway in use - 0 failed queries - every command exactly once") {
+TEST_CASE("failover: SIGSTOP then kill -9 of the gateway in use - 0 failed queries - every command exactly once"
+          * doctest::test_suite("heavy")) {
+    // Heavy, not run sanitized: starved under its query load.
     Cluster c;
     const uint64_t product = createProduct(c);
     const uint64_t total = 5000;

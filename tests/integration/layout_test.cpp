@@ -79,13 +79,18 @@ Doc chaosRun(int n) {
 
 }  // namespace
 
-TEST_CASE("layout: five replicas - commands reach all five and they agree") {
+TEST_CASE("layout: five replicas - commands reach all five and they agree" * doctest::test_suite("heavy")) {
+    // Heavy, not run sanitized: five sanitized replicas under load starve on 2 cores; the code paths are the
+    // three-replica scenarios'.
     Cluster c(replicas(5));
     CHECK(c.replicas() == std::vector<std::string>{"query-1", "query-2", "query-3", "query-4", "query-5"});
     commandsReachEveryReplica(c);
 }
 
-TEST_CASE("layout: five replicas - kill -9 and SIGSTOP walk the configured order - fail-back goes to the first") {
+TEST_CASE("layout: five replicas - kill -9 and SIGSTOP walk the configured order - fail-back goes to the first"
+          * doctest::test_suite("heavy")) {
+    // Heavy, not run sanitized: five sanitized replicas under load starve on 2 cores; the code paths are the
+    // three-replica scenarios'.
     Cluster c(replicas(5));
     createProduct(c);
     REQUIRE(waitForLine(c, {"gateway-1 REROUTE", "-> query-1"}));
@@ -117,18 +122,26 @@ TEST_CASE("layout: five replicas - kill -9 and SIGSTOP walk the configured order
     requireNoFailedQueries(load);
 }
 
-TEST_CASE("layout: five replicas - kill -9 of the command node mid-burst loses nothing on any replica") {
+TEST_CASE("layout: five replicas - kill -9 of the command node mid-burst loses nothing on any replica"
+          * doctest::test_suite("heavy")) {
+    // Heavy, not run sanitized: five sanitized replicas under load starve on 2 cores; the code paths are the
+    // three-replica scenarios'.
     Cluster c(replicas(5));
     commandNodeKilledMidBurst(c, 2000, 8, 300);
 }
 
-TEST_CASE("layout: one replica - commands reach it - it agrees with the write model") {
+TEST_CASE("layout: one replica - commands reach it - it agrees with the write model" * doctest::test_suite("heavy")) {
+    // Heavy, not run sanitized: one replica: the same code paths as the three-replica scenarios, which run
+    // sanitized.
     Cluster c(replicas(1));
     CHECK(c.replicas() == std::vector<std::string>{"query-1"});
     commandsReachEveryReplica(c);
 }
 
-TEST_CASE("layout: one replica - kill -9 and SIGSTOP make queries fail clearly - it serves again when back") {
+TEST_CASE("layout: one replica - kill -9 and SIGSTOP make queries fail clearly - it serves again when back"
+          * doctest::test_suite("heavy")) {
+    // Heavy, not run sanitized: one replica: the same code paths as the three-replica scenarios, which run
+    // sanitized.
     Cluster c(replicas(1));
     createProduct(c);
     REQUIRE(waitForLine(c, {"gateway-1 REROUTE", "-> query-1"}));
@@ -160,7 +173,9 @@ TEST_CASE("layout: one replica - kill -9 and SIGSTOP make queries fail clearly -
     requireNoFailedQueries(load);
 }
 
-TEST_CASE("layout: one replica - kill -9 of the command node mid-burst loses nothing") {
+TEST_CASE("layout: one replica - kill -9 of the command node mid-burst loses nothing" * doctest::test_suite("heavy")) {
+    // Heavy, not run sanitized: one replica: the same code paths as the three-replica scenarios, which run
+    // sanitized.
     Cluster c(replicas(1));
     commandNodeKilledMidBurst(c, 2000, 8, 300);
 }
@@ -175,7 +190,9 @@ TEST_CASE("layout: chaos on one replica skips every fault - it never takes the l
     CHECK(report["faults"].empty());
 }
 
-TEST_CASE("layout: two command nodes - one leads, the other holds a synchronous copy of every command") {
+TEST_CASE("layout: two command nodes - one leads, the other holds a synchronous copy of every command"
+          * doctest::test_suite("heavy")) {
+    // Heavy, not run sanitized: the same code paths as the standby scenarios, which run sanitized.
     Layout two;
     two.commands = 2;
     Cluster c(two);

@@ -125,7 +125,9 @@ TEST_CASE("operations: SIGHUP makes every daemon reopen its log file after logro
     CHECK(status.exitCode == 0);
 }
 
-TEST_CASE("operations: every daemon stopped with SIGTERM starts again at once on the same ports (metrics included)") {
+TEST_CASE("operations: every daemon stopped with SIGTERM starts again at once on the same ports (metrics included)"
+          * doctest::test_suite("heavy")) {
+    // Heavy, not run sanitized: every daemon restarted at once: time.
     Cluster c;
     // `jupiter kill` reports a node gone once its pidfile lock is free; by then every port it held
     // must be closed, or the restart would find its own metrics port taken.

@@ -43,7 +43,8 @@ bool waitAfterHeal(Cluster& c, std::initializer_list<std::string> parts, long fr
 }  // namespace
 
 TEST_CASE("partition: the replica in use cut off from everyone (link down) - rerouted, 0 failed queries - it catches "
-          "up after healing") {
+          "up after healing" * doctest::test_suite("heavy")) {
+    // Heavy, not run sanitized: the lab network's partitions under load: starved.
     if (skipWithoutLab()) return;
     Cluster c(lean(), {}, /*netns=*/true);
     const uint64_t product = createProduct(c);
@@ -71,7 +72,8 @@ TEST_CASE("partition: the replica in use cut off from everyone (link down) - rer
 }
 
 TEST_CASE("partition: the replica in use cut off from the gateways only - the monitor still sees it, the gateways "
-          "stop using it, 0 failed queries") {
+          "stop using it, 0 failed queries" * doctest::test_suite("heavy")) {
+    // Heavy, not run sanitized: the lab network's partitions under load: starved.
     if (skipWithoutLab()) return;
     Cluster c(lean(), {}, /*netns=*/true);
     const uint64_t product = createProduct(c);
@@ -104,7 +106,9 @@ TEST_CASE("partition: the replica in use cut off from the gateways only - the mo
     CHECK(findLine(c.transitions(), {"Z query-1 DOWN"}, mark) < 0);
 }
 
-TEST_CASE("partition: a gateway cut off from the brokers, then one broker cut off - clients move on, nothing lost") {
+TEST_CASE("partition: a gateway cut off from the brokers, then one broker cut off - clients move on, nothing lost"
+          * doctest::test_suite("heavy")) {
+    // Heavy, not run sanitized: the lab network's partitions under load: starved.
     if (skipWithoutLab()) return;
     Cluster c(lean(), {}, /*netns=*/true);
     const uint64_t product = createProduct(c);
@@ -146,7 +150,8 @@ TEST_CASE("partition: a gateway cut off from the brokers, then one broker cut of
 
 TEST_CASE("partition: the command leader cut off from the standbys and etcd but not from clients, then another from "
           "the standbys only - a standby takes over each time, nothing acknowledged is lost, nothing they wrote alone "
-          "survives") {
+          "survives" * doctest::test_suite("heavy")) {
+    // Heavy, not run sanitized: the lab network's partitions under load: starved.
     if (skipWithoutLab()) return;
     Cluster c(Layout{}, {}, /*netns=*/true);
     const uint64_t product = createProduct(c);

@@ -53,7 +53,9 @@ std::vector<std::string> starvedNodes(const Cluster& c, const std::vector<std::s
 
 }  // namespace
 
-TEST_CASE("standby command nodes: kill -9 of the leader mid-burst, three times - nothing lost or doubled, converged") {
+TEST_CASE("standby command nodes: kill -9 of the leader mid-burst, three times - nothing lost or doubled, converged"
+          * doctest::test_suite("heavy")) {
+    // Heavy, not run sanitized: three leader kills under 16 clients: starved.
     Cluster c(threeCommandNodes());
     const uint64_t product = createProduct(c);
     QueryLoad queries(c.ctx(), c.credentials(), c.gateways(), 2);
@@ -123,7 +125,9 @@ TEST_CASE("standby command nodes: a stopped leader is replaced before its lease 
     requireConverged(c);  // the old leaders' stores included
 }
 
-TEST_CASE("standby command nodes: a lost standby and etcd member go unnoticed - with no standby commands are refused") {
+TEST_CASE("standby command nodes: a lost standby and etcd member go unnoticed - with no standby commands are refused"
+          * doctest::test_suite("heavy")) {
+    // Heavy, not run sanitized: thousands of commands around faults covered elsewhere: time.
     // "Unnoticed" is checked in a trial where nothing else happened: a surviving node starved of CPU
     // (seen in the monitor's log) is a second fault, and a leader change or a refused command is then
     // right. Such a trial is run again, three at most: a loss that is noticed fails every trial.
@@ -287,7 +291,9 @@ bool settledAfterWedges(Cluster& c) {
 }  // namespace
 
 TEST_CASE("standby command nodes: a leader whose event loop is stuck steps down - another leads, every acknowledged "
-          "command once - and it follows once its loop runs again") {
+          "command once - and it follows once its loop runs again" * doctest::test_suite("heavy")) {
+    // Heavy, not run sanitized: a chain of leaders wedged 2 s each: a sanitized cluster on 2 cores once found no
+    // leader within 15 s (1 of 8 runs); the elector's wedge rule runs sanitized in elector_core_test.
     // Every command node has the hook (whichever leads first): once it has led a second, its loop
     // stops for 2 s, once - so the next leader's loop stops too, and the load outlives both.
     auto hooks = [](std::string toml) {
