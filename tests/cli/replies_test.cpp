@@ -59,33 +59,23 @@ TEST_CASE("cli: a list query prints its rows - a paging hint and who served it")
 TEST_CASE("cli: a single-object query prints the object - then each nested list as its own table") {
     const Doc body = Doc::parse(R"({"id": 1, "code": "P1", "stock": 40, "value_cents": 6000,
                                     "entries": [{"entry": 1, "quantity": 40, "at": 1700000000123}]})");
+    const std::string tables = "id  code  stock  value\n"
+                               "--  ----  -----  -----\n"
+                               " 1  P1       40  60.00\n"
+                               "\n"
+                               "entries:\n"
+                               "entry  quantity  at\n"
+                               "-----  --------  ------------------------\n"
+                               "    1        40  2023-11-14T22:13:20.123Z\n";
     const std::string out = renderQueryReply(reply(Kind::Reply, "product.get", body, 3, "query-1"));
-    CHECK(out ==
-          "id  code  stock  value\n"
-          "--  ----  -----  -----\n"
-          " 1  P1       40  60.00\n"
-          "\n"
-          "entries:\n"
-          "entry  quantity  at\n"
-          "-----  --------  ------------------------\n"
-          "    1        40  2023-11-14T22:13:20.123Z\n"
-          "served by query-1 at seq 3\n");
+    CHECK(out == tables + "served by query-1 at seq 3\n");
     CHECK(contains(renderQueryReply(reply(Kind::Reply, "inventory.value", {{"total_cents", 5}})), "served by ? at seq ?"));
 
     // One page of the entries: where the next one starts is said under them, not as a column.
     Doc paged = body;
     paged["next_after"] = 1;
     CHECK(renderQueryReply(reply(Kind::Reply, "product.get", paged, 3, "query-1")) ==
-          "id  code  stock  value\n"
-          "--  ----  -----  -----\n"
-          " 1  P1       40  60.00\n"
-          "\n"
-          "entries:\n"
-          "entry  quantity  at\n"
-          "-----  --------  ------------------------\n"
-          "    1        40  2023-11-14T22:13:20.123Z\n"
-          "(more rows follow: repeat with after=1)\n"
-          "served by query-1 at seq 3\n");
+          tables + "(more rows follow: repeat with after=1)\nserved by query-1 at seq 3\n");
 }
 
 TEST_CASE("cli: --json prints the whole envelope") {
