@@ -19,6 +19,7 @@
 #include "election/etcd_client.hpp"
 #include "election/etcd_watch.hpp"
 #include "common/zmq_util.hpp"
+#include "text.hpp"
 
 using namespace jupiter;
 
@@ -61,7 +62,10 @@ public:
             up = c.get("probe").ok();
             if (!up) std::this_thread::sleep_for(Millis(50));
         }
-        REQUIRE_MESSAGE(up, "etcd did not start; is Debian's etcd-server installed (scripts/setup.sh installs it)?");
+        // Its own words when it did not come up (a port taken between freePort and its bind, ...).
+        const std::string log = up ? std::string() : jupiter::testing::slurp(dir_ / "etcd.log");
+        REQUIRE_MESSAGE(up, "etcd did not start; is Debian's etcd-server installed (scripts/setup.sh installs it)? "
+                            "Its log: " << log);
     }
     ~LocalEtcd() {
         kill(pid_, SIGKILL);
