@@ -46,9 +46,9 @@ public:
         items_.push_back(std::move(row));
         return true;
     }
-    // {field: the rows, next_after: the last row's id when more follow}.
-    Doc finish(const char* field = "items") && {
-        Doc out{{field, std::move(items_)}};
+    // `out` with {field: the rows, next_after: the last row's id when more follow}.
+    Doc finish(const char* field = "items", Doc out = Doc::object()) && {
+        out[field] = std::move(items_);
         if (more_) out["next_after"] = lastId_;
         return out;
     }
@@ -205,10 +205,7 @@ Result<Doc> productGet(const Doc& body, ReadView& view) {
         StockEntry e = entryFromDoc(decodeRecord(key, value));
         return page.add(e.entry, Doc{{"entry", e.entry}, {"quantity", e.quantity}, {"at", e.at}});
     });
-    Doc out = productRow(*p);
-    Doc entries = std::move(page).finish("entries");
-    for (auto& [key, value] : entries.items()) out[key] = std::move(value);
-    return out;
+    return std::move(page).finish("entries", productRow(*p));
 }
 
 Result<Doc> inventoryValue(ReadView& view) {
